@@ -1,0 +1,76 @@
+package dev.tokenlearner.ops;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Flax {@code nn.Dense}: {@code y = x · kernel + bias} over the last axis.
+ *
+ * <ul>
+ *   <li>Parameters: {@code kernel [in, features]}, {@code bias [features]} (if {@code useBias})
+ *   <li>Input: {@code [..., in]}; output: {@code [..., features]}
+ * </ul>
+ *
+ * @param features output width
+ * @param useBias whether a bias is added
+ * @param kernelInit the kernel's initialiser (Flax default: lecun_normal)
+ * @param biasInit the bias's initialiser (Flax default: zeros)
+ */
+public record Dense(int features, boolean useBias, Initializer kernelInit, Initializer biasInit) {
+
+  /** Flax's class name, the prefix of auto-named instances ({@code Dense_0}). */
+  public static final String NAME = "Dense";
+
+  /** Checks the width. */
+  public Dense {
+    if (features <= 0) {
+      throw new IllegalArgumentException("Dense features must be positive, got " + features);
+    }
+  }
+
+  /** A Dense layer with Flax's default initialisers (lecun_normal kernel, zero bias). */
+  public static Dense of(int features) {
+    return new Dense(features, true, Initializer.lecunNormal(), Initializer.zeros());
+  }
+
+  /** This layer with other initialisers. */
+  public Dense withInit(Initializer kernel, Initializer bias) {
+    return new Dense(features, useBias, kernel, bias);
+  }
+
+  /**
+   * Applies the layer.
+   *
+   * @param s this module's scope
+   * @param x the input, {@code [..., in]} with {@code in} known
+   * @return {@code [..., features]}
+   */
+  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+    long[] shape = Shapes.of(x);
+    if (shape.length < 1 || shape[shape.length - 1] < 0) {
+      throw new IllegalArgumentException(
+          s.describe() + ": expected [..., in] with known in, got " + Shapes.describe(x));
+    }
+    long in = shape[shape.length - 1];
+    Operand<TFloat32> kernel = s.param("kernel", new long[] {in, features}, kernelInit);
+    Operand<TFloat32> bias = useBias ? s.param("bias", new long[] {features}, biasInit) : null;
+    return project(s.tf(), x, kernel, bias, in, features);
+  }
+
+  /**
+   * {@code x · kernel + bias} over the last axis with a kernel already shaped {@code [in, out]}.
+   * Rank-2 inputs use one MatMul; higher ranks are flattened to rank 2 and back.
+   */
+  static Operand<TFloat32> project(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias, long in, long out) {
+    Operand<TFloat32> y;
+    if (Shapes.of(x).length == 2) {
+      y = tf.linalg.matMul(x, kernel);
+    } else {
+      Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
+      y = Shapes.replaceLast(tf, x, tf.linalg.matMul(flat, kernel), out);
+    }
+    return bias == null ? y : tf.math.add(y, bias);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.tokenlearner.ops;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Flax {@code nn.LayerNorm} over the last axis, with Flax's defaults.
+ *
+ * <p>{@code mu = mean(x)}, {@code var = max(0, mean(x²) - mu²)} (Flax's fast variance), {@code y =
+ * (x - mu) * (rsqrt(var + eps) * scale) + bias}.
+ *
+ * <ul>
+ *   <li>Parameters: {@code scale [D]} (ones), {@code bias [D]} (zeros)
+ *   <li>Input: {@code [..., D]}; output: same shape
+ * </ul>
+ *
+ * @param epsilon added to the variance; Flax's default is {@value #EPSILON_DEFAULT}
+ */
+public record LayerNorm(float epsilon) {
+
+  /** Flax's LayerNorm epsilon (Keras uses 1e-3; Scenic never overrides Flax). */
+  public static final float EPSILON_DEFAULT = 1e-6f;
+
+  /** Flax's class name, the prefix of auto-named instances ({@code LayerNorm_0}). */
+  public static final String NAME = "LayerNorm";
+
+  /** A LayerNorm with Flax's default epsilon. */
+  public static LayerNorm defaults() {
+    return new LayerNorm(EPSILON_DEFAULT);
+  }
+
+  /**
+   * Normalises {@code x} over its last axis.
+   *
+   * @param s this module's scope (its parameters go under it)
+   * @param x the input, {@code [..., D]} with D known
+   * @return the normalised input, same shape
+   */
+  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+    long[] shape = Shapes.of(x);
+    if (shape.length == 0 || shape[shape.length - 1] < 0) {
+      throw new IllegalArgumentException(
+          s.describe() + ": expected [..., features] with known features, got " + Shapes.describe(x));
+    }
+    long d = shape[shape.length - 1];
+    Operand<TFloat32> scale = s.param("scale", new long[] {d}, Initializer.ones());
+    Operand<TFloat32> bias = s.param("bias", new long[] {d}, Initializer.zeros());
+    Ops tf = s.tf();
+    var lastAxis = tf.constant(-1);
+    Operand<TFloat32> mean = tf.math.mean(x, lastAxis, Mean.keepDims(true));
+    Operand<TFloat32> meanSq = tf.math.mean(tf.math.mul(x, x), lastAxis, Mean.keepDims(true));
+    Operand<TFloat32> var =
+        tf.math.maximum(tf.constant(0f), tf.math.sub(meanSq, tf.math.mul(mean, mean)));
+    Operand<TFloat32> mul = tf.math.mul(tf.math.rsqrt(tf.math.add(var, tf.constant(epsilon))), scale);
+    return tf.math.add(tf.math.mul(tf.math.sub(x, mean), mul), bias);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.tokenlearner.ops;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The pooling step shared by both TokenLearner versions: each learned token is a weighted sum (or
+ * mean) of the original, un-normalised input tokens.
+ */
+final class TokenPooling {
+
+  private TokenPooling() {}
+
+  /**
+   * {@code out[b, k, d] = Σ_s weights[b, k, s] · x[b, s, d]}.
+   *
+   * @param weights {@code [b, K, S]}
+   * @param x {@code [b, S, D]}
+   * @return {@code [b, K, D]}
+   */
+  static Operand<TFloat32> weightedSum(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> x) {
+    return tf.train.batchMatMul(weights, x, TFloat32.class);
+  }
+
+  /** Flattens {@code [b, h, w, D]} to {@code [b, h*w, D]}; {@code [b, S, D]} passes through. */
+  static Operand<TFloat32> flattenSpatial(Ops tf, Operand<TFloat32> x) {
+    long[] s = Shapes.of(x);
+    return s.length == 4 ? Shapes.reshapeBatch(tf, x, s[1] * s[2], s[3]) : x;
+  }
+}
