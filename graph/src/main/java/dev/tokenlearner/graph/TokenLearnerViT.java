@@ -1,0 +1,226 @@
+package dev.tokenlearner.graph;
+
+import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.TemporalEncodingConfig;
+import dev.tokenlearner.graph.config.TemporalEncodingMethod;
+import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.graph.config.TokenizerType;
+import dev.tokenlearner.ops.AddPositionEmbs;
+import dev.tokenlearner.ops.Conv;
+import dev.tokenlearner.ops.Dense;
+import dev.tokenlearner.ops.Dropout;
+import dev.tokenlearner.ops.Encoder1DBlock;
+import dev.tokenlearner.ops.Initializer;
+import dev.tokenlearner.ops.LayerNorm;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.Shapes;
+import dev.tokenlearner.ops.TokenFuser;
+import dev.tokenlearner.ops.TokenLearnerModule;
+import dev.tokenlearner.ops.TokenLearnerModuleV11;
+import java.util.Optional;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Max;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.op.core.Sum;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Scenic's {@code TokenLearnerViT}: a ViT (images) or ViViT-style (video) encoder with a
+ * TokenLearner at {@code tokenlearner_loc}, optionally with TokenFusers, and a pooled linear head.
+ *
+ * <p>The parameter tree equals Scenic's ({@code embedding}, {@code Transformer/posembed_input},
+ * {@code Transformer/encoderblock_i}, {@code Transformer/TokenLearnerModule[V11]_j}, {@code
+ * Transformer/TokenFuser_j}, {@code Transformer/encoder_norm}, optional {@code pre_logits}, {@code
+ * output_projection}), so Scenic checkpoints load by path.
+ *
+ * <p>Inputs: images {@code [b, H, W, C]} or video {@code [b, T, H, W, C]} with a dynamic batch;
+ * the spatial (and temporal) size fixes the number of tokens and so {@code pos_embedding}'s shape.
+ */
+public final class TokenLearnerViT {
+
+  private TokenLearnerViT() {}
+
+  /**
+   * Builds the forward pass.
+   *
+   * @param root the root of the parameter tree
+   * @param model the model config
+   * @param numClasses width of {@code output_projection}
+   * @param inputs {@code [b, H, W, C]} or {@code [b, T, H, W, C]}
+   * @param mode inference or training (dropout only in training)
+   * @return logits, representation, encoded sequence and learned tokens
+   * @throws IllegalArgumentException if the input does not fit the config
+   */
+  public static ModelOutputs build(
+      ModuleScope root, ModelConfig model, int numClasses, Operand<TFloat32> inputs, Mode mode) {
+    Ops tf = root.tf();
+    TokenizerConfig tok = model.tokenizer();
+    Tokens stem = embed(root, model, inputs);
+    Encoder encoder = new Encoder(model, stem.timeDims());
+    Encoder.Result enc = encoder.apply(root.named(Names.TRANSFORMER), stem.tokens(), mode);
+    Operand<TFloat32> x = enc.encoded();
+    var axis = tf.constant(1);
+    // [b, D]: Scenic's classifier is a reduction over the token axis
+    Operand<TFloat32> pooled =
+        switch (model.classifier()) {
+          case GAP -> tf.math.mean(x, axis, Mean.keepDims(false));
+          case GMP -> tf.max(x, axis, Max.keepDims(false));
+          case GSP -> tf.sum(x, axis, Sum.keepDims(false));
+        };
+    if (model.representationSize().isPresent()) {
+      pooled =
+          tf.math.tanh(Dense.of(model.representationSize().getAsInt()).apply(root.named(Names.PRE_LOGITS), pooled));
+    }
+    Operand<TFloat32> logits =
+        Dense.of(numClasses)
+            .withInit(Initializer.zeros(), Initializer.zeros())
+            .apply(root.named(Names.OUTPUT_PROJECTION), pooled);
+    return new ModelOutputs(logits, pooled, x, enc.learnedTokens());
+  }
+
+  /** The token sequence after the stem, and how many frames it spans. */
+  record Tokens(Operand<TFloat32> tokens, int timeDims) {}
+
+  /** The patch ({@code patch}/{@code dynamic}) or tubelet/sampled-frame ({@code video}) stem. */
+  static Tokens embed(ModuleScope root, ModelConfig model, Operand<TFloat32> x) {
+    TokenizerConfig tok = model.tokenizer();
+    Ops tf = root.tf();
+    int d = model.hiddenSize();
+    ModuleScope emb = root.named(Names.EMBEDDING);
+    if (tok.type() != TokenizerType.VIDEO) {
+      long[] s = Shapes.requireRank(x, "TokenLearnerViT", "images [batch, height, width, channels]", 4);
+      checkFits(s[1], tok.patchH(), "height");
+      checkFits(s[2], tok.patchW(), "width");
+      Operand<TFloat32> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, x);
+      long[] ys = Shapes.of(y);
+      // [b, h*w, D]
+      return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1);
+    }
+    long[] s = Shapes.requireRank(x, "TokenLearnerViT", "video [batch, frames, height, width, channels]", 5);
+    TemporalEncodingConfig te = tok.temporalEncoding().orElseThrow();
+    if (te.method() == TemporalEncodingMethod.THREE_D_CONV) {
+      checkFits(s[1], tok.patchT(), "frames");
+      checkFits(s[2], tok.patchH(), "height");
+      checkFits(s[3], tok.patchW(), "width");
+      // Scenic's patches.size is [fh, fw, ft]; the kernel is [ft, fh, fw, C, D]
+      Operand<TFloat32> y = Conv.patches(d, tok.patchT(), tok.patchH(), tok.patchW()).apply(emb, x);
+      long[] ys = Shapes.of(y);
+      return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d), Math.toIntExact(ys[1]));
+    }
+    int frames = Math.toIntExact(s[1]);
+    int[] idx = sampleFramesUniformly(frames, te.nSampledFrames().orElse(frames));
+    // [b, t_s, H, W, C] -> frames stacked along height: [b, t_s*H, W, C]
+    Operand<TFloat32> sampled = tf.gather(x, tf.constant(idx), tf.constant(1));
+    Operand<TFloat32> stacked = Shapes.reshapeBatch(tf, sampled, idx.length * s[2], s[3], s[4]);
+    checkFits(idx.length * s[2], tok.patchH(), "stacked height");
+    Operand<TFloat32> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, stacked);
+    long[] ys = Shapes.of(y);
+    return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), idx.length);
+  }
+
+  private static void checkFits(long size, int patch, String what) {
+    if (size < patch) {
+      throw new IllegalArgumentException(
+          "input " + what + " " + size + " is smaller than the patch size " + patch);
+    }
+  }
+
+  /**
+   * Scenic's {@code sample_frames_uniformly}: {@code idx = min(round_half_even(arange(start, F,
+   * step)), F-1)} with {@code start = step = F/(s+1)} when {@code s < F}, else every frame.
+   */
+  public static int[] sampleFramesUniformly(int frames, int samples) {
+    double start;
+    double step;
+    if (samples < frames) {
+      start = (double) frames / (samples + 1);
+      step = start;
+    } else {
+      start = 0;
+      step = 1;
+    }
+    int n = (int) Math.ceil((frames - start) / step);
+    int[] idx = new int[n];
+    for (int i = 0; i < n; i++) {
+      idx[i] = (int) Math.min(Math.rint(start + i * step), frames - 1);
+    }
+    return idx;
+  }
+
+  /**
+   * Scenic's {@code EncoderMod} and {@code EncoderModFuser} as one encoder: plain blocks before
+   * {@code tokenlearner_loc}; at it a TokenLearner (EncoderMod), or from it on a TokenLearner,
+   * block and TokenFuser with a residual (EncoderModFuser).
+   */
+  static final class Encoder {
+    private final ModelConfig model;
+    private final TokenizerConfig tok;
+    private final int timeDims;
+
+    record Result(Operand<TFloat32> encoded, Optional<Operand<TFloat32>> learnedTokens) {}
+
+    Encoder(ModelConfig model, int timeDims) {
+      this.model = model;
+      this.tok = model.tokenizer();
+      this.timeDims = timeDims;
+    }
+
+    Result apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+      Ops tf = s.tf();
+      long d = model.hiddenSize();
+      x = new AddPositionEmbs().apply(s.named(Names.POSEMBED_INPUT), x);
+      x = new Dropout((float) model.dropoutRate()).apply(s, x, mode);
+      Encoder1DBlock block =
+          new Encoder1DBlock(
+              model.mlpDim(), model.numHeads(), (float) model.dropoutRate(), (float) model.attentionDropoutRate(), 0f);
+      boolean learns = tok.type().learnsTokens();
+      int loc = tok.tokenlearnerLoc();
+      int k = tok.numTokens();
+      Operand<TFloat32> learned = null;
+      for (int lyr = 0; lyr < model.numLayers(); lyr++) {
+        ModuleScope blockScope = s.named(Names.encoderBlock(lyr));
+        if (learns && tok.useTokenfuse() && lyr >= loc) {
+          long hw = Shapes.of(x)[1] / timeDims;
+          // [b*t, hw, D]
+          Operand<TFloat32> residual = Shapes.reshapeBatch(tf, x, hw, d);
+          Operand<TFloat32> y = tokenLearner(s, residual, mode);
+          // [b, t*K, D]: attention runs over all frames' tokens jointly
+          y = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
+          if (learned == null) {
+            learned = y;
+          }
+          y = block.apply(blockScope, y, mode);
+          // [b*t, K, D]
+          y = Shapes.reshapeBatch(tf, y, k, d);
+          y = new TokenFuser(TokenFuser.BOTTLENECK_DIM_DEFAULT, (float) model.dropoutRate())
+              .apply(s.child(TokenFuser.NAME), y, residual, mode);
+          x = tf.math.add(y, residual);
+          // [b, t*hw, D]
+          x = Shapes.reshapeBatch(tf, x, timeDims * hw, d);
+          continue;
+        }
+        if (learns && !tok.useTokenfuse() && lyr == loc) {
+          long hw = Shapes.of(x)[1] / timeDims;
+          Operand<TFloat32> y = tokenLearner(s, Shapes.reshapeBatch(tf, x, hw, d), mode);
+          // [b, t*K, D]
+          x = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
+          learned = x;
+        }
+        x = block.apply(blockScope, x, mode);
+      }
+      x = LayerNorm.defaults().apply(s.named(Names.ENCODER_NORM), x);
+      return new Result(x, Optional.ofNullable(learned));
+    }
+
+    private Operand<TFloat32> tokenLearner(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+      if (tok.useV11()) {
+        return new TokenLearnerModuleV11(
+                tok.numTokens(), TokenLearnerModuleV11.BOTTLENECK_DIM_DEFAULT, (float) model.dropoutRate())
+            .apply(s.child(TokenLearnerModuleV11.NAME), x, mode);
+      }
+      return TokenLearnerModule.defaults(tok.numTokens()).apply(s.child(TokenLearnerModule.NAME), x, mode);
+    }
+  }
+}
