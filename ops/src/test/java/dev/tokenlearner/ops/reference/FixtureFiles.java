@@ -28,21 +28,21 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * <p>Only what the fixtures need: float32 ndarray leaves (msgpack ext type 1), Flax's {@code
  * __msgpack_chunked_array__} maps, and {@code params} or legacy {@code optimizer/target} layouts.
  */
-final class FixtureFiles {
+public final class FixtureFiles {
 
   private static final String CHUNKED = "__msgpack_chunked_array__";
 
   private FixtureFiles() {}
 
   /** The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}. */
-  static Path fixturesRoot() {
+  public static Path fixturesRoot() {
     String shared = System.getProperty("tokenlearner.shared");
     Path root = shared == null || shared.isEmpty() ? Path.of("../shared") : Path.of(shared);
     return root.resolve("fixtures");
   }
 
   /** The single {@code checkpoint_<step>} file of a fixture folder. */
-  static Path checkpointFile(Path dir) throws IOException {
+  public static Path checkpointFile(Path dir) throws IOException {
     try (var files = Files.list(dir)) {
       List<Path> found =
           files
@@ -62,7 +62,7 @@ final class FixtureFiles {
    * @param file a {@code checkpoint_<step>} file
    * @return parameters keyed by path, sorted
    */
-  static Map<String, HostArray> readParams(Path file) throws IOException {
+  public static Map<String, HostArray> readParams(Path file) throws IOException {
     Value root;
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(Files.readAllBytes(file))) {
       root = u.unpackValue();
@@ -176,7 +176,7 @@ final class FixtureFiles {
    * @param file the file
    * @return its contents
    */
-  static HostArray readNpy(Path file) throws IOException {
+  public static HostArray readNpy(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     if (bytes.length < 10 || (bytes[0] & 0xff) != 0x93
@@ -224,7 +224,7 @@ final class FixtureFiles {
    * @return the model settings
    */
   @SuppressWarnings("unchecked")
-  static ReferenceConfig readConfig(Path file) throws IOException {
+  public static ReferenceConfig readConfig(Path file) throws IOException {
     Map<String, Object> root =
         (Map<String, Object>)
             new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file));
