@@ -1,0 +1,12 @@
+/**
+ * Experiment configuration with Scenic's key names: immutable records ({@link
+ * dev.tokenlearner.graph.config.ExperimentConfig}, {@link dev.tokenlearner.graph.config.ModelConfig},
+ * {@link dev.tokenlearner.graph.config.TokenizerConfig}, {@link
+ * dev.tokenlearner.graph.config.TrainConfig}, ...) and the {@link
+ * dev.tokenlearner.graph.config.ConfigLoader} that reads them from YAML or JSON.
+ *
+ * <p>Keys keep Scenic's spelling ({@code model.tokenizer.tokenlearner_loc}); Java names are their
+ * camelCase forms ({@code tokenlearnerLoc}). Validation failures are {@link
+ * dev.tokenlearner.graph.config.ConfigException}s naming the file and the dotted key.
+ */
+package dev.tokenlearner.graph.config;
