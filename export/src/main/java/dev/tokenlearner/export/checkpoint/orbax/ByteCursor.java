@@ -88,8 +88,15 @@ final class ByteCursor {
     if (n * minBytesEach > remaining()) {
       throw fail(
           field,
-          "count " + n + " at byte " + start + " needs at least " + n * minBytesEach
-              + " more bytes, only " + remaining() + " left");
+          "count "
+              + n
+              + " at byte "
+              + start
+              + " needs at least "
+              + n * minBytesEach
+              + " more bytes, only "
+              + remaining()
+              + " left");
     }
     return (int) n;
   }
@@ -142,8 +149,7 @@ final class ByteCursor {
   private void need(int n, String field) throws CheckpointFormatException {
     if (n < 0 || n > end - pos) {
       throw fail(
-          field,
-          "needs " + n + " bytes at byte " + pos + " but only " + (end - pos) + " are left");
+          field, "needs " + n + " bytes at byte " + pos + " but only " + (end - pos) + " are left");
     }
   }
 }

@@ -54,7 +54,8 @@ final class JsonDocument {
     if (!(doc instanceof Map<?, ?> map)) {
       throw new CheckpointFormatException(
           file,
-          what + ": expected a JSON object, found "
+          what
+              + ": expected a JSON object, found "
               + (doc == null ? "null" : doc.getClass().getSimpleName()));
     }
     return map;

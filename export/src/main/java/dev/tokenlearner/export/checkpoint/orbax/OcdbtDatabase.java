@@ -24,13 +24,13 @@ import java.util.stream.Stream;
  * whole tree once, so afterwards every key and where its value lies are known. Values are read on
  * demand: inline ones come from the leaf node, out-of-line ones from a byte range of a data file.
  *
- * <p>Keys are byte strings; they are held as ISO-8859-1 strings so that {@link String} order is
- * the unsigned byte order OCDBT sorts by.
+ * <p>Keys are byte strings; they are held as ISO-8859-1 strings so that {@link String} order is the
+ * unsigned byte order OCDBT sorts by.
  *
  * <p>Format (TensorStore {@code kvstore/ocdbt}): every structure sits in an {@link OcdbtEnvelope}.
- * Data files are named through a data file table whose paths are prefix-compressed and relative
- * to a base that a node passes on to its children; that is how a merged top-level database points
- * into {@code ocdbt.process_N/d/...}.
+ * Data files are named through a data file table whose paths are prefix-compressed and relative to
+ * a base that a node passes on to its children; that is how a merged top-level database points into
+ * {@code ocdbt.process_N/d/...}.
  */
 final class OcdbtDatabase {
 
@@ -288,8 +288,11 @@ final class OcdbtDatabase {
     if (offset < 0 || length < 0 || offset + length < 0) {
       throw c.fail(
           "data file range",
-          "offset " + Long.toUnsignedString(offset) + " + length "
-              + Long.toUnsignedString(length) + " overflows");
+          "offset "
+              + Long.toUnsignedString(offset)
+              + " + length "
+              + Long.toUnsignedString(length)
+              + " overflows");
     }
     return new Ref(table[(int) id], offset, length);
   }
@@ -301,13 +304,14 @@ final class OcdbtDatabase {
   }
 
   /**
-   * Reads the B+tree node at {@code ref} and everything below it, adding leaf entries under
-   * {@code prefix} (the key prefix implied by the path from the root).
+   * Reads the B+tree node at {@code ref} and everything below it, adding leaf entries under {@code
+   * prefix} (the key prefix implied by the path from the root).
    */
   private void visit(Ref ref, int expectedHeight, String prefix, List<String> order)
       throws IOException {
     if (++nodesVisited > MAX_NODES) {
-      throw new CheckpointFormatException(root, "OCDBT B+tree has more than " + MAX_NODES + " nodes");
+      throw new CheckpointFormatException(
+          root, "OCDBT B+tree has more than " + MAX_NODES + " nodes");
     }
     Path file = resolve(ref.file().path());
     String what = "OCDBT B+tree node at offset " + ref.offset();
@@ -370,14 +374,18 @@ final class OcdbtDatabase {
       if (subtreePrefix[i] > keys[i].length()) {
         throw c.fail(
             "child " + i,
-            "subtree common prefix length " + subtreePrefix[i] + " exceeds key length "
+            "subtree common prefix length "
+                + subtreePrefix[i]
+                + " exceeds key length "
                 + keys[i].length());
       }
       visit(children[i], height - 1, prefix + keys[i].substring(0, subtreePrefix[i]), order);
     }
   }
 
-  /** Leaf columns: value lengths, value kinds, indirect file ids, indirect offsets, inline bytes. */
+  /**
+   * Leaf columns: value lengths, value kinds, indirect file ids, indirect offsets, inline bytes.
+   */
   private void readLeafValues(
       ByteCursor c, DataFile[] table, String prefix, String[] keys, List<String> order)
       throws CheckpointFormatException {
@@ -460,8 +468,14 @@ final class OcdbtDatabase {
       if (ref.offset() > size || ref.length() > size - ref.offset()) {
         throw new CheckpointFormatException(
             file,
-            what + ": bytes [" + ref.offset() + ", " + (ref.offset() + ref.length())
-                + ") lie past the end of the " + size + "-byte file");
+            what
+                + ": bytes ["
+                + ref.offset()
+                + ", "
+                + (ref.offset() + ref.length())
+                + ") lie past the end of the "
+                + size
+                + "-byte file");
       }
       ByteBuffer buf = ByteBuffer.allocate((int) ref.length());
       long pos = ref.offset();

@@ -7,9 +7,9 @@ import java.util.zip.CRC32C;
 /**
  * The frame around every encoded OCDBT structure (manifest, version tree node, B+tree node).
  *
- * <p>Layout: magic ({@code uint32} big-endian), total length ({@code uint64} little-endian),
- * format version (varint, must be 0), compression (varint: 0 none, 1 zstd), the body, and a
- * CRC-32C ({@code uint32} little-endian) of everything before it.
+ * <p>Layout: magic ({@code uint32} big-endian), total length ({@code uint64} little-endian), format
+ * version (varint, must be 0), compression (varint: 0 none, 1 zstd), the body, and a CRC-32C
+ * ({@code uint32} little-endian) of everything before it.
  */
 final class OcdbtEnvelope {
 
@@ -35,21 +35,22 @@ final class OcdbtEnvelope {
       throws CheckpointFormatException {
     if (encoded.length < MIN_LENGTH) {
       throw new CheckpointFormatException(
-          file,
-          what + ": " + encoded.length + " bytes, shorter than the minimum " + MIN_LENGTH);
+          file, what + ": " + encoded.length + " bytes, shorter than the minimum " + MIN_LENGTH);
     }
     ByteCursor c = new ByteCursor(encoded, file, what);
     int found = Integer.reverseBytes(c.i32le("magic"));
     if (found != magic) {
       throw new CheckpointFormatException(
-          file,
-          String.format("%s: expected magic 0x%08x, found 0x%08x", what, magic, found));
+          file, String.format("%s: expected magic 0x%08x, found 0x%08x", what, magic, found));
     }
     long length = c.u64le("length");
     if (length != encoded.length) {
       throw new CheckpointFormatException(
           file,
-          what + ": header says " + Long.toUnsignedString(length) + " bytes, found "
+          what
+              + ": header says "
+              + Long.toUnsignedString(length)
+              + " bytes, found "
               + encoded.length);
     }
     int crcAt = encoded.length - 4;
@@ -86,7 +87,9 @@ final class OcdbtEnvelope {
     }
     throw new CheckpointFormatException(
         file,
-        what + ": compression format " + Long.toUnsignedString(compression)
+        what
+            + ": compression format "
+            + Long.toUnsignedString(compression)
             + ", expected 0 (none) or 1 (zstd)");
   }
 }

@@ -44,7 +44,10 @@ record ZarrArrayMetadata(
   ZarrArrayMetadata {
     if (shape.length != chunks.length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " and chunks " + Arrays.toString(chunks)
+          "shape "
+              + Arrays.toString(shape)
+              + " and chunks "
+              + Arrays.toString(chunks)
               + " differ in rank");
     }
   }
@@ -57,7 +60,8 @@ record ZarrArrayMetadata(
   /** The dtype as numpy writes it, e.g. {@code <f4}. */
   String dtype() {
     return (itemSize == 1 ? "|" : byteOrder == ByteOrder.LITTLE_ENDIAN ? "<" : ">")
-        + kind + itemSize;
+        + kind
+        + itemSize;
   }
 
   /** Number of elements in one chunk. */
@@ -88,7 +92,10 @@ record ZarrArrayMetadata(
     if (chunkDims.length != shape.length) {
       throw new CheckpointFormatException(
           file,
-          where + ": chunks " + Arrays.toString(chunkDims) + " do not match the rank of shape "
+          where
+              + ": chunks "
+              + Arrays.toString(chunkDims)
+              + " do not match the rank of shape "
               + Arrays.toString(shape));
     }
     Object dtypeValue = m.get("dtype");
@@ -100,7 +107,10 @@ record ZarrArrayMetadata(
     if (!d.matches()) {
       throw new CheckpointFormatException(
           file,
-          where + ": dtype '" + dtype + "' is not supported (supported: <f4, <f8, <i4, <i8,"
+          where
+              + ": dtype '"
+              + dtype
+              + "' is not supported (supported: <f4, <f8, <i4, <i8,"
               + " <u4 and other little/big-endian ints)");
     }
     ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
@@ -125,7 +135,11 @@ record ZarrArrayMetadata(
       if (chunkDims[i] > MAX_CHUNK_BYTES || chunkBytes > MAX_CHUNK_BYTES) {
         throw new CheckpointFormatException(
             file,
-            where + ": chunks " + Arrays.toString(chunkDims) + " exceed " + MAX_CHUNK_BYTES
+            where
+                + ": chunks "
+                + Arrays.toString(chunkDims)
+                + " exceed "
+                + MAX_CHUNK_BYTES
                 + " bytes");
       }
       chunks[i] = (int) chunkDims[i];

@@ -10,9 +10,9 @@ import java.util.Arrays;
 /**
  * Assembles a Zarr v2 array from its chunks into one C-order array.
  *
- * <p>Chunks are named by their grid indices joined with the dimension separator ({@code "0.1"});
- * a scalar has the single chunk {@code "0"}. Every stored chunk holds a full chunk, so chunks at
- * the upper edge carry padding, which is dropped here.
+ * <p>Chunks are named by their grid indices joined with the dimension separator ({@code "0.1"}); a
+ * scalar has the single chunk {@code "0"}. Every stored chunk holds a full chunk, so chunks at the
+ * upper edge carry padding, which is dropped here.
  */
 final class ZarrArrayReader {
 
@@ -47,8 +47,8 @@ final class ZarrArrayReader {
   }
 
   /** Reads a one-element integer array (such as {@code global_step}). */
-  static long readIntegerScalar(
-      ZarrArrayMetadata meta, ChunkSource source, Path file, String array) throws IOException {
+  static long readIntegerScalar(ZarrArrayMetadata meta, ChunkSource source, Path file, String array)
+      throws IOException {
     if (meta.kind() == 'f') {
       throw new CheckpointFormatException(
           file, "array '" + array + "': dtype " + meta.dtype() + ", expected an integer");
@@ -57,7 +57,10 @@ final class ZarrArrayReader {
     if (bytes.length != meta.itemSize()) {
       throw new CheckpointFormatException(
           file,
-          "array '" + array + "': shape " + Arrays.toString(meta.shape())
+          "array '"
+              + array
+              + "': shape "
+              + Arrays.toString(meta.shape())
               + ", expected a single value");
     }
     ByteBuffer b = ByteBuffer.wrap(bytes).order(meta.byteOrder());
@@ -88,8 +91,12 @@ final class ZarrArrayReader {
       if (d > ZarrArrayMetadata.MAX_CHUNK_BYTES || total > ZarrArrayMetadata.MAX_CHUNK_BYTES) {
         throw new CheckpointFormatException(
             file,
-            where + ": shape " + Arrays.toString(shape) + " is larger than "
-                + ZarrArrayMetadata.MAX_CHUNK_BYTES + " bytes");
+            where
+                + ": shape "
+                + Arrays.toString(shape)
+                + " is larger than "
+                + ZarrArrayMetadata.MAX_CHUNK_BYTES
+                + " bytes");
       }
     }
     byte[] out = new byte[(int) total];
@@ -136,7 +143,8 @@ final class ZarrArrayReader {
               file, where + ": chunk '" + key + "' is missing and the array has no fill_value");
         }
       } else {
-        byte[] chunk = decode(stored, chunkBytes, meta.zstd(), file, where + " chunk '" + key + "'");
+        byte[] chunk =
+            decode(stored, chunkBytes, meta.zstd(), file, where + " chunk '" + key + "'");
         copyChunk(chunk, out, g, meta, outStride, chunkStride);
       }
       // Next grid position, last dimension fastest.
@@ -178,7 +186,11 @@ final class ZarrArrayReader {
 
   /** Copies the part of chunk {@code g} that lies inside the array. */
   private static void copyChunk(
-      byte[] chunk, byte[] out, long[] g, ZarrArrayMetadata meta, long[] outStride,
+      byte[] chunk,
+      byte[] out,
+      long[] g,
+      ZarrArrayMetadata meta,
+      long[] outStride,
       long[] chunkStride) {
     int rank = g.length;
     int item = meta.itemSize();
@@ -231,8 +243,8 @@ final class ZarrArrayReader {
     } else {
       long l = (long) v;
       for (int i = 0; i < meta.itemSize(); i++) {
-        int shift = meta.byteOrder() == ByteOrder.LITTLE_ENDIAN
-            ? 8 * i : 8 * (meta.itemSize() - 1 - i);
+        int shift =
+            meta.byteOrder() == ByteOrder.LITTLE_ENDIAN ? 8 * i : 8 * (meta.itemSize() - 1 - i);
         one.put(i, (byte) (l >>> shift));
       }
     }

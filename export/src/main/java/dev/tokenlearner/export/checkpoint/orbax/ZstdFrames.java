@@ -16,8 +16,8 @@ final class ZstdFrames {
    * Decompresses the zstd data in {@code src[off, off+len)}.
    *
    * <p>Streams rather than trusting a content size in the frame header: TensorStore writes OCDBT
-   * frames without one, and a hostile header could claim any size. Output past {@code maxOut}
-   * bytes is an error.
+   * frames without one, and a hostile header could claim any size. Output past {@code maxOut} bytes
+   * is an error.
    *
    * @param file the file the bytes came from, for messages
    * @param what what the bytes are, for messages
