@@ -1,6 +1,7 @@
 package dev.tokenlearner.export.checkpoint.orbax;
 
 import dev.tokenlearner.export.checkpoint.CheckpointFormatException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ final class JsonDocument {
           StandardCharsets.UTF_8
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(bytes))
+              .decode(ByteBuffer.wrap(bytes))
               .toString();
     } catch (CharacterCodingException e) {
       throw new CheckpointFormatException(file, what + ": not UTF-8 text", e);

@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -160,8 +158,7 @@ final class OcdbtDatabase {
     if (rootRef == null) {
       return; // empty tree
     }
-    List<String> order = new ArrayList<>();
-    visit(rootRef, rootHeight, "", order);
+    visit(rootRef, rootHeight, "");
   }
 
   private ByteCursor openManifest(Path manifestPath) throws IOException {
@@ -307,8 +304,7 @@ final class OcdbtDatabase {
    * Reads the B+tree node at {@code ref} and everything below it, adding leaf entries under {@code
    * prefix} (the key prefix implied by the path from the root).
    */
-  private void visit(Ref ref, int expectedHeight, String prefix, List<String> order)
-      throws IOException {
+  private void visit(Ref ref, int expectedHeight, String prefix) throws IOException {
     if (++nodesVisited > MAX_NODES) {
       throw new CheckpointFormatException(
           root, "OCDBT B+tree has more than " + MAX_NODES + " nodes");
@@ -364,7 +360,7 @@ final class OcdbtDatabase {
       prev = key;
     }
     if (leaf) {
-      readLeafValues(c, table, prefix, keys, order);
+      readLeafValues(c, table, prefix, keys);
       return;
     }
     Ref[] children = readRefs(c, table, n, false);
@@ -379,15 +375,14 @@ final class OcdbtDatabase {
                 + " exceeds key length "
                 + keys[i].length());
       }
-      visit(children[i], height - 1, prefix + keys[i].substring(0, subtreePrefix[i]), order);
+      visit(children[i], height - 1, prefix + keys[i].substring(0, subtreePrefix[i]));
     }
   }
 
   /**
    * Leaf columns: value lengths, value kinds, indirect file ids, indirect offsets, inline bytes.
    */
-  private void readLeafValues(
-      ByteCursor c, DataFile[] table, String prefix, String[] keys, List<String> order)
+  private void readLeafValues(ByteCursor c, DataFile[] table, String prefix, String[] keys)
       throws CheckpointFormatException {
     int n = keys.length;
     long[] length = new long[n];
@@ -428,13 +423,13 @@ final class OcdbtDatabase {
     c.expectEnd();
     for (int i = 0; i < n; i++) {
       String key = prefix + keys[i];
-      if (!order.isEmpty() && key.compareTo(order.get(order.size() - 1)) <= 0) {
+      // Leaves are visited in key order, so every key must follow the last one seen.
+      if (!entries.isEmpty() && key.compareTo(entries.lastKey()) <= 0) {
         throw c.fail("key '" + key + "'", "out of order with the preceding leaf");
       }
-      if (order.size() >= MAX_KEYS) {
+      if (entries.size() >= MAX_KEYS) {
         throw c.fail("keys", "more than " + MAX_KEYS + " keys");
       }
-      order.add(key);
       entries.put(key, values[i]);
     }
   }

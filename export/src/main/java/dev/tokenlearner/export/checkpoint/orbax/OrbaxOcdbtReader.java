@@ -53,8 +53,16 @@ public final class OrbaxOcdbtReader {
       }
     }
     if (names.isEmpty()) {
+      boolean zarr3 =
+          dbs.stream()
+              .anyMatch(
+                  db -> db.entries().keySet().stream().anyMatch(k -> k.endsWith("/zarr.json")));
       throw new CheckpointFormatException(
-          dir, "the OCDBT database holds no Zarr arrays (no '<name>/.zarray' keys)");
+          dir,
+          zarr3
+              ? "the OCDBT database holds Zarr v3 arrays (saved with use_zarr3=True), which are"
+                  + " not supported; save with use_zarr3=False"
+              : "the OCDBT database holds no Zarr arrays (no '<name>/.zarray' keys)");
     }
     OrbaxPyTree.Store store =
         new OrbaxPyTree.Store() {

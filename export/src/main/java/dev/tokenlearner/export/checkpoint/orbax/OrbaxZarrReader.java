@@ -47,10 +47,16 @@ public final class OrbaxZarrReader {
               .toList();
     }
     if (names.isEmpty()) {
-      String hint =
-          Files.exists(dir.resolve("manifest.ocdbt"))
-              ? " (it has manifest.ocdbt: read it as an Orbax OCDBT checkpoint)"
-              : "";
+      String hint = "";
+      if (Files.exists(dir.resolve("manifest.ocdbt"))) {
+        hint = " (it has manifest.ocdbt: read it as an Orbax OCDBT checkpoint)";
+      } else {
+        try (Stream<Path> children = Files.list(dir)) {
+          if (children.anyMatch(p -> Files.isRegularFile(p.resolve("zarr.json")))) {
+            hint = " (it holds Zarr v3 arrays, saved with use_zarr3=True, which are not supported)";
+          }
+        }
+      }
       throw new CheckpointFormatException(
           dir, "no Zarr array folders (folders holding .zarray) found" + hint);
     }
