@@ -98,6 +98,9 @@ public record Conv(
       st.add(v);
     }
     st.add(1L);
+    if (spatial == 3) {
+      Conv3dGradient.ensureRegistered();
+    }
     Operand<TFloat32> y =
         spatial == 2 ? tf.nn.conv2d(x, kernel, st, padding) : tf.nn.conv3d(x, kernel, st, padding);
     if (useBias) {

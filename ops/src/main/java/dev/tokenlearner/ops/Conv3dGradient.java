@@ -1,0 +1,54 @@
+package dev.tokenlearner.ops;
+
+import java.util.Arrays;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.Conv3d;
+import org.tensorflow.op.nn.Conv3dBackpropFilter;
+import org.tensorflow.op.nn.Conv3dBackpropInput;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The gradient of {@code Conv3D}, which TensorFlow's C++ gradient registry lacks: without it a
+ * video model with a 3-D patch embedding cannot be differentiated.
+ *
+ * <p>{@code dx = Conv3DBackpropInputV2(shape(x), w, dy)}, {@code dw = Conv3DBackpropFilterV2(x,
+ * shape(w), dy)} with the forward op's strides, padding, dilations and layout.
+ */
+final class Conv3dGradient {
+
+  private static boolean registered;
+
+  private Conv3dGradient() {}
+
+  /**
+   * Registers the gradient once per process. A registration is refused (and ignored here) if
+   * the native library already has one.
+   */
+  static synchronized void ensureRegistered() {
+    if (!registered) {
+      TensorFlow.registerCustomGradient(Conv3d.Inputs.class, Conv3dGradient::gradient);
+      registered = true;
+    }
+  }
+
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private static List<Operand<?>> gradient(Ops tf, Conv3d.Inputs op, List<Output<?>> gradOutputs) {
+    Conv3d.Inputs<TFloat32> in = (Conv3d.Inputs<TFloat32>) op;
+    Operand<TFloat32> dy = gradOutputs.get(0).expect(TFloat32.class);
+    List<Long> strides = Arrays.stream(in.strides).boxed().toList();
+    List<Long> dilations = Arrays.stream(in.dilations).boxed().toList();
+    Operand<TFloat32> dx =
+        tf.nn.conv3dBackpropInput(
+            tf.shape(in.input), in.filter, dy, strides, in.padding,
+            Conv3dBackpropInput.dilations(dilations), Conv3dBackpropInput.dataFormat(in.dataFormat));
+    Operand<TFloat32> dw =
+        tf.nn.conv3dBackpropFilter(
+            in.input, tf.shape(in.filter), dy, strides, in.padding,
+            Conv3dBackpropFilter.dilations(dilations), Conv3dBackpropFilter.dataFormat(in.dataFormat));
+    return List.of(dx, dw);
+  }
+}
