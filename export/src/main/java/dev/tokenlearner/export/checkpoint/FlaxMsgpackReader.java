@@ -1,0 +1,292 @@
+package dev.tokenlearner.export.checkpoint;
+
+import dev.tokenlearner.export.checkpoint.FlaxMsgpackParser.Leaves;
+import dev.tokenlearner.ops.HostArray;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import org.msgpack.core.MessageInsufficientBufferException;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+
+/**
+ * Reads a Flax {@code checkpoint_<step>} file, the msgpack train state that {@code
+ * flax.training.checkpoints.save_checkpoint} (and so Scenic) writes.
+ *
+ * <p>The parameters are found as Scenic's {@code restore_pretrained_checkpoint} finds them:
+ *
+ * <ol>
+ *   <li>{@code params} at the top level (optax-era train state), else
+ *   <li>{@code optimizer/target} (flax.optim-era train state), and if that holds a {@code params}
+ *       key the checkpoint is pre-Linen: {@code optimizer/target/params} with module names
+ *       renumbered per class ({@code convert_pre_linen}).
+ * </ol>
+ *
+ * <p>The file is streamed: optimizer state and everything else not needed is skipped by length,
+ * so reading needs about the size of the parameters in heap, not the file. Float32 and bfloat16
+ * arrays are read (bfloat16 widened to float32); chunked arrays ({@code __msgpack_chunked_array__}
+ * maps) are reassembled. Data is taken as little-endian, as every known writer produces it.
+ */
+public final class FlaxMsgpackReader {
+
+  /** {@link Checkpoint#format()} of checkpoints read here. */
+  public static final String FORMAT = "flax-msgpack";
+  /** Layout of an optax-era train state. */
+  public static final String LAYOUT_PARAMS = "params";
+  /** Layout of a flax.optim-era train state. */
+  public static final String LAYOUT_OPTIMIZER_TARGET = "optimizer/target";
+  /** Layout of a pre-Linen flax.optim-era train state. */
+  public static final String LAYOUT_PRE_LINEN = "optimizer/target/params (pre-linen)";
+
+  private static final int READ_BUFFER_BYTES = 1 << 20;
+
+  private FlaxMsgpackReader() {}
+
+  /**
+   * Reads the parameters and step of a checkpoint file.
+   *
+   * @param file a {@code checkpoint_<step>} msgpack file
+   * @return the parameters by {@code '/'}-joined Linen path, the layout they were found in and the
+   *     {@code global_step}
+   * @throws CheckpointFormatException if the file is not a Flax msgpack train state, is truncated
+   *     or corrupt, or holds non-float parameters; the message names the file and key path
+   * @throws IOException if the file cannot be read
+   */
+  public static Checkpoint read(Path file) throws IOException {
+    return parse(file, FlaxMsgpackReader::readCheckpoint);
+  }
+
+  /**
+   * Reads a whole optax-era train state, optimizer state included (for resuming training).
+   *
+   * <p>The optimizer state's float arrays become {@link HostArray}s, 0-d int32 and int64 arrays
+   * {@link Integer} and {@link Long}, native msgpack values Long, Double, Boolean, String or null;
+   * chunked arrays are reassembled.
+   *
+   * @param file a {@code checkpoint_<step>} msgpack file with a top-level {@code params} key
+   * @return the train state
+   * @throws CheckpointFormatException if the file is not an optax-era Flax train state or is
+   *     corrupt
+   * @throws IOException if the file cannot be read
+   */
+  public static FlaxTrainState readTrainState(Path file) throws IOException {
+    return parse(file, FlaxMsgpackReader::readFullState);
+  }
+
+  private interface Body<T> {
+    T run(Path file, FlaxMsgpackParser p) throws IOException;
+  }
+
+  private static <T> T parse(Path file, Body<T> body) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new CheckpointFormatException(file, "not a regular file");
+    }
+    long size = Files.size(file);
+    // The unpacker buffers the stream itself; payloads are copied out in small pieces.
+    try (InputStream in = Files.newInputStream(file);
+        MessageUnpacker u =
+            MessagePack.DEFAULT_UNPACKER_CONFIG.withBufferSize(READ_BUFFER_BYTES).newUnpacker(in)) {
+      FlaxMsgpackParser p = new FlaxMsgpackParser(file, size, u);
+      try {
+        T result = body.run(file, p);
+        if (p.hasMore()) {
+          throw p.fail("unexpected " + p.remaining() + " bytes after the train state");
+        }
+        return result;
+      } catch (MessageInsufficientBufferException e) {
+        throw new CheckpointFormatException(
+            file, "at " + p.path() + ": unexpected end of file (truncated?)", e);
+      } catch (MessagePackException | IllegalArgumentException | IllegalStateException e) {
+        throw new CheckpointFormatException(
+            file, "at " + p.path() + " (byte " + p.offset() + "): corrupt msgpack: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static Checkpoint readCheckpoint(Path file, FlaxMsgpackParser p) throws IOException {
+    int n = p.mapHeader("a Flax state dict");
+    Object params = null;
+    Object target = null;
+    OptionalLong step = OptionalLong.empty();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String key = p.key();
+      keys.add(key);
+      p.push(key);
+      switch (key) {
+        case "params" -> {
+          params = p.readTree(Leaves.PARAMS);
+          target = null; // Scenic prefers 'params' whenever it exists
+        }
+        case "optimizer" -> {
+          if (params == null) {
+            target = readOptimizerTarget(p);
+          } else {
+            p.skip();
+          }
+        }
+        case "global_step" -> step = p.readStep();
+        default -> p.skip();
+      }
+      p.pop();
+    }
+    String layout;
+    Map<String, Object> tree;
+    String root;
+    if (params != null) {
+      layout = LAYOUT_PARAMS;
+      tree = asMap(file, params, "params");
+      root = "params";
+    } else if (target != null) {
+      Map<String, Object> t = asMap(file, target, "optimizer/target");
+      if (t.containsKey("params")) {
+        layout = LAYOUT_PRE_LINEN;
+        tree = PreLinen.convert(asMap(file, t.get("params"), "optimizer/target/params"));
+        root = "optimizer/target/params";
+      } else {
+        layout = LAYOUT_OPTIMIZER_TARGET;
+        tree = t;
+        root = "optimizer/target";
+      }
+    } else {
+      throw new CheckpointFormatException(
+          file,
+          "expected a train state with 'params' or 'optimizer/target', found top-level keys "
+              + keys);
+    }
+    SortedMap<String, HostArray> flat = ParamTree.flatten(file, tree, root);
+    if (flat.isEmpty()) {
+      throw new CheckpointFormatException(file, "'" + root + "' holds no arrays");
+    }
+    return new Checkpoint(file, FORMAT, layout, step, flat);
+  }
+
+  /** Reads {@code optimizer}, keeping only {@code target}; returns null if there is none. */
+  private static Object readOptimizerTarget(FlaxMsgpackParser p) throws IOException {
+    int n = p.mapHeader("the flax.optim optimizer state dict");
+    Object target = null;
+    for (int i = 0; i < n; i++) {
+      String key = p.key();
+      p.push(key);
+      if (key.equals("target")) {
+        target = p.readTree(Leaves.PARAMS);
+      } else {
+        p.skip();
+      }
+      p.pop();
+    }
+    return target;
+  }
+
+  private static FlaxTrainState readFullState(Path file, FlaxMsgpackParser p) throws IOException {
+    int n = p.mapHeader("a Flax state dict");
+    Object params = null;
+    Object optState = null;
+    Object rng = null;
+    Object metadata = null;
+    OptionalLong step = OptionalLong.empty();
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String key = p.key();
+      keys.add(key);
+      p.push(key);
+      switch (key) {
+        case "params" -> params = p.readTree(Leaves.PARAMS);
+        case "opt_state" -> optState = p.readTree(Leaves.ANY);
+        case "global_step" -> step = p.readStep();
+        case "rng" -> rng = p.readTree(Leaves.ANY);
+        case "metadata" -> metadata = p.readTree(Leaves.ANY);
+        default -> p.skip();
+      }
+      p.pop();
+    }
+    if (params == null) {
+      throw new CheckpointFormatException(
+          file, "expected an optax-era train state with 'params', found top-level keys " + keys);
+    }
+    SortedMap<String, HostArray> flat =
+        ParamTree.flatten(file, asMap(file, params, "params"), "params");
+    Map<String, Object> opt =
+        optState == null ? Map.of() : optLeaves(file, asMap(file, optState, "opt_state"), "opt_state");
+    Map<String, Object> meta =
+        metadata == null ? null : nativeLeaves(file, asMap(file, metadata, "metadata"), "metadata");
+    return new FlaxTrainState(step.orElse(0), flat, opt, rngBits(file, rng), meta);
+  }
+
+  private static Map<String, Object> optLeaves(Path file, Map<String, Object> tree, String path)
+      throws CheckpointFormatException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : tree.entrySet()) {
+      String p = path + "/" + e.getKey();
+      Object v = e.getValue();
+      if (v instanceof Map<?, ?>) {
+        v = optLeaves(file, asMap(file, v, p), p);
+      } else if (v instanceof RawArray r) {
+        if (r.shape().length != 0) {
+          throw new CheckpointFormatException(
+              file, p + ": expected a float array or a 0-d integer, found " + ParamTree.describe(r));
+        }
+        v =
+            switch (r.dtype()) {
+              case INT32 -> (int) r.longAt(0);
+              case INT64 -> r.longAt(0);
+              default -> throw new CheckpointFormatException(
+                  file, p + ": expected an int32 or int64 counter, found " + ParamTree.describe(r));
+            };
+      }
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  private static Map<String, Object> nativeLeaves(Path file, Map<String, Object> tree, String path)
+      throws CheckpointFormatException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : tree.entrySet()) {
+      String p = path + "/" + e.getKey();
+      Object v = e.getValue();
+      if (v instanceof Map<?, ?>) {
+        v = nativeLeaves(file, asMap(file, v, p), p);
+      } else if (v instanceof RawArray || v instanceof HostArray) {
+        throw new CheckpointFormatException(
+            file, p + ": arrays in metadata are not supported, found " + ParamTree.describe(v));
+      }
+      out.put(e.getKey(), v);
+    }
+    return out;
+  }
+
+  private static int[] rngBits(Path file, Object rng) throws CheckpointFormatException {
+    if (rng == null) {
+      return new int[2];
+    }
+    if (rng instanceof RawArray r
+        && (r.dtype() == FlaxDtype.UINT32 || r.dtype() == FlaxDtype.INT32)) {
+      int[] bits = new int[r.size()];
+      for (int i = 0; i < bits.length; i++) {
+        bits[i] = (int) r.longAt(i);
+      }
+      return bits;
+    }
+    throw new CheckpointFormatException(
+        file, "rng: expected a uint32 array, found " + ParamTree.describe(rng));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> asMap(Path file, Object v, String path)
+      throws CheckpointFormatException {
+    if (v instanceof Map<?, ?> m) {
+      return (Map<String, Object>) m;
+    }
+    throw new CheckpointFormatException(
+        file, path + ": expected a map, found " + ParamTree.describe(v));
+  }
+}
