@@ -284,11 +284,10 @@ public final class ConfigLoader {
       double attnDropout = rate(m, "attention_dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
       double stochastic = rate(m, "stochastic_depth", 0.0);
       if (stochastic > 0) {
-        warnings.add(
-            m.key("stochastic_depth")
-                + " = "
-                + stochastic
-                + " is ignored: TokenLearnerViT never passes it to its encoder blocks");
+        // Scenic's own ImageNet config sets it, so this is a note, not a warning.
+        LOG.info(
+            "{}: {} = {} is kept but TokenLearnerViT never passes it to its encoder blocks",
+            source, m.key("stochastic_depth"), stochastic);
       }
       ConfigNode t =
           m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));

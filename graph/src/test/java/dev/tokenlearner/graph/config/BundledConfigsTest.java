@@ -107,8 +107,8 @@ class BundledConfigsTest {
     assertEquals(1000, t.resolvedLogEvalSteps(312));
     assertEquals(5000, t.resolvedCheckpointSteps(312));
     assertEquals(1000, t.resolvedLogSummarySteps(312));
-    // Scenic's config sets stochastic_depth, which TokenLearnerViT ignores.
-    assertEquals(1, c.warnings().size(), c.warnings().toString());
+    assertTrue(c.warnings().isEmpty(), c.warnings().toString());
+    assertEquals(0.1, m.stochasticDepth());
     assertTrue(c.unusedKeys().contains("xprof"));
   }
 
