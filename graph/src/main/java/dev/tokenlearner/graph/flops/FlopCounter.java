@@ -27,7 +27,7 @@ import java.util.TreeMap;
  *       logits and the weighted sum ({@code 2·n²·D} each); softmax over {@code H·n²} logits.
  *   <li>Element-wise ops are counted with fixed per-element costs: LayerNorm {@value
  *       #LAYER_NORM_FLOPS}, gelu (tanh form) {@value #GELU_FLOPS}, softmax {@value #SOFTMAX_FLOPS},
- *       sigmoid {@value #SIGMOID_FLOPS}, tanh {@value #TANH_FLOPS}, add 1. They are about 0.3% of
+ *       sigmoid {@value #SIGMOID_FLOPS}, tanh {@value #TANH_FLOPS}, add 1. They are under 1% of
  *       a ViT-B.
  *   <li>TokenLearner and TokenFuser run per frame ({@code t_dims} times on {@code N / t_dims}
  *       tokens); encoder blocks after a TokenLearner see {@code t_dims · num_tokens} tokens, or,
