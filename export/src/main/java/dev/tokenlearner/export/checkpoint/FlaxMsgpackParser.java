@@ -251,7 +251,7 @@ final class FlaxMsgpackParser {
       if (type == EXT_NDARRAY || type == EXT_NPSCALAR) {
         return readNdarray(h.getLength(), leaves);
       }
-      if (leaves == Leaves.ANY && type == EXT_NATIVE_COMPLEX) {
+      if (type == EXT_NATIVE_COMPLEX) {
         throw fail("complex numbers are not supported");
       }
       throw fail("unexpected msgpack extension type " + type + " (expected 1, an ndarray)");
@@ -303,18 +303,21 @@ final class FlaxMsgpackParser {
       throw fail("chunked array without both 'shape' and 'chunks'");
     }
     if (data == null) {
+      // Chunks came before the shape: check their total against it, then concatenate.
+      long total = 0;
+      for (HostArray p : pieces) {
+        total += p.data().length;
+      }
       long n = checkedElements(shape, Long.MAX_VALUE);
+      if (total != n) {
+        throw fail(
+            "chunks hold " + total + " values, shape " + Arrays.toString(shape) + " needs " + n);
+      }
       data = new float[(int) n];
       int at = 0;
       for (HostArray p : pieces) {
-        if (at + (long) p.data().length > n) {
-          throw fail("chunks hold more values than shape " + Arrays.toString(shape));
-        }
         System.arraycopy(p.data(), 0, data, at, p.data().length);
         at += p.data().length;
-      }
-      if (at != n) {
-        throw fail("chunks hold " + at + " values, shape " + Arrays.toString(shape) + " needs " + n);
       }
     }
     return new HostArray(shape, data);
