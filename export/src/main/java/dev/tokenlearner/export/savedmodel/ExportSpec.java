@@ -1,0 +1,87 @@
+package dev.tokenlearner.export.savedmodel;
+
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.ModelName;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to export: the model, the input it is built for, preprocessing, and what to record about
+ * where it came from.
+ *
+ * @param modelName Scenic's {@code model_name}
+ * @param model the model config
+ * @param input input size, frames and classes; fixes {@code images}' shape
+ * @param normalization how pixels are normalised for this model (stored for {@code predict})
+ * @param sourceConfig the original config file text, stored verbatim when present
+ * @param provenance free-form facts stored with the model (checkpoint path, format, step, ...)
+ */
+public record ExportSpec(
+    String modelName,
+    ModelConfig model,
+    InputSpec input,
+    Normalization normalization,
+    Optional<String> sourceConfig,
+    Map<String, String> provenance) {
+
+  /** Validates and copies the fields. */
+  public ExportSpec {
+    Objects.requireNonNull(modelName, "modelName");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(normalization, "normalization");
+    Objects.requireNonNull(sourceConfig, "sourceConfig");
+    provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+  }
+
+  /**
+   * The spec of an experiment config; normalisation from {@link Normalization#of}.
+   *
+   * @param config the loaded config
+   * @param sourceText the config file's text, or empty
+   * @return the spec, with {@code config_source} in its provenance
+   */
+  public static ExportSpec of(ExperimentConfig config, Optional<String> sourceText) {
+    return new ExportSpec(
+        config.modelName().scenicName(),
+        config.model(),
+        config.input(),
+        Normalization.of(config),
+        sourceText,
+        Map.of("config_source", config.source()));
+  }
+
+  /**
+   * A spec built in code: classification model, zero-centred inputs, no source text.
+   *
+   * @param model the model config
+   * @param input the input spec (with the number of classes)
+   * @return the spec
+   */
+  public static ExportSpec of(ModelConfig model, InputSpec input) {
+    return new ExportSpec(
+        ModelName.CLASSIFICATION.scenicName(),
+        model,
+        input,
+        Normalization.ZERO_CENTERED,
+        Optional.empty(),
+        Map.of());
+  }
+
+  /**
+   * Returns a copy with more provenance entries (later ones win).
+   *
+   * @param more entries to add
+   * @return the copy
+   */
+  public ExportSpec withProvenance(Map<String, String> more) {
+    Map<String, String> p = new LinkedHashMap<>(provenance);
+    p.putAll(more);
+    return new ExportSpec(modelName, model, input, normalization, sourceConfig, p);
+  }
+}

@@ -1,0 +1,272 @@
+package dev.tokenlearner.export.savedmodel;
+
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.TemporalEncodingConfig;
+import dev.tokenlearner.graph.config.TokenizerConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * What an exported model records about itself in {@code assets.extra/tokenlearner_config.yaml}:
+ * enough to rebuild its config and preprocess inputs without the original files.
+ *
+ * <p>File layout (YAML):
+ *
+ * <pre>{@code
+ * format: tokenlearner-savedmodel
+ * format_version: 1
+ * signatures: [serving_default, representation, encoded, learned_tokens]
+ * input: {layout: NHWC, height: 224, width: 224, channels: 3, num_frames: 0, num_classes: 1000}
+ * preprocessing: {normalization: imagenet}
+ * resolved_config:        # Scenic key names; ConfigLoader.fromMap reads it back
+ *   model_name: token_learner_classification
+ *   model_dtype_str: float32
+ *   num_classes: 1000
+ *   image_size: [224, 224]
+ *   model: {hidden_size: ..., tokenizer: {...}, ...}
+ * provenance: {checkpoint: ..., checkpoint_format: ..., config_source: ...}
+ * source_config: |        # the original config file, verbatim (absent when built in code)
+ *   ...
+ * }</pre>
+ *
+ * @param modelName Scenic's {@code model_name}
+ * @param model the resolved model config
+ * @param input the input spec the graph was built for
+ * @param normalization how pixels were normalised in training
+ * @param signatures the exported signature keys
+ * @param provenance where the weights and config came from (free-form keys)
+ * @param sourceConfig the original config text, when the export started from a file
+ */
+public record ModelMetadata(
+    String modelName,
+    ModelConfig model,
+    InputSpec input,
+    Normalization normalization,
+    List<String> signatures,
+    Map<String, String> provenance,
+    Optional<String> sourceConfig) {
+
+  /** Value of the {@code format} key. */
+  public static final String FORMAT = "tokenlearner-savedmodel";
+
+  /** Version of this layout. */
+  public static final int FORMAT_VERSION = 1;
+
+  /** Validates and copies the fields. */
+  public ModelMetadata {
+    Objects.requireNonNull(modelName, "modelName");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(normalization, "normalization");
+    Objects.requireNonNull(sourceConfig, "sourceConfig");
+    signatures = List.copyOf(signatures);
+    provenance = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+  }
+
+  /**
+   * The config document in Scenic's key names that {@link ConfigLoader#fromMap} turns back into
+   * this model and input.
+   *
+   * @return nested maps and lists
+   */
+  public Map<String, Object> resolvedConfig() {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("model_name", modelName);
+    doc.put("model_dtype_str", "float32");
+    doc.put("num_classes", input.numClasses());
+    doc.put("image_size", List.of(input.height(), input.width()));
+    if (input.isVideo()) {
+      doc.put("num_frames", input.numFrames());
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("hidden_size", model.hiddenSize());
+    m.put("num_heads", model.numHeads());
+    m.put("mlp_dim", model.mlpDim());
+    m.put("num_layers", model.numLayers());
+    m.put(
+        "representation_size",
+        model.representationSize().isPresent() ? model.representationSize().getAsInt() : null);
+    m.put("classifier", model.classifier().scenicName());
+    m.put("dropout_rate", model.dropoutRate());
+    m.put("attention_dropout_rate", model.attentionDropoutRate());
+    m.put("stochastic_depth", model.stochasticDepth());
+    TokenizerConfig t = model.tokenizer();
+    Map<String, Object> tok = new LinkedHashMap<>();
+    tok.put("type", t.type().scenicName());
+    tok.put("patches", Map.of("size", Arrays.stream(t.patchSize()).boxed().toList()));
+    tok.put("num_tokens", t.numTokens());
+    tok.put("tokenlearner_loc", t.tokenlearnerLoc());
+    tok.put("use_tokenfuse", t.useTokenfuse());
+    tok.put("use_v11", t.useV11());
+    if (t.temporalEncoding().isPresent()) {
+      TemporalEncodingConfig te = t.temporalEncoding().get();
+      Map<String, Object> tem = new LinkedHashMap<>();
+      tem.put("method", te.method().scenicName());
+      te.nSampledFrames().ifPresent(n -> tem.put("n_sampled_frames", n));
+      te.kernelInitMethod().ifPresent(k -> tem.put("kernel_init_method", k));
+      tok.put("temporal_encoding_config", tem);
+    }
+    m.put("tokenizer", tok);
+    doc.put("model", m);
+    doc.put(Normalization.SECTION, Map.of(Normalization.KEY, normalization.configName()));
+    return doc;
+  }
+
+  /**
+   * Rebuilds the experiment config from {@link #resolvedConfig()}; training keys take their
+   * defaults.
+   *
+   * @return the config
+   */
+  public ExperimentConfig experimentConfig() {
+    return ConfigLoader.fromMap(resolvedConfig(), "tokenlearner_config.yaml#resolved_config");
+  }
+
+  /**
+   * Renders the metadata as YAML.
+   *
+   * @return the document text
+   */
+  public String toYaml() {
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("format", FORMAT);
+    doc.put("format_version", FORMAT_VERSION);
+    doc.put("signatures", signatures);
+    Map<String, Object> in = new LinkedHashMap<>();
+    in.put("layout", input.isVideo() ? "NTHWC" : "NHWC");
+    in.put("height", input.height());
+    in.put("width", input.width());
+    in.put("channels", input.channels());
+    in.put("num_frames", input.numFrames());
+    in.put("num_classes", input.numClasses());
+    doc.put("input", in);
+    doc.put(Normalization.SECTION, Map.of(Normalization.KEY, normalization.configName()));
+    doc.put("resolved_config", resolvedConfig());
+    doc.put("provenance", provenance);
+    sourceConfig.ifPresent(s -> doc.put("source_config", s));
+    DumpSettings settings =
+        DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(100).build();
+    return new Dump(settings).dumpToString(doc);
+  }
+
+  /**
+   * Writes {@link #toYaml()} to {@code assets.extra/tokenlearner_config.yaml} under a model
+   * directory.
+   *
+   * @param modelDir the SavedModel directory
+   * @throws IOException if the file cannot be written
+   */
+  public void write(Path modelDir) throws IOException {
+    Path dir = modelDir.resolve(Signatures.ASSETS_EXTRA);
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(Signatures.CONFIG_FILE), toYaml(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Reads the metadata of an exported model.
+   *
+   * @param modelDir the SavedModel directory
+   * @return the metadata
+   * @throws IOException if the file is absent, unreadable or not this format
+   */
+  public static ModelMetadata read(Path modelDir) throws IOException {
+    Path file = modelDir.resolve(Signatures.ASSETS_EXTRA).resolve(Signatures.CONFIG_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(file + ": no stored config; was this model exported by tokenlearner?");
+    }
+    return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+  }
+
+  /**
+   * Parses the YAML written by {@link #toYaml()}.
+   *
+   * @param text the document
+   * @param source a name for error messages
+   * @return the metadata
+   * @throws IOException if the document is not this format or misses a key
+   */
+  public static ModelMetadata parse(String text, String source) throws IOException {
+    Object parsed;
+    try {
+      parsed = new Load(LoadSettings.builder().setLabel(source).build()).loadFromString(text);
+    } catch (YamlEngineException e) {
+      throw new IOException(source + ": not valid YAML: " + e.getMessage(), e);
+    }
+    if (!(parsed instanceof Map<?, ?> doc) || !FORMAT.equals(doc.get("format"))) {
+      throw new IOException(source + ": expected format: " + FORMAT);
+    }
+    Object version = doc.get("format_version");
+    if (!(version instanceof Number v) || v.intValue() != FORMAT_VERSION) {
+      throw new IOException(
+          source + ": format_version: expected " + FORMAT_VERSION + ", found " + version);
+    }
+    Map<?, ?> resolved = map(doc, "resolved_config", source);
+    ExperimentConfig config;
+    try {
+      config = ConfigLoader.fromMap(resolved, source + "#resolved_config");
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": resolved_config: " + e.getMessage(), e);
+    }
+    Map<?, ?> in = map(doc, "input", source);
+    InputSpec input =
+        new InputSpec(
+            integer(in, "height", source),
+            integer(in, "width", source),
+            integer(in, "channels", source),
+            integer(in, "num_frames", source),
+            integer(in, "num_classes", source));
+    Normalization norm =
+        Normalization.fromConfigName(
+            String.valueOf(map(doc, Normalization.SECTION, source).get(Normalization.KEY)));
+    List<String> signatures = new ArrayList<>();
+    if (doc.get("signatures") instanceof List<?> l) {
+      l.forEach(s -> signatures.add(String.valueOf(s)));
+    }
+    Map<String, String> provenance = new LinkedHashMap<>();
+    if (doc.get("provenance") instanceof Map<?, ?> p) {
+      p.forEach((k, val) -> provenance.put(String.valueOf(k), String.valueOf(val)));
+    }
+    Optional<String> sourceConfig =
+        Optional.ofNullable(doc.get("source_config")).map(String::valueOf);
+    return new ModelMetadata(
+        config.modelName().scenicName(),
+        config.model(),
+        input,
+        norm,
+        signatures,
+        provenance,
+        sourceConfig);
+  }
+
+  private static Map<?, ?> map(Map<?, ?> doc, String key, String source) throws IOException {
+    if (doc.get(key) instanceof Map<?, ?> m) {
+      return m;
+    }
+    throw new IOException(source + ": " + key + ": expected a map, found " + doc.get(key));
+  }
+
+  private static int integer(Map<?, ?> m, String key, String source) throws IOException {
+    if (m.get(key) instanceof Number n) {
+      return n.intValue();
+    }
+    throw new IOException(source + ": input." + key + ": expected an integer, found " + m.get(key));
+  }
+}

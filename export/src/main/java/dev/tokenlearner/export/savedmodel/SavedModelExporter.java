@@ -1,0 +1,173 @@
+package dev.tokenlearner.export.savedmodel;
+
+import dev.tokenlearner.graph.ModelOutputs;
+import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.ParameterStore;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.SessionFunction;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Writes a TokenLearner model as a SavedModel: builds the inference graph from an {@link
+ * ExportSpec}, gives its parameters their values through a {@link WeightLoader}, and exports it
+ * with the signatures listed in the package documentation plus the stored config ({@link
+ * ModelMetadata}).
+ *
+ * <p>The model is written into a temporary sibling of the target and moved into place with one
+ * atomic rename; an existing target is refused unless {@code overwrite} is set, and is then
+ * replaced only once the new model is complete. Any failure leaves the target as it was.
+ *
+ * <pre>{@code
+ * ExportResult r = SavedModelExporter.of(ExportSpec.of(config, Optional.of(text)))
+ *     .export(Path.of("model"), WeightLoader.exactly(values));
+ * }</pre>
+ */
+public final class SavedModelExporter {
+
+  /** Called with the complete stage directory just before it is moved into place. */
+  @FunctionalInterface
+  interface StageHook {
+    void beforeCommit(Path stage) throws IOException;
+  }
+
+  private final ExportSpec spec;
+  private final boolean overwrite;
+  private final StageHook hook;
+
+  private SavedModelExporter(ExportSpec spec, boolean overwrite, StageHook hook) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.overwrite = overwrite;
+    this.hook = hook;
+  }
+
+  /**
+   * An exporter that refuses to replace an existing directory.
+   *
+   * @param spec what to export
+   * @return the exporter
+   */
+  public static SavedModelExporter of(ExportSpec spec) {
+    return new SavedModelExporter(spec, false, stage -> {});
+  }
+
+  /**
+   * Returns a copy that may (or may not) replace an existing target directory.
+   *
+   * @param value whether to replace an existing target
+   * @return the copy
+   */
+  public SavedModelExporter overwrite(boolean value) {
+    return new SavedModelExporter(spec, value, hook);
+  }
+
+  /** A copy that calls {@code h} on the finished stage before committing (tests). */
+  SavedModelExporter withStageHook(StageHook h) {
+    return new SavedModelExporter(spec, overwrite, h);
+  }
+
+  /**
+   * Exports with exactly the given parameter values.
+   *
+   * @param target the SavedModel directory to create
+   * @param values every parameter by Flax path
+   * @return what was written
+   * @throws IOException if writing fails or the target exists and overwrite is off
+   * @throws IllegalArgumentException if the values do not match the model's parameters
+   */
+  public ExportResult export(Path target, Map<String, HostArray> values) throws IOException {
+    return export(target, WeightLoader.exactly(values));
+  }
+
+  /**
+   * Exports the model with the weights {@code weights} assigns.
+   *
+   * @param target the SavedModel directory to create
+   * @param weights assigns every parameter of the export graph
+   * @return what was written
+   * @throws FileAlreadyExistsException if the target exists and overwrite is off; the target is
+   *     left untouched
+   * @throws IOException if writing fails; the target is left as it was
+   * @throws IllegalArgumentException if the weights do not fit the model (from the loader)
+   */
+  public ExportResult export(Path target, WeightLoader weights) throws IOException {
+    Path dir = target.toAbsolutePath().normalize();
+    if (dir.getParent() == null) {
+      throw new IllegalArgumentException("cannot export to the file system root");
+    }
+    if (Files.exists(dir) && !overwrite) {
+      throw new FileAlreadyExistsException(
+          dir.toString(), null, "already exists; pass overwrite to replace it");
+    }
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
+      Ops tf = Ops.create(graph);
+      ParameterStore store = new ParameterStore(tf);
+      Placeholder<TFloat32> images =
+          tf.withName(Signatures.INPUT)
+              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(spec.input().shape(-1))));
+      ModelOutputs outputs =
+          TokenLearnerViT.build(
+              ModuleScope.root(store), spec.model(), spec.input().numClasses(), images, Mode.INFERENCE);
+      Map<String, Operand<TFloat32>> named = new LinkedHashMap<>();
+      named.put(Signatures.SERVING_DEFAULT, outputs.logits());
+      named.put(Signatures.REPRESENTATION, outputs.representation());
+      named.put(Signatures.ENCODED, outputs.encoded());
+      outputs.learnedTokens().ifPresent(t -> named.put(Signatures.LEARNED_TOKENS, t));
+
+      List<SessionFunction> functions = new ArrayList<>();
+      for (Map.Entry<String, Operand<TFloat32>> e : named.entrySet()) {
+        String output = Signatures.outputOf(e.getKey());
+        Operand<TFloat32> tensor = tf.withName(output).identity(e.getValue());
+        Signature signature =
+            Signature.builder()
+                .key(e.getKey())
+                .methodName(Signatures.METHOD_NAME)
+                .input(Signatures.INPUT, images)
+                .output(output, tensor)
+                .build();
+        functions.add(SessionFunction.create(signature, session));
+      }
+
+      weights.load(session, store);
+
+      ModelMetadata metadata =
+          new ModelMetadata(
+              spec.modelName(),
+              spec.model(),
+              spec.input(),
+              spec.normalization(),
+              List.copyOf(named.keySet()),
+              spec.provenance(),
+              spec.sourceConfig());
+      try (StagedDirectory stage = StagedDirectory.beside(dir)) {
+        SavedModelBundle.exporter(stage.path().toString())
+            .withTags(Signatures.TAG)
+            .withFunctions(functions.toArray(new SessionFunction[0]))
+            .export();
+        metadata.write(stage.path());
+        hook.beforeCommit(stage.path());
+        stage.commit(overwrite);
+      }
+      return new ExportResult(dir, metadata, store.parameters().size(), store.parameterCount());
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package dev.tokenlearner.export.savedmodel;
+
+import dev.tokenlearner.ops.HostArray;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * An exported model loaded for inference: runs a signature on a host batch and returns host
+ * arrays, splitting batches larger than the chunk size into several runs.
+ *
+ * <p>Works on any SavedModel whose signatures take and return float32 tensors; the stored config
+ * ({@link #metadata()}) is present for models written by {@link SavedModelExporter}.
+ *
+ * <pre>{@code
+ * try (ServingModel m = ServingModel.load(dir)) {
+ *   HostArray logits = m.run(Signatures.SERVING_DEFAULT, images);
+ * }
+ * }</pre>
+ */
+public final class ServingModel implements AutoCloseable {
+
+  /** Examples per session run unless {@link #load(Path, int)} says otherwise. */
+  public static final int CHUNK_SIZE_DEFAULT = 32;
+
+  private final Path directory;
+  private final SavedModelBundle bundle;
+  private final Optional<ModelMetadata> metadata;
+  private final int chunkSize;
+
+  private ServingModel(
+      Path directory, SavedModelBundle bundle, Optional<ModelMetadata> metadata, int chunkSize) {
+    this.directory = directory;
+    this.bundle = bundle;
+    this.metadata = metadata;
+    this.chunkSize = chunkSize;
+  }
+
+  /**
+   * Loads a model with tag {@code serve} and the default chunk size.
+   *
+   * @param dir the SavedModel directory
+   * @return the model; close it
+   * @throws IOException if the directory holds no SavedModel or its stored config is corrupt
+   */
+  public static ServingModel load(Path dir) throws IOException {
+    return load(dir, CHUNK_SIZE_DEFAULT);
+  }
+
+  /**
+   * Loads a model with tag {@code serve}.
+   *
+   * @param dir the SavedModel directory
+   * @param chunkSize the most examples fed per session run
+   * @return the model; close it
+   * @throws IOException if the directory holds no SavedModel or its stored config is corrupt
+   * @throws IllegalArgumentException if {@code chunkSize} is not positive
+   */
+  public static ServingModel load(Path dir, int chunkSize) throws IOException {
+    if (chunkSize <= 0) {
+      throw new IllegalArgumentException("chunk size must be positive, got " + chunkSize);
+    }
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+      throw new IOException(dir + ": no saved_model.pb");
+    }
+    Optional<ModelMetadata> meta =
+        Files.exists(dir.resolve(Signatures.ASSETS_EXTRA).resolve(Signatures.CONFIG_FILE))
+            ? Optional.of(ModelMetadata.read(dir))
+            : Optional.empty();
+    SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), Signatures.TAG);
+    return new ServingModel(dir, bundle, meta, chunkSize);
+  }
+
+  /**
+   * Returns the stored config.
+   *
+   * @return the metadata, empty for SavedModels not written by this toolkit
+   */
+  public Optional<ModelMetadata> metadata() {
+    return metadata;
+  }
+
+  /**
+   * Returns the directory the model was loaded from.
+   *
+   * @return the directory
+   */
+  public Path directory() {
+    return directory;
+  }
+
+  /**
+   * Returns the signature keys.
+   *
+   * @return the keys, sorted
+   */
+  public List<String> signatures() {
+    return bundle.metaGraphDef().getSignatureDefMap().keySet().stream().sorted().toList();
+  }
+
+  /**
+   * Returns the input shape a signature declares, {@code -1} for unknown dimensions.
+   *
+   * @param signature the signature key
+   * @return e.g. {@code [-1, 224, 224, 3]}
+   * @throws IllegalArgumentException if the signature does not exist or has not exactly one input
+   */
+  public long[] inputShape(String signature) {
+    return dims(singleInput(signature(signature), signature).getValue());
+  }
+
+  /**
+   * Runs a signature with one input and one output.
+   *
+   * @param signature the signature key, e.g. {@code serving_default}
+   * @param batch the input, batch first
+   * @return the output, batch first
+   * @throws IllegalArgumentException if the signature is unknown or the batch does not fit its
+   *     input shape
+   */
+  public HostArray run(String signature, HostArray batch) {
+    Map<String, HostArray> out = runAll(signature, batch);
+    if (out.size() != 1) {
+      throw new IllegalArgumentException(
+          "signature '" + signature + "' has outputs " + out.keySet() + "; use runAll");
+    }
+    return out.values().iterator().next();
+  }
+
+  /**
+   * Runs a signature with one input and returns all its outputs, running at most the chunk size
+   * of examples per session run.
+   *
+   * @param signature the signature key
+   * @param batch the input, batch first
+   * @return outputs by output key, each batch first
+   * @throws IllegalArgumentException if the signature is unknown or the batch does not fit its
+   *     input shape
+   */
+  public Map<String, HostArray> runAll(String signature, HostArray batch) {
+    SignatureDef def = signature(signature);
+    Map.Entry<String, TensorInfo> input = singleInput(def, signature);
+    long[] declared = dims(input.getValue());
+    long[] shape = batch.shape();
+    if (shape.length != declared.length) {
+      throw new IllegalArgumentException(
+          "signature '" + signature + "' takes " + input.getKey() + " " + Arrays.toString(declared)
+              + ", got " + batch.shapeString());
+    }
+    for (int i = 0; i < shape.length; i++) {
+      if (declared[i] >= 0 && declared[i] != shape[i]) {
+        throw new IllegalArgumentException(
+            "signature '" + signature + "' takes " + input.getKey() + " "
+                + Arrays.toString(declared) + ", got " + batch.shapeString());
+      }
+    }
+    List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
+    keys.sort(null);
+    for (String k : keys) {
+      if (def.getOutputsMap().get(k).getDtype() != DataType.DT_FLOAT) {
+        throw new IllegalArgumentException("output '" + k + "' of '" + signature + "' is not float32");
+      }
+    }
+    int n = Math.toIntExact(shape[0]);
+    int perExample = n == 0 ? 0 : batch.data().length / n;
+    Map<String, List<HostArray>> parts = new LinkedHashMap<>();
+    keys.forEach(k -> parts.put(k, new ArrayList<>()));
+    for (int from = 0; from < Math.max(n, 1); from += chunkSize) {
+      int count = Math.min(chunkSize, n - from);
+      long[] chunkShape = shape.clone();
+      chunkShape[0] = count;
+      float[] chunk =
+          Arrays.copyOfRange(batch.data(), from * perExample, (from + count) * perExample);
+      Session.Runner runner = bundle.session().runner();
+      try (TFloat32 in = TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false))) {
+        runner.feed(input.getValue().getName(), in);
+        for (String k : keys) {
+          runner.fetch(def.getOutputsMap().get(k).getName());
+        }
+        try (Result result = runner.run()) {
+          for (int i = 0; i < keys.size(); i++) {
+            parts.get(keys.get(i)).add(toHost((TFloat32) result.get(i)));
+          }
+        }
+      }
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, concat(v)));
+    return out;
+  }
+
+  @Override
+  public void close() {
+    bundle.close();
+  }
+
+  private SignatureDef signature(String key) {
+    SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(key);
+    if (def == null) {
+      throw new IllegalArgumentException(
+          "model " + directory + " has no signature '" + key + "'; it has " + signatures());
+    }
+    return def;
+  }
+
+  private static Map.Entry<String, TensorInfo> singleInput(SignatureDef def, String key) {
+    if (def.getInputsCount() != 1) {
+      throw new IllegalArgumentException(
+          "signature '" + key + "' has inputs " + def.getInputsMap().keySet() + ", expected one");
+    }
+    return def.getInputsMap().entrySet().iterator().next();
+  }
+
+  private static long[] dims(TensorInfo info) {
+    TensorShapeProto s = info.getTensorShape();
+    return s.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+  }
+
+  private static HostArray toHost(TFloat32 t) {
+    long[] shape = t.shape().asArray();
+    float[] data = new float[Math.toIntExact(t.shape().size())];
+    t.copyTo(DataBuffers.of(data, false, false));
+    return new HostArray(shape, data);
+  }
+
+  /** Concatenates arrays along axis 0. */
+  static HostArray concat(List<HostArray> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    long[] shape = parts.get(0).shape();
+    long rows = 0;
+    int total = 0;
+    for (HostArray p : parts) {
+      rows += p.shape()[0];
+      total += p.data().length;
+    }
+    float[] data = new float[total];
+    int at = 0;
+    for (HostArray p : parts) {
+      System.arraycopy(p.data(), 0, data, at, p.data().length);
+      at += p.data().length;
+    }
+    shape[0] = rows;
+    return new HostArray(shape, data);
+  }
+}
