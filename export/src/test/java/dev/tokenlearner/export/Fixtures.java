@@ -64,7 +64,10 @@ public final class Fixtures {
       long[] shape =
           dims.isEmpty()
               ? new long[0]
-              : Arrays.stream(dims.split(",")).map(String::strip).mapToLong(Long::parseLong).toArray();
+              : Arrays.stream(dims.split(","))
+                  .map(String::strip)
+                  .mapToLong(Long::parseLong)
+                  .toArray();
       out.put(m.group(1), new ManifestEntry(m.group(2), shape));
     }
     return out;
@@ -74,7 +77,8 @@ public final class Fixtures {
   @SuppressWarnings("unchecked")
   public static Map<String, Object> config(String set) throws IOException {
     Load load = new Load(LoadSettings.builder().build());
-    return (Map<String, Object>) load.loadFromString(Files.readString(set(set).resolve("config.json")));
+    return (Map<String, Object>)
+        load.loadFromString(Files.readString(set(set).resolve("config.json")));
   }
 
   @SuppressWarnings("unchecked")

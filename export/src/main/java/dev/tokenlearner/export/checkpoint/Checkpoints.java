@@ -22,11 +22,11 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>a file: a ViT {@code .npz} when it starts with the zip magic, else a Flax msgpack file;
- *   <li>a directory holding {@code _METADATA}, {@code manifest.ocdbt} or a {@code checkpoint}
- *       file: an Orbax checkpoint (OCDBT when {@code manifest.ocdbt} is present, else Zarr);
- *   <li>any other directory: its {@code checkpoint_<N>} entry with the largest {@code N} (files
- *       or directories; {@code checkpoint_tmp}, {@code *_tmp}, {@code *_gda} and Orbax
- *       temporaries are ignored), read by the same rules.
+ *   <li>a directory holding {@code _METADATA}, {@code manifest.ocdbt} or a {@code checkpoint} file:
+ *       an Orbax checkpoint (OCDBT when {@code manifest.ocdbt} is present, else Zarr);
+ *   <li>any other directory: its {@code checkpoint_<N>} entry with the largest {@code N} (files or
+ *       directories; {@code checkpoint_tmp}, {@code *_tmp}, {@code *_gda} and Orbax temporaries are
+ *       ignored), read by the same rules.
  * </ul>
  */
 public final class Checkpoints {
@@ -69,7 +69,8 @@ public final class Checkpoints {
     if (Files.exists(path.resolve("manifest.ocdbt"))) {
       return OrbaxOcdbtReader.read(path);
     }
-    if (Files.exists(path.resolve("_METADATA")) || Files.isRegularFile(path.resolve("checkpoint"))) {
+    if (Files.exists(path.resolve("_METADATA"))
+        || Files.isRegularFile(path.resolve("checkpoint"))) {
       return OrbaxZarrReader.read(path);
     }
     if (nesting >= MAX_NESTING) {

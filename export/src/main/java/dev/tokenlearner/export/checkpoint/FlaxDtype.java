@@ -2,9 +2,7 @@ package dev.tokenlearner.export.checkpoint;
 
 import java.util.Optional;
 
-/**
- * The numpy dtype names that {@code flax.serialization} writes into ndarray extension payloads.
- */
+/** The numpy dtype names that {@code flax.serialization} writes into ndarray extension payloads. */
 enum FlaxDtype {
   BOOL("bool", 1, Kind.BOOL),
   INT8("int8", 1, Kind.INT),

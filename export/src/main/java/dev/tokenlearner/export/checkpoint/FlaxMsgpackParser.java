@@ -32,10 +32,13 @@ final class FlaxMsgpackParser {
 
   /** Extension type of {@code np.ndarray} / {@code jax.Array}. */
   static final byte EXT_NDARRAY = 1;
+
   /** Extension type of a Python complex number. */
   static final byte EXT_NATIVE_COMPLEX = 2;
+
   /** Extension type of a numpy scalar ({@code np.generic}). */
   static final byte EXT_NPSCALAR = 3;
+
   /** Key that marks a map standing for one array cut into chunks. */
   static final String CHUNKED_MARKER = "__msgpack_chunked_array__";
 
@@ -56,8 +59,8 @@ final class FlaxMsgpackParser {
     /** Float parameters only: float32/bfloat16 arrays become {@link HostArray}s, others fail. */
     PARAMS,
     /**
-     * Any leaf: float arrays become {@link HostArray}s, other arrays {@link RawArray}s, and
-     * native values Long, Double, Boolean, String or null.
+     * Any leaf: float arrays become {@link HostArray}s, other arrays {@link RawArray}s, and native
+     * values Long, Double, Boolean, String or null.
      */
     ANY
   }
@@ -176,7 +179,8 @@ final class FlaxMsgpackParser {
       case ARRAY -> {
         int n = u.unpackArrayHeader();
         if (n < 0 || n > remaining()) {
-          throw fail("array of " + n + " elements cannot fit in the " + remaining() + " bytes left");
+          throw fail(
+              "array of " + n + " elements cannot fit in the " + remaining() + " bytes left");
         }
         enter();
         for (int i = 0; i < n; i++) {
@@ -212,8 +216,8 @@ final class FlaxMsgpackParser {
   }
 
   /**
-   * Decodes a subtree: maps become {@link LinkedHashMap}s in file order, chunked-array maps
-   * become single arrays, leaves as {@code leaves} says.
+   * Decodes a subtree: maps become {@link LinkedHashMap}s in file order, chunked-array maps become
+   * single arrays, leaves as {@code leaves} says.
    */
   Object readTree(Leaves leaves) throws IOException {
     ValueType t = nextType();
@@ -273,9 +277,9 @@ final class FlaxMsgpackParser {
   }
 
   /**
-   * Decodes the rest of a chunked-array map, whose marker key has been read: {@code shape} is a
-   * map of dimensions, {@code chunks} a map of 1-D arrays concatenated in order. When the shape
-   * comes first (as Flax writes it) the chunks are read straight into the result.
+   * Decodes the rest of a chunked-array map, whose marker key has been read: {@code shape} is a map
+   * of dimensions, {@code chunks} a map of 1-D arrays concatenated in order. When the shape comes
+   * first (as Flax writes it) the chunks are read straight into the result.
    */
   private Object readChunked(int entries) throws IOException {
     long[] shape = null;
@@ -377,7 +381,8 @@ final class FlaxMsgpackParser {
   }
 
   /** The decoded start of an ndarray payload, up to the raw data. */
-  private record NdHeader(long[] shape, FlaxDtype dtype, int elements, long start, long extLength) {}
+  private record NdHeader(
+      long[] shape, FlaxDtype dtype, int elements, long start, long extLength) {}
 
   /**
    * Decodes an ndarray extension payload {@code [shape, dtype name, raw bytes]} whose header
@@ -452,8 +457,7 @@ final class FlaxMsgpackParser {
     if (nameType != ValueType.STRING && nameType != ValueType.BINARY) {
       throw fail("ndarray dtype is not a string");
     }
-    int nameLen =
-        nameType == ValueType.STRING ? u.unpackRawStringHeader() : u.unpackBinaryHeader();
+    int nameLen = nameType == ValueType.STRING ? u.unpackRawStringHeader() : u.unpackBinaryHeader();
     String dtypeName = readString(nameLen, MAX_DTYPE_NAME_BYTES, "dtype name");
     FlaxDtype dtype =
         FlaxDtype.fromName(dtypeName).orElseThrow(() -> fail("unknown dtype '" + dtypeName + "'"));
@@ -548,7 +552,9 @@ final class FlaxMsgpackParser {
         if (v instanceof RawArray r && r.size() == 1 && r.dtype().kind != FlaxDtype.Kind.COMPLEX) {
           return OptionalLong.of(r.longAt(0));
         }
-        if (v instanceof HostArray a && a.data().length == 1 && a.data()[0] == Math.rint(a.data()[0])) {
+        if (v instanceof HostArray a
+            && a.data().length == 1
+            && a.data()[0] == Math.rint(a.data()[0])) {
           return OptionalLong.of((long) a.data()[0]);
         }
         throw fail("expected a one-element integer step, found " + ParamTree.describe(v));

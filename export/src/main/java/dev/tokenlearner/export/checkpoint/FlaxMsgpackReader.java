@@ -30,19 +30,22 @@ import org.msgpack.core.MessageUnpacker;
  *       renumbered per class ({@code convert_pre_linen}).
  * </ol>
  *
- * <p>The file is streamed: optimizer state and everything else not needed is skipped by length,
- * so reading needs about the size of the parameters in heap, not the file. Float32 and bfloat16
- * arrays are read (bfloat16 widened to float32); chunked arrays ({@code __msgpack_chunked_array__}
- * maps) are reassembled. Data is taken as little-endian, as every known writer produces it.
+ * <p>The file is streamed: optimizer state and everything else not needed is skipped by length, so
+ * reading needs about the size of the parameters in heap, not the file. Float32 and bfloat16 arrays
+ * are read (bfloat16 widened to float32); chunked arrays ({@code __msgpack_chunked_array__} maps)
+ * are reassembled. Data is taken as little-endian, as every known writer produces it.
  */
 public final class FlaxMsgpackReader {
 
   /** {@link Checkpoint#format()} of checkpoints read here. */
   public static final String FORMAT = "flax-msgpack";
+
   /** Layout of an optax-era train state. */
   public static final String LAYOUT_PARAMS = "params";
+
   /** Layout of a flax.optim-era train state. */
   public static final String LAYOUT_OPTIMIZER_TARGET = "optimizer/target";
+
   /** Layout of a pre-Linen flax.optim-era train state. */
   public static final String LAYOUT_PRE_LINEN = "optimizer/target/params (pre-linen)";
 
@@ -106,7 +109,9 @@ public final class FlaxMsgpackReader {
             file, "at " + p.path() + ": unexpected end of file (truncated?)", e);
       } catch (MessagePackException | IllegalArgumentException | IllegalStateException e) {
         throw new CheckpointFormatException(
-            file, "at " + p.path() + " (byte " + p.offset() + "): corrupt msgpack: " + e.getMessage(), e);
+            file,
+            "at " + p.path() + " (byte " + p.offset() + "): corrupt msgpack: " + e.getMessage(),
+            e);
       }
     }
   }
@@ -215,7 +220,9 @@ public final class FlaxMsgpackReader {
     SortedMap<String, HostArray> flat =
         ParamTree.flatten(file, asMap(file, params, "params"), "params");
     Map<String, Object> opt =
-        optState == null ? Map.of() : optLeaves(file, asMap(file, optState, "opt_state"), "opt_state");
+        optState == null
+            ? Map.of()
+            : optLeaves(file, asMap(file, optState, "opt_state"), "opt_state");
     Map<String, Object> meta =
         metadata == null ? null : nativeLeaves(file, asMap(file, metadata, "metadata"), "metadata");
     return new FlaxTrainState(step.orElse(0), flat, opt, rngBits(file, rng), meta);
@@ -232,14 +239,17 @@ public final class FlaxMsgpackReader {
       } else if (v instanceof RawArray r) {
         if (r.shape().length != 0) {
           throw new CheckpointFormatException(
-              file, p + ": expected a float array or a 0-d integer, found " + ParamTree.describe(r));
+              file,
+              p + ": expected a float array or a 0-d integer, found " + ParamTree.describe(r));
         }
         v =
             switch (r.dtype()) {
               case INT32 -> (int) r.longAt(0);
               case INT64 -> r.longAt(0);
-              default -> throw new CheckpointFormatException(
-                  file, p + ": expected an int32 or int64 counter, found " + ParamTree.describe(r));
+              default ->
+                  throw new CheckpointFormatException(
+                      file,
+                      p + ": expected an int32 or int64 counter, found " + ParamTree.describe(r));
             };
       }
       out.put(e.getKey(), v);

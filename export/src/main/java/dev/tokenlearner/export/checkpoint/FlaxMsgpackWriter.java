@@ -25,10 +25,9 @@ import org.msgpack.core.MessagePacker;
  *
  * <p>The top-level map has the keys {@code opt_state, params, global_step, model_state, rng,
  * metadata} in that order; {@code params} is nested by path with sorted keys; arrays are msgpack
- * extension 1 ndarrays ({@code [shape, dtype name, little-endian bytes]}); {@code global_step} is
- * a 0-d int32 ndarray, {@code rng} a uint32 ndarray and {@code model_state} an empty map. Arrays
- * over {@link #MAX_CHUNK_BYTES} are split into {@code __msgpack_chunked_array__} maps, as Flax
- * does.
+ * extension 1 ndarrays ({@code [shape, dtype name, little-endian bytes]}); {@code global_step} is a
+ * 0-d int32 ndarray, {@code rng} a uint32 ndarray and {@code model_state} an empty map. Arrays over
+ * {@link #MAX_CHUNK_BYTES} are split into {@code __msgpack_chunked_array__} maps, as Flax does.
  *
  * <p>{@link #save} is atomic: it writes {@code <dir>/checkpoint_tmp}, syncs it to disk and renames
  * it to {@code <dir>/checkpoint_<step>}, then deletes the oldest checkpoint files beyond {@code
@@ -38,6 +37,7 @@ public final class FlaxMsgpackWriter {
 
   /** Flax's {@code MAX_CHUNK_SIZE}: arrays of more bytes than this are written in chunks. */
   public static final long MAX_CHUNK_BYTES = 1L << 30;
+
   /** Name of the temporary file; Flax uses and ignores the same name. */
   public static final String TMP_NAME = "checkpoint_tmp";
 
@@ -99,8 +99,7 @@ public final class FlaxMsgpackWriter {
   }
 
   /** As {@link #write(OutputStream, FlaxTrainState)} with a chosen chunking threshold. */
-  static void write(OutputStream out, FlaxTrainState state, long maxChunkBytes)
-      throws IOException {
+  static void write(OutputStream out, FlaxTrainState state, long maxChunkBytes) throws IOException {
     MessagePacker pk = MessagePack.newDefaultPacker(out);
     pk.packMapHeader(6);
     pk.packString("opt_state");
@@ -219,11 +218,12 @@ public final class FlaxMsgpackWriter {
     }
   }
 
-  private static void packFloatRange(MessagePacker pk, long[] shape, float[] data, int from, int len)
-      throws IOException {
+  private static void packFloatRange(
+      MessagePacker pk, long[] shape, float[] data, int from, int len) throws IOException {
     long nbytes = (long) len * Float.BYTES;
     byte[] prefix = ndarrayPrefix(shape, FlaxDtype.FLOAT32, nbytes);
-    pk.packExtensionTypeHeader(FlaxMsgpackParser.EXT_NDARRAY, Math.toIntExact(prefix.length + nbytes));
+    pk.packExtensionTypeHeader(
+        FlaxMsgpackParser.EXT_NDARRAY, Math.toIntExact(prefix.length + nbytes));
     pk.addPayload(prefix);
     // Streamed through a small buffer: no byte copy of the whole array.
     ByteBuffer b = ByteBuffer.allocate(SCRATCH_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -236,7 +236,9 @@ public final class FlaxMsgpackWriter {
     }
   }
 
-  /** The ndarray payload up to (and including) the bin header: {@code [shape, dtype, bin-header]}. */
+  /**
+   * The ndarray payload up to (and including) the bin header: {@code [shape, dtype, bin-header]}.
+   */
   private static byte[] ndarrayPrefix(long[] shape, FlaxDtype dtype, long nbytes)
       throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {

@@ -9,11 +9,11 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The saved fields of a Scenic (optax-era) {@code TrainState}, as {@link FlaxMsgpackWriter}
- * writes them and {@link FlaxMsgpackReader#readTrainState} reads them back.
+ * The saved fields of a Scenic (optax-era) {@code TrainState}, as {@link FlaxMsgpackWriter} writes
+ * them and {@link FlaxMsgpackReader#readTrainState} reads them back.
  *
- * <p>Trees are nested {@code Map<String, Object>}s whose iteration order is the on-disk order
- * (use a {@link TreeMap} for sorted keys, as JAX's tree flattening gives). Leaves:
+ * <p>Trees are nested {@code Map<String, Object>}s whose iteration order is the on-disk order (use
+ * a {@link TreeMap} for sorted keys, as JAX's tree flattening gives). Leaves:
  *
  * <ul>
  *   <li>{@code optState}: {@link HostArray} (a float32 ndarray), {@link Integer} (a 0-d int32
@@ -27,8 +27,8 @@ import java.util.TreeMap;
  * @param params parameters by {@code '/'}-joined Flax path
  * @param optState the optimizer state tree (optax's tuples appear as maps keyed {@code "0","1",..})
  * @param rng the PRNG key as uint32 bit patterns (a {@code uint32[rng.length]} ndarray on disk)
- * @param metadata Scenic's {@code metadata} tree (normally {@code {"chrono": {...}}}), or null
- *     for nil
+ * @param metadata Scenic's {@code metadata} tree (normally {@code {"chrono": {...}}}), or null for
+ *     nil
  */
 public record FlaxTrainState(
     long step,
@@ -40,9 +40,11 @@ public record FlaxTrainState(
   /** Checks the trees and makes unmodifiable copies of the maps (arrays are not copied). */
   public FlaxTrainState {
     if (step < 0 || step > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("step " + step + " does not fit Scenic's int32 global_step");
+      throw new IllegalArgumentException(
+          "step " + step + " does not fit Scenic's int32 global_step");
     }
-    params = Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(params, "params")));
+    params =
+        Collections.unmodifiableSortedMap(new TreeMap<>(Objects.requireNonNull(params, "params")));
     ParamTree.unflatten(params); // rejects inconsistent paths early
     optState = copyTree(Objects.requireNonNull(optState, "optState"), "opt_state", true);
     rng = Objects.requireNonNull(rng, "rng").clone();
@@ -87,7 +89,8 @@ public record FlaxTrainState(
     return rng.clone();
   }
 
-  private static Map<String, Object> copyTree(Map<String, Object> tree, String path, boolean arrays) {
+  private static Map<String, Object> copyTree(
+      Map<String, Object> tree, String path, boolean arrays) {
     Map<String, Object> copy = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : tree.entrySet()) {
       String p = path + "/" + e.getKey();
@@ -107,7 +110,9 @@ public record FlaxTrainState(
           || v instanceof String
           || (arrays && v instanceof HostArray))) {
         throw new IllegalArgumentException(
-            p + ": unsupported leaf of type " + v.getClass().getName()
+            p
+                + ": unsupported leaf of type "
+                + v.getClass().getName()
                 + (arrays ? "; expected HostArray, Integer, Long or a native value" : ""));
       }
       copy.put(e.getKey(), v);

@@ -7,9 +7,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Flax's {@code natural_sort} order: names are split around signed decimal numbers, and the
- * pieces compare as text and numbers in turn, so {@code file_2} sorts before {@code file_10} and
- * {@code file_-0.2} before {@code file_0.1}.
+ * Flax's {@code natural_sort} order: names are split around signed decimal numbers, and the pieces
+ * compare as text and numbers in turn, so {@code file_2} sorts before {@code file_10} and {@code
+ * file_-0.2} before {@code file_0.1}.
  *
  * <p>Used both for choosing the latest {@code checkpoint_<N>} and for renumbering pre-Linen module
  * names, as Flax does.

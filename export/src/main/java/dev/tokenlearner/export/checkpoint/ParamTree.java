@@ -32,14 +32,19 @@ final class ParamTree {
   }
 
   private static void flattenInto(
-      Path file, Map<String, Object> tree, String prefix, String rootPath, Map<String, HostArray> out)
+      Path file,
+      Map<String, Object> tree,
+      String prefix,
+      String rootPath,
+      Map<String, HostArray> out)
       throws CheckpointFormatException {
     for (Map.Entry<String, Object> e : tree.entrySet()) {
       String key = e.getKey();
       String path = prefix + key;
       if (key.contains(SEPARATOR) || key.isEmpty()) {
         throw new CheckpointFormatException(
-            file, "key '" + key + "' under '" + rootPath + "/" + prefix + "' is empty or holds '/'");
+            file,
+            "key '" + key + "' under '" + rootPath + "/" + prefix + "' is empty or holds '/'");
       }
       if (e.getValue() instanceof HostArray a) {
         out.put(path, a);
@@ -50,7 +55,11 @@ final class ParamTree {
       } else {
         throw new CheckpointFormatException(
             file,
-            rootPath + "/" + path + ": expected a float array or a map, found " + describe(e.getValue()));
+            rootPath
+                + "/"
+                + path
+                + ": expected a float array or a map, found "
+                + describe(e.getValue()));
       }
     }
   }
@@ -71,7 +80,8 @@ final class ParamTree {
       for (int i = 0; i < parts.length; i++) {
         String part = parts[i];
         if (part.isEmpty()) {
-          throw new IllegalArgumentException("empty component in parameter path '" + e.getKey() + "'");
+          throw new IllegalArgumentException(
+              "empty component in parameter path '" + e.getKey() + "'");
         }
         if (i == parts.length - 1) {
           if (node.putIfAbsent(part, e.getValue()) != null) {
@@ -82,8 +92,11 @@ final class ParamTree {
           Object child = node.computeIfAbsent(part, k -> new TreeMap<String, Object>());
           if (!(child instanceof SortedMap<?, ?>)) {
             throw new IllegalArgumentException(
-                "parameter path '" + e.getKey() + "' runs through the leaf '"
-                    + String.join(SEPARATOR, Arrays.copyOf(parts, i + 1)) + "'");
+                "parameter path '"
+                    + e.getKey()
+                    + "' runs through the leaf '"
+                    + String.join(SEPARATOR, Arrays.copyOf(parts, i + 1))
+                    + "'");
           }
           @SuppressWarnings("unchecked")
           SortedMap<String, Object> next = (SortedMap<String, Object>) child;

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A small non-parameter ndarray decoded from a Flax msgpack file (step counters, RNG keys),
- * kept as its little-endian bytes.
+ * A small non-parameter ndarray decoded from a Flax msgpack file (step counters, RNG keys), kept as
+ * its little-endian bytes.
  *
  * @param shape dimensions
  * @param dtype element type

@@ -44,10 +44,13 @@ public final class VitNpzReader {
 
   /** {@link Checkpoint#format()} of checkpoints read here. */
   public static final String FORMAT = "vit-npz";
+
   /** Layout of a vision_transformer / AugReg file: parameters at the top. */
   public static final String LAYOUT_ROOT = "root (pre-linen)";
+
   /** Layout of a big_vision file with {@code params/}. */
   public static final String LAYOUT_PARAMS = "params (pre-linen)";
+
   /** Layout of a big_vision train state with {@code opt/target/}. */
   public static final String LAYOUT_OPT_TARGET = "opt/target (pre-linen)";
 
@@ -127,7 +130,8 @@ public final class VitNpzReader {
       }
       return new Checkpoint(file, FORMAT, layout, step, params);
     } catch (ZipException e) {
-      throw new CheckpointFormatException(file, "not a readable zip (.npz) file: " + e.getMessage(), e);
+      throw new CheckpointFormatException(
+          file, "not a readable zip (.npz) file: " + e.getMessage(), e);
     }
   }
 
@@ -141,7 +145,8 @@ public final class VitNpzReader {
     long compressed = z.getCompressedSize();
     if (size < 0 || compressed < 0 || size > compressed * MAX_DEFLATE_RATIO + 1024) {
       throw new CheckpointFormatException(
-          file, z.getName() + ": implausible entry size " + size + " (compressed " + compressed + ")");
+          file,
+          z.getName() + ": implausible entry size " + size + " (compressed " + compressed + ")");
     }
     return size;
   }
@@ -152,7 +157,8 @@ public final class VitNpzReader {
       NpyHeader h = Npy.readHeader(in, size, z.getName());
       if (h.dtype() != NpyDtype.FLOAT32) {
         throw new CheckpointFormatException(
-            file, key(z) + ": parameter has dtype " + h.dtype().descr() + ", expected <f4 (float32)");
+            file,
+            key(z) + ": parameter has dtype " + h.dtype().descr() + ", expected <f4 (float32)");
       }
       return Npy.readData(in, h, size, z.getName());
     } catch (NpyFormatException e) {
@@ -182,11 +188,13 @@ public final class VitNpzReader {
     Map<String, Object> node = tree;
     for (int i = 0; i < parts.length; i++) {
       if (parts[i].isEmpty()) {
-        throw new CheckpointFormatException(file, "entry '" + path + "' has an empty path component");
+        throw new CheckpointFormatException(
+            file, "entry '" + path + "' has an empty path component");
       }
       if (i == parts.length - 1) {
         if (node.putIfAbsent(parts[i], value) != null) {
-          throw new CheckpointFormatException(file, "entry '" + path + "' clashes with another entry");
+          throw new CheckpointFormatException(
+              file, "entry '" + path + "' clashes with another entry");
         }
       } else {
         Object child = node.computeIfAbsent(parts[i], k -> new LinkedHashMap<String, Object>());

@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
  * and big-endian files are rejected. Writes version 1.0 (2.0 when the header needs it) with {@code
  * <f4} data and the header padded to 64 bytes, as numpy does.
  *
- * <p>Every length in the header is checked against the bytes present before anything is
- * allocated.
+ * <p>Every length in the header is checked against the bytes present before anything is allocated.
  */
 public final class Npy {
 
@@ -112,8 +111,9 @@ public final class Npy {
                 & 0xffffffffL;
         prefixLen = PREFIX_V2;
       }
-      default -> throw new NpyFormatException(
-          source, "expected .npy format version 1, 2 or 3, found " + major + "." + prefix[7]);
+      default ->
+          throw new NpyFormatException(
+              source, "expected .npy format version 1, 2 or 3, found " + major + "." + prefix[7]);
     }
     if (headerLen > MAX_HEADER_BYTES || prefixLen + headerLen > size) {
       throw new NpyFormatException(
@@ -204,7 +204,8 @@ public final class Npy {
       throws IOException {
     long n = checkedElements(header, size, source);
     if (n * header.dtype().itemSize() > SCRATCH_BYTES * 16L) {
-      throw new NpyFormatException(source, "expected a small integer array, found " + n + " values");
+      throw new NpyFormatException(
+          source, "expected a small integer array, found " + n + " values");
     }
     int item = header.dtype().itemSize();
     ByteBuffer b =
@@ -310,15 +311,15 @@ public final class Npy {
             .orElseThrow(
                 () ->
                     new NpyFormatException(
-                        source, "dtype '" + d + "' is not supported; expected <f4, <f8, <i4 or <i8"));
+                        source,
+                        "dtype '" + d + "' is not supported; expected <f4, <f8, <i4 or <i8"));
     Matcher fortran = FORTRAN.matcher(dict);
     if (!fortran.find()) {
       throw new NpyFormatException(source, "header has no 'fortran_order' field: " + dict.strip());
     }
     if (!fortran.group(1).equals("False")) {
       throw new NpyFormatException(
-          source,
-          "fortran_order is " + fortran.group(1) + "; only C-order arrays are supported");
+          source, "fortran_order is " + fortran.group(1) + "; only C-order arrays are supported");
     }
     Matcher shapeM = SHAPE.matcher(dict);
     if (!shapeM.find()) {
@@ -338,7 +339,8 @@ public final class Npy {
       try {
         shape[rank] = Long.parseLong(t);
       } catch (NumberFormatException e) {
-        throw new NpyFormatException(source, "bad dimension '" + t + "' in shape " + shapeM.group());
+        throw new NpyFormatException(
+            source, "bad dimension '" + t + "' in shape " + shapeM.group());
       }
       if (shape[rank] < 0) {
         throw new NpyFormatException(source, "negative dimension in shape " + shapeM.group());

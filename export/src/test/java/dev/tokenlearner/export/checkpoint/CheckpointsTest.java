@@ -140,6 +140,7 @@ class CheckpointsTest {
     assertEquals(OptionalLong.of(1005), Checkpoints.step(Path.of("a/checkpoint_1005")));
     assertEquals(OptionalLong.empty(), Checkpoints.step(Path.of("checkpoint_tmp")));
     assertEquals(OptionalLong.empty(), Checkpoints.step(Path.of("checkpoint_3_gda")));
-    assertEquals(OptionalLong.empty(), Checkpoints.step(Path.of("checkpoint_99999999999999999999999")));
+    assertEquals(
+        OptionalLong.empty(), Checkpoints.step(Path.of("checkpoint_99999999999999999999999")));
   }
 }

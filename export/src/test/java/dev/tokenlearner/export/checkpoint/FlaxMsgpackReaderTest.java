@@ -20,11 +20,11 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.msgpack.core.MessageFormat;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.msgpack.core.MessageFormat;
 
 class FlaxMsgpackReaderTest {
 
@@ -100,7 +100,8 @@ class FlaxMsgpackReaderTest {
     // Rewriting the chunked fixture's params unchunked must give identical arrays back.
     Checkpoint chunked = FlaxMsgpackReader.read(Fixtures.checkpoint("tiny_chunked"));
     Path plain =
-        FlaxMsgpackWriter.save(dir, FlaxTrainState.of(1, chunked.params(), Map.of(), new int[2]), 1);
+        FlaxMsgpackWriter.save(
+            dir, FlaxTrainState.of(1, chunked.params(), Map.of(), new int[2]), 1);
 
     assertEquals(chunked.params(), FlaxMsgpackReader.read(plain).params());
   }
@@ -123,23 +124,25 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "global_step", 7L,
+            "global_step",
+            7L,
             "optimizer",
-                MsgpackFiles.map(
-                    "state", MsgpackFiles.map("step", 7L),
-                    "target",
+            MsgpackFiles.map(
+                "state", MsgpackFiles.map("step", 7L),
+                "target",
+                    MsgpackFiles.map(
+                        "params",
                         MsgpackFiles.map(
-                            "params",
-                            MsgpackFiles.map(
-                                "Conv_0", MsgpackFiles.map("kernel", conv),
-                                "Dense_1", MsgpackFiles.map("bias", dense),
-                                "Dense_10", MsgpackFiles.map("bias", dense2))))));
+                            "Conv_0", MsgpackFiles.map("kernel", conv),
+                            "Dense_1", MsgpackFiles.map("bias", dense),
+                            "Dense_10", MsgpackFiles.map("bias", dense2))))));
 
     Checkpoint c = FlaxMsgpackReader.read(f);
 
     assertEquals(FlaxMsgpackReader.LAYOUT_PRE_LINEN, c.layout());
     // Natural order Dense_1 < Dense_10 fixes which becomes Dense_0 (flax docstring example).
-    assertEquals(List.of("Conv_0/kernel", "Dense_0/bias", "Dense_1/bias"), List.copyOf(c.params().keySet()));
+    assertEquals(
+        List.of("Conv_0/kernel", "Dense_0/bias", "Dense_1/bias"), List.copyOf(c.params().keySet()));
     assertEquals(conv, c.params().get("Conv_0/kernel"));
     assertEquals(dense, c.params().get("Dense_0/bias"));
     assertEquals(dense2, c.params().get("Dense_1/bias"));
@@ -172,8 +175,10 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "params", MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {3}, "bfloat16", raw)),
-            "global_step", new MsgpackFiles.Nd(new long[0], "int64", MsgpackFiles.le(3L))));
+            "params",
+            MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {3}, "bfloat16", raw)),
+            "global_step",
+            new MsgpackFiles.Nd(new long[0], "int64", MsgpackFiles.le(3L))));
 
     Checkpoint c = FlaxMsgpackReader.read(f);
 
@@ -185,13 +190,15 @@ class FlaxMsgpackReaderTest {
   void read_stepAsNativeIntOrNumpyScalar_accepted() throws IOException {
     HostArray a = new HostArray(new long[] {1}, new float[] {1});
     Path f1 = tmp.resolve("a");
-    MsgpackFiles.write(f1, MsgpackFiles.map("params", MsgpackFiles.map("x", a), "global_step", 42L));
+    MsgpackFiles.write(
+        f1, MsgpackFiles.map("params", MsgpackFiles.map("x", a), "global_step", 42L));
     Path f2 = tmp.resolve("b");
     MsgpackFiles.write(
         f2,
         MsgpackFiles.map(
             "params", MsgpackFiles.map("x", a),
-            "global_step", new MsgpackFiles.Nd(new long[0], "uint32", MsgpackFiles.le(9)).scalar()));
+            "global_step",
+                new MsgpackFiles.Nd(new long[0], "uint32", MsgpackFiles.le(9)).scalar()));
 
     assertEquals(OptionalLong.of(42), FlaxMsgpackReader.read(f1).step());
     assertEquals(OptionalLong.of(9), FlaxMsgpackReader.read(f2).step());
@@ -205,7 +212,9 @@ class FlaxMsgpackReaderTest {
         MsgpackFiles.map(
             "params",
             MsgpackFiles.map(
-                "layer", MsgpackFiles.map("idx", new MsgpackFiles.Nd(new long[] {1}, "int32", MsgpackFiles.le(5))))));
+                "layer",
+                MsgpackFiles.map(
+                    "idx", new MsgpackFiles.Nd(new long[] {1}, "int32", MsgpackFiles.le(5))))));
 
     CheckpointFormatException e =
         assertThrows(CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f));
@@ -219,7 +228,9 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "params", MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {1}, "float8_e4m3", new byte[1]))));
+            "params",
+            MsgpackFiles.map(
+                "w", new MsgpackFiles.Nd(new long[] {1}, "float8_e4m3", new byte[1]))));
 
     CheckpointFormatException e =
         assertThrows(CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f));
@@ -234,7 +245,9 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "opt_state", MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {1}, "float8_e4m3", new byte[1])),
+            "opt_state",
+                MsgpackFiles.map(
+                    "w", new MsgpackFiles.Nd(new long[] {1}, "float8_e4m3", new byte[1])),
             "params", MsgpackFiles.map("w", a)));
 
     assertEquals(a, FlaxMsgpackReader.read(f).params().get("w"));
@@ -310,7 +323,10 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "params", MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {1L << 20, 1L << 20}, "float32", new byte[16]))));
+            "params",
+            MsgpackFiles.map(
+                "w",
+                new MsgpackFiles.Nd(new long[] {1L << 20, 1L << 20}, "float32", new byte[16]))));
 
     CheckpointFormatException e =
         assertThrows(CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f));
@@ -323,7 +339,8 @@ class FlaxMsgpackReaderTest {
     MsgpackFiles.write(
         f,
         MsgpackFiles.map(
-            "params", MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {3}, "float32", new byte[8]))));
+            "params",
+            MsgpackFiles.map("w", new MsgpackFiles.Nd(new long[] {3}, "float32", new byte[8]))));
 
     CheckpointFormatException e =
         assertThrows(CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f));
@@ -364,7 +381,8 @@ class FlaxMsgpackReaderTest {
         bytes[0] = (byte) (0x80 | r.nextInt(16)); // a fixmap header, to get past the first check
       }
       Files.write(f, bytes);
-      assertThrows(CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f), "trial " + trial);
+      assertThrows(
+          CheckpointFormatException.class, () -> FlaxMsgpackReader.read(f), "trial " + trial);
     }
   }
 

@@ -148,7 +148,8 @@ class FlaxMsgpackWriterTest {
 
   @Test
   void save_keepZero_throws() {
-    assertThrows(IllegalArgumentException.class, () -> FlaxMsgpackWriter.save(dir, sampleState(1), 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> FlaxMsgpackWriter.save(dir, sampleState(1), 0));
   }
 
   @Test

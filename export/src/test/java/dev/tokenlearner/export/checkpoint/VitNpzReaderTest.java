@@ -56,8 +56,13 @@ class VitNpzReaderTest {
     int total = 10 + header.length() + 1;
     int padded = (total + 63) / 64 * 64;
     b.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-    b.writeBytes(ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) (padded - 10)).array());
-    b.writeBytes((header + " ".repeat(padded - total) + "\n").getBytes(StandardCharsets.ISO_8859_1));
+    b.writeBytes(
+        ByteBuffer.allocate(2)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putShort((short) (padded - 10))
+            .array());
+    b.writeBytes(
+        (header + " ".repeat(padded - total) + "\n").getBytes(StandardCharsets.ISO_8859_1));
     b.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
     return b.toByteArray();
   }
@@ -107,7 +112,8 @@ class VitNpzReaderTest {
     Checkpoint c = VitNpzReader.read(npz(dir.resolve("bv.npz"), e));
 
     assertEquals(VitNpzReader.LAYOUT_OPT_TARGET, c.layout());
-    assertEquals(List.of("embedding/bias", "output_projection/bias"), List.copyOf(c.params().keySet()));
+    assertEquals(
+        List.of("embedding/bias", "output_projection/bias"), List.copyOf(c.params().keySet()));
     assertEquals(OptionalLong.of(4321), c.step());
   }
 
@@ -128,7 +134,8 @@ class VitNpzReaderTest {
     e.put("embedding/bias", int32Scalar(1));
 
     CheckpointFormatException ex =
-        assertThrows(CheckpointFormatException.class, () -> VitNpzReader.read(npz(dir.resolve("x.npz"), e)));
+        assertThrows(
+            CheckpointFormatException.class, () -> VitNpzReader.read(npz(dir.resolve("x.npz"), e)));
     assertTrue(ex.getMessage().contains("embedding/bias"), ex.getMessage());
     assertTrue(ex.getMessage().contains("<i4"), ex.getMessage());
   }
@@ -139,7 +146,8 @@ class VitNpzReaderTest {
     Path f = dir.resolve("cut.npz");
     Files.write(f, java.util.Arrays.copyOf(all, all.length / 2));
 
-    CheckpointFormatException ex = assertThrows(CheckpointFormatException.class, () -> VitNpzReader.read(f));
+    CheckpointFormatException ex =
+        assertThrows(CheckpointFormatException.class, () -> VitNpzReader.read(f));
     assertEquals(f, ex.file());
   }
 
@@ -151,7 +159,8 @@ class VitNpzReaderTest {
     e.put("w", npy);
 
     CheckpointFormatException ex =
-        assertThrows(CheckpointFormatException.class, () -> VitNpzReader.read(npz(dir.resolve("x.npz"), e)));
+        assertThrows(
+            CheckpointFormatException.class, () -> VitNpzReader.read(npz(dir.resolve("x.npz"), e)));
     assertTrue(ex.getMessage().contains("magic"), ex.getMessage());
   }
 }

@@ -37,7 +37,8 @@ class NpyTest {
     } else {
       b.putInt(headerLen);
     }
-    b.put((dict + " ".repeat(headerLen - dict.length() - 1) + "\n").getBytes(StandardCharsets.UTF_8));
+    b.put(
+        (dict + " ".repeat(headerLen - dict.length() - 1) + "\n").getBytes(StandardCharsets.UTF_8));
     b.put(data);
     return b.array();
   }
@@ -106,17 +107,21 @@ class NpyTest {
   @ParameterizedTest(name = "version {0}")
   @ValueSource(ints = {1, 2, 3})
   void read_headerVersions_allAccepted(int major) throws IOException {
-    byte[] data = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array();
+    byte[] data =
+        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array();
 
-    HostArray a = read(npy(major, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data));
+    HostArray a =
+        read(npy(major, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", data));
 
     assertArrayEquals(new float[] {1.5f, -2f}, a.data());
   }
 
   @Test
   void read_float64AndIntegers_convertedToFloat() throws IOException {
-    byte[] f8 = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.1).putDouble(-3).array();
-    byte[] i4 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-7).putInt(1 << 20).array();
+    byte[] f8 =
+        ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putDouble(0.1).putDouble(-3).array();
+    byte[] i4 =
+        ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-7).putInt(1 << 20).array();
     byte[] i8 = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(123456789L).array();
 
     assertArrayEquals(
@@ -156,7 +161,11 @@ class NpyTest {
 
   @Test
   void read_shapeLargerThanData_rejectedBeforeAllocating() {
-    byte[] f = npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }", new byte[4]);
+    byte[] f =
+        npy(
+            1,
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }",
+            new byte[4]);
 
     NpyFormatException e = assertThrows(NpyFormatException.class, () -> read(f));
     assertTrue(e.getMessage().contains("test.npy"), e.getMessage());
