@@ -244,7 +244,7 @@ public final class ServingModel implements AutoCloseable {
     if (parts.size() == 1) {
       return parts.get(0);
     }
-    long[] shape = parts.get(0).shape();
+    long[] shape = parts.get(0).shape().clone();
     long rows = 0;
     int total = 0;
     for (HostArray p : parts) {
