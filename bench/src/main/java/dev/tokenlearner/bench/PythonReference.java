@@ -1,0 +1,157 @@
+package dev.tokenlearner.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The same ViT-B/16 forward in Python TensorFlow (plain graph mode and XLA), measured in the same
+ * benchmark run when {@code python3} with {@code tensorflow} is installed.
+ */
+public final class PythonReference {
+
+  /** Line prefix of the script's timings. */
+  static final String RESULT_PREFIX = "PY_MS";
+
+  private static final String SCRIPT = "vit_reference.py";
+  private static final long TIMEOUT_MINUTES = 15;
+
+  private PythonReference() {}
+
+  /**
+   * The reference timings.
+   *
+   * @param available whether Python TF could be run
+   * @param reason why not, when not available
+   * @param millisByMode per-run times per mode ({@code graph}, {@code xla})
+   * @param batch the batch size
+   */
+  public record Result(
+      boolean available, String reason, Map<String, Summary> millisByMode, int batch) {
+
+    /** Copies the map. */
+    public Result {
+      millisByMode = Map.copyOf(millisByMode);
+    }
+
+    /**
+     * A result saying Python TF was not run.
+     *
+     * @param reason why
+     * @return the result
+     */
+    public static Result unavailable(String reason) {
+      return new Result(false, reason, Map.of(), 0);
+    }
+  }
+
+  /**
+   * Runs the script when Python TF is importable.
+   *
+   * @param batch batch size
+   * @param warmup discarded runs per mode
+   * @param repetitions measured runs per mode
+   * @return the timings, or why there are none
+   */
+  public static Result measure(int batch, int warmup, int repetitions) {
+    Optional<String> missing = probe();
+    if (missing.isPresent()) {
+      return Result.unavailable(missing.get());
+    }
+    Path script = null;
+    try {
+      script = Files.createTempFile("vit_reference", ".py");
+      try (InputStream in = PythonReference.class.getResourceAsStream(SCRIPT)) {
+        if (in == null) {
+          return Result.unavailable("script resource " + SCRIPT + " missing from the classpath");
+        }
+        Files.write(script, in.readAllBytes());
+      }
+      List<String> lines =
+          run(
+              List.of(
+                  "python3", script.toString(), Integer.toString(batch), Integer.toString(warmup),
+                  Integer.toString(repetitions)));
+      Map<String, Summary> modes = new LinkedHashMap<>();
+      for (String line : lines) {
+        String[] p = line.trim().split("\\s+");
+        if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
+          double[] ms = new double[p.length - 2];
+          for (int i = 2; i < p.length; i++) {
+            ms[i - 2] = Double.parseDouble(p[i]);
+          }
+          modes.put(p[1], Summary.of(ms));
+        }
+      }
+      if (modes.isEmpty()) {
+        return Result.unavailable("script printed no timings: " + tail(lines));
+      }
+      return new Result(true, "", modes, batch);
+    } catch (IOException | RuntimeException e) {
+      return Result.unavailable("python run failed: " + e.getMessage());
+    } finally {
+      if (script != null) {
+        try {
+          Files.deleteIfExists(script);
+        } catch (IOException e) {
+          // A leftover temp file is harmless.
+        }
+      }
+    }
+  }
+
+  /** Empty when {@code python3 -c "import tensorflow"} works, else the reason it does not. */
+  private static Optional<String> probe() {
+    try {
+      List<String> out =
+          run(List.of("python3", "-c", "import tensorflow as tf; print('TF', tf.__version__)"));
+      return out.stream().anyMatch(l -> l.startsWith("TF "))
+          ? Optional.empty()
+          : Optional.of("python3 cannot import tensorflow: " + tail(out));
+    } catch (IOException e) {
+      return Optional.of("python3 cannot import tensorflow: " + e.getMessage());
+    }
+  }
+
+  private static List<String> run(List<String> command) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    Process p = pb.start();
+    List<String> lines = new ArrayList<>();
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        lines.add(line);
+      }
+    }
+    try {
+      if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IOException("timed out: " + command);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + command, e);
+    }
+    if (p.exitValue() != 0) {
+      throw new IOException("exit " + p.exitValue() + ": " + tail(lines));
+    }
+    return lines;
+  }
+
+  private static String tail(List<String> lines) {
+    return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+  }
+}
