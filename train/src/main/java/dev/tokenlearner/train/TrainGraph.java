@@ -1,0 +1,293 @@
+package dev.tokenlearner.train;
+
+import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.graph.ModelOutputs;
+import dev.tokenlearner.graph.Names;
+import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.Parameter;
+import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.train.data.Batch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Assign;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The training graph and its session: the model in training mode, the loss, symbolic gradients,
+ * global-norm clipping, the learning-rate schedule of the global step and the optimizer update.
+ *
+ * <p>Feeds per step: {@code images [b, H, W, C]}, {@code labels [b]} and the dropout key {@code
+ * [seed, step]}, so a step's randomness depends only on (seed, step). Fetches: loss, number of
+ * correct top-1 predictions, learning rate and the gradients' global norm before clipping.
+ */
+final class TrainGraph implements AutoCloseable {
+
+  /** Name of the int64 global-step variable. */
+  static final String GLOBAL_STEP = "global_step";
+
+  /** What one training step reports. */
+  record StepResult(long step, float loss, float correct, int examples, float learningRate, float gradNorm) {
+    float accuracy() {
+      return correct / examples;
+    }
+  }
+
+  private final ExperimentConfig cfg;
+  private final OptimizerSpec spec;
+  private final Graph graph;
+  private final Session session;
+  private final ParameterStore store;
+  private final OptimizerGraph optimizer;
+  private final VariableIo slotIo = new VariableIo();
+  private final Placeholder<TFloat32> images;
+  private final Placeholder<TInt32> labels;
+  private final Placeholder<TInt64> rngKey;
+  private final Variable<TInt64> globalStep;
+  private final Operand<TInt64> stepRead;
+  private final Placeholder<TInt64> stepInput;
+  private final Assign<TInt64> stepAssign;
+  private final Operand<TFloat32> loss;
+  private final Operand<TFloat32> correct;
+  private final Operand<TFloat32> learningRate;
+  private final Operand<TFloat32> gradNorm;
+  private final List<Output<TFloat32>> gradients = new ArrayList<>();
+  private final Op trainOp;
+
+  /**
+   * Builds the graph and opens a session on it.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options (device placement logging, threads)
+   * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
+   *     gradient
+   */
+  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig) {
+    this.cfg = cfg;
+    this.spec = OptimizerSpec.of(cfg.train());
+    LrConfig lr =
+        cfg.train()
+            .lrConfigs()
+            .orElseThrow(() -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
+    CustomGradients.register();
+    graph = new Graph();
+    try {
+      Ops tf = Ops.create(graph);
+      images =
+          tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+      labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      rngKey = tf.withName("rng_key").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
+      store = new ParameterStore(tf);
+      ModelOutputs out =
+          TokenLearnerViT.build(
+              ModuleScope.root(store, rngKey), cfg.model(), cfg.numClasses(), images, Mode.TRAINING);
+      Ops t = tf.withSubScope("train");
+      Operand<TFloat32> objective =
+          Losses.mean(t, cfg.modelName(), out.logits(), labels, cfg.numClasses(), cfg.train().labelSmoothing());
+      List<Parameter> params = store.parameters();
+      List<Operand<TFloat32>> values = params.stream().map(Parameter::value).toList();
+      if (spec.l2DecayFactor().isPresent()) {
+        objective =
+            t.math.add(
+                objective,
+                t.math.mul(
+                    t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())), Losses.sumOfSquares(t, values)));
+      }
+      loss = t.withName("loss").identity(objective);
+      correct = t.withName("correct").identity(Losses.correct(t, out.logits(), labels));
+      Ops init = tf.withInitScope();
+      globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
+      stepRead = tf.identity(globalStep);
+      stepInput = tf.withSubScope("variable_io").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      stepAssign = tf.withSubScope("variable_io").assign(globalStep, stepInput);
+      learningRate = t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
+
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), loss, values);
+      Operand<TFloat32> sumSq = t.constant(0f);
+      for (int i = 0; i < params.size(); i++) {
+        Output<TFloat32> dy = g.dy(i);
+        if (dy == null) {
+          throw new IllegalStateException("parameter " + params.get(i).path() + " gets no gradient from the loss");
+        }
+        gradients.add(dy);
+        sumSq = t.math.add(sumSq, t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
+      }
+      gradNorm = t.withName("grad_norm").math.sqrt(sumSq);
+      List<Operand<TFloat32>> clipped = new ArrayList<>(gradients);
+      if (spec.maxGradNorm().isPresent()) {
+        Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
+        // Scenic's clip_grads: g if norm < max else g * max / norm.
+        Operand<TFloat32> factor =
+            t.select(t.math.less(gradNorm, max), t.constant(1f), t.math.div(max, gradNorm));
+        clipped.replaceAll(d -> t.math.mul(d, factor));
+      }
+      optimizer = new OptimizerGraph(tf, spec, params);
+      for (OptimizerGraph.Slot s : optimizer.slots()) {
+        slotIo.add(tf, s.key(), s.param().shape(), s.variable(), s.value());
+      }
+      trainOp =
+          optimizer.update(
+              tf, clipped, learningRate, stepRead, globalStep, List.of(loss, correct, gradNorm, learningRate));
+      session = new Session(graph, sessionConfig);
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  ParameterStore store() {
+    return store;
+  }
+
+  OptimizerSpec spec() {
+    return spec;
+  }
+
+  Session session() {
+    return session;
+  }
+
+  List<Output<TFloat32>> gradients() {
+    return gradients;
+  }
+
+  Placeholder<TFloat32> images() {
+    return images;
+  }
+
+  Placeholder<TInt32> labels() {
+    return labels;
+  }
+
+  Placeholder<TInt64> rngKey() {
+    return rngKey;
+  }
+
+  Operand<TFloat32> loss() {
+    return loss;
+  }
+
+  /**
+   * Fresh weights: Flax's initialisers seeded with {@code seed}, {@code init_head_bias} on the
+   * head's bias, zero slots and step 0.
+   */
+  void initialize(long seed, OptionalDouble initHeadBias) {
+    store.initialize(session, seed);
+    if (initHeadBias.isPresent()) {
+      String path = Names.OUTPUT_PROJECTION + "/bias";
+      Parameter bias = store.get(path);
+      float[] v = new float[Math.toIntExact(bias.size())];
+      Arrays.fill(v, (float) initHeadBias.getAsDouble());
+      store.assign(session, Map.of(path, new HostArray(bias.shape(), v)));
+    }
+  }
+
+  /** The global step held by the graph. */
+  long step() {
+    try (Result r = session.runner().fetch(stepRead).run()) {
+      return ((TInt64) r.get(0)).getLong();
+    }
+  }
+
+  /**
+   * Runs one training step on a batch.
+   *
+   * @param batch the batch; its step must equal the graph's global step
+   * @param seed the run's seed (the dropout key is {@code [seed, step]})
+   * @return loss and metrics of the step (computed before the update)
+   */
+  StepResult run(Batch batch, long seed) {
+    try (TFloat32 x = TFloat32.tensorOf(Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
+        TInt32 y = TInt32.vectorOf(batch.labels());
+        TInt64 key = TInt64.vectorOf(seed, batch.step());
+        Result r =
+            session
+                .runner()
+                .feed(images, x)
+                .feed(labels, y)
+                .feed(rngKey, key)
+                .addTarget(trainOp)
+                .fetch(loss)
+                .fetch(correct)
+                .fetch(learningRate)
+                .fetch(gradNorm)
+                .run()) {
+      return new StepResult(
+          batch.step(),
+          ((TFloat32) r.get(0)).getFloat(),
+          ((TFloat32) r.get(1)).getFloat(),
+          batch.size(),
+          ((TFloat32) r.get(2)).getFloat(),
+          ((TFloat32) r.get(3)).getFloat());
+    }
+  }
+
+  /** The model parameters by path. */
+  Map<String, HostArray> params() {
+    return store.read(session);
+  }
+
+  /**
+   * The whole train state as Scenic checkpoints hold it.
+   *
+   * @param seed the run's seed; the saved {@code rng} is JAX's {@code PRNGKey(seed)}
+   */
+  FlaxTrainState snapshot(long seed) {
+    long step = step();
+    SortedMap<String, HostArray> params = new TreeMap<>(params());
+    Map<String, Object> optState = OptimizerGraph.optState(spec, step, slotIo.read(session));
+    return FlaxTrainState.of(step, params, optState, prngKey(seed));
+  }
+
+  /**
+   * Loads a train state written by {@link #snapshot} (or by Scenic with the same optimizer).
+   *
+   * @throws IllegalArgumentException if parameters or slots do not match this graph
+   */
+  void restore(FlaxTrainState state) {
+    session.initialize();
+    store.load(session, state.params());
+    slotIo.assign(session, OptimizerGraph.slotValues(spec, state.optState()));
+    try (TInt64 s = TInt64.scalarOf(state.step())) {
+      session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
+    }
+  }
+
+  /** JAX's {@code PRNGKey(seed)}: the seed's high and low 32 bits. */
+  static int[] prngKey(long seed) {
+    return new int[] {(int) (seed >>> 32), (int) seed};
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } finally {
+      graph.close();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.tokenlearner.train.data;
+
+import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.DatasetConfig;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.InputSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Opens the dataset an experiment names: {@code dataset_name} and {@code dataset_configs}. */
+public final class Datasets {
+
+  /** Dataset names accepted in {@code dataset_name}. */
+  public static final List<String> NAMES =
+      List.of(ShapesDataset.NAME, ImageFolderDataset.NAME, TfRecordDataset.NAME);
+
+  private Datasets() {}
+
+  /**
+   * Opens the training data.
+   *
+   * <p>With {@code override}, the path decides: a folder with sub-folders is an image folder,
+   * anything else TFRecord files. Without it, {@code dataset_name} decides (the embedded shapes
+   * when unset), reading {@code dataset_configs.data_dir} for the file-based ones.
+   *
+   * @param cfg the experiment (input size, classes, dataset keys)
+   * @param override a data path that replaces the config's
+   * @return the dataset
+   * @throws IllegalArgumentException if the name is unknown, a path is missing, the input is video
+   *     or the class count differs from {@code num_classes}
+   * @throws IOException if the data cannot be listed or indexed
+   */
+  public static ImageDataset open(ExperimentConfig cfg, Optional<Path> override) throws IOException {
+    InputSpec in = cfg.input();
+    if (in.isVideo()) {
+      throw new IllegalArgumentException(
+          "the trainer's datasets are images; video input (num_frames=" + in.numFrames() + ") has no loader yet");
+    }
+    DatasetConfig dc = cfg.train().dataset();
+    Normalization norm = Normalization.of(cfg);
+    ImageDataset ds;
+    if (override.isPresent()) {
+      ds = openPath(override.get(), in, norm);
+    } else {
+      String name = dc.datasetName().orElse(ShapesDataset.NAME);
+      ds =
+          switch (name) {
+            case ShapesDataset.NAME ->
+                new ShapesDataset(
+                    in.height(), in.width(), in.channels(), in.numClasses(),
+                    dc.numTrainExamples().orElse(ShapesDataset.NUM_TRAIN_DEFAULT),
+                    dc.numEvalExamples().orElse(ShapesDataset.NUM_EVAL_DEFAULT),
+                    norm);
+            case ImageFolderDataset.NAME -> new ImageFolderDataset(dataDir(dc, name), in.height(), in.width(), norm);
+            case TfRecordDataset.NAME ->
+                new TfRecordDataset(dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
+            default ->
+                throw new IllegalArgumentException(
+                    "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
+          };
+    }
+    if (ds.numClasses() != in.numClasses()) {
+      throw new IllegalArgumentException(
+          ds.describe() + " has " + ds.numClasses() + " classes but the config says num_classes="
+              + in.numClasses());
+    }
+    if (in.channels() != 3) {
+      throw new IllegalArgumentException("the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
+    }
+    return ds;
+  }
+
+  private static ImageDataset openPath(Path p, InputSpec in, Normalization norm) throws IOException {
+    if (!Files.exists(p)) {
+      throw new IllegalArgumentException("data path " + p + " does not exist");
+    }
+    if (Files.isDirectory(p)) {
+      boolean hasFolders;
+      try (Stream<Path> s = Files.list(p)) {
+        hasFolders = s.anyMatch(Files::isDirectory);
+      }
+      if (hasFolders) {
+        return new ImageFolderDataset(p, in.height(), in.width(), norm);
+      }
+    }
+    return new TfRecordDataset(p, in.height(), in.width(), in.numClasses(), norm);
+  }
+
+  private static Path dataDir(DatasetConfig dc, String name) {
+    return Path.of(
+        dc.dataDir()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "dataset_name '" + name + "' needs dataset_configs.data_dir (or a data path argument)")));
+  }
+}

@@ -1,0 +1,83 @@
+package dev.tokenlearner.train.data;
+
+import java.io.IOException;
+import java.util.SplittableRandom;
+
+/**
+ * A labelled image dataset with a training split and a held-out split, addressed by index so that
+ * batches can be a pure function of (seed, step).
+ *
+ * <p>Examples are written as float32 NHWC pixels, already normalised for the model. Implementations
+ * must be safe to call from one producer thread while the caller's thread reads the held-out split.
+ */
+public interface ImageDataset {
+
+  /**
+   * A short description for logs, e.g. {@code embedded_shapes(32x32, 10 classes)}.
+   *
+   * @return the description
+   */
+  String describe();
+
+  /**
+   * Returns the number of classes; labels are in {@code [0, numClasses)}.
+   *
+   * @return the number of classes
+   */
+  int numClasses();
+
+  /**
+   * Returns the example shape {@code [height, width, channels]}.
+   *
+   * @return the shape of one example
+   */
+  int[] exampleShape();
+
+  /**
+   * Returns the number of training examples (one epoch).
+   *
+   * @return the training split's size
+   */
+  long numTrain();
+
+  /**
+   * Returns the number of held-out examples.
+   *
+   * @return the held-out split's size
+   */
+  long numEval();
+
+  /**
+   * Writes training example {@code index}, augmented with {@code random}, into {@code dst}.
+   *
+   * @param index in {@code [0, numTrain)}
+   * @param random the augmentation randomness for this example (a pure function of seed and
+   *     position in the run)
+   * @param dst destination
+   * @param offset first float of the example in {@code dst}
+   * @return the example's label
+   * @throws IOException if the example cannot be read or decoded
+   */
+  int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException;
+
+  /**
+   * Writes held-out example {@code index} (no augmentation) into {@code dst}.
+   *
+   * @param index in {@code [0, numEval)}
+   * @param dst destination
+   * @param offset first float of the example in {@code dst}
+   * @return the example's label
+   * @throws IOException if the example cannot be read or decoded
+   */
+  int eval(long index, float[] dst, int offset) throws IOException;
+
+  /**
+   * Floats per example.
+   *
+   * @return {@code height * width * channels}
+   */
+  default int exampleSize() {
+    int[] s = exampleShape();
+    return s[0] * s[1] * s[2];
+  }
+}

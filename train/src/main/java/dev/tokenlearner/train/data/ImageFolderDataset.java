@@ -1,0 +1,170 @@
+package dev.tokenlearner.train.data;
+
+import com.google.common.base.Preconditions;
+import dev.tokenlearner.export.savedmodel.Normalization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Images in one sub-folder per class (JPEG, PNG, BMP or GIF, decoded with ImageIO), labelled by the
+ * sorted order of the class folder names.
+ *
+ * <p>Split: if the root holds {@code train/} and one of {@code val/}, {@code validation/}, {@code
+ * eval/} or {@code test/}, each with the same class folders, those are the splits; otherwise the
+ * root's class folders are split, every {@link #HOLD_OUT_EVERY}-th file of each class (in name
+ * order) held out. Images are decoded when a batch needs them (on the producer thread).
+ */
+public final class ImageFolderDataset implements ImageDataset {
+
+  /** Name of this dataset in {@code dataset_name}. */
+  public static final String NAME = "image_folder";
+  /** One file in this many is held out when the folder has no split of its own. */
+  public static final int HOLD_OUT_EVERY = 10;
+  /** File extensions read (lower case). */
+  public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
+
+  private static final List<String> EVAL_DIRS = List.of("val", "validation", "eval", "test");
+
+  private final Path root;
+  private final List<String> classes;
+  private final List<Path> trainFiles = new ArrayList<>();
+  private final List<Integer> trainLabels = new ArrayList<>();
+  private final List<Path> evalFiles = new ArrayList<>();
+  private final List<Integer> evalLabels = new ArrayList<>();
+  private final Normalization normalization;
+  private final int height;
+  private final int width;
+
+  /**
+   * Scans the folder.
+   *
+   * @param root the dataset folder
+   * @param height model input height
+   * @param width model input width
+   * @param normalization how {@code 0..255} pixel values become inputs
+   * @throws IllegalArgumentException if the folder has no class folders or a split is empty
+   * @throws IOException if the folder cannot be listed
+   */
+  public ImageFolderDataset(Path root, int height, int width, Normalization normalization) throws IOException {
+    this.root = root;
+    this.height = height;
+    this.normalization = normalization;
+    this.width = width;
+    Path trainDir = root.resolve("train");
+    Path evalDir = EVAL_DIRS.stream().map(root::resolve).filter(Files::isDirectory).findFirst().orElse(null);
+    if (Files.isDirectory(trainDir) && evalDir != null) {
+      classes = classFolders(trainDir);
+      List<String> evalClasses = classFolders(evalDir);
+      Preconditions.checkArgument(
+          evalClasses.equals(classes),
+          "%s and %s must hold the same class folders, found %s and %s",
+          trainDir,
+          evalDir,
+          classes,
+          evalClasses);
+      for (int c = 0; c < classes.size(); c++) {
+        for (Path f : images(trainDir.resolve(classes.get(c)))) {
+          trainFiles.add(f);
+          trainLabels.add(c);
+        }
+        for (Path f : images(evalDir.resolve(classes.get(c)))) {
+          evalFiles.add(f);
+          evalLabels.add(c);
+        }
+      }
+    } else {
+      classes = classFolders(root);
+      for (int c = 0; c < classes.size(); c++) {
+        List<Path> files = images(root.resolve(classes.get(c)));
+        for (int i = 0; i < files.size(); i++) {
+          boolean held = i % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1;
+          (held ? evalFiles : trainFiles).add(files.get(i));
+          (held ? evalLabels : trainLabels).add(c);
+        }
+      }
+    }
+    Preconditions.checkArgument(!trainFiles.isEmpty(), "%s: no training images found", root);
+    Preconditions.checkArgument(
+        !evalFiles.isEmpty(),
+        "%s: no held-out images (add a val/ folder or at least %s images per class)",
+        root,
+        HOLD_OUT_EVERY);
+  }
+
+  private static List<String> classFolders(Path dir) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().forEach(out::add);
+    }
+    Preconditions.checkArgument(!out.isEmpty(), "%s: expected one sub-folder per class, found none", dir);
+    return out;
+  }
+
+  private static List<Path> images(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(Files::isRegularFile).filter(ImageFolderDataset::isImage).sorted().toList();
+    }
+  }
+
+  private static boolean isImage(Path p) {
+    String n = p.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    return dot > 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * Returns the class names in label order.
+   *
+   * @return the class folder names, sorted
+   */
+  public List<String> classes() {
+    return classes;
+  }
+
+  @Override
+  public String describe() {
+    return NAME + "(" + root + ", " + classes.size() + " classes, " + trainFiles.size() + " train / "
+        + evalFiles.size() + " held-out)";
+  }
+
+  @Override
+  public int numClasses() {
+    return classes.size();
+  }
+
+  @Override
+  public int[] exampleShape() {
+    return new int[] {height, width, 3};
+  }
+
+  @Override
+  public long numTrain() {
+    return trainFiles.size();
+  }
+
+  @Override
+  public long numEval() {
+    return evalFiles.size();
+  }
+
+  @Override
+  public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+    Path f = trainFiles.get(Math.toIntExact(index));
+    ImagePreprocessing.apply(ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()), height, width, random, normalization, dst, offset);
+    return trainLabels.get((int) index);
+  }
+
+  @Override
+  public int eval(long index, float[] dst, int offset) throws IOException {
+    Path f = evalFiles.get(Math.toIntExact(index));
+    ImagePreprocessing.apply(ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()), height, width, null, normalization, dst, offset);
+    return evalLabels.get((int) index);
+  }
+}

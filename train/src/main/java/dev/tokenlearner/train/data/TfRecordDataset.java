@@ -1,0 +1,141 @@
+package dev.tokenlearner.train.data;
+
+import com.google.common.base.Preconditions;
+import dev.tokenlearner.export.savedmodel.Normalization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Image-classification TFRecord files of {@code tf.train.Example}s with {@code image/encoded} and
+ * {@code image/class/label}, read in Java (framing and CRC-32C checks in {@link TfRecords}).
+ *
+ * <p>Input: one file, or a folder of files. In a folder, files whose names contain {@code train}
+ * form the training split and those containing {@code val}, {@code eval} or {@code test} the
+ * held-out split; if the names make no such split (or for a single file), every {@link
+ * #HOLD_OUT_EVERY}-th record is held out. Record headers are indexed up front; the data of a
+ * record is read, checked and decoded when a batch needs it.
+ */
+public final class TfRecordDataset implements ImageDataset {
+
+  /** Name of this dataset in {@code dataset_name}. */
+  public static final String NAME = "tfrecord";
+  /** One record in this many is held out when the files make no split. */
+  public static final int HOLD_OUT_EVERY = 10;
+
+  private final Path source;
+  private final List<TfRecords.Pointer> train = new ArrayList<>();
+  private final List<TfRecords.Pointer> eval = new ArrayList<>();
+  private final Normalization normalization;
+  private final int height;
+  private final int width;
+  private final int numClasses;
+
+  /**
+   * Indexes the files.
+   *
+   * @param source a TFRecord file or a folder of them
+   * @param height model input height
+   * @param width model input width
+   * @param normalization how {@code 0..255} pixel values become inputs
+   * @param numClasses labels must lie in {@code [0, numClasses)}
+   * @throws TfRecordFormatException if a record header is corrupt
+   * @throws IOException if a file cannot be read
+   * @throws IllegalArgumentException if there are no records or a split is empty
+   */
+  public TfRecordDataset(
+      Path source, int height, int width, int numClasses, Normalization normalization) throws IOException {
+    this.source = source;
+    this.height = height;
+    this.normalization = normalization;
+    this.width = width;
+    this.numClasses = numClasses;
+    List<Path> files;
+    if (Files.isDirectory(source)) {
+      try (Stream<Path> s = Files.list(source)) {
+        files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+      }
+    } else {
+      files = List.of(source);
+    }
+    Preconditions.checkArgument(!files.isEmpty(), "%s: no TFRecord files", source);
+    List<Path> trainFiles = files.stream().filter(p -> name(p).contains("train")).toList();
+    List<Path> evalFiles =
+        files.stream().filter(p -> !name(p).contains("train"))
+            .filter(p -> name(p).contains("val") || name(p).contains("eval") || name(p).contains("test"))
+            .toList();
+    if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
+      for (Path f : trainFiles) {
+        train.addAll(TfRecords.index(f));
+      }
+      for (Path f : evalFiles) {
+        eval.addAll(TfRecords.index(f));
+      }
+    } else {
+      int i = 0;
+      for (Path f : files) {
+        for (TfRecords.Pointer p : TfRecords.index(f)) {
+          (i++ % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1 ? eval : train).add(p);
+        }
+      }
+    }
+    Preconditions.checkArgument(!train.isEmpty(), "%s: no training records", source);
+    Preconditions.checkArgument(
+        !eval.isEmpty(), "%s: no held-out records (need a *val*/*test* file or >= %s records)", source, HOLD_OUT_EVERY);
+  }
+
+  private static String name(Path p) {
+    return p.getFileName().toString().toLowerCase(Locale.ROOT);
+  }
+
+  @Override
+  public String describe() {
+    return NAME + "(" + source + ", " + train.size() + " train / " + eval.size() + " held-out records)";
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public int[] exampleShape() {
+    return new int[] {height, width, 3};
+  }
+
+  @Override
+  public long numTrain() {
+    return train.size();
+  }
+
+  @Override
+  public long numEval() {
+    return eval.size();
+  }
+
+  @Override
+  public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+    return load(train.get(Math.toIntExact(index)), random, dst, offset);
+  }
+
+  @Override
+  public int eval(long index, float[] dst, int offset) throws IOException {
+    return load(eval.get(Math.toIntExact(index)), null, dst, offset);
+  }
+
+  private int load(TfRecords.Pointer p, SplittableRandom random, float[] dst, int offset) throws IOException {
+    TfExamples.LabelledImage ex = TfExamples.parse(TfRecords.read(p), p.file(), p.offset());
+    if (ex.label() < 0 || ex.label() >= numClasses) {
+      throw new TfRecordFormatException(
+          p.file(), p.offset(), "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
+    }
+    String what = p.file() + " record at byte " + p.offset();
+    ImagePreprocessing.apply(ImagePreprocessing.decode(ex.encoded(), what), height, width, random, normalization, dst, offset);
+    return (int) ex.label();
+  }
+}

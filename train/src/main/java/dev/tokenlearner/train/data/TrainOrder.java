@@ -1,0 +1,92 @@
+package dev.tokenlearner.train.data;
+
+import com.google.common.base.Preconditions;
+import java.util.SplittableRandom;
+
+/**
+ * The order in which training examples are visited: a fresh seeded permutation per epoch, read
+ * {@code batchSize} at a time. Which examples step {@code s} sees, and the randomness used to
+ * augment them, depend only on (seed, step), so a resumed run sees exactly what an uninterrupted
+ * run would have seen.
+ */
+public final class TrainOrder {
+
+  private final long seed;
+  private final int batchSize;
+  private final long numExamples;
+  private long cachedEpoch = -1;
+  private int[] cachedPermutation;
+
+  /**
+   * @param seed the run's seed
+   * @param batchSize examples per step
+   * @param numExamples examples per epoch
+   * @throws IllegalArgumentException if a size is not positive or the split is too big to permute
+   */
+  public TrainOrder(long seed, int batchSize, long numExamples) {
+    Preconditions.checkArgument(batchSize > 0, "batch size must be positive, got %s", batchSize);
+    Preconditions.checkArgument(
+        numExamples > 0 && numExamples <= Integer.MAX_VALUE,
+        "training split must hold 1..%s examples, got %s",
+        Integer.MAX_VALUE,
+        numExamples);
+    this.seed = seed;
+    this.batchSize = batchSize;
+    this.numExamples = numExamples;
+  }
+
+  /**
+   * The example indices of a step's batch.
+   *
+   * @param step the 0-based step
+   * @return {@code batchSize} indices into the training split
+   */
+  public synchronized long[] indices(long step) {
+    long[] out = new long[batchSize];
+    for (int j = 0; j < batchSize; j++) {
+      long position = step * batchSize + j;
+      long epoch = position / numExamples;
+      out[j] = permutation(epoch)[(int) (position % numExamples)];
+    }
+    return out;
+  }
+
+  /**
+   * The augmentation randomness of one example of a step's batch.
+   *
+   * @param step the 0-based step
+   * @param slot position in the batch
+   * @return a generator seeded from (seed, step, slot)
+   */
+  public SplittableRandom augmentation(long step, int slot) {
+    return new SplittableRandom(mix(mix(seed ^ 0x5DEECE66DL, step), slot));
+  }
+
+  private int[] permutation(long epoch) {
+    if (epoch != cachedEpoch) {
+      int n = (int) numExamples;
+      int[] p = new int[n];
+      for (int i = 0; i < n; i++) {
+        p[i] = i;
+      }
+      SplittableRandom r = new SplittableRandom(mix(seed, epoch));
+      for (int i = n - 1; i > 0; i--) {
+        int k = r.nextInt(i + 1);
+        int t = p[i];
+        p[i] = p[k];
+        p[k] = t;
+      }
+      cachedEpoch = epoch;
+      cachedPermutation = p;
+    }
+    return cachedPermutation;
+  }
+
+  /** A 64-bit mix of two values (SplitMix64's finaliser over their combination). */
+  static long mix(long a, long b) {
+    long z = a * 0x9E3779B97F4A7C15L + b + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}
