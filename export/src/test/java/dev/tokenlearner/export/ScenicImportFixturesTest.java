@@ -132,9 +132,11 @@ class ScenicImportFixturesTest {
     assertEquals(cfg.input(), meta.input());
     assertEquals(Files.readString(dir.resolve("config.json")), meta.sourceConfig().orElseThrow());
     assertEquals(summary.checkpointFormat(), meta.provenance().get("checkpoint_format"));
-    assertFalse(
-        Files.list(tmp).anyMatch(p -> p.getFileName().toString().startsWith(".model")),
-        "temporary directories left behind");
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertFalse(
+          left.anyMatch(p -> p.getFileName().toString().startsWith(".model")),
+          "temporary directories left behind");
+    }
   }
 
   @Test
