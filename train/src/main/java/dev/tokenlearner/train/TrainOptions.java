@@ -1,0 +1,65 @@
+package dev.tokenlearner.train;
+
+import java.util.OptionalLong;
+
+/**
+ * How a run presents itself and where it stops; none of this changes the trained weights.
+ *
+ * @param progressBar show a console progress bar (step, loss, accuracy, images/s, ETA)
+ * @param exportSavedModel export {@code <workdir>/saved_model} when training reaches its last step
+ * @param logDevicePlacement ask TensorFlow to log the device of every op ({@code
+ *     log_device_placement})
+ * @param stopAfterStep stop (with a checkpoint) once this step is reached, before the configured
+ *     end; a later {@code resume} continues exactly where it stopped
+ */
+public record TrainOptions(
+    boolean progressBar, boolean exportSavedModel, boolean logDevicePlacement, OptionalLong stopAfterStep) {
+
+  /** Checks the stop step. */
+  public TrainOptions {
+    if (stopAfterStep == null) {
+      throw new IllegalArgumentException("stopAfterStep must not be null (use OptionalLong.empty())");
+    }
+    if (stopAfterStep.isPresent() && stopAfterStep.getAsLong() <= 0) {
+      throw new IllegalArgumentException("stopAfterStep must be positive, got " + stopAfterStep.getAsLong());
+    }
+  }
+
+  /**
+   * The defaults: progress bar on, SavedModel export on, no placement log, run to the end.
+   *
+   * @return the default options
+   */
+  public static TrainOptions defaults() {
+    return new TrainOptions(true, true, false, OptionalLong.empty());
+  }
+
+  /**
+   * Quiet options for tests and batch jobs: no progress bar, no export.
+   *
+   * @return the options
+   */
+  public static TrainOptions quiet() {
+    return new TrainOptions(false, false, false, OptionalLong.empty());
+  }
+
+  /**
+   * Returns a copy that stops after {@code step}.
+   *
+   * @param step the last step to run
+   * @return the copy
+   */
+  public TrainOptions stopAfter(long step) {
+    return new TrainOptions(progressBar, exportSavedModel, logDevicePlacement, OptionalLong.of(step));
+  }
+
+  /**
+   * Returns a copy with SavedModel export switched on or off.
+   *
+   * @param value whether to export
+   * @return the copy
+   */
+  public TrainOptions withExport(boolean value) {
+    return new TrainOptions(progressBar, value, logDevicePlacement, stopAfterStep);
+  }
+}

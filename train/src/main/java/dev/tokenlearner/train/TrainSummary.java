@@ -1,0 +1,61 @@
+package dev.tokenlearner.train;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * What a training run did and wrote.
+ *
+ * @param startStep the step training started from (0, or the resumed checkpoint's step)
+ * @param finalStep the global step reached
+ * @param totalSteps the configured number of steps
+ * @param trainLoss mean training loss over the last summary window
+ * @param trainAccuracy mean training top-1 accuracy over the last summary window
+ * @param evalLoss held-out loss of the last evaluation, if one ran
+ * @param evalAccuracy held-out top-1 accuracy of the last evaluation, if one ran
+ * @param imagesPerSecond training throughput (examples per second of step time, excluding
+ *     evaluation and checkpointing)
+ * @param wallSeconds wall-clock time of the whole run
+ * @param device where TensorFlow placed the ops, e.g. {@code /device:CPU:0}
+ * @param dataset a description of the training data
+ * @param checkpoints checkpoint files written by this run, oldest first (older ones may have been
+ *     pruned since)
+ * @param savedModel the exported SavedModel directory, if exported
+ * @param tensorboardDir the TensorBoard log directory
+ * @param metricsCsv the CSV of all logged scalars
+ * @param curvesPng the learning-curve plot
+ */
+public record TrainSummary(
+    long startStep,
+    long finalStep,
+    long totalSteps,
+    double trainLoss,
+    double trainAccuracy,
+    OptionalDouble evalLoss,
+    OptionalDouble evalAccuracy,
+    double imagesPerSecond,
+    double wallSeconds,
+    String device,
+    String dataset,
+    List<Path> checkpoints,
+    Optional<Path> savedModel,
+    Path tensorboardDir,
+    Path metricsCsv,
+    Path curvesPng) {
+
+  /** Copies the checkpoint list. */
+  public TrainSummary {
+    checkpoints = List.copyOf(checkpoints);
+  }
+
+  /**
+   * Returns the newest checkpoint this run wrote.
+   *
+   * @return its path, if any
+   */
+  public Optional<Path> lastCheckpoint() {
+    return checkpoints.isEmpty() ? Optional.empty() : Optional.of(checkpoints.get(checkpoints.size() - 1));
+  }
+}
