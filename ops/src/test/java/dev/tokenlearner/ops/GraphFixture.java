@@ -11,6 +11,10 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.GraphOptions;
+import org.tensorflow.proto.OptimizerOptions;
+import org.tensorflow.proto.RewriterConfig;
 import org.tensorflow.types.TFloat32;
 
 /** Owns a graph, its parameter store and a session for one test; close it after use. */
@@ -25,6 +29,18 @@ public final class GraphFixture implements AutoCloseable {
   /** The root of the parameter tree, without an rng key. */
   public final ModuleScope root = ModuleScope.root(store);
   private Session session;
+
+  /**
+   * Tests run each small graph only a few times, so Grappler's rewrites cost more than they save;
+   * numerics are the same.
+   */
+  private static final ConfigProto TEST_SESSION =
+      ConfigProto.newBuilder()
+          .setGraphOptions(
+              GraphOptions.newBuilder()
+                  .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true))
+                  .setOptimizerOptions(OptimizerOptions.newBuilder().setOptLevel(OptimizerOptions.Level.L0)))
+          .build();
 
   /**
    * A float placeholder with a dynamic batch.
@@ -58,7 +74,7 @@ public final class GraphFixture implements AutoCloseable {
    */
   public Session session() {
     if (session == null) {
-      session = new Session(graph);
+      session = new Session(graph, TEST_SESSION);
       session.initialize();
     }
     return session;

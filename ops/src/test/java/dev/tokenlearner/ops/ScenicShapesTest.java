@@ -3,21 +3,11 @@ package dev.tokenlearner.ops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The output shapes of Scenic's own TokenLearner module tests. */
 class ScenicShapesTest {
-
-  private static HostArray random(long seed, long... shape) {
-    SplittableRandom r = new SplittableRandom(seed);
-    float[] v = new float[Math.toIntExact(HostArray.numElements(shape))];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return new HostArray(shape, v);
-  }
 
   @ParameterizedTest(name = "{0}_tokens")
   @ValueSource(ints = {32, 111})
@@ -26,7 +16,7 @@ class ScenicShapesTest {
       var x = g.input("x", 224, 224, 64);
       var y = TokenLearnerModule.defaults(tokens).apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
       g.store.initialize(g.session(), 1);
-      HostArray out = g.run(y, Map.of(x, random(7, 4, 224, 224, 64)));
+      HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());
     }
   }
@@ -39,7 +29,7 @@ class ScenicShapesTest {
       var y =
           TokenLearnerModuleV11.defaults(tokens).apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
       g.store.initialize(g.session(), 1);
-      HostArray out = g.run(y, Map.of(x, random(7, 4, 224, 224, 64)));
+      HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());
     }
   }
