@@ -9,8 +9,8 @@ import java.util.SplittableRandom;
  * The embedded default dataset: coloured shapes on coloured backgrounds, generated in code.
  *
  * <p>Each example is a pure function of (split, index): a shape of one of up to ten classes
- * ({@link #CLASS_NAMES}) at a random position and size, in a random colour that contrasts with a
- * random background, antialiased, with Gaussian pixel noise. The class is {@code index %
+ * ({@link #CLASS_NAMES}) at a random position and size, in a random light colour on a random dark
+ * background, antialiased, with Gaussian pixel noise. The class is {@code index %
  * numClasses}, so both splits are balanced. Pixel intensities are normalised like camera images
  * ({@link Normalization}; {@code [-1, 1]} by default). Nothing is held
  * in memory; the training split can be made as large as wanted.
@@ -134,15 +134,18 @@ public final class ShapesDataset implements ImageDataset {
   private int draw(long stream, long index, float[] dst, int offset) {
     SplittableRandom r = new SplittableRandom(TrainOrder.mix(stream, index));
     int label = (int) (index % numClasses);
-    double[] bg = {r.nextDouble(), r.nextDouble(), r.nextDouble()};
+    // A dark background and a light shape, both of random hue: the shape's outline is always an
+    // edge of the same sign, so the class is in the geometry, not in the colours.
+    double[] bg = new double[3];
     double[] fg = new double[3];
     do {
       for (int c = 0; c < 3; c++) {
-        fg[c] = r.nextDouble();
+        bg[c] = 0.45 * r.nextDouble();
+        fg[c] = 0.55 + 0.45 * r.nextDouble();
       }
-    } while (distance(fg, bg) < 0.45);
+    } while (distance(fg, bg) < 0.6);
     int side = Math.min(height, width);
-    double half = side * (0.22 + 0.2 * r.nextDouble());
+    double half = side * (0.25 + 0.2 * r.nextDouble());
     double cx = half + r.nextDouble() * (width - 2 * half);
     double cy = half + r.nextDouble() * (height - 2 * half);
     double step = 1.0 / SUPERSAMPLE;
