@@ -1,0 +1,115 @@
+package dev.tokenlearner.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.GraphFixture;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.reference.FixtureFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The whole {@link TokenLearnerViT} graph on the shared Scenic fixtures: built from each
+ * fixture's {@code config.json} through {@link ConfigLoader}, its parameter tree equals the
+ * checkpoint's manifest, and with the checkpoint loaded it reproduces the expected outputs.
+ */
+class FixtureModelsTest {
+
+  /** The fixtures' contract: max abs error of logits (and encoded tokens). */
+  private static final double TOLERANCE = 1e-4;
+
+  private static Path dir(String name) {
+    return FixtureFiles.fixturesRoot().resolve(name);
+  }
+
+  /** The graph's input and outputs. */
+  private record Built(Placeholder<TFloat32> images, ModelOutputs out) {}
+
+  private static Built build(GraphFixture g, ExperimentConfig config) {
+    var images = g.placeholder("images", config.input().shape(-1));
+    return new Built(
+        images, TokenLearnerViT.build(g.root, config.model(), config.numClasses(), images, Mode.INFERENCE));
+  }
+
+  private static void assertClose(HostArray expected, HostArray actual, String what) {
+    assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+    double diff = expected.maxAbsDiff(actual);
+    assertTrue(diff <= TOLERANCE, what + ": max abs diff " + diff + " > " + TOLERANCE);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "tiny_v11",
+        "tiny_v1_fuser",
+        "tiny_patch",
+        "tiny_chunked",
+        "small_b16like",
+        "tiny_legacy_optim",
+        "tiny_video_3dconv"
+      })
+  void build_fixtureCheckpoint_reproducesExpectedOutputs(String name) throws IOException {
+    Path dir = dir(name);
+    ExperimentConfig config = ConfigLoader.load(dir.resolve("config.json"));
+    try (GraphFixture g = new GraphFixture()) {
+      Built b = build(g, config);
+      g.load(FixtureFiles.readParams(FixtureFiles.checkpointFile(dir)));
+      HostArray input = FixtureFiles.readNpy(dir.resolve("input.npy"));
+
+      List<HostArray> values =
+          g.runAll(List.of(b.out().logits(), b.out().encoded()), Map.of(b.images(), input));
+
+      assertClose(FixtureFiles.readNpy(dir.resolve("expected_logits.npy")), values.get(0), name + " logits");
+      assertClose(FixtureFiles.readNpy(dir.resolve("expected_encoded.npy")), values.get(1), name + " encoded");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "tiny_v11",
+        "tiny_v1_fuser",
+        "tiny_patch",
+        "tiny_chunked",
+        "small_b16like",
+        "tiny_legacy_optim",
+        "tiny_video_3dconv",
+        "scenic_orbax_ocdbt",
+        "scenic_orbax_zarr"
+      })
+  void build_fixtureConfig_parameterTreeEqualsManifest(String name) throws IOException {
+    Path dir = dir(name);
+    ExperimentConfig config = ConfigLoader.load(dir.resolve("config.json"));
+    Map<String, String> manifest = new TreeMap<>();
+    for (String line : Files.readAllLines(dir.resolve("params_manifest.txt"))) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] parts = line.split(" ", 3);
+      assertEquals("float32", parts[1], line);
+      manifest.put(parts[0], parts[2]);
+    }
+    try (GraphFixture g = new GraphFixture()) {
+      build(g, config);
+
+      Map<String, String> built = new TreeMap<>();
+      g.store.shapes().forEach((path, shape) -> built.put(path, Arrays.toString(shape)));
+
+      assertEquals(manifest, built);
+    }
+  }
+}
