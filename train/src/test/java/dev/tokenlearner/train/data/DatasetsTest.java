@@ -1,0 +1,229 @@
+package dev.tokenlearner.train.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.export.savedmodel.Normalization;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetsTest {
+
+  @TempDir Path dir;
+
+  /** A solid-colour PNG. */
+  private static byte[] png(int w, int h, int rgb) throws IOException {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, rgb);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
+  @Test
+  void tfRecordDataset_examplesWithPngs_decodesLabelsAndNormalisedPixels() throws IOException {
+    Path train = dir.resolve("shapes-train.tfrecord");
+    Path val = dir.resolve("shapes-validation.tfrecord");
+    int[] colours = {0xFF0000, 0x00FF00, 0x0000FF};
+    try (OutputStream t = Files.newOutputStream(train); OutputStream v = Files.newOutputStream(val)) {
+      for (int i = 0; i < 6; i++) {
+        TfRecords.write(t, TfExamples.imageExample(png(20, 12, colours[i % 3]), i % 3));
+      }
+      TfRecords.write(v, TfExamples.imageExample(png(9, 9, colours[2]), 2));
+    }
+    TfRecordDataset ds = new TfRecordDataset(dir, 8, 8, 3, Normalization.ZERO_CENTERED);
+    assertEquals(6, ds.numTrain());
+    assertEquals(1, ds.numEval());
+    float[] x = new float[8 * 8 * 3];
+    assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
+    // pure green -> (-1, 1, -1) everywhere, whatever the crop
+    for (int p = 0; p < 64; p++) {
+      assertArrayEquals(new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+    }
+    assertEquals(2, ds.eval(0, x, 0));
+    assertEquals(1f, x[2], 1e-6f);
+  }
+
+  @Test
+  void tfRecordDataset_labelOutOfRange_throwsNamingRecord() throws IOException {
+    Path f = dir.resolve("data.tfrecord");
+    try (OutputStream t = Files.newOutputStream(f)) {
+      for (int i = 0; i < 10; i++) {
+        TfRecords.write(t, TfExamples.imageExample(png(4, 4, 0), i == 3 ? 7 : 0));
+      }
+    }
+    TfRecordDataset ds = new TfRecordDataset(f, 4, 4, 2, Normalization.NONE);
+    assertEquals(9, ds.numTrain()); // every 10th record held out
+    float[] x = new float[48];
+    TfRecordFormatException e = assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
+    assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+  }
+
+  @Test
+  void tfExamples_recordWithoutImage_throwsListingFeatures() {
+    byte[] notAnImageExample =
+        org.tensorflow.proto.Example.newBuilder()
+            .setFeatures(org.tensorflow.proto.Features.newBuilder().build())
+            .build()
+            .toByteArray();
+    TfRecordFormatException e =
+        assertThrows(TfRecordFormatException.class, () -> TfExamples.parse(notAnImageExample, dir, 0));
+    assertTrue(e.getMessage().contains(TfExamples.IMAGE_ENCODED), e.getMessage());
+  }
+
+  @Test
+  void imageFolderDataset_classFolders_labelsBySortedNameAndHoldsOutEveryTenth() throws IOException {
+    for (String c : new String[] {"zebra", "apple"}) {
+      Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        Files.write(dir.resolve(c).resolve(String.format("%02d.png", i)), png(6, 6, c.equals("apple") ? 0xFFFFFF : 0));
+      }
+    }
+    Files.writeString(dir.resolve("apple").resolve("notes.txt"), "not an image");
+    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
+    assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
+    assertEquals(18, ds.numTrain());
+    assertEquals(2, ds.numEval());
+    float[] x = new float[48];
+    assertEquals(0, ds.eval(0, x, 0));
+    assertEquals(1f, x[0], 1e-6f); // white apple
+    assertEquals(1, ds.eval(1, x, 0));
+    assertEquals(-1f, x[0], 1e-6f); // black zebra
+  }
+
+  @Test
+  void shapesDataset_sameIndex_sameExampleAndBalancedLabels() {
+    ShapesDataset ds = new ShapesDataset(16, 16, 3, 10, 100, 20, Normalization.ZERO_CENTERED);
+    float[] a = new float[ds.exampleSize()];
+    float[] b = new float[ds.exampleSize()];
+    assertEquals(ds.train(37, null, a, 0), ds.train(37, null, b, 0));
+    assertArrayEquals(a, b);
+    float[] e = new float[ds.exampleSize()];
+    ds.eval(37 % 20, e, 0);
+    assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(e)); // splits differ
+    int[] counts = new int[10];
+    for (int i = 0; i < 100; i++) {
+      counts[ds.train(i, null, a, 0)]++;
+      for (float v : a) {
+        assertTrue(v >= -1f && v <= 1f);
+      }
+    }
+    for (int c : counts) {
+      assertEquals(10, c);
+    }
+  }
+
+  @Test
+  void shapesDataset_shapeMasks_differBetweenClasses() {
+    // On a 40x40 grid around the centre, every pair of classes covers different pixels.
+    Set<String> masks = new HashSet<>();
+    for (int label = 0; label < 10; label++) {
+      StringBuilder m = new StringBuilder();
+      for (int y = -20; y < 20; y++) {
+        for (int x = -20; x < 20; x++) {
+          m.append(ShapesDataset.inside(label, x + 0.5, y + 0.5, 15) ? '#' : '.');
+        }
+      }
+      masks.add(m.toString());
+    }
+    assertEquals(10, masks.size());
+  }
+
+  @Test
+  void trainOrder_eachEpoch_visitsEveryExampleOnceAndIsPureInStep() {
+    TrainOrder order = new TrainOrder(11, 4, 10);
+    Set<Long> firstEpoch = new HashSet<>();
+    // steps 0..1 cover positions 0..7, step 2 covers 8..11 (wraps into epoch 1)
+    for (int s = 0; s < 2; s++) {
+      for (long i : order.indices(s)) {
+        firstEpoch.add(i);
+      }
+    }
+    long[] step2 = order.indices(2);
+    firstEpoch.add(step2[0]);
+    firstEpoch.add(step2[1]);
+    assertEquals(10, firstEpoch.size());
+    // a fresh order (as after a resume) gives the same batch for the same step
+    assertArrayEquals(order.indices(7), new TrainOrder(11, 4, 10).indices(7));
+    assertNotEquals(java.util.Arrays.toString(order.indices(0)), java.util.Arrays.toString(order.indices(3)));
+  }
+
+  @Test
+  void batchProducer_steps_comeInOrderAndEqualDirectBuilds() throws IOException {
+    ShapesDataset ds = new ShapesDataset(8, 8, 3, 2, 20, 4, Normalization.ZERO_CENTERED);
+    TrainOrder order = new TrainOrder(5, 3, 20);
+    try (BatchProducer p = new BatchProducer(ds, order, 3, 4, 9, 2)) {
+      for (long s = 4; s < 9; s++) {
+        Batch b = p.next();
+        assertEquals(s, b.step());
+        Batch direct = BatchProducer.build(ds, new TrainOrder(5, 3, 20), 3, s);
+        assertArrayEquals(direct.images(), b.images());
+        assertArrayEquals(direct.labels(), b.labels());
+      }
+      assertThrows(IllegalStateException.class, p::next);
+    }
+  }
+
+  @Test
+  void batchProducer_failingExample_rethrowsOnNext() {
+    ShapesDataset shapes = new ShapesDataset(8, 8, 3, 2, 20, 4, Normalization.ZERO_CENTERED);
+    ImageDataset failing =
+        new ImageDataset() {
+          @Override
+          public String describe() {
+            return "failing";
+          }
+
+          @Override
+          public int numClasses() {
+            return 2;
+          }
+
+          @Override
+          public int[] exampleShape() {
+            return shapes.exampleShape();
+          }
+
+          @Override
+          public long numTrain() {
+            return 20;
+          }
+
+          @Override
+          public long numEval() {
+            return 4;
+          }
+
+          @Override
+          public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+            throw new IOException("disk gone");
+          }
+
+          @Override
+          public int eval(long index, float[] dst, int offset) {
+            return shapes.eval(index, dst, offset);
+          }
+        };
+    try (BatchProducer p = new BatchProducer(failing, new TrainOrder(1, 2, 20), 2, 0, 5, 2)) {
+      IOException e = assertThrows(IOException.class, p::next);
+      assertTrue(e.getMessage().contains("disk gone"), e.getMessage());
+    }
+  }
+}
