@@ -135,21 +135,21 @@ public final class Chart {
 
   private static void legend(Graphics2D g) {
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+    FontMetrics fm = g.getFontMetrics();
     int x = LEFT;
-    g.setColor(FLOP_COLOR);
-    g.fillRect(x, 34, 14, 10);
-    g.setColor(Color.BLACK);
-    g.drawString("analytic FLOP ratio (plain / config)", x + 18, 44);
-    x += 250;
-    g.setColor(SPEEDUP_COLOR);
-    g.fillRect(x, 34, 14, 10);
-    g.setColor(Color.BLACK);
-    g.drawString("measured speedup (>= 0.95 x FLOP ratio)", x + 18, 44);
-    x += 275;
-    g.setColor(MISS_COLOR);
-    g.fillRect(x, 34, 14, 10);
-    g.setColor(Color.BLACK);
-    g.drawString("measured speedup (below target)", x + 18, 44);
+    String[] labels = {
+      "analytic FLOP ratio (plain / config)",
+      "measured speedup (>= 0.95 x FLOP ratio)",
+      "measured speedup (below target)"
+    };
+    Color[] colors = {FLOP_COLOR, SPEEDUP_COLOR, MISS_COLOR};
+    for (int i = 0; i < labels.length; i++) {
+      g.setColor(colors[i]);
+      g.fillRect(x, 34, 14, 10);
+      g.setColor(Color.BLACK);
+      g.drawString(labels[i], x + 18, 44);
+      x += 18 + fm.stringWidth(labels[i]) + 24;
+    }
   }
 
   private static void axis(Graphics2D g, int y, double axisMax, int plotW) {

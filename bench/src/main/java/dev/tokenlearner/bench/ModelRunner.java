@@ -86,6 +86,23 @@ public final class ModelRunner implements AutoCloseable {
    */
   public static ModelRunner open(
       BenchConfig config, Kind kind, SessionSettings settings, long seed) {
+    return open(config, kind, settings, seed, true);
+  }
+
+  /**
+   * Builds the inference graph and opens a session but assigns no weights, as a checkpoint import
+   * into a fresh graph finds it.
+   *
+   * @param config the model
+   * @param settings the session settings
+   * @return the runner; the caller closes it
+   */
+  static ModelRunner openUninitialized(BenchConfig config, SessionSettings settings) {
+    return open(config, Kind.FORWARD, settings, 0L, false);
+  }
+
+  private static ModelRunner open(
+      BenchConfig config, Kind kind, SessionSettings settings, long seed, boolean initialize) {
     Graph g = new Graph();
     try {
       Ops tf = Ops.create(g);
@@ -102,31 +119,34 @@ public final class ModelRunner implements AutoCloseable {
           TokenLearnerViT.build(
               root, config.model(), config.input().numClasses(), images,
               train ? Mode.TRAINING : Mode.INFERENCE);
-      Placeholder<TFloat32> labels = null;
-      Operand<TFloat32> fetch = out.logits();
-      Op target = null;
-      if (train) {
-        labels =
-            tf.withName("labels")
-                .placeholder(
-                    TFloat32.class, Placeholder.shape(Shape.of(-1, config.input().numClasses())));
-        Operand<TFloat32> loss =
-            tf.math.mean(
-                tf.nn.softmaxCrossEntropyWithLogits(out.logits(), labels).loss(),
-                tf.constant(0),
-                Mean.keepDims(false));
-        target = sgdStep(tf, store.parameters(), loss);
-        fetch = loss;
-      }
+      // Weights are assigned before the loss and gradient ops exist: the store's loader ops are
+      // cheaper to add to the smaller graph, and a session keeps working as the graph grows.
       Session s = settings.openSession(g);
       try {
-        store.initialize(s, seed);
+        if (initialize) {
+          store.initialize(s, seed);
+        }
+        Placeholder<TFloat32> labels = null;
+        Operand<TFloat32> fetch = out.logits();
+        Op target = null;
+        if (train) {
+          labels =
+              tf.withName("labels")
+                  .placeholder(
+                      TFloat32.class, Placeholder.shape(Shape.of(-1, config.input().numClasses())));
+          Operand<TFloat32> loss =
+              tf.math.mean(
+                  tf.nn.softmaxCrossEntropyWithLogits(out.logits(), labels).loss(),
+                  tf.constant(0),
+                  Mean.keepDims(false));
+          target = sgdStep(tf, store.parameters(), loss);
+          fetch = loss;
+        }
+        return new ModelRunner(config, kind, g, s, images, labels, fetch, target, store);
       } catch (RuntimeException e) {
         s.close();
         throw e;
       }
-      return new ModelRunner(
-          config, kind, g, s, images, labels, fetch, target, store);
     } catch (RuntimeException e) {
       g.close();
       throw e;
