@@ -17,15 +17,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
 
 /**
- * The whole {@link TokenLearnerViT} graph on the shared Scenic fixtures: built from each
- * fixture's {@code config.json} through {@link ConfigLoader}, its parameter tree equals the
- * checkpoint's manifest, and with the checkpoint loaded it reproduces the expected outputs.
+ * The whole {@link TokenLearnerViT} graph on the shared Scenic fixtures: built from each fixture's
+ * {@code config.json} through {@link ConfigLoader}, its parameter tree equals the checkpoint's
+ * manifest, and with the checkpoint loaded it reproduces the expected outputs.
  */
 class FixtureModelsTest {
 
@@ -42,7 +42,8 @@ class FixtureModelsTest {
   private static Built build(GraphFixture g, ExperimentConfig config) {
     var images = g.placeholder("images", config.input().shape(-1));
     return new Built(
-        images, TokenLearnerViT.build(g.root, config.model(), config.numClasses(), images, Mode.INFERENCE));
+        images,
+        TokenLearnerViT.build(g.root, config.model(), config.numClasses(), images, Mode.INFERENCE));
   }
 
   private static void assertClose(HostArray expected, HostArray actual, String what) {
@@ -73,8 +74,14 @@ class FixtureModelsTest {
       List<HostArray> values =
           g.runAll(List.of(b.out().logits(), b.out().encoded()), Map.of(b.images(), input));
 
-      assertClose(FixtureFiles.readNpy(dir.resolve("expected_logits.npy")), values.get(0), name + " logits");
-      assertClose(FixtureFiles.readNpy(dir.resolve("expected_encoded.npy")), values.get(1), name + " encoded");
+      assertClose(
+          FixtureFiles.readNpy(dir.resolve("expected_logits.npy")),
+          values.get(0),
+          name + " logits");
+      assertClose(
+          FixtureFiles.readNpy(dir.resolve("expected_encoded.npy")),
+          values.get(1),
+          name + " encoded");
     }
   }
 

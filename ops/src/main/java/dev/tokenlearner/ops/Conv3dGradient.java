@@ -25,8 +25,8 @@ final class Conv3dGradient {
   private Conv3dGradient() {}
 
   /**
-   * Registers the gradient once per process. A registration is refused (and ignored here) if
-   * the native library already has one.
+   * Registers the gradient once per process. A registration is refused (and ignored here) if the
+   * native library already has one.
    */
   static synchronized void ensureRegistered() {
     if (!registered) {
@@ -43,12 +43,22 @@ final class Conv3dGradient {
     List<Long> dilations = Arrays.stream(in.dilations).boxed().toList();
     Operand<TFloat32> dx =
         tf.nn.conv3dBackpropInput(
-            tf.shape(in.input), in.filter, dy, strides, in.padding,
-            Conv3dBackpropInput.dilations(dilations), Conv3dBackpropInput.dataFormat(in.dataFormat));
+            tf.shape(in.input),
+            in.filter,
+            dy,
+            strides,
+            in.padding,
+            Conv3dBackpropInput.dilations(dilations),
+            Conv3dBackpropInput.dataFormat(in.dataFormat));
     Operand<TFloat32> dw =
         tf.nn.conv3dBackpropFilter(
-            in.input, tf.shape(in.filter), dy, strides, in.padding,
-            Conv3dBackpropFilter.dilations(dilations), Conv3dBackpropFilter.dataFormat(in.dataFormat));
+            in.input,
+            tf.shape(in.filter),
+            dy,
+            strides,
+            in.padding,
+            Conv3dBackpropFilter.dilations(dilations),
+            Conv3dBackpropFilter.dataFormat(in.dataFormat));
     return List.of(dx, dw);
   }
 }

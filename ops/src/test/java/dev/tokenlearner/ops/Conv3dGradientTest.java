@@ -37,7 +37,8 @@ class Conv3dGradientTest {
       long[] strides = {1, 2, 2};
       var x = g.input("x", 3, 5, 5, 2);
       Operand<TFloat32> y =
-          new Conv(4, window, strides, padding, false, Initializer.lecunNormal()).apply(g.root.child(Conv.NAME), x);
+          new Conv(4, window, strides, padding, false, Initializer.lecunNormal())
+              .apply(g.root.child(Conv.NAME), x);
       long[] outDims = {y.shape().get(1), y.shape().get(2), y.shape().get(3), 4};
       var c = g.input("c", outDims);
       var flat = g.tf.reshape(g.tf.math.mul(y, c), g.tf.constant(new long[] {-1}));
@@ -58,8 +59,10 @@ class Conv3dGradientTest {
       Nd v = nd(uniform(45, kernel.longShape()));
       double alongX = dot(nd(cv), Reference.conv3d(u, kernel, null, st, pad));
       double alongW = dot(nd(cv), Reference.conv3d(nd(xv), v, null, st, pad));
-      assertEquals(alongX, dot(nd(d.get(0)), u), 1e-4 * Math.max(1, Math.abs(alongX)), "input gradient");
-      assertEquals(alongW, dot(nd(d.get(1)), v), 1e-4 * Math.max(1, Math.abs(alongW)), "kernel gradient");
+      assertEquals(
+          alongX, dot(nd(d.get(0)), u), 1e-4 * Math.max(1, Math.abs(alongX)), "input gradient");
+      assertEquals(
+          alongW, dot(nd(d.get(1)), v), 1e-4 * Math.max(1, Math.abs(alongW)), "kernel gradient");
     }
   }
 }

@@ -22,12 +22,16 @@ public final class GraphFixture implements AutoCloseable {
 
   /** The graph everything is built into. */
   public final Graph graph = new Graph();
+
   /** Root ops of {@link #graph}. */
   public final Ops tf = Ops.create(graph);
+
   /** The graph's parameters. */
   public final ParameterStore store = new ParameterStore(tf);
+
   /** The root of the parameter tree, without an rng key. */
   public final ModuleScope root = ModuleScope.root(store);
+
   private Session session;
 
   /**
@@ -39,7 +43,8 @@ public final class GraphFixture implements AutoCloseable {
           .setGraphOptions(
               GraphOptions.newBuilder()
                   .setRewriteOptions(RewriterConfig.newBuilder().setDisableMetaOptimizer(true))
-                  .setOptimizerOptions(OptimizerOptions.newBuilder().setOptLevel(OptimizerOptions.Level.L0)))
+                  .setOptimizerOptions(
+                      OptimizerOptions.newBuilder().setOptLevel(OptimizerOptions.Level.L0)))
           .build();
 
   /**

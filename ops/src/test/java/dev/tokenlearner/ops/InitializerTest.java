@@ -59,16 +59,37 @@ class InitializerTest {
     assertEquals(0, m[0], 0.02 * Math.sqrt(variance), "mean");
     assertEquals(variance, m[1], 0.04 * variance, "variance");
     // Truncated at two standard deviations of the underlying normal.
-    assertTrue(maxAbs(v) <= 2 * Math.sqrt(variance) / Initializer.TRUNCATED_STDDEV + 1e-6, "truncation");
+    assertTrue(
+        maxAbs(v) <= 2 * Math.sqrt(variance) / Initializer.TRUNCATED_STDDEV + 1e-6, "truncation");
   }
 
   static Stream<Arguments> xavierShapes() {
     // name, initializer, shape, fan_in, fan_out
     return Stream.of(
-        Arguments.of("xavier Dense [256, 300]", Initializer.xavierUniform(), new long[] {256, 300}, 256, 300),
-        Arguments.of("xavier Conv [3, 3, 32, 100]", Initializer.xavierUniform(), new long[] {3, 3, 32, 100}, 288, 900),
-        Arguments.of("DenseGeneral query [64, 8, 100]", Initializer.denseGeneral(1), new long[] {64, 8, 100}, 64, 800),
-        Arguments.of("DenseGeneral out [8, 100, 64]", Initializer.denseGeneral(2), new long[] {8, 100, 64}, 800, 64));
+        Arguments.of(
+            "xavier Dense [256, 300]",
+            Initializer.xavierUniform(),
+            new long[] {256, 300},
+            256,
+            300),
+        Arguments.of(
+            "xavier Conv [3, 3, 32, 100]",
+            Initializer.xavierUniform(),
+            new long[] {3, 3, 32, 100},
+            288,
+            900),
+        Arguments.of(
+            "DenseGeneral query [64, 8, 100]",
+            Initializer.denseGeneral(1),
+            new long[] {64, 8, 100},
+            64,
+            800),
+        Arguments.of(
+            "DenseGeneral out [8, 100, 64]",
+            Initializer.denseGeneral(2),
+            new long[] {8, 100, 64},
+            800,
+            64));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -102,16 +123,26 @@ class InitializerTest {
 
   @Test
   void constant_anyShape_fillsValue() {
-    assertArrayEquals(new float[] {-10f, -10f, -10f}, Initializer.constant(-10f).sample(new long[] {3}, new SplittableRandom(4)));
-    assertArrayEquals(new float[] {1f, 1f}, Initializer.ones().sample(new long[] {2}, new SplittableRandom(4)));
-    assertArrayEquals(new float[4], Initializer.zeros().sample(new long[] {2, 2}, new SplittableRandom(4)));
+    assertArrayEquals(
+        new float[] {-10f, -10f, -10f},
+        Initializer.constant(-10f).sample(new long[] {3}, new SplittableRandom(4)));
+    assertArrayEquals(
+        new float[] {1f, 1f}, Initializer.ones().sample(new long[] {2}, new SplittableRandom(4)));
+    assertArrayEquals(
+        new float[4], Initializer.zeros().sample(new long[] {2, 2}, new SplittableRandom(4)));
   }
 
   @Test
   void initialValues_builtModules_useScenicInitialisers() {
     try (GraphFixture g = new GraphFixture()) {
-      Encoder1DBlock.of(256, 4).apply(g.root.named("encoderblock_0"), g.input("x", 8, 128), Mode.INFERENCE);
-      TokenFuser.defaults().apply(g.root.child(TokenFuser.NAME), g.input("t", 4, 128), g.input("o", 16, 128), Mode.INFERENCE);
+      Encoder1DBlock.of(256, 4)
+          .apply(g.root.named("encoderblock_0"), g.input("x", 8, 128), Mode.INFERENCE);
+      TokenFuser.defaults()
+          .apply(
+              g.root.child(TokenFuser.NAME),
+              g.input("t", 4, 128),
+              g.input("o", 16, 128),
+              Mode.INFERENCE);
 
       Map<String, HostArray> v = g.store.initialValues(7);
 
@@ -121,7 +152,10 @@ class InitializerTest {
       assertEquals(1.0 / 128, moments(v.get(attention + "out/kernel").data())[1], 0.05 / 128);
       assertArrayEquals(new float[4 * 32], v.get(attention + "key/bias").data());
       // MlpBlock: xavier_uniform kernels, N(0, 1e-6²) biases.
-      assertEquals(2.0 / (128 + 256), moments(v.get("encoderblock_0/MlpBlock_0/Dense_0/kernel").data())[1], 0.05 * 2 / 384);
+      assertEquals(
+          2.0 / (128 + 256),
+          moments(v.get("encoderblock_0/MlpBlock_0/Dense_0/kernel").data())[1],
+          0.05 * 2 / 384);
       float[] mlpBias = v.get("encoderblock_0/MlpBlock_0/Dense_0/bias").data();
       assertTrue(maxAbs(mlpBias) > 0 && maxAbs(mlpBias) < 1e-5, "MlpBlock bias ~ N(0, 1e-6)");
       // LayerNorm: ones and zeros; TokenFuser's token-axis Dense starts at zero.

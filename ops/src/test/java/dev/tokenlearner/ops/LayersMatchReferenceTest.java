@@ -20,8 +20,8 @@ import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Every layer, with random parameters loaded through {@link ParameterStore#load} and a random
- * input fed through a dynamic-batch placeholder, against the double-precision {@link Reference}.
+ * Every layer, with random parameters loaded through {@link ParameterStore#load} and a random input
+ * fed through a dynamic-batch placeholder, against the double-precision {@link Reference}.
  */
 class LayersMatchReferenceTest {
 
@@ -90,7 +90,8 @@ class LayersMatchReferenceTest {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 5);
       var y =
-          new Dense(3, false, Initializer.lecunNormal(), Initializer.zeros()).apply(g.root.child(Dense.NAME), x);
+          new Dense(3, false, Initializer.lecunNormal(), Initializer.zeros())
+              .apply(g.root.child(Dense.NAME), x);
       Map<String, HostArray> p = g.loadRandom(5);
       HostArray in = uniform(6, 2, 5);
 
@@ -103,14 +104,62 @@ class LayersMatchReferenceTest {
 
   static Stream<Arguments> convs() {
     return Stream.of(
-        Arguments.of("2-D 3x3 SAME stride 1", new long[] {3, 3}, new long[] {1, 1}, "SAME", false, new long[] {5, 5, 3}),
-        Arguments.of("2-D 2x2 VALID stride 2, ragged edge", new long[] {2, 2}, new long[] {2, 2}, "VALID", true, new long[] {5, 6, 3}),
-        Arguments.of("2-D 3x3 SAME stride 2", new long[] {3, 3}, new long[] {2, 2}, "SAME", true, new long[] {5, 6, 2}),
-        Arguments.of("2-D 4x4 SAME stride 1, odd padding", new long[] {4, 4}, new long[] {1, 1}, "SAME", false, new long[] {5, 4, 2}),
-        Arguments.of("2-D 3x2 VALID stride 2x1", new long[] {3, 2}, new long[] {2, 1}, "VALID", true, new long[] {6, 5, 2}),
-        Arguments.of("3-D 2x2x2 VALID stride 2", new long[] {2, 2, 2}, new long[] {2, 2, 2}, "VALID", true, new long[] {4, 4, 5, 2}),
-        Arguments.of("3-D 3x3x3 SAME stride 1", new long[] {3, 3, 3}, new long[] {1, 1, 1}, "SAME", false, new long[] {3, 4, 4, 2}),
-        Arguments.of("3-D 2x3x3 SAME stride 1x2x2", new long[] {2, 3, 3}, new long[] {1, 2, 2}, "SAME", true, new long[] {3, 5, 5, 2}));
+        Arguments.of(
+            "2-D 3x3 SAME stride 1",
+            new long[] {3, 3},
+            new long[] {1, 1},
+            "SAME",
+            false,
+            new long[] {5, 5, 3}),
+        Arguments.of(
+            "2-D 2x2 VALID stride 2, ragged edge",
+            new long[] {2, 2},
+            new long[] {2, 2},
+            "VALID",
+            true,
+            new long[] {5, 6, 3}),
+        Arguments.of(
+            "2-D 3x3 SAME stride 2",
+            new long[] {3, 3},
+            new long[] {2, 2},
+            "SAME",
+            true,
+            new long[] {5, 6, 2}),
+        Arguments.of(
+            "2-D 4x4 SAME stride 1, odd padding",
+            new long[] {4, 4},
+            new long[] {1, 1},
+            "SAME",
+            false,
+            new long[] {5, 4, 2}),
+        Arguments.of(
+            "2-D 3x2 VALID stride 2x1",
+            new long[] {3, 2},
+            new long[] {2, 1},
+            "VALID",
+            true,
+            new long[] {6, 5, 2}),
+        Arguments.of(
+            "3-D 2x2x2 VALID stride 2",
+            new long[] {2, 2, 2},
+            new long[] {2, 2, 2},
+            "VALID",
+            true,
+            new long[] {4, 4, 5, 2}),
+        Arguments.of(
+            "3-D 3x3x3 SAME stride 1",
+            new long[] {3, 3, 3},
+            new long[] {1, 1, 1},
+            "SAME",
+            false,
+            new long[] {3, 4, 4, 2}),
+        Arguments.of(
+            "3-D 2x3x3 SAME stride 1x2x2",
+            new long[] {2, 3, 3},
+            new long[] {1, 2, 2},
+            "SAME",
+            true,
+            new long[] {3, 5, 5, 2}));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -119,7 +168,9 @@ class LayersMatchReferenceTest {
       String name, long[] window, long[] strides, String padding, boolean bias, long[] dims) {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", dims);
-      var y = new Conv(4, window, strides, padding, bias, Initializer.lecunNormal()).apply(g.root.child(Conv.NAME), x);
+      var y =
+          new Conv(4, window, strides, padding, bias, Initializer.lecunNormal())
+              .apply(g.root.child(Conv.NAME), x);
       Map<String, HostArray> p = g.loadRandom(7);
       HostArray in = uniform(8, batched(2, dims));
 
@@ -188,7 +239,9 @@ class LayersMatchReferenceTest {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 5, 8);
       // Rates are set on purpose: inference must ignore them.
-      var y = new Encoder1DBlock(16, 2, 0.1f, 0.1f, 0.1f).apply(g.root.named("encoderblock_0"), x, Mode.INFERENCE);
+      var y =
+          new Encoder1DBlock(16, 2, 0.1f, 0.1f, 0.1f)
+              .apply(g.root.named("encoderblock_0"), x, Mode.INFERENCE);
       Map<String, HostArray> p = g.loadRandom(13);
       HostArray in = uniform(14, 3, 5, 8);
 
@@ -225,7 +278,9 @@ class LayersMatchReferenceTest {
   void tokenLearnerModule_randomInput_matchesReference(String name, boolean sum, long[] dims) {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", dims);
-      var y = new TokenLearnerModule(3, sum).apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
+      var y =
+          new TokenLearnerModule(3, sum)
+              .apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
       Map<String, HostArray> p = g.loadRandom(17);
       HostArray in = uniform(18, batched(2, dims));
 
@@ -249,7 +304,8 @@ class LayersMatchReferenceTest {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", dims);
       var y =
-          TokenLearnerModuleV11.defaults(5).apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
+          TokenLearnerModuleV11.defaults(5)
+              .apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
       Map<String, HostArray> p = g.loadRandom(19);
       HostArray in = uniform(20, batched(3, dims));
 
@@ -267,7 +323,8 @@ class LayersMatchReferenceTest {
       var tokens = g.input("tokens", 3, 6);
       var original = g.input("original", dims);
       Operand<TFloat32> y =
-          TokenFuser.defaults().apply(g.root.child(TokenFuser.NAME), tokens, original, Mode.INFERENCE);
+          TokenFuser.defaults()
+              .apply(g.root.child(TokenFuser.NAME), tokens, original, Mode.INFERENCE);
       Map<String, HostArray> p = g.loadRandom(21);
       HostArray t = uniform(22, 2, 3, 6);
       HostArray o = uniform(23, batched(2, dims));

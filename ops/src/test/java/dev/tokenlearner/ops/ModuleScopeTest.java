@@ -57,7 +57,8 @@ class ModuleScopeTest {
       assertEquals("fuser_mix_norm1", g.root.named("fuser_mix_norm1").path());
       assertEquals("fuser_mix_norm2", g.root.named("fuser_mix_norm2").path());
       assertEquals("LayerNorm_0", g.root.child("LayerNorm").path());
-      assertEquals("Transformer/encoder_norm", g.root.named("Transformer").named("encoder_norm").path());
+      assertEquals(
+          "Transformer/encoder_norm", g.root.named("Transformer").named("encoder_norm").path());
     }
   }
 
@@ -65,8 +66,11 @@ class ModuleScopeTest {
   void modules_appliedTwice_getSuccessiveNames() {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 16, 8);
-      var y = TokenLearnerModuleV11.defaults(4).apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
-      TokenLearnerModuleV11.defaults(2).apply(g.root.child(TokenLearnerModuleV11.NAME), y, Mode.INFERENCE);
+      var y =
+          TokenLearnerModuleV11.defaults(4)
+              .apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
+      TokenLearnerModuleV11.defaults(2)
+          .apply(g.root.child(TokenLearnerModuleV11.NAME), y, Mode.INFERENCE);
 
       assertEquals(List.of(4L), dims(g, "TokenLearnerModuleV11_0/token_masking/Dense_1/bias"));
       assertEquals(List.of(2L), dims(g, "TokenLearnerModuleV11_1/token_masking/Dense_1/bias"));
@@ -80,12 +84,14 @@ class ModuleScopeTest {
   @Test
   void param_nestedScopes_variableOpNameIsThePath() {
     try (GraphFixture g = new GraphFixture()) {
-      ModuleScope s = g.root.named("Transformer").named("encoderblock_0").child("MlpBlock").child("Dense");
+      ModuleScope s =
+          g.root.named("Transformer").named("encoderblock_0").child("MlpBlock").child("Dense");
 
       s.param("kernel", new long[] {2, 3}, Initializer.zeros());
 
       Parameter p = g.store.get("Transformer/encoderblock_0/MlpBlock_0/Dense_0/kernel");
-      assertEquals("Transformer/encoderblock_0/MlpBlock_0/Dense_0/kernel", p.variable().op().name());
+      assertEquals(
+          "Transformer/encoderblock_0/MlpBlock_0/Dense_0/kernel", p.variable().op().name());
       assertEquals("VariableV2", g.graph.operationOrThrow(p.path()).type());
     }
   }

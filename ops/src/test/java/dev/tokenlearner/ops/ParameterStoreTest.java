@@ -50,7 +50,8 @@ class ParameterStoreTest {
       String m = e.getMessage();
       assertTrue(m.startsWith("3 parameter mismatch(es)"), m);
       assertTrue(m.contains("missing MlpBlock_0/Dense_0/bias [6]"), m);
-      assertTrue(m.contains("wrong shape MlpBlock_0/Dense_1/kernel: expected [6, 4], found [4, 6]"), m);
+      assertTrue(
+          m.contains("wrong shape MlpBlock_0/Dense_1/kernel: expected [6, 4], found [4, 6]"), m);
       assertTrue(m.contains("unexpected MlpBlock_0/Dense_2/kernel [6, 4]"), m);
       assertEquals(before, new TreeMap<>(g.store.read(g.session())));
     }
@@ -80,10 +81,14 @@ class ParameterStoreTest {
       var e2 =
           assertThrows(
               IllegalArgumentException.class,
-              () -> g.store.assign(g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
+              () ->
+                  g.store.assign(
+                      g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
 
       assertTrue(e1.getMessage().contains("head/bias"), e1.getMessage());
-      assertTrue(e2.getMessage().contains("MlpBlock_0/Dense_1/bias: expected [4], found [3]"), e2.getMessage());
+      assertTrue(
+          e2.getMessage().contains("MlpBlock_0/Dense_1/bias: expected [4], found [3]"),
+          e2.getMessage());
     }
   }
 
@@ -93,7 +98,11 @@ class ParameterStoreTest {
       List<String> paths = g.store.parameters().stream().map(Parameter::path).toList();
 
       assertEquals(
-          List.of("MlpBlock_0/Dense_0/kernel", "MlpBlock_0/Dense_0/bias", "MlpBlock_0/Dense_1/kernel", "MlpBlock_0/Dense_1/bias"),
+          List.of(
+              "MlpBlock_0/Dense_0/kernel",
+              "MlpBlock_0/Dense_0/bias",
+              "MlpBlock_0/Dense_1/kernel",
+              "MlpBlock_0/Dense_1/bias"),
           paths);
       assertEquals(4 * 6 + 6 + 6 * 4 + 4, g.store.parameterCount());
     }

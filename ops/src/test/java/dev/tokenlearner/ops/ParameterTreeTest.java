@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The parameter trees the modules create equal Scenic's (scenic-spec §1.3), names and shapes,
- * and every parameter is a {@code VariableV2} whose op name is its path.
+ * The parameter trees the modules create equal Scenic's (scenic-spec §1.3), names and shapes, and
+ * every parameter is a {@code VariableV2} whose op name is its path.
  */
 class ParameterTreeTest {
 
@@ -34,7 +34,10 @@ class ParameterTreeTest {
             (Consumer<GraphFixture>)
                 g ->
                     TokenLearnerModule.defaults(3)
-                        .apply(g.root.child(TokenLearnerModule.NAME), g.input("x", 4, 4, 6), Mode.INFERENCE),
+                        .apply(
+                            g.root.child(TokenLearnerModule.NAME),
+                            g.input("x", 4, 4, 6),
+                            Mode.INFERENCE),
             tree(
                 "TokenLearnerModule_0/LayerNorm_0/scale [6]",
                 "TokenLearnerModule_0/LayerNorm_0/bias [6]",
@@ -47,7 +50,10 @@ class ParameterTreeTest {
             (Consumer<GraphFixture>)
                 g ->
                     TokenLearnerModuleV11.defaults(5)
-                        .apply(g.root.child(TokenLearnerModuleV11.NAME), g.input("x", 12, 6), Mode.INFERENCE),
+                        .apply(
+                            g.root.child(TokenLearnerModuleV11.NAME),
+                            g.input("x", 12, 6),
+                            Mode.INFERENCE),
             tree(
                 "TokenLearnerModuleV11_0/LayerNorm_0/scale [6]",
                 "TokenLearnerModuleV11_0/LayerNorm_0/bias [6]",
@@ -61,7 +67,9 @@ class ParameterTreeTest {
                 g ->
                     TokenFuser.defaults()
                         .apply(
-                            g.root.child(TokenFuser.NAME), g.input("tokens", 3, 6), g.input("original", 16, 6),
+                            g.root.child(TokenFuser.NAME),
+                            g.input("tokens", 3, 6),
+                            g.input("original", 16, 6),
                             Mode.INFERENCE),
             tree(
                 "TokenFuser_0/fuser_mix_norm1/scale [6]",
@@ -79,7 +87,9 @@ class ParameterTreeTest {
         Arguments.of(
             "Encoder1DBlock",
             (Consumer<GraphFixture>)
-                g -> Encoder1DBlock.of(16, 2).apply(g.root.named("encoderblock_0"), g.input("x", 5, 8), Mode.INFERENCE),
+                g ->
+                    Encoder1DBlock.of(16, 2)
+                        .apply(g.root.named("encoderblock_0"), g.input("x", 5, 8), Mode.INFERENCE),
             tree(
                 "encoderblock_0/LayerNorm_0/scale [8]",
                 "encoderblock_0/LayerNorm_0/bias [8]",
@@ -99,17 +109,23 @@ class ParameterTreeTest {
                 "encoderblock_0/MlpBlock_0/Dense_1/bias [8]")),
         Arguments.of(
             "AddPositionEmbs",
-            (Consumer<GraphFixture>) g -> new AddPositionEmbs().apply(g.root.named("posembed_input"), g.input("x", 5, 8)),
+            (Consumer<GraphFixture>)
+                g ->
+                    new AddPositionEmbs().apply(g.root.named("posembed_input"), g.input("x", 5, 8)),
             tree("posembed_input/pos_embedding [1, 5, 8]")),
         Arguments.of(
             "3-D patch Conv",
-            (Consumer<GraphFixture>) g -> Conv.patches(8, 2, 4, 4).apply(g.root.named("embedding"), g.input("x", 4, 8, 8, 3)),
+            (Consumer<GraphFixture>)
+                g ->
+                    Conv.patches(8, 2, 4, 4)
+                        .apply(g.root.named("embedding"), g.input("x", 4, 8, 8, 3)),
             tree("embedding/kernel [2, 4, 4, 3, 8]", "embedding/bias [8]")));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("modules")
-  void module_built_createsScenicParameterTree(String name, Consumer<GraphFixture> build, Map<String, String> expected) {
+  void module_built_createsScenicParameterTree(
+      String name, Consumer<GraphFixture> build, Map<String, String> expected) {
     try (GraphFixture g = new GraphFixture()) {
       build.accept(g);
 

@@ -35,14 +35,16 @@ class ReadmeExampleTest {
     float[][] direct;
     float[][] served;
     // README-BEGIN
-    try (Graph graph = new Graph(); Session session = new Session(graph)) {
+    try (Graph graph = new Graph();
+        Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       ParameterStore store = new ParameterStore(tf);
       ModuleScope root = ModuleScope.root(store);
       Mode mode = Mode.INFERENCE;
 
       Placeholder<TFloat32> images =
-          tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
+          tf.withName("images")
+              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 32, 32, 3)));
       // [b, 8, 8, 32] patches -> [b, 64, 32] tokens
       Operand<TFloat32> x = Conv.patches(32, 4, 4).apply(root.named("embedding"), images);
       x = Shapes.reshapeBatch(tf, x, 64, 32);

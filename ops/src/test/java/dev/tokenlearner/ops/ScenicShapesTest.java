@@ -14,7 +14,9 @@ class ScenicShapesTest {
   void tokenLearnerModule_224x224x64_returnsTokensRows(int tokens) {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 224, 224, 64);
-      var y = TokenLearnerModule.defaults(tokens).apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
+      var y =
+          TokenLearnerModule.defaults(tokens)
+              .apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
       g.store.initialize(g.session(), 1);
       HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());
@@ -27,7 +29,8 @@ class ScenicShapesTest {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 224, 224, 64);
       var y =
-          TokenLearnerModuleV11.defaults(tokens).apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
+          TokenLearnerModuleV11.defaults(tokens)
+              .apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
       g.store.initialize(g.session(), 1);
       HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());

@@ -32,8 +32,8 @@ public final class TestArrays {
   /**
    * Random values for every parameter, chosen like the shared fixtures so that each one moves the
    * output: LayerNorm {@code scale} 1 ± 0.1, biases and {@code pos_embedding} N(0, 0.1²), kernels
-   * N(0, 1/fan_in) with fan_in the product of all but the last dimension. Each path draws from
-   * its own stream.
+   * N(0, 1/fan_in) with fan_in the product of all but the last dimension. Each path draws from its
+   * own stream.
    *
    * @param shapes parameter shapes by path ({@link ParameterStore#shapes()})
    * @param seed the seed
