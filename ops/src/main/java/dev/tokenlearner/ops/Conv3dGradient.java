@@ -9,7 +9,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.nn.Conv3d;
 import org.tensorflow.op.nn.Conv3dBackpropFilter;
 import org.tensorflow.op.nn.Conv3dBackpropInput;
-import org.tensorflow.types.TFloat32;
 
 /**
  * The gradient of {@code Conv3D}, which TensorFlow's C++ gradient registry lacks: without it a
@@ -35,13 +34,13 @@ final class Conv3dGradient {
     }
   }
 
+  /** Raw types keep the callback valid for every float dtype: it must never throw. */
   @SuppressWarnings({"rawtypes", "unchecked"})
-  private static List<Operand<?>> gradient(Ops tf, Conv3d.Inputs op, List<Output<?>> gradOutputs) {
-    Conv3d.Inputs<TFloat32> in = (Conv3d.Inputs<TFloat32>) op;
-    Operand<TFloat32> dy = gradOutputs.get(0).expect(TFloat32.class);
+  private static List<Operand<?>> gradient(Ops tf, Conv3d.Inputs in, List<Output<?>> gradOutputs) {
+    Operand dy = gradOutputs.get(0);
     List<Long> strides = Arrays.stream(in.strides).boxed().toList();
     List<Long> dilations = Arrays.stream(in.dilations).boxed().toList();
-    Operand<TFloat32> dx =
+    Operand dx =
         tf.nn.conv3dBackpropInput(
             tf.shape(in.input),
             in.filter,
@@ -50,7 +49,7 @@ final class Conv3dGradient {
             in.padding,
             Conv3dBackpropInput.dilations(dilations),
             Conv3dBackpropInput.dataFormat(in.dataFormat));
-    Operand<TFloat32> dw =
+    Operand dw =
         tf.nn.conv3dBackpropFilter(
             in.input,
             tf.shape(in.filter),
