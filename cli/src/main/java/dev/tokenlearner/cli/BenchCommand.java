@@ -1,0 +1,68 @@
+package dev.tokenlearner.cli;
+
+import dev.tokenlearner.bench.BenchOptions;
+import dev.tokenlearner.bench.BenchReport;
+import dev.tokenlearner.bench.Benchmark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Measures TokenLearner's speedups against FLOP ratios, the machine's peak, training and import. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmark plain ViTs against TokenLearner variants in one run; write results.md, results.csv and speedup.png.")
+final class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--quick", description = "Ti/16 and S/16 at batch 8 only (a few minutes on 2 cores).")
+  boolean quick;
+
+  @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results folder. Default: ${DEFAULT-VALUE}.")
+  Path out;
+
+  @Option(names = "--configs", split = ",", paramLabel = "PATTERN", description = "Only configs whose names contain one of these (their plain ViTs are kept).")
+  List<String> configs;
+
+  @Option(names = "--batches", split = ",", paramLabel = "N", description = "Inference batch sizes.")
+  List<Integer> batches;
+
+  @Option(names = "--train-batch", paramLabel = "N", description = "Training-step batch size (0 skips training).")
+  Integer trainBatch;
+
+  @Option(names = "--repetitions", paramLabel = "N", description = "Timed runs per configuration (after warm-up).")
+  Integer repetitions;
+
+  @Option(names = "--skip", split = ",", paramLabel = "PART", description = "Parts to skip: sweep, processes, peak, import, python.")
+  List<String> skip = List.of();
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    BenchOptions o = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
+    if (configs != null) {
+      o = o.withConfigFilter(configs);
+    }
+    if (batches != null || trainBatch != null) {
+      o = o.withBatches(batches != null ? batches : o.batches(), trainBatch != null ? trainBatch : o.trainBatch());
+    }
+    if (repetitions != null) {
+      o = o.withRuns(o.warmup(), repetitions);
+    }
+    o = o.withParts(
+        o.sweep() && !skip.contains("sweep"),
+        o.sweepProcesses() && !skip.contains("processes"),
+        o.peak() && !skip.contains("peak"),
+        o.importBench() && !skip.contains("import"),
+        o.pythonReference() && !skip.contains("python"));
+    BenchReport report = Benchmark.run(o);
+    spec.commandLine().getOut().println(report.toMarkdown());
+    spec.commandLine().getOut().println("results written to " + out.toAbsolutePath());
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+}

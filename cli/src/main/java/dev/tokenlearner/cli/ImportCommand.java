@@ -1,0 +1,64 @@
+package dev.tokenlearner.cli;
+
+import dev.tokenlearner.export.ImportOptions;
+import dev.tokenlearner.export.ImportSummary;
+import dev.tokenlearner.export.ScenicImport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Imports a Scenic (Flax/Orbax) or ViT .npz checkpoint and exports it as a SavedModel. */
+@Command(
+    name = "import",
+    mixinStandardHelpOptions = true,
+    description = "Import a Scenic checkpoint (Flax msgpack, Orbax Zarr/OCDBT, or ViT .npz) and export a SavedModel.")
+final class ImportCommand implements Callable<Integer> {
+
+  @Option(names = "--checkpoint", required = true, paramLabel = "FILE|DIR",
+      description = "checkpoint_<step> file, a workdir (latest step is taken), an Orbax checkpoint directory, or a ViT .npz.")
+  Path checkpoint;
+
+  @Option(names = "--config", required = true, paramLabel = "FILE",
+      description = "The model's config: YAML or Scenic-keys JSON.")
+  Path config;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "SavedModel directory to create.")
+  Path out;
+
+  @Option(names = "--overwrite", description = "Replace an existing SavedModel at --out.")
+  boolean overwrite;
+
+  @Option(names = "--drop-head", description = "Keep a fresh output_projection instead of the checkpoint's (fine-tuning).")
+  boolean dropHead;
+
+  @Option(names = "--resize-posemb", description = "Resize pos_embedding to the config's token grid (bilinear, as Scenic).")
+  boolean resizePosEmbedding;
+
+  @Option(names = "--init-from-vit",
+      description = "Initialise a TokenLearner model from a plain ViT checkpoint: TokenLearner/TokenFuser weights start fresh, cls and pre_logits are dropped, pos_embedding is resized.")
+  boolean initFromVit;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    ImportOptions options = initFromVit ? ImportOptions.initFromVit() : ImportOptions.strict();
+    options = options.withDropHead(dropHead || options.dropHead());
+    options = options.withResizePosEmbedding(resizePosEmbedding || options.resizePosEmbedding());
+    ImportSummary s = ScenicImport.run(checkpoint, config, out, options, overwrite);
+    PrintWriter w = spec.commandLine().getOut();
+    w.printf("read %s (%s, layout %s%s)%n", checkpoint, s.checkpointFormat(), s.checkpointLayout(),
+        s.step().isPresent() ? ", step " + s.step().getAsLong() : "");
+    s.adapted().forEach(p -> w.println("adapted: " + p));
+    s.ignored().forEach(p -> w.println("ignored: " + p));
+    s.fresh().forEach(p -> w.println("fresh: " + p));
+    s.warnings().forEach(p -> w.println("warning: " + p));
+    w.println("wrote SavedModel " + s.export().directory());
+    w.flush();
+    return 0;
+  }
+}

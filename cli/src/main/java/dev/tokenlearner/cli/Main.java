@@ -1,0 +1,80 @@
+package dev.tokenlearner.cli;
+
+import dev.tokenlearner.export.checkpoint.CheckpointFormatException;
+import dev.tokenlearner.graph.config.ConfigException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code tokenlearner} command: train, import, predict, inspect and bench.
+ *
+ * <p>Exit codes: 0 success, 1 a user error (bad option, config, checkpoint or input; one-line
+ * message), 2 an internal error (stack trace).
+ */
+@Command(
+    name = "tokenlearner",
+    mixinStandardHelpOptions = true,
+    version = "tokenlearner 0.1.0 (TensorFlow Java 1.1.0)",
+    description = "TokenLearner ViT/ViViT models on TensorFlow Java: train, import Scenic checkpoints, export and serve SavedModels.",
+    subcommands = {
+      TrainCommand.class,
+      ImportCommand.class,
+      PredictCommand.class,
+      InspectCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Main implements Runnable {
+
+  /** Exit code for errors the user can fix (bad input, config or checkpoint). */
+  public static final int EXIT_USER_ERROR = 1;
+
+  /** Exit code for internal errors. */
+  public static final int EXIT_INTERNAL_ERROR = 2;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Specify a subcommand");
+  }
+
+  /** The configured command line, shared by {@link #main} and tests. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          if (isUserError(ex)) {
+            commandLine.getErr().println("error: " + ex.getMessage());
+            return EXIT_USER_ERROR;
+          }
+          ex.printStackTrace(commandLine.getErr());
+          return EXIT_INTERNAL_ERROR;
+        });
+    return cl;
+  }
+
+  static boolean isUserError(Throwable ex) {
+    return ex instanceof ConfigException
+        || ex instanceof CheckpointFormatException
+        || ex instanceof FileSystemException
+        || ex instanceof IllegalArgumentException
+        || ex instanceof UserException
+        || (ex instanceof UncheckedIOException u && isUserError(u.getCause()))
+        || (ex instanceof IOException && ex.getClass() == IOException.class);
+  }
+
+  /**
+   * Runs the app.
+   *
+   * @param args command-line arguments
+   */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

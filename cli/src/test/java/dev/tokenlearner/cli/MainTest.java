@@ -1,0 +1,95 @@
+package dev.tokenlearner.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.ops.HostArray;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line end to end: exit codes, messages, and import then predict on a fixture. */
+class MainTest {
+
+  private static final Path SHARED =
+      Path.of(System.getProperty("tokenlearner.shared", "../shared"));
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void noSubcommand_isUserError() {
+    Run r = run();
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("Specify a subcommand"), r.err());
+  }
+
+  @Test
+  void inspect_tinyConfig_printsTreeCountAndFlops() {
+    Run r = run("inspect", "--config", "tiny");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(
+        r.out().matches("(?s).*Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel +\\[64, 8\\]\n.*"),
+        r.out());
+    assertTrue(r.out().contains("parameters: 146,706"), r.out());
+    assertTrue(r.out().contains("GFLOPs per example"), r.out());
+  }
+
+  @Test
+  void inspect_missingConfigFile_isUserErrorNamingIt() {
+    Run r = run("inspect", "--config", "/nonexistent/cfg.yaml");
+    assertEquals(Main.EXIT_USER_ERROR, r.code());
+    assertTrue(r.err().contains("/nonexistent/cfg.yaml"), r.err());
+  }
+
+  @Test
+  void importThenPredict_fixture_reproducesScenicLogits(@TempDir Path tmp) throws Exception {
+    Path fixture = SHARED.resolve("fixtures/tiny_v1_fuser");
+    Path model = tmp.resolve("model");
+    Run imp =
+        run("import", "--checkpoint", fixture.toString(), "--config", fixture.resolve("config.json").toString(),
+            "--out", model.toString());
+    assertEquals(0, imp.code(), imp.err());
+    Path out = tmp.resolve("logits.npy");
+    Run pred =
+        run("predict", "--model", model.toString(), "--input", fixture.resolve("input.npy").toString(),
+            "--output", out.toString());
+    assertEquals(0, pred.code(), pred.err());
+    HostArray expected = Npy.read(fixture.resolve("expected_logits.npy"));
+    assertTrue(Npy.read(out).maxAbsDiff(expected) <= 1e-4);
+
+    Run again =
+        run("import", "--checkpoint", fixture.toString(), "--config", fixture.resolve("config.json").toString(),
+            "--out", model.toString());
+    assertEquals(Main.EXIT_USER_ERROR, again.code());
+    assertTrue(Files.exists(model.resolve("saved_model.pb")));
+  }
+
+  @Test
+  void import_corruptCheckpoint_isUserErrorNamingFile(@TempDir Path tmp) throws Exception {
+    Path fixture = SHARED.resolve("fixtures/tiny_v11");
+    Path bad = tmp.resolve("checkpoint_5");
+    byte[] bytes = Files.readAllBytes(fixture.resolve("checkpoint_1001"));
+    Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Run r =
+        run("import", "--checkpoint", bad.toString(), "--config", fixture.resolve("config.json").toString(),
+            "--out", tmp.resolve("m").toString());
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("checkpoint_5"), r.err());
+    assertTrue(Files.notExists(tmp.resolve("m")));
+  }
+}
