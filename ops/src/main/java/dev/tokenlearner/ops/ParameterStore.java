@@ -34,6 +34,7 @@ public final class ParameterStore {
   private final Map<String, Parameter> params = new LinkedHashMap<>();
   private final Map<String, Loader> loaders = new LinkedHashMap<>();
   private int randomSites;
+  private Ops io;
 
   private record Loader(Placeholder<TFloat32> input, Assign<TFloat32> assign) {}
 
@@ -210,7 +211,10 @@ public final class ParameterStore {
     return loaders.computeIfAbsent(
         p.path(),
         k -> {
-          Ops io = tf.withSubScope("parameter_io");
+          if (io == null) {
+            // One scope for all loaders: opening a sub-scope scans every op name in the graph.
+            io = tf.withSubScope("parameter_io");
+          }
           Placeholder<TFloat32> in =
               io.placeholder(TFloat32.class, Placeholder.shape(Shape.of(p.shape())));
           return new Loader(in, io.assign(p.variable(), in));
