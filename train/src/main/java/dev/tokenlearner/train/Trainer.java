@@ -183,7 +183,7 @@ public final class Trainer {
           }
           window.add(r);
           double imagesPerSecond = stepExamples / (stepNanos / 1e9);
-          if (step % summaryEvery == 0 || step == stopAt) {
+          if (step % summaryEvery == 0 || step == totalSteps) {
             tb.scalar("train/loss", step, window.loss());
             tb.scalar("train/accuracy", step, window.accuracy());
             tb.scalar("train/learning_rate", step, r.learningRate());

@@ -1,0 +1,202 @@
+package dev.tokenlearner.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.export.checkpoint.Checkpoint;
+import dev.tokenlearner.export.checkpoint.Checkpoints;
+import dev.tokenlearner.export.checkpoint.FlaxMsgpackReader;
+import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.train.data.BatchProducer;
+import dev.tokenlearner.train.data.Datasets;
+import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.TfRecords;
+import dev.tokenlearner.train.data.TrainOrder;
+import dev.tokenlearner.train.summary.MetricsLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.Event;
+import org.tensorflow.proto.Summary;
+
+class TrainerTest {
+
+  @TempDir Path dir;
+
+  /** Tiny run with dropout (so the per-step dropout key matters), checkpoints every 3 steps. */
+  private static ExperimentConfig resumable() {
+    return TestConfigs.tiny(
+        "num_training_steps: 6",
+        "checkpoint_steps: 3",
+        "log_eval_steps: 3",
+        "log_summary_steps: 2",
+        "model: {dropout_rate: 0.1, attention_dropout_rate: 0.1}",
+        "optimizer_configs: {weight_decay: 0.01}",
+        "max_grad_norm: 0.5",
+        """
+        lr_configs:
+          learning_rate_schedule: compound
+          factors: constant*linear_warmup*linear_decay
+          warmup_steps: 2
+          total_steps: 6
+          base_learning_rate: 2.0e-3
+        """);
+  }
+
+  private static void assertSameState(FlaxTrainState a, FlaxTrainState b) {
+    assertEquals(a.step(), b.step());
+    assertEquals(a.params().keySet(), b.params().keySet());
+    a.params().forEach((k, v) -> assertArrayEquals(v.data(), b.params().get(k).data(), k));
+    assertEquals(a.optState(), b.optState());
+  }
+
+  @Test
+  void run_interruptedThenResumed_equalsUninterruptedRun() throws Exception {
+    ExperimentConfig cfg = resumable();
+    Path full = dir.resolve("full");
+    Path parts = dir.resolve("parts");
+    TrainSummary a = Trainer.run(cfg, full, false, Optional.empty(), TrainOptions.quiet());
+    TrainSummary b1 = Trainer.run(cfg, parts, false, Optional.empty(), TrainOptions.quiet().stopAfter(3));
+    assertEquals(3, b1.finalStep());
+    assertEquals(List.of(parts.resolve("checkpoint_3")), b1.checkpoints());
+    TrainSummary b2 = Trainer.run(cfg, parts, true, Optional.empty(), TrainOptions.quiet());
+    assertEquals(3, b2.startStep());
+    assertEquals(6, b2.finalStep());
+    assertEquals(a.finalStep(), b2.finalStep());
+    FlaxTrainState sa = FlaxMsgpackReader.readTrainState(full.resolve("checkpoint_6"));
+    FlaxTrainState sb = FlaxMsgpackReader.readTrainState(parts.resolve("checkpoint_6"));
+    assertSameState(sa, sb);
+    assertEquals(a.evalAccuracy(), b2.evalAccuracy());
+    // the resumed run's history continues the interrupted one's: same evaluations, steps in order
+    List<MetricsLog.Row> ra = MetricsLog.read(a.metricsCsv());
+    List<MetricsLog.Row> rb = MetricsLog.read(b2.metricsCsv());
+    assertEquals(
+        ra.stream().filter(r -> r.split().equals("eval")).toList(),
+        rb.stream().filter(r -> r.split().equals("eval")).toList());
+    for (int i = 1; i < rb.size(); i++) {
+      assertTrue(rb.get(i - 1).step() <= rb.get(i).step(), "rows out of order: " + rb);
+    }
+  }
+
+  @Test
+  void snapshot_writtenCheckpoint_roundTripsThroughImporterAndResume() throws Exception {
+    ExperimentConfig cfg = resumable();
+    ImageDataset ds = Datasets.open(cfg, Optional.empty());
+    TrainOrder order = new TrainOrder(3, 16, ds.numTrain());
+    try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+      g.initialize(3, cfg.train().initHeadBias());
+      for (int s = 0; s < 2; s++) {
+        g.run(BatchProducer.build(ds, order, 16, s), 3);
+      }
+      FlaxTrainState state = g.snapshot(3);
+      Path file = dev.tokenlearner.export.checkpoint.FlaxMsgpackWriter.save(dir, state, 2);
+      assertEquals(dir.resolve("checkpoint_2"), file);
+      Checkpoint imported = Checkpoints.read(file);
+      assertEquals(2L, imported.step().getAsLong());
+      Map<String, HostArray> live = g.params();
+      assertEquals(live.keySet(), imported.params().keySet());
+      live.forEach((k, v) -> assertArrayEquals(v.data(), imported.params().get(k).data(), k));
+      // adamw: Scenic's chain state {"0": {"0": {count, mu, nu}, "1": {}, "2": {count}}}
+      FlaxTrainState back = FlaxMsgpackReader.readTrainState(file);
+      Map<?, ?> chain = (Map<?, ?>) back.optState().get("0");
+      assertEquals(List.of("0", "1", "2"), List.copyOf(chain.keySet()));
+      assertEquals(2, ((Map<?, ?>) chain.get("0")).get("count"));
+      assertArrayEquals(TrainGraph.prngKey(3), back.rng());
+      try (TrainGraph fresh = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+        fresh.restore(back);
+        assertEquals(2, fresh.step());
+        assertSameState(state, fresh.snapshot(3));
+      }
+    }
+  }
+
+  @Test
+  void run_summaries_tensorBoardEventsMatchMetricsCsv() throws Exception {
+    ExperimentConfig cfg = resumable();
+    TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
+    List<Path> events;
+    try (Stream<Path> files = Files.list(s.tensorboardDir())) {
+      events = files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).toList();
+    }
+    assertEquals(1, events.size());
+    List<float[]> losses = new ArrayList<>();
+    List<String> tags = new ArrayList<>();
+    for (byte[] rec : TfRecords.readAll(events.get(0))) {
+      Event e = Event.parseFrom(rec);
+      for (Summary.Value v : e.getSummary().getValueList()) {
+        tags.add(v.getTag());
+        float value = v.hasTensor() ? v.getTensor().getFloatVal(0) : v.getSimpleValue();
+        if (v.getTag().equals("train/loss")) {
+          losses.add(new float[] {e.getStep(), value});
+        }
+      }
+    }
+    assertTrue(tags.containsAll(List.of("train/loss", "train/accuracy", "train/learning_rate", "train/grad_norm",
+        "eval/loss", "eval/accuracy")), tags.toString());
+    List<MetricsLog.Row> csv =
+        MetricsLog.read(s.metricsCsv()).stream().filter(r -> r.split().equals("train") && r.name().equals("loss")).toList();
+    assertEquals(csv.size(), losses.size());
+    for (int i = 0; i < csv.size(); i++) {
+      assertEquals(csv.get(i).step(), (long) losses.get(i)[0]);
+      assertEquals(csv.get(i).value(), losses.get(i)[1], 1e-6);
+    }
+    assertTrue(Files.size(s.curvesPng()) > 1000);
+    assertEquals(List.of(dir.resolve("checkpoint_3"), dir.resolve("checkpoint_6")), s.checkpoints());
+  }
+
+  @Test
+  void run_hugeLearningRate_stopsWithDivergenceKeepingLastGoodCheckpoint() throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "num_training_steps: 20",
+            "checkpoint_steps: 1",
+            "lr_configs: {learning_rate_schedule: compound, factors: constant, base_learning_rate: 3.0e+38}");
+    TrainingDivergedException e =
+        assertThrows(TrainingDivergedException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+    assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
+    assertFalse(Double.isFinite(e.loss()));
+    Path last = dir.resolve("checkpoint_" + (e.step() - 1));
+    assertEquals(Optional.of(last), e.lastGoodCheckpoint());
+    assertTrue(e.getMessage().contains(last.toString()), e.getMessage());
+    assertEquals(Optional.of(last), Checkpoints.latest(dir));
+  }
+
+  @Test
+  void run_bfloat16_rejectedBeforeTraining() {
+    ExperimentConfig cfg = TestConfigs.tiny("model_dtype_str: bfloat16");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+    assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+  }
+
+  @Test
+  void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
+    ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
+    Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+    assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
+  }
+
+  @Test
+  void run_toTheEnd_exportsSavedModel() throws Exception {
+    ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
+    TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
+    Path model = s.savedModel().orElseThrow();
+    assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
+    assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));
+    assertTrue(Files.isDirectory(model.resolve("variables")));
+  }
+}
