@@ -2,6 +2,7 @@ package dev.tokenlearner.train;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 import org.tensorflow.Operand;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
@@ -48,7 +49,7 @@ public final class CustomGradients {
     // false means a gradient exists already (a future TF with a C++ gradient); both are fine.
     registered = true;
     if (!conv || !ce) {
-      org.slf4j.LoggerFactory.getLogger(CustomGradients.class)
+      LoggerFactory.getLogger(CustomGradients.class)
           .debug("TensorFlow already had a gradient for Conv3D={} SparseSoftmaxCE={}", !conv, !ce);
     }
   }

@@ -216,9 +216,9 @@ public final class Trainer {
             bar.stepTo(step);
             bar.setExtraMessage(
                 String.format(
-                    Locale.ROOT, " loss %.4f acc %.3f %s%.0f img/s",
+                    Locale.ROOT, "loss %.3f acc %.3f%s %.0f img/s",
                     window.lastLoss(), window.lastAccuracy(),
-                    evalAcc.isPresent() ? String.format(Locale.ROOT, "eval %.3f ", evalAcc.getAsDouble()) : "",
+                    evalAcc.isPresent() ? String.format(Locale.ROOT, " val %.3f", evalAcc.getAsDouble()) : "",
                     imagesPerSecond));
           }
         }
@@ -280,7 +280,6 @@ public final class Trainer {
         .startsFrom(start, Duration.ZERO)
         .setStyle(ProgressBarStyle.ASCII)
         .setUpdateIntervalMillis(500)
-        .setUnit(" steps", 1)
         .build();
   }
 

@@ -59,6 +59,28 @@ class TrainGraphTest {
     ExperimentConfig cfg = TestConfigs.tiny();
     ImageDataset ds = Datasets.open(cfg, Optional.empty());
     Batch b = BatchProducer.build(ds, new TrainOrder(1, 16, ds.numTrain()), 16, 0);
+    assertEveryGradientFlows(cfg, b.shape(), b.images(), b.labels());
+  }
+
+  @Test
+  void gradients_videoTubeletModel_everyParameterIncludingConv3dStemGetsOne() {
+    // 3d_conv stem: its Conv3D gradient comes from CustomGradients.
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "dataset_configs: {num_frames: 4}",
+            "model: {tokenizer: {type: video, patches: {size: [4, 4, 2]}, num_tokens: 2, "
+                + "temporal_encoding_config: {method: 3d_conv}}}");
+    long[] shape = {3, 4, 16, 16, 3};
+    float[] x = new float[3 * 4 * 16 * 16 * 3];
+    SplittableRandom r = new SplittableRandom(4);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    assertEveryGradientFlows(cfg, shape, x, new int[] {0, 3, 1});
+  }
+
+  /** Runs every parameter's gradient on one batch and checks shape, finiteness and a non-zero norm. */
+  private static void assertEveryGradientFlows(ExperimentConfig cfg, long[] shape, float[] images, int[] labels) {
     try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
       g.initialize(5, cfg.train().initHeadBias());
       // Scenic zero-initialises the head, which blocks every earlier gradient; use a random one.
@@ -68,8 +90,8 @@ class TrainGraphTest {
       List<Parameter> params = g.store().parameters();
       List<Output<TFloat32>> grads = g.gradients();
       assertEquals(params.size(), grads.size());
-      try (TFloat32 x = TFloat32.tensorOf(Shape.of(b.shape()), DataBuffers.of(b.images(), true, false));
-          TInt32 y = TInt32.vectorOf(b.labels());
+      try (TFloat32 x = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(images, true, false));
+          TInt32 y = TInt32.vectorOf(labels);
           TInt64 key = TInt64.vectorOf(1, 0)) {
         // One run for all gradients; identities keep the fetched names distinct.
         var runner = g.session().runner().feed(g.images(), x).feed(g.labels(), y).feed(g.rngKey(), key);

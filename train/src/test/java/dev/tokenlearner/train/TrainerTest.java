@@ -191,6 +191,31 @@ class TrainerTest {
   }
 
   @Test
+  void run_imageFolderOverride_trainsOnTheFolder() throws Exception {
+    Path data = dir.resolve("folder");
+    java.util.SplittableRandom r = new java.util.SplittableRandom(2);
+    for (int c = 0; c < 4; c++) {
+      Path cls = Files.createDirectories(data.resolve("class" + c));
+      for (int i = 0; i < 10; i++) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 18, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 18; y++) {
+          for (int x = 0; x < 20; x++) {
+            img.setRGB(x, y, (c * 60 << 16) | r.nextInt(256));
+          }
+        }
+        javax.imageio.ImageIO.write(img, i % 2 == 0 ? "png" : "jpg", cls.resolve(i + (i % 2 == 0 ? ".png" : ".jpg")).toFile());
+      }
+    }
+    ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 3", "log_eval_steps: 3");
+    TrainSummary s = Trainer.run(cfg, dir.resolve("work"), false, Optional.of(data), TrainOptions.quiet());
+    assertEquals(3, s.finalStep());
+    assertTrue(s.dataset().startsWith("image_folder("), s.dataset());
+    assertTrue(s.dataset().contains("36 train / 4 held-out"), s.dataset());
+    double acc = s.evalAccuracy().orElseThrow();
+    assertEquals(Math.rint(acc * 4), acc * 4, 1e-9, "accuracy over the 4 held-out images: " + acc);
+  }
+
+  @Test
   void run_toTheEnd_exportsSavedModel() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
     TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));

@@ -1,0 +1,30 @@
+/**
+ * Training TokenLearner models in a TensorFlow Java graph, the way Scenic's {@code
+ * classification_trainer} trains them; {@link dev.tokenlearner.train.Trainer#run} is the entry
+ * point.
+ *
+ * <ul>
+ *   <li>Losses: softmax cross-entropy ({@code token_learner_classification}) or per-class sigmoid
+ *       cross-entropy ({@code token_learner_multilabel_classification}), optional label smoothing
+ *       and {@code l2_decay_factor}.
+ *   <li>Optimizer: optax's adam / adamw (decoupled {@code weight_decay}) or sgd with momentum,
+ *       global-norm clipping ({@code max_grad_norm}), {@code explicit_weight_decay}, and Scenic's
+ *       {@code compound} learning-rate schedule computed in the graph from the int64 global step.
+ *   <li>Gradients: symbolic ({@code Graph.addGradients}); Conv3D and sparse softmax cross-entropy,
+ *       which TensorFlow's C++ library cannot differentiate, get Java gradients ({@link
+ *       dev.tokenlearner.train.CustomGradients}).
+ *   <li>Checkpoints: Scenic's msgpack train state ({@code params}, {@code opt_state} as optax's
+ *       chain of {@code ScaleByAdamState}, {@code global_step}, {@code rng}), written atomically
+ *       through {@code dev.tokenlearner.export.checkpoint}.
+ * </ul>
+ *
+ * <p>Devices: the CPU natives by default. Building with the Maven profile {@code gpu} swaps in
+ * TensorFlow's CUDA natives ({@code tensorflow-core-native:linux-x86_64-gpu}); TensorFlow 2.18
+ * loads CUDA 12.5 and cuDNN 9.3 ({@code libcudart.so.12}, {@code libcublas.so.12}, {@code
+ * libcudnn.so.9}) from the library path at run time and falls back to the CPU, with a log line,
+ * when they or a GPU are missing. The trainer logs the device it found; {@link
+ * dev.tokenlearner.train.TrainOptions#logDevicePlacement()} makes TensorFlow log every op's
+ * placement. Mixed precision ({@code model_dtype_str: bfloat16}) is rejected: the trainer trains in
+ * float32.
+ */
+package dev.tokenlearner.train;
