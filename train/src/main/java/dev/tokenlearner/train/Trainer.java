@@ -274,13 +274,18 @@ public final class Trainer {
   }
 
   private static ProgressBar progressBar(long start, long total) {
-    return new ProgressBarBuilder()
-        .setTaskName("train")
-        .setInitialMax(total)
-        .startsFrom(start, Duration.ZERO)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(500)
-        .build();
+    ProgressBarBuilder b =
+        new ProgressBarBuilder()
+            .setTaskName("train")
+            .setInitialMax(total)
+            .startsFrom(start, Duration.ZERO)
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(500);
+    if (System.console() == null) {
+      // Not an interactive terminal (a log file, CI): its width is unknown, so do not cut the line.
+      b.setMaxRenderedLength(120);
+    }
+    return b.build();
   }
 
   /** Running means over the current summary window, and those of the last closed window. */
