@@ -45,7 +45,8 @@ public final class CustomGradients {
     boolean conv = TensorFlow.registerCustomGradient(Conv3d.Inputs.class, CustomGradients::conv3d);
     boolean ce =
         TensorFlow.registerCustomGradient(
-            SparseSoftmaxCrossEntropyWithLogits.Inputs.class, CustomGradients::sparseSoftmaxCrossEntropy);
+            SparseSoftmaxCrossEntropyWithLogits.Inputs.class,
+            CustomGradients::sparseSoftmaxCrossEntropy);
     // false means a gradient exists already (a future TF with a C++ gradient); both are fine.
     registered = true;
     if (!conv || !ce) {
@@ -55,7 +56,8 @@ public final class CustomGradients {
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})
-  private static List<Operand<?>> conv3d(Ops tf, Conv3d.Inputs in, List<org.tensorflow.Output<?>> grads) {
+  private static List<Operand<?>> conv3d(
+      Ops tf, Conv3d.Inputs in, List<org.tensorflow.Output<?>> grads) {
     List<Long> strides = longs(in.strides);
     List<Long> dilations = longs(in.dilations);
     Operand dy = grads.get(0);

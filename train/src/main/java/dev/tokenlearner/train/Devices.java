@@ -23,7 +23,10 @@ public final class Devices {
    * @return the session config
    */
   public static ConfigProto sessionConfig(boolean logPlacement) {
-    return ConfigProto.newBuilder().setAllowSoftPlacement(true).setLogDevicePlacement(logPlacement).build();
+    return ConfigProto.newBuilder()
+        .setAllowSoftPlacement(true)
+        .setLogDevicePlacement(logPlacement)
+        .build();
   }
 
   /**
@@ -35,9 +38,14 @@ public final class Devices {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
       var probe =
-          tf.withDevice(DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(0).build())
+          tf.withDevice(
+                  DeviceSpec.newBuilder()
+                      .deviceType(DeviceSpec.DeviceType.GPU)
+                      .deviceIndex(0)
+                      .build())
               .identity(tf.constant(1f));
-      try (Session s = new Session(g, ConfigProto.newBuilder().setAllowSoftPlacement(false).build())) {
+      try (Session s =
+          new Session(g, ConfigProto.newBuilder().setAllowSoftPlacement(false).build())) {
         s.runner().fetch(probe).run().close();
         return "/device:GPU:0";
       } catch (RuntimeException e) {

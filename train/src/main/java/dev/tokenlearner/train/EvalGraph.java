@@ -27,8 +27,8 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * The inference graph used for held-out evaluation: the same model in inference mode (no
- * dropout), weights copied in from the training graph by path before each evaluation.
+ * The inference graph used for held-out evaluation: the same model in inference mode (no dropout),
+ * weights copied in from the training graph by path before each evaluation.
  *
  * <p>Reports top-1 accuracy and the mean loss (Scenic's evaluation loss: the model's loss without
  * label smoothing).
@@ -38,8 +38,8 @@ final class EvalGraph implements AutoCloseable {
   /** Held-out batches are kept in memory when they take at most this many floats. */
   static final long CACHE_FLOATS = 64L << 20;
 
-  /** Result of one evaluation. */
-  record Result1(double loss, double accuracy, long examples) {}
+  /** Result of one evaluation: mean loss, top-1 accuracy and the number of examples. */
+  record Evaluation(double loss, double accuracy, long examples) {}
 
   private final Graph graph;
   private final Session session;
@@ -58,14 +58,18 @@ final class EvalGraph implements AutoCloseable {
     graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
-      images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+      images =
+          tf.withName("images")
+              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       store = new ParameterStore(tf);
       ModelOutputs out =
-          TokenLearnerViT.build(ModuleScope.root(store), cfg.model(), cfg.numClasses(), images, Mode.INFERENCE);
+          TokenLearnerViT.build(
+              ModuleScope.root(store), cfg.model(), cfg.numClasses(), images, Mode.INFERENCE);
       Ops e = tf.withSubScope("eval");
       Operand<TFloat32> mean =
-          Losses.mean(e, cfg.modelName(), out.logits(), labels, cfg.numClasses(), OptionalDouble.empty());
+          Losses.mean(
+              e, cfg.modelName(), out.logits(), labels, cfg.numClasses(), OptionalDouble.empty());
       Operand<TFloat32> n = e.dtypes.cast(e.size(labels), TFloat32.class);
       lossSum = e.withName("loss_sum").math.mul(mean, n);
       correct = e.withName("correct").identity(Losses.correct(e, out.logits(), labels));
@@ -83,7 +87,7 @@ final class EvalGraph implements AutoCloseable {
    * @return mean loss and top-1 accuracy
    * @throws IOException if a held-out example cannot be read
    */
-  Result1 evaluate(Map<String, HostArray> params) throws IOException {
+  Evaluation evaluate(Map<String, HostArray> params) throws IOException {
     store.load(session, params);
     double[] sums = new double[2];
     long n = 0;
@@ -91,7 +95,7 @@ final class EvalGraph implements AutoCloseable {
       for (Batch b : cache) {
         n += run(b, sums);
       }
-      return new Result1(sums[0] / n, sums[1] / n, n);
+      return new Evaluation(sums[0] / n, sums[1] / n, n);
     }
     long total = dataset.numEval();
     // Small held-out splits are kept after the first pass; large ones are read each time.
@@ -104,13 +108,15 @@ final class EvalGraph implements AutoCloseable {
       }
     }
     cache = keep;
-    return new Result1(sums[0] / n, sums[1] / n, n);
+    return new Evaluation(sums[0] / n, sums[1] / n, n);
   }
 
   private int run(Batch b, double[] sums) {
-    try (TFloat32 x = TFloat32.tensorOf(Shape.of(b.shape()), DataBuffers.of(b.images(), true, false));
+    try (TFloat32 x =
+            TFloat32.tensorOf(Shape.of(b.shape()), DataBuffers.of(b.images(), true, false));
         TInt32 y = TInt32.vectorOf(b.labels());
-        Result r = session.runner().feed(images, x).feed(labels, y).fetch(lossSum).fetch(correct).run()) {
+        Result r =
+            session.runner().feed(images, x).feed(labels, y).fetch(lossSum).fetch(correct).run()) {
       sums[0] += ((TFloat32) r.get(0)).getFloat();
       sums[1] += ((TFloat32) r.get(1)).getFloat();
       return b.size();

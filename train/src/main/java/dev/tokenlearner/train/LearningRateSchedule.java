@@ -19,9 +19,9 @@ import org.tensorflow.types.TInt64;
  *       warmup_steps)} (1 when {@code warmup_steps = 0});
  *   <li>{@code linear_decay}: {@code ratio = (ratio - end) max(1 - p, 0) + end}, {@code p = max(0,
  *       (step - warmup) / (total - warmup))};
- *   <li>{@code cosine_decay}: {@code (1 - alpha) max(0, (1 + cos(pi frac(s / c))) / 2) + alpha} with
- *       {@code s = max(0, step - warmup)} and the cycle {@code c = steps_per_cycle - int(warmup /
- *       (total / steps_per_cycle))};
+ *   <li>{@code cosine_decay}: {@code (1 - alpha) max(0, (1 + cos(pi frac(s / c))) / 2) + alpha}
+ *       with {@code s = max(0, step - warmup)} and the cycle {@code c = steps_per_cycle -
+ *       int(warmup / (total / steps_per_cycle))};
  *   <li>{@code rsqrt_decay}: {@code sqrt(timescale) / sqrt(step + timescale - warmup)} once {@code
  *       step > warmup}, else 1.
  * </ul>
@@ -62,14 +62,18 @@ public final class LearningRateSchedule {
               tf.math.maximum(
                   tf.constant(0.0),
                   tf.math.div(tf.math.sub(s, tf.constant(warmup)), tf.constant(total - warmup)));
-          Operand<TFloat64> keep = tf.math.maximum(tf.math.sub(tf.constant(1.0), progress), tf.constant(0.0));
-          ratio = tf.math.add(tf.math.mul(tf.math.sub(ratio, tf.constant(end)), keep), tf.constant(end));
+          Operand<TFloat64> keep =
+              tf.math.maximum(tf.math.sub(tf.constant(1.0), progress), tf.constant(0.0));
+          ratio =
+              tf.math.add(
+                  tf.math.mul(tf.math.sub(ratio, tf.constant(end)), keep), tf.constant(end));
         }
         case "cosine_decay" -> {
           double cycle = lr.stepsPerCycle().orElseThrow();
           double total = lr.totalSteps().isPresent() ? lr.totalSteps().getAsLong() : cycle;
           double effective = cycle - (long) (warmup / (total / cycle));
-          Operand<TFloat64> adjusted = tf.math.maximum(tf.constant(0.0), tf.math.sub(s, tf.constant(warmup)));
+          Operand<TFloat64> adjusted =
+              tf.math.maximum(tf.constant(0.0), tf.math.sub(s, tf.constant(warmup)));
           Operand<TFloat64> progress = tf.math.div(adjusted, tf.constant(effective));
           progress = tf.math.sub(progress, tf.math.floor(progress));
           Operand<TFloat64> cosine =
@@ -77,10 +81,14 @@ public final class LearningRateSchedule {
                   tf.constant(0.0),
                   tf.math.mul(
                       tf.constant(0.5),
-                      tf.math.add(tf.constant(1.0), tf.math.cos(tf.math.mul(tf.constant(Math.PI), progress)))));
+                      tf.math.add(
+                          tf.constant(1.0),
+                          tf.math.cos(tf.math.mul(tf.constant(Math.PI), progress)))));
           double alpha = lr.alpha();
           ratio =
-              tf.math.mul(ratio, tf.math.add(tf.math.mul(tf.constant(1 - alpha), cosine), tf.constant(alpha)));
+              tf.math.mul(
+                  ratio,
+                  tf.math.add(tf.math.mul(tf.constant(1 - alpha), cosine), tf.constant(alpha)));
         }
         case "rsqrt_decay" -> {
           double timescale = lr.timescale();
@@ -90,9 +98,11 @@ public final class LearningRateSchedule {
                   tf.math.sqrt(tf.math.add(s, tf.constant(timescale - warmup))));
           ratio =
               tf.math.mul(
-                  ratio, tf.select(tf.math.greater(s, tf.constant(warmup)), decayed, tf.constant(1.0)));
+                  ratio,
+                  tf.select(tf.math.greater(s, tf.constant(warmup)), decayed, tf.constant(1.0)));
         }
-        default -> throw new IllegalArgumentException("unsupported learning-rate factor '" + name + "'");
+        default ->
+            throw new IllegalArgumentException("unsupported learning-rate factor '" + name + "'");
       }
     }
     return tf.dtypes.cast(ratio, TFloat32.class);

@@ -16,8 +16,8 @@ import org.tensorflow.types.TInt32;
  *   <li>{@code token_learner_classification}: softmax cross-entropy {@code -sum_c t_c
  *       log_softmax(z)_c} ({@code weighted_softmax_cross_entropy});
  *   <li>{@code token_learner_multilabel_classification}: sigmoid cross-entropy summed over classes,
- *       {@code sum_c max(z,0) - z t_c + log(1 + exp(-|z|))} ({@code weighted_sigmoid_cross_entropy}),
- *       with the label one-hot as the multi-hot target.
+ *       {@code sum_c max(z,0) - z t_c + log(1 + exp(-|z|))} ({@code
+ *       weighted_sigmoid_cross_entropy}), with the label one-hot as the multi-hot target.
  * </ul>
  *
  * Label smoothing is Scenic's: {@code t = onehot (1 - ls) + ls / num_classes}. Without smoothing
@@ -49,7 +49,8 @@ public final class Losses {
     Operand<TInt32> lastAxis = tf.constant(-1);
     if (!model.multilabel() && labelSmoothing.isEmpty()) {
       CustomGradients.register();
-      return tf.math.mean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, labels).loss(), tf.constant(0));
+      return tf.math.mean(
+          tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, labels).loss(), tf.constant(0));
     }
     Operand<TFloat32> targets = targets(tf, labels, numClasses, labelSmoothing);
     Operand<TFloat32> perExample;
@@ -62,7 +63,9 @@ public final class Losses {
       perExample = tf.sum(ce, lastAxis, Sum.keepDims(false));
     } else {
       perExample =
-          tf.math.neg(tf.sum(tf.math.mul(targets, tf.nn.logSoftmax(logits)), lastAxis, Sum.keepDims(false)));
+          tf.math.neg(
+              tf.sum(
+                  tf.math.mul(targets, tf.nn.logSoftmax(logits)), lastAxis, Sum.keepDims(false)));
     }
     return tf.math.mean(perExample, tf.constant(0));
   }
@@ -91,7 +94,10 @@ public final class Losses {
   public static Operand<TFloat32> sumOfSquares(Ops tf, List<Operand<TFloat32>> params) {
     Operand<TFloat32> total = tf.constant(0f);
     for (Operand<TFloat32> p : params) {
-      total = tf.math.add(total, tf.sum(tf.math.square(tf.reshape(p, tf.constant(new long[] {-1}))), tf.constant(0)));
+      total =
+          tf.math.add(
+              total,
+              tf.sum(tf.math.square(tf.reshape(p, tf.constant(new long[] {-1}))), tf.constant(0)));
     }
     return total;
   }
@@ -104,7 +110,8 @@ public final class Losses {
    * @param labels {@code [b]}
    * @return a float32 scalar count
    */
-  public static Operand<TFloat32> correct(Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
+  public static Operand<TFloat32> correct(
+      Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
     Operand<TInt32> pred = tf.math.argMax(logits, tf.constant(-1), TInt32.class);
     return tf.sum(tf.dtypes.cast(tf.math.equal(pred, labels), TFloat32.class), tf.constant(0));
   }

@@ -26,8 +26,8 @@ import org.tensorflow.types.TInt64;
  *
  * <ul>
  *   <li>adam / adamw ({@code scale_by_adam}): {@code mu = b1 mu + (1-b1) g}, {@code nu = b2 nu +
- *       (1-b2) g^2}, {@code u = (mu / (1-b1^c)) / (sqrt(nu / (1-b2^c)) + eps)}, adamw adds {@code wd
- *       w}; {@code w -= lr u}.
+ *       (1-b2) g^2}, {@code u = (mu / (1-b1^c)) / (sqrt(nu / (1-b2^c)) + eps)}, adamw adds {@code
+ *       wd w}; {@code w -= lr u}.
  *   <li>sgd ({@code optax.sgd}, preceded by {@code add_decayed_weights} when {@code weight_decay}
  *       is set): {@code g += wd w}; with momentum {@code trace = g + m trace} and {@code u = trace}
  *       ({@code u = g + m trace} with Nesterov); {@code w -= lr u}.
@@ -35,17 +35,20 @@ import org.tensorflow.types.TInt64;
  * </ul>
  *
  * <p>Slots are variables named {@code opt_state/<slot>/<param path>} ({@code mu}, {@code nu} or
- * {@code trace}). {@link #optState} and {@link #slotValues} convert them to and from the optax state
- * tree Scenic checkpoints hold.
+ * {@code trace}). {@link #optState} and {@link #slotValues} convert them to and from the optax
+ * state tree Scenic checkpoints hold.
  */
 final class OptimizerGraph {
 
   /** Root name scope of the slot variables. */
   static final String SCOPE = "opt_state";
+
   /** Adam's first moment. */
   static final String MU = "mu";
+
   /** Adam's second moment. */
   static final String NU = "nu";
+
   /** SGD's momentum trace. */
   static final String TRACE = "trace";
 
@@ -94,10 +97,13 @@ final class OptimizerGraph {
     }
     Ops init = scoped.withInitScope();
     Variable<TFloat32> v =
-        scoped.withName(parts[parts.length - 1]).variable(init.zeros(init.constant(p.shape()), TFloat32.class));
+        scoped
+            .withName(parts[parts.length - 1])
+            .variable(init.zeros(init.constant(p.shape()), TFloat32.class));
     String expected = SCOPE + "/" + kind + "/" + p.path();
     if (!v.op().name().equals(expected)) {
-      throw new IllegalStateException("slot for " + p.path() + " got op name " + v.op().name() + ", expected " + expected);
+      throw new IllegalStateException(
+          "slot for " + p.path() + " got op name " + v.op().name() + ", expected " + expected);
     }
     return new Slot(kind, p, v, scoped.identity(v));
   }
@@ -137,8 +143,10 @@ final class OptimizerGraph {
     Operand<TFloat32> biasCorrection1 = null;
     Operand<TFloat32> biasCorrection2 = null;
     if (spec.isAdam()) {
-      biasCorrection1 = u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta1()), count));
-      biasCorrection2 = u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta2()), count));
+      biasCorrection1 =
+          u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta1()), count));
+      biasCorrection2 =
+          u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta2()), count));
     }
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
@@ -153,12 +161,15 @@ final class OptimizerGraph {
         Operand<TFloat32> mu1 =
             u.math.add(u.math.mul(u.constant(1f - b1), g), u.math.mul(u.constant(b1), mu.value()));
         Operand<TFloat32> nu1 =
-            u.math.add(u.math.mul(u.constant(1f - b2), u.math.square(g)), u.math.mul(u.constant(b2), nu.value()));
+            u.math.add(
+                u.math.mul(u.constant(1f - b2), u.math.square(g)),
+                u.math.mul(u.constant(b2), nu.value()));
         newSlots.put(mu.variable(), mu1);
         newSlots.put(nu.variable(), nu1);
         Operand<TFloat32> muHat = u.math.div(mu1, biasCorrection1);
         Operand<TFloat32> nuHat = u.math.div(nu1, biasCorrection2);
-        step1 = u.math.div(muHat, u.math.add(u.math.sqrt(nuHat), u.constant((float) spec.epsilon())));
+        step1 =
+            u.math.div(muHat, u.math.add(u.math.sqrt(nuHat), u.constant((float) spec.epsilon())));
         if (spec.kind().equals("adamw") && wd != 0f) {
           step1 = u.math.add(step1, u.math.mul(u.constant(wd), w));
         }
@@ -208,7 +219,8 @@ final class OptimizerGraph {
    * @param slotValues slot values keyed {@code <slot>/<param path>}
    * @return the tree (nested maps, keys sorted where JAX sorts them)
    */
-  static Map<String, Object> optState(OptimizerSpec spec, long step, Map<String, HostArray> slotValues) {
+  static Map<String, Object> optState(
+      OptimizerSpec spec, long step, Map<String, HostArray> slotValues) {
     Integer count = Math.toIntExact(step);
     Map<String, Object> schedule = new LinkedHashMap<>();
     schedule.put("count", count);
@@ -275,14 +287,21 @@ final class OptimizerGraph {
     Object v = tree.get(key);
     if (!(v instanceof Map<?, ?>)) {
       throw new IllegalArgumentException(
-          where + ": expected a map under '" + key + "', found " + (v == null ? "nothing" : v.getClass().getSimpleName())
-              + " (keys " + tree.keySet() + "); the checkpoint was written by another optimizer");
+          where
+              + ": expected a map under '"
+              + key
+              + "', found "
+              + (v == null ? "nothing" : v.getClass().getSimpleName())
+              + " (keys "
+              + tree.keySet()
+              + "); the checkpoint was written by another optimizer");
     }
     return (Map<String, Object>) v;
   }
 
   @SuppressWarnings("unchecked")
-  private static void flattenInto(String prefix, Map<String, Object> tree, String where, Map<String, HostArray> out) {
+  private static void flattenInto(
+      String prefix, Map<String, Object> tree, String where, Map<String, HostArray> out) {
     for (Map.Entry<String, Object> e : tree.entrySet()) {
       String key = prefix + "/" + e.getKey();
       if (e.getValue() instanceof Map<?, ?> m) {
@@ -290,7 +309,8 @@ final class OptimizerGraph {
       } else if (e.getValue() instanceof HostArray a) {
         out.put(key, a);
       } else {
-        throw new IllegalArgumentException("opt_state " + where + ": leaf " + key + " is not a float array");
+        throw new IllegalArgumentException(
+            "opt_state " + where + ": leaf " + key + " is not a float array");
       }
     }
   }
@@ -307,7 +327,8 @@ final class OptimizerGraph {
       SortedMap<String, Object> node = root;
       for (int i = 0; i < parts.length - 1; i++) {
         @SuppressWarnings("unchecked")
-        SortedMap<String, Object> next = (SortedMap<String, Object>) node.computeIfAbsent(parts[i], k -> new TreeMap<>());
+        SortedMap<String, Object> next =
+            (SortedMap<String, Object>) node.computeIfAbsent(parts[i], k -> new TreeMap<>());
         node = next;
       }
       node.put(parts[parts.length - 1], e.getValue());

@@ -36,7 +36,8 @@ public record OptimizerSpec(
   /** Checks the kind. */
   public OptimizerSpec {
     if (!kind.equals("adam") && !kind.equals("adamw") && !kind.equals("sgd")) {
-      throw new IllegalArgumentException("optimizer kind must be adam, adamw or sgd, got '" + kind + "'");
+      throw new IllegalArgumentException(
+          "optimizer kind must be adam, adamw or sgd, got '" + kind + "'");
     }
   }
 
@@ -52,7 +53,10 @@ public record OptimizerSpec(
     OptionalDouble momentum = OptionalDouble.empty();
     if (kind.equals("sgd")) {
       boolean plainSgdWithoutMomentum = train.optimizer().equals("sgd") && oc.momentum().isEmpty();
-      momentum = plainSgdWithoutMomentum ? OptionalDouble.empty() : OptionalDouble.of(train.effectiveMomentum());
+      momentum =
+          plainSgdWithoutMomentum
+              ? OptionalDouble.empty()
+              : OptionalDouble.of(train.effectiveMomentum());
     }
     boolean nesterov = oc.nesterov() || train.optimizer().equals("nesterov");
     return new OptimizerSpec(

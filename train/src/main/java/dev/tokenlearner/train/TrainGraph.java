@@ -51,7 +51,8 @@ final class TrainGraph implements AutoCloseable {
   static final String GLOBAL_STEP = "global_step";
 
   /** What one training step reports. */
-  record StepResult(long step, float loss, float correct, int examples, float learningRate, float gradNorm) {
+  record StepResult(
+      long step, float loss, float correct, int examples, float learningRate, float gradNorm) {
     float accuracy() {
       return correct / examples;
     }
@@ -92,22 +93,34 @@ final class TrainGraph implements AutoCloseable {
     LrConfig lr =
         cfg.train()
             .lrConfigs()
-            .orElseThrow(() -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
+            .orElseThrow(
+                () -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
     CustomGradients.register();
     graph = new Graph();
     try {
       Ops tf = Ops.create(graph);
       images =
-          tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+          tf.withName("images")
+              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       rngKey = tf.withName("rng_key").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
       store = new ParameterStore(tf);
       ModelOutputs out =
           TokenLearnerViT.build(
-              ModuleScope.root(store, rngKey), cfg.model(), cfg.numClasses(), images, Mode.TRAINING);
+              ModuleScope.root(store, rngKey),
+              cfg.model(),
+              cfg.numClasses(),
+              images,
+              Mode.TRAINING);
       Ops t = tf.withSubScope("train");
       Operand<TFloat32> objective =
-          Losses.mean(t, cfg.modelName(), out.logits(), labels, cfg.numClasses(), cfg.train().labelSmoothing());
+          Losses.mean(
+              t,
+              cfg.modelName(),
+              out.logits(),
+              labels,
+              cfg.numClasses(),
+              cfg.train().labelSmoothing());
       List<Parameter> params = store.parameters();
       List<Operand<TFloat32>> values = params.stream().map(Parameter::value).toList();
       if (spec.l2DecayFactor().isPresent()) {
@@ -115,26 +128,34 @@ final class TrainGraph implements AutoCloseable {
             t.math.add(
                 objective,
                 t.math.mul(
-                    t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())), Losses.sumOfSquares(t, values)));
+                    t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
+                    Losses.sumOfSquares(t, values)));
       }
       loss = t.withName("loss").identity(objective);
       correct = t.withName("correct").identity(Losses.correct(t, out.logits(), labels));
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
-      stepInput = tf.withSubScope("variable_io").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      stepInput =
+          tf.withSubScope("variable_io")
+              .placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
       stepAssign = tf.withSubScope("variable_io").assign(globalStep, stepInput);
-      learningRate = t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
+      learningRate =
+          t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
       Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), loss, values);
       Operand<TFloat32> sumSq = t.constant(0f);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
-          throw new IllegalStateException("parameter " + params.get(i).path() + " gets no gradient from the loss");
+          throw new IllegalStateException(
+              "parameter " + params.get(i).path() + " gets no gradient from the loss");
         }
         gradients.add(dy);
-        sumSq = t.math.add(sumSq, t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
+        sumSq =
+            t.math.add(
+                sumSq,
+                t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
       }
       gradNorm = t.withName("grad_norm").math.sqrt(sumSq);
       List<Operand<TFloat32>> clipped = new ArrayList<>(gradients);
@@ -151,7 +172,12 @@ final class TrainGraph implements AutoCloseable {
       }
       trainOp =
           optimizer.update(
-              tf, clipped, learningRate, stepRead, globalStep, List.of(loss, correct, gradNorm, learningRate));
+              tf,
+              clipped,
+              learningRate,
+              stepRead,
+              globalStep,
+              List.of(loss, correct, gradNorm, learningRate));
       session = new Session(graph, sessionConfig);
     } catch (RuntimeException e) {
       graph.close();
@@ -221,7 +247,9 @@ final class TrainGraph implements AutoCloseable {
    * @return loss and metrics of the step (computed before the update)
    */
   StepResult run(Batch batch, long seed) {
-    try (TFloat32 x = TFloat32.tensorOf(Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
         TInt32 y = TInt32.vectorOf(batch.labels());
         TInt64 key = TInt64.vectorOf(seed, batch.step());
         Result r =

@@ -13,15 +13,20 @@ import java.util.OptionalLong;
  *     end; a later {@code resume} continues exactly where it stopped
  */
 public record TrainOptions(
-    boolean progressBar, boolean exportSavedModel, boolean logDevicePlacement, OptionalLong stopAfterStep) {
+    boolean progressBar,
+    boolean exportSavedModel,
+    boolean logDevicePlacement,
+    OptionalLong stopAfterStep) {
 
   /** Checks the stop step. */
   public TrainOptions {
     if (stopAfterStep == null) {
-      throw new IllegalArgumentException("stopAfterStep must not be null (use OptionalLong.empty())");
+      throw new IllegalArgumentException(
+          "stopAfterStep must not be null (use OptionalLong.empty())");
     }
     if (stopAfterStep.isPresent() && stopAfterStep.getAsLong() <= 0) {
-      throw new IllegalArgumentException("stopAfterStep must be positive, got " + stopAfterStep.getAsLong());
+      throw new IllegalArgumentException(
+          "stopAfterStep must be positive, got " + stopAfterStep.getAsLong());
     }
   }
 
@@ -50,7 +55,8 @@ public record TrainOptions(
    * @return the copy
    */
   public TrainOptions stopAfter(long step) {
-    return new TrainOptions(progressBar, exportSavedModel, logDevicePlacement, OptionalLong.of(step));
+    return new TrainOptions(
+        progressBar, exportSavedModel, logDevicePlacement, OptionalLong.of(step));
   }
 
   /**

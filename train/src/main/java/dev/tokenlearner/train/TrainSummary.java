@@ -56,6 +56,8 @@ public record TrainSummary(
    * @return its path, if any
    */
   public Optional<Path> lastCheckpoint() {
-    return checkpoints.isEmpty() ? Optional.empty() : Optional.of(checkpoints.get(checkpoints.size() - 1));
+    return checkpoints.isEmpty()
+        ? Optional.empty()
+        : Optional.of(checkpoints.get(checkpoints.size() - 1));
   }
 }

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,18 +41,18 @@ import org.tensorflow.proto.ConfigProto;
  * Trains a TokenLearner model from an experiment config, as Scenic's {@code classification_trainer}
  * does, in a TensorFlow Java graph.
  *
- * <p>Per step: the next batch (prepared ahead by a {@link BatchProducer}), the loss of the model
- * in training mode, symbolic gradients, global-norm clipping ({@code max_grad_norm}), the
- * optimizer update with the learning rate computed in the graph from the global step. Every
- * {@code log_summary_steps}: training loss, accuracy, learning rate and gradient norm to
- * TensorBoard and {@code metrics.csv}. Every {@code log_eval_steps} and at the end: held-out loss
- * and top-1 accuracy. Every {@code checkpoint_steps} and at the end: an atomic Scenic-format
- * checkpoint {@code <workdir>/checkpoint_<step>} (the newest {@code max_checkpoint_keep} kept).
- * At the end: {@code curves.png} and the SavedModel {@code <workdir>/saved_model}.
+ * <p>Per step: the next batch (prepared ahead by a {@link BatchProducer}), the loss of the model in
+ * training mode, symbolic gradients, global-norm clipping ({@code max_grad_norm}), the optimizer
+ * update with the learning rate computed in the graph from the global step. Every {@code
+ * log_summary_steps}: training loss, accuracy, learning rate and gradient norm to TensorBoard and
+ * {@code metrics.csv}. Every {@code log_eval_steps} and at the end: held-out loss and top-1
+ * accuracy. Every {@code checkpoint_steps} and at the end: an atomic Scenic-format checkpoint
+ * {@code <workdir>/checkpoint_<step>} (the newest {@code max_checkpoint_keep} kept). At the end:
+ * {@code curves.png} and the SavedModel {@code <workdir>/saved_model}.
  *
  * <p>Determinism: which examples a step sees, their augmentation and the dropout key {@code [seed,
- * step]} depend only on (seed, step), so a resumed run reaches the same weights as an
- * uninterrupted one (on the same device and thread setup).
+ * step]} depend only on (seed, step), so a resumed run reaches the same weights as an uninterrupted
+ * one (on the same device and thread setup).
  *
  * <p>A loss that becomes NaN or infinite stops the run with a {@link TrainingDivergedException};
  * the diverged state is not saved.
@@ -62,10 +63,13 @@ public final class Trainer {
 
   /** Folder of the TensorBoard event files inside the workdir. */
   public static final String TENSORBOARD_DIR = "tensorboard";
+
   /** The metrics CSV inside the workdir. */
   public static final String METRICS_CSV = "metrics.csv";
+
   /** The learning-curve plot inside the workdir. */
   public static final String CURVES_PNG = "curves.png";
+
   /** The exported SavedModel inside the workdir. */
   public static final String SAVED_MODEL_DIR = "saved_model";
 
@@ -85,7 +89,8 @@ public final class Trainer {
    *     workdir} already holds checkpoints and {@code resume} is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
-  public static TrainSummary run(ExperimentConfig cfg, Path workdir, boolean resume, Optional<Path> dataOverride)
+  public static TrainSummary run(
+      ExperimentConfig cfg, Path workdir, boolean resume, Optional<Path> dataOverride)
       throws IOException {
     return run(cfg, workdir, resume, dataOverride, TrainOptions.defaults());
   }
@@ -105,7 +110,11 @@ public final class Trainer {
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
-      ExperimentConfig cfg, Path workdir, boolean resume, Optional<Path> dataOverride, TrainOptions options)
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      Optional<Path> dataOverride,
+      TrainOptions options)
       throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
@@ -114,7 +123,9 @@ public final class Trainer {
     Optional<Path> latest = Checkpoints.latest(workdir);
     if (!resume && latest.isPresent()) {
       throw new IllegalArgumentException(
-          workdir + " already holds " + latest.get().getFileName()
+          workdir
+              + " already holds "
+              + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
     ImageDataset dataset = Datasets.open(cfg, dataOverride);
@@ -123,7 +134,11 @@ public final class Trainer {
     long totalSteps = tc.resolvedTotalSteps(dataset.numTrain());
     if (totalSteps <= 0) {
       throw new IllegalArgumentException(
-          "the config trains for 0 steps (" + dataset.numTrain() + " examples, batch_size " + batchSize + ")");
+          "the config trains for 0 steps ("
+              + dataset.numTrain()
+              + " examples, batch_size "
+              + batchSize
+              + ")");
     }
     long evalEvery = tc.resolvedLogEvalSteps(stepsPerEpoch);
     long checkpointEvery = tc.resolvedCheckpointSteps(stepsPerEpoch);
@@ -134,7 +149,11 @@ public final class Trainer {
     ConfigProto session = Devices.sessionConfig(options.logDevicePlacement());
     LOG.info(
         "training {} on {}: {} steps of {} examples, ops on {}",
-        cfg.source(), dataset.describe(), totalSteps, batchSize, device);
+        cfg.source(),
+        dataset.describe(),
+        totalSteps,
+        batchSize,
+        device);
 
     List<Path> written = new ArrayList<>();
     try (TrainGraph train = new TrainGraph(cfg, session);
@@ -145,8 +164,11 @@ public final class Trainer {
         train.restore(state);
         start = state.step();
         LOG.info("resumed from {} at step {}", latest.get(), start);
-        if (!java.util.Arrays.equals(state.rng(), TrainGraph.prngKey(seed))) {
-          LOG.warn("{} was written with another rng_seed; continuing with rng_seed {}", latest.get(), seed);
+        if (!Arrays.equals(state.rng(), TrainGraph.prngKey(seed))) {
+          LOG.warn(
+              "{} was written with another rng_seed; continuing with rng_seed {}",
+              latest.get(),
+              seed);
         }
       } else {
         if (resume) {
@@ -167,7 +189,11 @@ public final class Trainer {
           TensorBoardWriter tb = new TensorBoardWriter(tbDir);
           BatchProducer producer =
               new BatchProducer(
-                  dataset, new TrainOrder(seed, batchSize, dataset.numTrain()), batchSize, start, stopAt,
+                  dataset,
+                  new TrainOrder(seed, batchSize, dataset.numTrain()),
+                  batchSize,
+                  start,
+                  stopAt,
                   BatchProducer.QUEUE_CAPACITY_DEFAULT);
           ProgressBar bar = options.progressBar() ? progressBar(start, totalSteps) : null) {
         while (step < stopAt) {
@@ -178,7 +204,10 @@ public final class Trainer {
           stepExamples += batch.size();
           step = batch.step() + 1;
           if (!Float.isFinite(r.loss())) {
-            Optional<Path> good = written.isEmpty() ? Checkpoints.latest(workdir) : Optional.of(written.get(written.size() - 1));
+            Optional<Path> good =
+                written.isEmpty()
+                    ? Checkpoints.latest(workdir)
+                    : Optional.of(written.get(written.size() - 1));
             throw new TrainingDivergedException(step, r.loss(), r.learningRate(), good);
           }
           window.add(r);
@@ -196,7 +225,7 @@ public final class Trainer {
             window.roll();
           }
           if (step % evalEvery == 0 || step == totalSteps) {
-            EvalGraph.Result1 e = eval.evaluate(train.params());
+            EvalGraph.Evaluation e = eval.evaluate(train.params());
             evalLoss = OptionalDouble.of(e.loss());
             evalAcc = OptionalDouble.of(e.accuracy());
             tb.scalar("eval/loss", step, e.loss());
@@ -206,22 +235,38 @@ public final class Trainer {
             tb.flush();
             LOG.info(
                 String.format(
-                    Locale.ROOT, "step %d: held-out loss %.4f, accuracy %.4f (%d examples)",
-                    step, e.loss(), e.accuracy(), e.examples()));
+                    Locale.ROOT,
+                    "step %d: held-out loss %.4f, accuracy %.4f (%d examples)",
+                    step,
+                    e.loss(),
+                    e.accuracy(),
+                    e.examples()));
           }
           if (step % checkpointEvery == 0 || step == stopAt) {
-            written.add(FlaxMsgpackWriter.save(workdir, train.snapshot(seed), tc.maxCheckpointKeep()));
+            written.add(
+                FlaxMsgpackWriter.save(workdir, train.snapshot(seed), tc.maxCheckpointKeep()));
           }
           if (bar != null) {
             bar.stepTo(step);
             bar.setExtraMessage(
                 String.format(
-                    Locale.ROOT, "loss %.3f acc %.3f%s %.0f img/s",
-                    window.lastLoss(), window.lastAccuracy(),
-                    evalAcc.isPresent() ? String.format(Locale.ROOT, " val %.3f", evalAcc.getAsDouble()) : "",
+                    Locale.ROOT,
+                    "loss %.3f acc %.3f%s %.0f img/s",
+                    window.lastLoss(),
+                    window.lastAccuracy(),
+                    evalAcc.isPresent()
+                        ? String.format(Locale.ROOT, " val %.3f", evalAcc.getAsDouble())
+                        : "",
                     imagesPerSecond));
           }
         }
+      }
+      if (start >= stopAt) {
+        // Nothing left to train (a finished run resumed): still report the held-out numbers.
+        LOG.info("{} is already at step {} of {}; nothing to train", workdir, start, totalSteps);
+        EvalGraph.Evaluation e = eval.evaluate(train.params());
+        evalLoss = OptionalDouble.of(e.loss());
+        evalAcc = OptionalDouble.of(e.accuracy());
       }
       CurvePlot.write(MetricsLog.read(csv), cfg.source() + " (" + dataset.describe() + ")", png);
       Optional<Path> savedModel = Optional.empty();
@@ -231,13 +276,32 @@ public final class Trainer {
       double ips = stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
       TrainSummary summary =
           new TrainSummary(
-              start, step, totalSteps, window.summaryLoss(), window.summaryAccuracy(), evalLoss, evalAcc, ips,
-              (System.nanoTime() - started) / 1e9, device, dataset.describe(), written, savedModel, tbDir, csv, png);
+              start,
+              step,
+              totalSteps,
+              window.summaryLoss(),
+              window.summaryAccuracy(),
+              evalLoss,
+              evalAcc,
+              ips,
+              (System.nanoTime() - started) / 1e9,
+              device,
+              dataset.describe(),
+              written,
+              savedModel,
+              tbDir,
+              csv,
+              png);
       LOG.info(
           String.format(
-              Locale.ROOT, "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
-              summary.finalStep(), summary.wallSeconds(), ips,
-              evalAcc.isPresent() ? String.format(Locale.ROOT, "%.4f", evalAcc.getAsDouble()) : "n/a"));
+              Locale.ROOT,
+              "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
+              summary.finalStep(),
+              summary.wallSeconds(),
+              ips,
+              evalAcc.isPresent()
+                  ? String.format(Locale.ROOT, "%.4f", evalAcc.getAsDouble())
+                  : "n/a"));
       return summary;
     }
   }
@@ -246,7 +310,9 @@ public final class Trainer {
   static void checkTrainable(ExperimentConfig cfg) {
     if (!cfg.modelDtypeStr().equals("float32")) {
       throw new IllegalArgumentException(
-          "model_dtype_str '" + cfg.modelDtypeStr() + "' is not supported by the trainer, which trains in float32; "
+          "model_dtype_str '"
+              + cfg.modelDtypeStr()
+              + "' is not supported by the trainer, which trains in float32; "
               + "set model_dtype_str: float32");
     }
     if (cfg.train().lrConfigs().isEmpty()) {
@@ -257,7 +323,8 @@ public final class Trainer {
     }
   }
 
-  private static Path export(ExperimentConfig cfg, Path workdir, Map<String, HostArray> params, List<Path> written)
+  private static Path export(
+      ExperimentConfig cfg, Path workdir, Map<String, HostArray> params, List<Path> written)
       throws IOException {
     Optional<String> text = Optional.empty();
     Path source = Path.of(cfg.source());
@@ -268,7 +335,10 @@ public final class Trainer {
     if (!written.isEmpty()) {
       spec = spec.withProvenance(Map.of("checkpoint", written.get(written.size() - 1).toString()));
     }
-    ExportResult r = SavedModelExporter.of(spec).overwrite(true).export(workdir.resolve(SAVED_MODEL_DIR), params);
+    ExportResult r =
+        SavedModelExporter.of(spec)
+            .overwrite(true)
+            .export(workdir.resolve(SAVED_MODEL_DIR), params);
     LOG.info("exported SavedModel to {} ({} tensors)", r.directory(), r.parameterTensors());
     return r.directory();
   }

@@ -20,7 +20,8 @@ public final class TrainingDivergedException extends IllegalStateException {
    * @param learningRate the learning rate of that step
    * @param lastGoodCheckpoint the newest checkpoint, if any was written
    */
-  public TrainingDivergedException(long step, double loss, double learningRate, Optional<Path> lastGoodCheckpoint) {
+  public TrainingDivergedException(
+      long step, double loss, double learningRate, Optional<Path> lastGoodCheckpoint) {
     super(
         "training diverged: loss is "
             + loss
@@ -30,8 +31,14 @@ public final class TrainingDivergedException extends IllegalStateException {
             + learningRate
             + "); "
             + lastGoodCheckpoint
-                .map(p -> "the last good checkpoint is " + p + "; lower base_learning_rate or set max_grad_norm and resume")
-                .orElse("no checkpoint was written yet; lower base_learning_rate or set max_grad_norm"));
+                .map(
+                    p ->
+                        "the last good checkpoint is "
+                            + p
+                            + "; lower base_learning_rate or set max_grad_norm and resume")
+                .orElse(
+                    "no checkpoint was written yet; lower base_learning_rate or set"
+                        + " max_grad_norm"));
     this.step = step;
     this.loss = loss;
     this.lastGoodCheckpoint = lastGoodCheckpoint;

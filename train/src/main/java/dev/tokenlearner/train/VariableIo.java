@@ -1,6 +1,8 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.ops.HostArray;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +16,6 @@ import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
-import dev.tokenlearner.ops.HostArray;
 
 /**
  * Reads and assigns float variables that are not model parameters (optimizer slots) by key, with
@@ -22,7 +23,11 @@ import dev.tokenlearner.ops.HostArray;
  */
 final class VariableIo {
 
-  private record Entry(long[] shape, Operand<TFloat32> value, Placeholder<TFloat32> input, Assign<TFloat32> assign) {}
+  private record Entry(
+      long[] shape,
+      Operand<TFloat32> value,
+      Placeholder<TFloat32> input,
+      Assign<TFloat32> assign) {}
 
   private final Map<String, Entry> entries = new LinkedHashMap<>();
 
@@ -74,13 +79,22 @@ final class VariableIo {
           HostArray v = values.get(k);
           if (v == null) {
             problems.add("missing " + k);
-          } else if (!java.util.Arrays.equals(v.shape(), e.shape())) {
-            problems.add("wrong shape " + k + ": expected " + java.util.Arrays.toString(e.shape()) + ", found " + v.shapeString());
+          } else if (!Arrays.equals(v.shape(), e.shape())) {
+            problems.add(
+                "wrong shape "
+                    + k
+                    + ": expected "
+                    + Arrays.toString(e.shape())
+                    + ", found "
+                    + v.shapeString());
           }
         });
-    values.keySet().stream().filter(k -> !entries.containsKey(k)).forEach(k -> problems.add("unexpected " + k));
+    values.keySet().stream()
+        .filter(k -> !entries.containsKey(k))
+        .forEach(k -> problems.add("unexpected " + k));
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(problems.size() + " optimizer slot mismatch(es):\n  " + String.join("\n  ", problems));
+      throw new IllegalArgumentException(
+          problems.size() + " optimizer slot mismatch(es):\n  " + String.join("\n  ", problems));
     }
     List<Tensor> inputs = new ArrayList<>();
     try {
@@ -88,7 +102,8 @@ final class VariableIo {
       entries.forEach(
           (k, e) -> {
             HostArray v = values.get(k);
-            TFloat32 t = TFloat32.tensorOf(Shape.of(v.shape()), DataBuffers.of(v.data(), true, false));
+            TFloat32 t =
+                TFloat32.tensorOf(Shape.of(v.shape()), DataBuffers.of(v.data(), true, false));
             inputs.add(t);
             r.feed(e.input(), t).addTarget(e.assign());
           });

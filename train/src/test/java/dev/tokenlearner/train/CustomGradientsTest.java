@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -19,7 +19,6 @@ import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
-import org.tensorflow.types.TInt32;
 
 class CustomGradientsTest {
 
@@ -39,8 +38,8 @@ class CustomGradientsTest {
   }
 
   /**
-   * Checks the Conv3D gradient of {@code L = sum(conv3d(x, w) * R)} against central differences
-   * of L (float64) in every input and filter element.
+   * Checks the Conv3D gradient of {@code L = sum(conv3d(x, w) * R)} against central differences of
+   * L (float64) in every input and filter element.
    */
   @ParameterizedTest(name = "strides {0}, padding {1}")
   @CsvSource({"1, SAME", "2, VALID", "2, SAME"})
@@ -49,11 +48,13 @@ class CustomGradientsTest {
     long[] ws = {2, 3, 2, 2, 3};
     double[] x = random(160, 1);
     double[] w = random(72, 2);
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat64> xp = tf.placeholder(TFloat64.class, Placeholder.shape(Shape.of(xs)));
       Placeholder<TFloat64> wp = tf.placeholder(TFloat64.class, Placeholder.shape(Shape.of(ws)));
-      Operand<TFloat64> y = tf.nn.conv3d(xp, wp, List.of(1L, (long) stride, (long) stride, 1L, 1L), padding);
+      Operand<TFloat64> y =
+          tf.nn.conv3d(xp, wp, List.of(1L, (long) stride, (long) stride, 1L, 1L), padding);
       long[] ys;
       try (TFloat64 xt = TFloat64.tensorOf(Shape.of(xs), DataBuffers.of(x, true, false));
           TFloat64 wt = TFloat64.tensorOf(Shape.of(ws), DataBuffers.of(w, true, false));
@@ -62,12 +63,15 @@ class CustomGradientsTest {
       }
       double[] rr = random((int) Shape.of(ys).size(), 3);
       Operand<TFloat64> loss =
-          tf.sum(tf.math.mul(y, tf.constant(Shape.of(ys), DataBuffers.of(rr, true, false))), tf.constant(new int[] {0, 1, 2, 3, 4}));
+          tf.sum(
+              tf.math.mul(y, tf.constant(Shape.of(ys), DataBuffers.of(rr, true, false))),
+              tf.constant(new int[] {0, 1, 2, 3, 4}));
       Gradients grads = Gradients.create(tf.scope(), loss, List.of(xp, wp));
       double[][] analytic = new double[2][];
       try (TFloat64 xt = TFloat64.tensorOf(Shape.of(xs), DataBuffers.of(x, true, false));
           TFloat64 wt = TFloat64.tensorOf(Shape.of(ws), DataBuffers.of(w, true, false));
-          Result r = s.runner().feed(xp, xt).feed(wp, wt).fetch(grads.dy(0)).fetch(grads.dy(1)).run()) {
+          Result r =
+              s.runner().feed(xp, xt).feed(wp, wt).fetch(grads.dy(0)).fetch(grads.dy(1)).run()) {
         for (int k = 0; k < 2; k++) {
           TFloat64 t = (TFloat64) r.get(k);
           analytic[k] = new double[(int) t.size()];
@@ -93,8 +97,14 @@ class CustomGradientsTest {
   }
 
   private static double eval(
-      Session s, Placeholder<TFloat64> xp, Placeholder<TFloat64> wp, Operand<TFloat64> loss,
-      double[] x, double[] w, long[] xs, long[] ws) {
+      Session s,
+      Placeholder<TFloat64> xp,
+      Placeholder<TFloat64> wp,
+      Operand<TFloat64> loss,
+      double[] x,
+      double[] w,
+      long[] xs,
+      long[] ws) {
     try (TFloat64 xt = TFloat64.tensorOf(Shape.of(xs), DataBuffers.of(x, true, false));
         TFloat64 wt = TFloat64.tensorOf(Shape.of(ws), DataBuffers.of(w, true, false));
         Result r = s.runner().feed(xp, xt).feed(wp, wt).fetch(loss).run()) {
@@ -106,11 +116,14 @@ class CustomGradientsTest {
   void sparseSoftmaxCrossEntropy_gradientOfMean_isSoftmaxMinusOneHotOverBatch() {
     float[] logits = {0.5f, -1f, 2f, 0f, 3f, 1f, -2f, 0.25f};
     int[] labels = {2, 0};
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TFloat32> z = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(2, 4)));
       Operand<TFloat32> loss =
-          tf.math.mean(tf.nn.sparseSoftmaxCrossEntropyWithLogits(z, tf.constant(labels)).loss(), tf.constant(0));
+          tf.math.mean(
+              tf.nn.sparseSoftmaxCrossEntropyWithLogits(z, tf.constant(labels)).loss(),
+              tf.constant(0));
       Gradients grads = Gradients.create(tf.scope(), loss, List.of(z));
       float[] got = new float[8];
       try (TFloat32 zt = TFloat32.tensorOf(Shape.of(2, 4), DataBuffers.of(logits, true, false));
@@ -138,11 +151,17 @@ class CustomGradientsTest {
   @Test
   void sparseSoftmaxCrossEntropy_int32Labels_trainThroughLosses() {
     // The training loss path uses the sparse op when there is no label smoothing.
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Operand<TFloat32> z = tf.identity(tf.constant(new float[][] {{1f, 2f}}));
       Operand<TFloat32> loss =
-          Losses.mean(tf, dev.tokenlearner.graph.config.ModelName.CLASSIFICATION, z, tf.constant(new int[] {1}), 2,
+          Losses.mean(
+              tf,
+              dev.tokenlearner.graph.config.ModelName.CLASSIFICATION,
+              z,
+              tf.constant(new int[] {1}),
+              2,
               java.util.OptionalDouble.empty());
       Gradients grads = Gradients.create(tf.scope(), loss, List.of(z));
       try (Result r = s.runner().fetch(loss).fetch(grads.dy(0)).run()) {

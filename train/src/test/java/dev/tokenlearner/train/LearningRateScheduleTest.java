@@ -21,20 +21,29 @@ class LearningRateScheduleTest {
   private static LrConfig lr(
       String factors, double base, long warmup, Long total, double end, Long cycle, double alpha) {
     return new LrConfig(
-        "compound", List.of(factors.split("\\*")), base, warmup,
-        total == null ? OptionalLong.empty() : OptionalLong.of(total), end,
-        cycle == null ? OptionalLong.empty() : OptionalLong.of(cycle), 0.0, alpha, LrConfig.TIMESCALE_DEFAULT);
+        "compound",
+        List.of(factors.split("\\*")),
+        base,
+        warmup,
+        total == null ? OptionalLong.empty() : OptionalLong.of(total),
+        end,
+        cycle == null ? OptionalLong.empty() : OptionalLong.of(cycle),
+        0.0,
+        alpha,
+        LrConfig.TIMESCALE_DEFAULT);
   }
 
   /** The schedule's graph value at each step. */
   private static float[] values(LrConfig cfg, long... steps) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       Placeholder<TInt64> step = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
       Operand<TFloat32> v = LearningRateSchedule.build(tf, cfg, step);
       float[] out = new float[steps.length];
       for (int i = 0; i < steps.length; i++) {
-        try (TInt64 t = TInt64.scalarOf(steps[i]); Result r = s.runner().feed(step, t).fetch(v).run()) {
+        try (TInt64 t = TInt64.scalarOf(steps[i]);
+            Result r = s.runner().feed(step, t).fetch(v).run()) {
           out[i] = ((TFloat32) r.get(0)).getFloat();
         }
       }
@@ -45,7 +54,15 @@ class LearningRateScheduleTest {
   @Test
   void build_constantWarmupLinearDecay_matchesHandComputedValues() {
     // base 1e-3, warmup 100, total 1000, end 1e-5
-    float[] v = values(lr("constant*linear_warmup*linear_decay", 1e-3, 100, 1000L, 1e-5, null, 0), 0, 50, 100, 550, 1000, 1200);
+    float[] v =
+        values(
+            lr("constant*linear_warmup*linear_decay", 1e-3, 100, 1000L, 1e-5, null, 0),
+            0,
+            50,
+            100,
+            550,
+            1000,
+            1200);
     assertEquals(0.0, v[0], 1e-9); // warmup factor 0
     assertEquals(5e-4, v[1], 1e-9); // 1e-3 * 50/100
     assertEquals(1e-3, v[2], 1e-9); // warmup done, no decay yet
@@ -57,12 +74,20 @@ class LearningRateScheduleTest {
 
   @Test
   void build_cosineDecayWithWarmup_matchesHandComputedValues() {
-    // base 0.1, warmup 100, steps_per_cycle = total = 1100: effective cycle 1100 - int(100 / 1) = 1000
-    float[] v = values(lr("constant*linear_warmup*cosine_decay", 0.1, 100, 1100L, 0, 1100L, 0), 50, 100, 600, 1100);
+    // base 0.1, warmup 100, steps_per_cycle = total = 1100: effective cycle 1100 - int(100 / 1) =
+    // 1000
+    float[] v =
+        values(
+            lr("constant*linear_warmup*cosine_decay", 0.1, 100, 1100L, 0, 1100L, 0),
+            50,
+            100,
+            600,
+            1100);
     assertEquals(0.05, v[0], 1e-7); // in warmup, cosine still 1
     assertEquals(0.1, v[1], 1e-7);
     assertEquals(0.05, v[2], 1e-7); // halfway: (1 + cos(pi/2)) / 2 = 0.5
-    assertEquals(0.1, v[3], 1e-7); // a full cycle later the cosine restarts at 1 (Scenic's cyclic form)
+    assertEquals(
+        0.1, v[3], 1e-7); // a full cycle later the cosine restarts at 1 (Scenic's cyclic form)
   }
 
   @Test

@@ -17,7 +17,8 @@ class LossesTest {
   private static final int[] LABELS = {0, 1};
 
   private static double graphLoss(ModelName model, OptionalDouble smoothing) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       var loss = Losses.mean(tf, model, tf.constant(LOGITS), tf.constant(LABELS), 3, smoothing);
       try (Result r = s.runner().fetch(loss).run()) {
@@ -68,6 +69,7 @@ class LossesTest {
         total -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
       }
     }
-    assertEquals(total / 2, graphLoss(ModelName.MULTILABEL_CLASSIFICATION, OptionalDouble.of(ls)), 1e-5);
+    assertEquals(
+        total / 2, graphLoss(ModelName.MULTILABEL_CLASSIFICATION, OptionalDouble.of(ls)), 1e-5);
   }
 }

@@ -32,7 +32,16 @@ class OptimizerGraphTest {
   private static OptimizerSpec spec(
       String kind, double wd, OptionalDouble momentum, boolean nesterov, OptionalDouble explicit) {
     return new OptimizerSpec(
-        kind, 0.9, 0.99, 1e-3, wd, momentum, nesterov, OptionalDouble.empty(), explicit, OptionalDouble.empty());
+        kind,
+        0.9,
+        0.99,
+        1e-3,
+        wd,
+        momentum,
+        nesterov,
+        OptionalDouble.empty(),
+        explicit,
+        OptionalDouble.empty());
   }
 
   /**
@@ -40,11 +49,13 @@ class OptimizerGraphTest {
    * final kernel and bias.
    */
   private static double[][] train(OptimizerSpec spec, int steps) {
-    try (Graph g = new Graph(); Session s = new Session(g)) {
+    try (Graph g = new Graph();
+        Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       ParameterStore store = new ParameterStore(tf);
       ModuleScope dense = ModuleScope.root(store).child("Dense");
-      Operand<TFloat32> kernel = dense.param("kernel", new long[] {2, 3}, Initializer.constant(0.5f));
+      Operand<TFloat32> kernel =
+          dense.param("kernel", new long[] {2, 3}, Initializer.constant(0.5f));
       Operand<TFloat32> bias = dense.param("bias", new long[] {3}, Initializer.constant(-0.4f));
       Operand<TFloat32> c = tf.reshape(tf.constant(C), tf.constant(new long[] {2, 3}));
       Operand<TFloat32> loss =
@@ -64,7 +75,9 @@ class OptimizerGraphTest {
         s.run(update);
       }
       Map<String, HostArray> v = store.read(s);
-      return new double[][] {toDouble(v.get("Dense_0/kernel").data()), toDouble(v.get("Dense_0/bias").data())};
+      return new double[][] {
+        toDouble(v.get("Dense_0/kernel").data()), toDouble(v.get("Dense_0/bias").data())
+      };
     }
   }
 
@@ -77,7 +90,8 @@ class OptimizerGraphTest {
   }
 
   /** optax adam/adamw on one scalar, in double. */
-  private static double adam(double w, java.util.function.DoubleUnaryOperator grad, int steps, double wd) {
+  private static double adam(
+      double w, java.util.function.DoubleUnaryOperator grad, int steps, double wd) {
     double mu = 0;
     double nu = 0;
     for (int t = 1; t <= steps; t++) {
@@ -91,7 +105,13 @@ class OptimizerGraphTest {
   }
 
   /** optax sgd with add_decayed_weights, momentum m (Nesterov if asked), in double. */
-  private static double sgd(double w, java.util.function.DoubleUnaryOperator grad, int steps, double wd, double m, boolean nesterov) {
+  private static double sgd(
+      double w,
+      java.util.function.DoubleUnaryOperator grad,
+      int steps,
+      double wd,
+      double m,
+      boolean nesterov) {
     double trace = 0;
     for (int t = 1; t <= steps; t++) {
       double g = grad.applyAsDouble(w) + wd * w;
@@ -104,7 +124,8 @@ class OptimizerGraphTest {
 
   @Test
   void update_adamw_matchesOptaxFormulas() {
-    double[][] got = train(spec("adamw", 0.05, OptionalDouble.empty(), false, OptionalDouble.empty()), 3);
+    double[][] got =
+        train(spec("adamw", 0.05, OptionalDouble.empty(), false, OptionalDouble.empty()), 3);
     for (int i = 0; i < 6; i++) {
       double ci = C[i];
       assertEquals(adam(0.5, w -> ci, 3, 0.05), got[0][i], 1e-5, "kernel[" + i + "]");
@@ -114,21 +135,24 @@ class OptimizerGraphTest {
 
   @Test
   void update_adamWithoutDecay_matchesOptaxFormulas() {
-    double[][] got = train(spec("adam", 0, OptionalDouble.empty(), false, OptionalDouble.empty()), 4);
+    double[][] got =
+        train(spec("adam", 0, OptionalDouble.empty(), false, OptionalDouble.empty()), 4);
     assertEquals(adam(0.5, w -> C[1], 4, 0), got[0][1], 1e-5);
     assertEquals(adam(-0.4, w -> 2 * w, 4, 0), got[1][2], 1e-5);
   }
 
   @Test
   void update_sgdNesterovWithWeightDecay_matchesOptaxFormulas() {
-    double[][] got = train(spec("sgd", 0.01, OptionalDouble.of(0.9), true, OptionalDouble.empty()), 3);
+    double[][] got =
+        train(spec("sgd", 0.01, OptionalDouble.of(0.9), true, OptionalDouble.empty()), 3);
     assertEquals(sgd(0.5, w -> C[2], 3, 0.01, 0.9, true), got[0][2], 1e-5);
     assertEquals(sgd(-0.4, w -> 2 * w, 3, 0.01, 0.9, true), got[1][0], 1e-5);
   }
 
   @Test
   void update_explicitWeightDecay_shrinksKernelsOnly() {
-    double[][] got = train(spec("sgd", 0, OptionalDouble.empty(), false, OptionalDouble.of(0.5)), 1);
+    double[][] got =
+        train(spec("sgd", 0, OptionalDouble.empty(), false, OptionalDouble.of(0.5)), 1);
     // kernel: (0.5 - lr * c) * (1 - lr * 0.5); bias untouched by the decay: -0.4 - lr * 2 * -0.4
     assertEquals((0.5 - LR * C[0]) * (1 - LR * 0.5), got[0][0], 1e-6);
     assertEquals(-0.4 - LR * 2 * -0.4, got[1][0], 1e-6);
@@ -161,7 +185,8 @@ class OptimizerGraphTest {
   void slotValues_otherOptimizersTree_throwsNamingTheMismatch() {
     OptimizerSpec adam = spec("adam", 0, OptionalDouble.empty(), false, OptionalDouble.empty());
     OptimizerSpec sgd = spec("sgd", 0, OptionalDouble.of(0.9), false, OptionalDouble.empty());
-    Map<String, Object> tree = OptimizerGraph.optState(sgd, 1, Map.of("trace/a/kernel", HostArray.zeros(1)));
+    Map<String, Object> tree =
+        OptimizerGraph.optState(sgd, 1, Map.of("trace/a/kernel", HostArray.zeros(1)));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> OptimizerGraph.slotValues(adam, tree));
     assertEquals(true, e.getMessage().contains("mu"), e.getMessage());

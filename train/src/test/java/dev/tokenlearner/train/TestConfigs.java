@@ -65,7 +65,8 @@ final class TestConfigs {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> yaml(String text) {
-    return new LinkedHashMap<>((Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text));
+    return new LinkedHashMap<>(
+        (Map<String, Object>) new Load(LoadSettings.builder().build()).loadFromString(text));
   }
 
   /** Deep merge: maps merge key by key, anything else replaces. */

@@ -50,7 +50,8 @@ class TrainGraphTest {
         }
       }
       assertEquals(30, g.step());
-      assertTrue(last < first * 0.7, "mean loss of the last 4 steps " + last + " vs first 4 " + first);
+      assertTrue(
+          last < first * 0.7, "mean loss of the last 4 steps " + last + " vs first 4 " + first);
     }
   }
 
@@ -79,8 +80,11 @@ class TrainGraphTest {
     assertEveryGradientFlows(cfg, shape, x, new int[] {0, 3, 1});
   }
 
-  /** Runs every parameter's gradient on one batch and checks shape, finiteness and a non-zero norm. */
-  private static void assertEveryGradientFlows(ExperimentConfig cfg, long[] shape, float[] images, int[] labels) {
+  /**
+   * Runs every parameter's gradient on one batch and checks shape, finiteness and a non-zero norm.
+   */
+  private static void assertEveryGradientFlows(
+      ExperimentConfig cfg, long[] shape, float[] images, int[] labels) {
     try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
       g.initialize(5, cfg.train().initHeadBias());
       // Scenic zero-initialises the head, which blocks every earlier gradient; use a random one.
@@ -94,7 +98,8 @@ class TrainGraphTest {
           TInt32 y = TInt32.vectorOf(labels);
           TInt64 key = TInt64.vectorOf(1, 0)) {
         // One run for all gradients; identities keep the fetched names distinct.
-        var runner = g.session().runner().feed(g.images(), x).feed(g.labels(), y).feed(g.rngKey(), key);
+        var runner =
+            g.session().runner().feed(g.images(), x).feed(g.labels(), y).feed(g.rngKey(), key);
         var tf = org.tensorflow.op.Ops.create(g.session().graph()).withSubScope("test_fetch");
         grads.forEach(d -> runner.fetch(tf.identity(d)));
         try (Result r = runner.run()) {

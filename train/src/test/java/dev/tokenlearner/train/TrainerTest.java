@@ -68,7 +68,8 @@ class TrainerTest {
     Path full = dir.resolve("full");
     Path parts = dir.resolve("parts");
     TrainSummary a = Trainer.run(cfg, full, false, Optional.empty(), TrainOptions.quiet());
-    TrainSummary b1 = Trainer.run(cfg, parts, false, Optional.empty(), TrainOptions.quiet().stopAfter(3));
+    TrainSummary b1 =
+        Trainer.run(cfg, parts, false, Optional.empty(), TrainOptions.quiet().stopAfter(3));
     assertEquals(3, b1.finalStep());
     assertEquals(List.of(parts.resolve("checkpoint_3")), b1.checkpoints());
     TrainSummary b2 = Trainer.run(cfg, parts, true, Optional.empty(), TrainOptions.quiet());
@@ -128,7 +129,8 @@ class TrainerTest {
     TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
     List<Path> events;
     try (Stream<Path> files = Files.list(s.tensorboardDir())) {
-      events = files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).toList();
+      events =
+          files.filter(p -> p.getFileName().toString().startsWith("events.out.tfevents.")).toList();
     }
     assertEquals(1, events.size());
     List<float[]> losses = new ArrayList<>();
@@ -143,17 +145,28 @@ class TrainerTest {
         }
       }
     }
-    assertTrue(tags.containsAll(List.of("train/loss", "train/accuracy", "train/learning_rate", "train/grad_norm",
-        "eval/loss", "eval/accuracy")), tags.toString());
+    assertTrue(
+        tags.containsAll(
+            List.of(
+                "train/loss",
+                "train/accuracy",
+                "train/learning_rate",
+                "train/grad_norm",
+                "eval/loss",
+                "eval/accuracy")),
+        tags.toString());
     List<MetricsLog.Row> csv =
-        MetricsLog.read(s.metricsCsv()).stream().filter(r -> r.split().equals("train") && r.name().equals("loss")).toList();
+        MetricsLog.read(s.metricsCsv()).stream()
+            .filter(r -> r.split().equals("train") && r.name().equals("loss"))
+            .toList();
     assertEquals(csv.size(), losses.size());
     for (int i = 0; i < csv.size(); i++) {
       assertEquals(csv.get(i).step(), (long) losses.get(i)[0]);
       assertEquals(csv.get(i).value(), losses.get(i)[1], 1e-6);
     }
     assertTrue(Files.size(s.curvesPng()) > 1000);
-    assertEquals(List.of(dir.resolve("checkpoint_3"), dir.resolve("checkpoint_6")), s.checkpoints());
+    assertEquals(
+        List.of(dir.resolve("checkpoint_3"), dir.resolve("checkpoint_6")), s.checkpoints());
   }
 
   @Test
@@ -162,9 +175,12 @@ class TrainerTest {
         TestConfigs.tiny(
             "num_training_steps: 20",
             "checkpoint_steps: 1",
-            "lr_configs: {learning_rate_schedule: compound, factors: constant, base_learning_rate: 3.0e+38}");
+            "lr_configs: {learning_rate_schedule: compound, factors: constant, base_learning_rate:"
+                + " 3.0e+38}");
     TrainingDivergedException e =
-        assertThrows(TrainingDivergedException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+        assertThrows(
+            TrainingDivergedException.class,
+            () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
     assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
     assertFalse(Double.isFinite(e.loss()));
     Path last = dir.resolve("checkpoint_" + (e.step() - 1));
@@ -177,7 +193,9 @@ class TrainerTest {
   void run_bfloat16_rejectedBeforeTraining() {
     ExperimentConfig cfg = TestConfigs.tiny("model_dtype_str: bfloat16");
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
     assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
   }
 
@@ -186,7 +204,9 @@ class TrainerTest {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
     assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
   }
 
@@ -197,17 +217,22 @@ class TrainerTest {
     for (int c = 0; c < 4; c++) {
       Path cls = Files.createDirectories(data.resolve("class" + c));
       for (int i = 0; i < 10; i++) {
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 18, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage img =
+            new java.awt.image.BufferedImage(20, 18, java.awt.image.BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 18; y++) {
           for (int x = 0; x < 20; x++) {
             img.setRGB(x, y, (c * 60 << 16) | r.nextInt(256));
           }
         }
-        javax.imageio.ImageIO.write(img, i % 2 == 0 ? "png" : "jpg", cls.resolve(i + (i % 2 == 0 ? ".png" : ".jpg")).toFile());
+        javax.imageio.ImageIO.write(
+            img,
+            i % 2 == 0 ? "png" : "jpg",
+            cls.resolve(i + (i % 2 == 0 ? ".png" : ".jpg")).toFile());
       }
     }
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 3", "log_eval_steps: 3");
-    TrainSummary s = Trainer.run(cfg, dir.resolve("work"), false, Optional.of(data), TrainOptions.quiet());
+    TrainSummary s =
+        Trainer.run(cfg, dir.resolve("work"), false, Optional.of(data), TrainOptions.quiet());
     assertEquals(3, s.finalStep());
     assertTrue(s.dataset().startsWith("image_folder("), s.dataset());
     assertTrue(s.dataset().contains("36 train / 4 held-out"), s.dataset());
@@ -218,7 +243,8 @@ class TrainerTest {
   @Test
   void run_toTheEnd_exportsSavedModel() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
-    TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
+    TrainSummary s =
+        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
     Path model = s.savedModel().orElseThrow();
     assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
     assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));

@@ -35,7 +35,12 @@ public final class BatchProducer implements AutoCloseable {
    * @param capacity batches held ready at most
    */
   public BatchProducer(
-      ImageDataset dataset, TrainOrder order, int batchSize, long firstStep, long endStep, int capacity) {
+      ImageDataset dataset,
+      TrainOrder order,
+      int batchSize,
+      long firstStep,
+      long endStep,
+      int capacity) {
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.nextStep = firstStep;
     this.thread =
@@ -106,14 +111,17 @@ public final class BatchProducer implements AutoCloseable {
       throw new IllegalStateException("interrupted while waiting for step " + nextStep, e);
     }
     if (o instanceof IOException e) {
-      throw new IOException("reading the batch of step " + nextStep + " failed: " + e.getMessage(), e);
+      throw new IOException(
+          "reading the batch of step " + nextStep + " failed: " + e.getMessage(), e);
     }
     if (o instanceof UncheckedIOException e) {
       throw new IOException(
-          "reading the batch of step " + nextStep + " failed: " + e.getCause().getMessage(), e.getCause());
+          "reading the batch of step " + nextStep + " failed: " + e.getCause().getMessage(),
+          e.getCause());
     }
     if (o instanceof RuntimeException e) {
-      throw new IllegalStateException("preparing the batch of step " + nextStep + " failed: " + e, e);
+      throw new IllegalStateException(
+          "preparing the batch of step " + nextStep + " failed: " + e, e);
     }
     Batch b = (Batch) o;
     nextStep = b.step() + 1;

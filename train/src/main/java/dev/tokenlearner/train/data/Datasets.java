@@ -34,11 +34,14 @@ public final class Datasets {
    *     or the class count differs from {@code num_classes}
    * @throws IOException if the data cannot be listed or indexed
    */
-  public static ImageDataset open(ExperimentConfig cfg, Optional<Path> override) throws IOException {
+  public static ImageDataset open(ExperimentConfig cfg, Optional<Path> override)
+      throws IOException {
     InputSpec in = cfg.input();
     if (in.isVideo()) {
       throw new IllegalArgumentException(
-          "the trainer's datasets are images; video input (num_frames=" + in.numFrames() + ") has no loader yet");
+          "the trainer's datasets are images; video input (num_frames="
+              + in.numFrames()
+              + ") has no loader yet");
     }
     DatasetConfig dc = cfg.train().dataset();
     Normalization norm = Normalization.of(cfg);
@@ -51,13 +54,18 @@ public final class Datasets {
           switch (name) {
             case ShapesDataset.NAME ->
                 new ShapesDataset(
-                    in.height(), in.width(), in.channels(), in.numClasses(),
+                    in.height(),
+                    in.width(),
+                    in.channels(),
+                    in.numClasses(),
                     dc.numTrainExamples().orElse(ShapesDataset.NUM_TRAIN_DEFAULT),
                     dc.numEvalExamples().orElse(ShapesDataset.NUM_EVAL_DEFAULT),
                     norm);
-            case ImageFolderDataset.NAME -> new ImageFolderDataset(dataDir(dc, name), in.height(), in.width(), norm);
+            case ImageFolderDataset.NAME ->
+                new ImageFolderDataset(dataDir(dc, name), in.height(), in.width(), norm);
             case TfRecordDataset.NAME ->
-                new TfRecordDataset(dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
+                new TfRecordDataset(
+                    dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
             default ->
                 throw new IllegalArgumentException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -65,16 +73,21 @@ public final class Datasets {
     }
     if (ds.numClasses() != in.numClasses()) {
       throw new IllegalArgumentException(
-          ds.describe() + " has " + ds.numClasses() + " classes but the config says num_classes="
+          ds.describe()
+              + " has "
+              + ds.numClasses()
+              + " classes but the config says num_classes="
               + in.numClasses());
     }
     if (in.channels() != 3) {
-      throw new IllegalArgumentException("the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
+      throw new IllegalArgumentException(
+          "the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
     }
     return ds;
   }
 
-  private static ImageDataset openPath(Path p, InputSpec in, Normalization norm) throws IOException {
+  private static ImageDataset openPath(Path p, InputSpec in, Normalization norm)
+      throws IOException {
     if (!Files.exists(p)) {
       throw new IllegalArgumentException("data path " + p + " does not exist");
     }
@@ -96,6 +109,8 @@ public final class Datasets {
             .orElseThrow(
                 () ->
                     new IllegalArgumentException(
-                        "dataset_name '" + name + "' needs dataset_configs.data_dir (or a data path argument)")));
+                        "dataset_name '"
+                            + name
+                            + "' needs dataset_configs.data_dir (or a data path argument)")));
   }
 }

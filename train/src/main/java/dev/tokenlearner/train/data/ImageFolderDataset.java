@@ -25,8 +25,10 @@ public final class ImageFolderDataset implements ImageDataset {
 
   /** Name of this dataset in {@code dataset_name}. */
   public static final String NAME = "image_folder";
+
   /** One file in this many is held out when the folder has no split of its own. */
   public static final int HOLD_OUT_EVERY = 10;
+
   /** File extensions read (lower case). */
   public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif");
 
@@ -52,13 +54,15 @@ public final class ImageFolderDataset implements ImageDataset {
    * @throws IllegalArgumentException if the folder has no class folders or a split is empty
    * @throws IOException if the folder cannot be listed
    */
-  public ImageFolderDataset(Path root, int height, int width, Normalization normalization) throws IOException {
+  public ImageFolderDataset(Path root, int height, int width, Normalization normalization)
+      throws IOException {
     this.root = root;
     this.height = height;
     this.normalization = normalization;
     this.width = width;
     Path trainDir = root.resolve("train");
-    Path evalDir = EVAL_DIRS.stream().map(root::resolve).filter(Files::isDirectory).findFirst().orElse(null);
+    Path evalDir =
+        EVAL_DIRS.stream().map(root::resolve).filter(Files::isDirectory).findFirst().orElse(null);
     if (Files.isDirectory(trainDir) && evalDir != null) {
       classes = classFolders(trainDir);
       List<String> evalClasses = classFolders(evalDir);
@@ -101,9 +105,14 @@ public final class ImageFolderDataset implements ImageDataset {
   private static List<String> classFolders(Path dir) throws IOException {
     List<String> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(dir)) {
-      s.filter(Files::isDirectory).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().forEach(out::add);
+      s.filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(n -> !n.startsWith("."))
+          .sorted()
+          .forEach(out::add);
     }
-    Preconditions.checkArgument(!out.isEmpty(), "%s: expected one sub-folder per class, found none", dir);
+    Preconditions.checkArgument(
+        !out.isEmpty(), "%s: expected one sub-folder per class, found none", dir);
     return out;
   }
 
@@ -130,8 +139,16 @@ public final class ImageFolderDataset implements ImageDataset {
 
   @Override
   public String describe() {
-    return NAME + "(" + root + ", " + classes.size() + " classes, " + trainFiles.size() + " train / "
-        + evalFiles.size() + " held-out)";
+    return NAME
+        + "("
+        + root
+        + ", "
+        + classes.size()
+        + " classes, "
+        + trainFiles.size()
+        + " train / "
+        + evalFiles.size()
+        + " held-out)";
   }
 
   @Override
@@ -155,16 +172,31 @@ public final class ImageFolderDataset implements ImageDataset {
   }
 
   @Override
-  public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+  public int train(long index, SplittableRandom random, float[] dst, int offset)
+      throws IOException {
     Path f = trainFiles.get(Math.toIntExact(index));
-    ImagePreprocessing.apply(ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()), height, width, random, normalization, dst, offset);
+    ImagePreprocessing.apply(
+        ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()),
+        height,
+        width,
+        random,
+        normalization,
+        dst,
+        offset);
     return trainLabels.get((int) index);
   }
 
   @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     Path f = evalFiles.get(Math.toIntExact(index));
-    ImagePreprocessing.apply(ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()), height, width, null, normalization, dst, offset);
+    ImagePreprocessing.apply(
+        ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()),
+        height,
+        width,
+        null,
+        normalization,
+        dst,
+        offset);
     return evalLabels.get((int) index);
   }
 }

@@ -10,8 +10,8 @@ import javax.imageio.ImageIO;
 /**
  * Turns a decoded image into model input: resize the shorter side to {@code size / CROP_FRACTION},
  * crop {@code height x width} (random position and horizontal flip in training, centre in
- * evaluation) with bilinear sampling, and normalise the {@code 0..255} values the way the experiment
- * says ({@link Normalization#of}), which is also what the exported SavedModel records.
+ * evaluation) with bilinear sampling, and normalise the {@code 0..255} values the way the
+ * experiment says ({@link Normalization#of}), which is also what the exported SavedModel records.
  */
 public final class ImagePreprocessing {
 
@@ -48,7 +48,7 @@ public final class ImagePreprocessing {
    * @param offset first float in {@code dst}
    */
   public static void apply(
-            BufferedImage img,
+      BufferedImage img,
       int height,
       int width,
       SplittableRandom random,
@@ -82,7 +82,8 @@ public final class ImagePreprocessing {
         for (int c = 0; c < 3; c++) {
           int shift = 16 - 8 * c;
           double top = lerp(channel(rgb[ya * w + xa], shift), channel(rgb[ya * w + xb], shift), fx);
-          double bottom = lerp(channel(rgb[yb * w + xa], shift), channel(rgb[yb * w + xb], shift), fx);
+          double bottom =
+              lerp(channel(rgb[yb * w + xa], shift), channel(rgb[yb * w + xb], shift), fx);
           dst[at + c] = normalization.apply(lerp(top, bottom, fy), c);
         }
       }

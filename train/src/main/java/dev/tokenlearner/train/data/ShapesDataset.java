@@ -8,12 +8,12 @@ import java.util.SplittableRandom;
 /**
  * The embedded default dataset: coloured shapes on coloured backgrounds, generated in code.
  *
- * <p>Each example is a pure function of (split, index): a shape of one of up to ten classes
- * ({@link #CLASS_NAMES}) at a random position and size, in a random light colour on a random dark
- * background, antialiased, with Gaussian pixel noise. The class is {@code index %
- * numClasses}, so both splits are balanced. Pixel intensities are normalised like camera images
- * ({@link Normalization}; {@code [-1, 1]} by default). Nothing is held
- * in memory; the training split can be made as large as wanted.
+ * <p>Each example is a pure function of (split, index): a shape of one of up to ten classes ({@link
+ * #CLASS_NAMES}) at a random position and size, in a random light colour on a random dark
+ * background, antialiased, with Gaussian pixel noise. The class is {@code index % numClasses}, so
+ * both splits are balanced. Pixel intensities are normalised like camera images ({@link
+ * Normalization}; {@code [-1, 1]} by default). Nothing is held in memory; the training split can be
+ * made as large as wanted.
  */
 public final class ShapesDataset implements ImageDataset {
 
@@ -33,10 +33,13 @@ public final class ShapesDataset implements ImageDataset {
 
   /** Name of this dataset in {@code dataset_name}. */
   public static final String NAME = "embedded_shapes";
+
   /** Training examples when the config names none. */
   public static final long NUM_TRAIN_DEFAULT = 50_000;
+
   /** Held-out examples when the config names none. */
   public static final long NUM_EVAL_DEFAULT = 2_000;
+
   /** Standard deviation of the pixel noise, in [0, 1] intensity units. */
   public static final double NOISE_STDDEV = 0.04;
 
@@ -70,8 +73,12 @@ public final class ShapesDataset implements ImageDataset {
       long numEval,
       Normalization normalization) {
     Preconditions.checkArgument(
-        height >= 8 && width >= 8, "embedded shapes need images of at least 8x8, got %sx%s", height, width);
-    Preconditions.checkArgument(channels == 3, "embedded shapes are RGB (3 channels), got %s", channels);
+        height >= 8 && width >= 8,
+        "embedded shapes need images of at least 8x8, got %sx%s",
+        height,
+        width);
+    Preconditions.checkArgument(
+        channels == 3, "embedded shapes are RGB (3 channels), got %s", channels);
     Preconditions.checkArgument(
         numClasses >= 2 && numClasses <= CLASS_NAMES.size(),
         "embedded shapes have 2..%s classes, config asks for num_classes=%s",
@@ -88,8 +95,18 @@ public final class ShapesDataset implements ImageDataset {
 
   @Override
   public String describe() {
-    return NAME + "(" + height + "x" + width + ", " + numClasses + " classes, " + numTrain + " train / "
-        + numEval + " held-out)";
+    return NAME
+        + "("
+        + height
+        + "x"
+        + width
+        + ", "
+        + numClasses
+        + " classes, "
+        + numTrain
+        + " train / "
+        + numEval
+        + " held-out)";
   }
 
   @Override
@@ -195,7 +212,8 @@ public final class ShapesDataset implements ImageDataset {
       case 9 -> {
         double p = Math.max(2.0, s / 2);
         yield box
-            && Math.floorMod((int) Math.floor((dx + s) / p) + (int) Math.floor((dy + s) / p), 2) == 0;
+            && Math.floorMod((int) Math.floor((dx + s) / p) + (int) Math.floor((dy + s) / p), 2)
+                == 0;
       }
       default -> throw new IllegalArgumentException("no shape class " + label);
     };

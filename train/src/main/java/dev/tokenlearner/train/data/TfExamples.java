@@ -17,6 +17,7 @@ public final class TfExamples {
 
   /** Feature holding the encoded image (JPEG or PNG bytes). */
   public static final String IMAGE_ENCODED = "image/encoded";
+
   /** Feature holding the integer class label. */
   public static final String CLASS_LABEL = "image/class/label";
 
@@ -61,28 +62,43 @@ public final class TfExamples {
    * @return the image bytes and label
    * @throws TfRecordFormatException if the record is not an Example or lacks either feature
    */
-  public static LabelledImage parse(byte[] record, Path file, long offset) throws TfRecordFormatException {
+  public static LabelledImage parse(byte[] record, Path file, long offset)
+      throws TfRecordFormatException {
     Example ex;
     try {
       ex = Example.parseFrom(record);
     } catch (InvalidProtocolBufferException e) {
-      throw new TfRecordFormatException(file, offset, "record is not a tf.train.Example: " + e.getMessage(), e);
+      throw new TfRecordFormatException(
+          file, offset, "record is not a tf.train.Example: " + e.getMessage(), e);
     }
     var features = ex.getFeatures().getFeatureMap();
     Feature img = features.get(IMAGE_ENCODED);
     if (img == null || img.getBytesList().getValueCount() != 1) {
       throw new TfRecordFormatException(
-          file, offset, "expected one bytes value in feature '" + IMAGE_ENCODED + "', found "
+          file,
+          offset,
+          "expected one bytes value in feature '"
+              + IMAGE_ENCODED
+              + "', found "
               + (img == null ? "no such feature" : img.getBytesList().getValueCount() + " values")
-              + "; features: " + features.keySet());
+              + "; features: "
+              + features.keySet());
     }
     Feature label = features.get(CLASS_LABEL);
     if (label == null || label.getInt64List().getValueCount() != 1) {
       throw new TfRecordFormatException(
-          file, offset, "expected one int64 value in feature '" + CLASS_LABEL + "', found "
-              + (label == null ? "no such feature" : label.getInt64List().getValueCount() + " values")
-              + "; features: " + features.keySet());
+          file,
+          offset,
+          "expected one int64 value in feature '"
+              + CLASS_LABEL
+              + "', found "
+              + (label == null
+                  ? "no such feature"
+                  : label.getInt64List().getValueCount() + " values")
+              + "; features: "
+              + features.keySet());
     }
-    return new LabelledImage(img.getBytesList().getValue(0).toByteArray(), label.getInt64List().getValue(0));
+    return new LabelledImage(
+        img.getBytesList().getValue(0).toByteArray(), label.getInt64List().getValue(0));
   }
 }

@@ -18,13 +18,14 @@ import java.util.stream.Stream;
  * <p>Input: one file, or a folder of files. In a folder, files whose names contain {@code train}
  * form the training split and those containing {@code val}, {@code eval} or {@code test} the
  * held-out split; if the names make no such split (or for a single file), every {@link
- * #HOLD_OUT_EVERY}-th record is held out. Record headers are indexed up front; the data of a
- * record is read, checked and decoded when a batch needs it.
+ * #HOLD_OUT_EVERY}-th record is held out. Record headers are indexed up front; the data of a record
+ * is read, checked and decoded when a batch needs it.
  */
 public final class TfRecordDataset implements ImageDataset {
 
   /** Name of this dataset in {@code dataset_name}. */
   public static final String NAME = "tfrecord";
+
   /** One record in this many is held out when the files make no split. */
   public static final int HOLD_OUT_EVERY = 10;
 
@@ -49,7 +50,8 @@ public final class TfRecordDataset implements ImageDataset {
    * @throws IllegalArgumentException if there are no records or a split is empty
    */
   public TfRecordDataset(
-      Path source, int height, int width, int numClasses, Normalization normalization) throws IOException {
+      Path source, int height, int width, int numClasses, Normalization normalization)
+      throws IOException {
     this.source = source;
     this.height = height;
     this.normalization = normalization;
@@ -58,7 +60,11 @@ public final class TfRecordDataset implements ImageDataset {
     List<Path> files;
     if (Files.isDirectory(source)) {
       try (Stream<Path> s = Files.list(source)) {
-        files = s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+        files =
+            s.filter(Files::isRegularFile)
+                .filter(p -> !p.getFileName().toString().startsWith("."))
+                .sorted()
+                .toList();
       }
     } else {
       files = List.of(source);
@@ -66,8 +72,11 @@ public final class TfRecordDataset implements ImageDataset {
     Preconditions.checkArgument(!files.isEmpty(), "%s: no TFRecord files", source);
     List<Path> trainFiles = files.stream().filter(p -> name(p).contains("train")).toList();
     List<Path> evalFiles =
-        files.stream().filter(p -> !name(p).contains("train"))
-            .filter(p -> name(p).contains("val") || name(p).contains("eval") || name(p).contains("test"))
+        files.stream()
+            .filter(p -> !name(p).contains("train"))
+            .filter(
+                p ->
+                    name(p).contains("val") || name(p).contains("eval") || name(p).contains("test"))
             .toList();
     if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
       for (Path f : trainFiles) {
@@ -86,7 +95,10 @@ public final class TfRecordDataset implements ImageDataset {
     }
     Preconditions.checkArgument(!train.isEmpty(), "%s: no training records", source);
     Preconditions.checkArgument(
-        !eval.isEmpty(), "%s: no held-out records (need a *val*/*test* file or >= %s records)", source, HOLD_OUT_EVERY);
+        !eval.isEmpty(),
+        "%s: no held-out records (need a *val*/*test* file or >= %s records)",
+        source,
+        HOLD_OUT_EVERY);
   }
 
   private static String name(Path p) {
@@ -95,7 +107,14 @@ public final class TfRecordDataset implements ImageDataset {
 
   @Override
   public String describe() {
-    return NAME + "(" + source + ", " + train.size() + " train / " + eval.size() + " held-out records)";
+    return NAME
+        + "("
+        + source
+        + ", "
+        + train.size()
+        + " train / "
+        + eval.size()
+        + " held-out records)";
   }
 
   @Override
@@ -119,7 +138,8 @@ public final class TfRecordDataset implements ImageDataset {
   }
 
   @Override
-  public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+  public int train(long index, SplittableRandom random, float[] dst, int offset)
+      throws IOException {
     return load(train.get(Math.toIntExact(index)), random, dst, offset);
   }
 
@@ -128,14 +148,24 @@ public final class TfRecordDataset implements ImageDataset {
     return load(eval.get(Math.toIntExact(index)), null, dst, offset);
   }
 
-  private int load(TfRecords.Pointer p, SplittableRandom random, float[] dst, int offset) throws IOException {
+  private int load(TfRecords.Pointer p, SplittableRandom random, float[] dst, int offset)
+      throws IOException {
     TfExamples.LabelledImage ex = TfExamples.parse(TfRecords.read(p), p.file(), p.offset());
     if (ex.label() < 0 || ex.label() >= numClasses) {
       throw new TfRecordFormatException(
-          p.file(), p.offset(), "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
+          p.file(),
+          p.offset(),
+          "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
     }
     String what = p.file() + " record at byte " + p.offset();
-    ImagePreprocessing.apply(ImagePreprocessing.decode(ex.encoded(), what), height, width, random, normalization, dst, offset);
+    ImagePreprocessing.apply(
+        ImagePreprocessing.decode(ex.encoded(), what),
+        height,
+        width,
+        random,
+        normalization,
+        dst,
+        offset);
     return (int) ex.label();
   }
 }

@@ -16,17 +16,19 @@ import java.util.List;
  * TFRecord framing, read and written in Java (TF Java's own TFRecord reader op is broken in 1.1.0).
  *
  * <p>Each record is {@code uint64 length | uint32 masked_crc32c(length) | byte[length] data |
- * uint32 masked_crc32c(data)}, all little-endian, where {@code masked(c) = ((c >>> 15) | (c <<
- * 17)) + 0xa282ead8}. Both checksums are verified on read.
+ * uint32 masked_crc32c(data)}, all little-endian, where {@code masked(c) = ((c >>> 15) | (c << 17))
+ * + 0xa282ead8}. Both checksums are verified on read.
  */
 public final class TfRecords {
 
   /** Bytes before a record's data: the length and its checksum. */
   public static final int HEADER_BYTES = 12;
+
   /** Bytes after a record's data: the data checksum. */
   public static final int FOOTER_BYTES = 4;
 
   private static final int MASK_DELTA = 0xa282ead8;
+
   /** Records longer than this are taken as corruption rather than allocated. */
   private static final long MAX_RECORD_BYTES = 1L << 30;
 
@@ -90,7 +92,9 @@ public final class TfRecords {
       while (pos < size) {
         if (size - pos < HEADER_BYTES) {
           throw new TfRecordFormatException(
-              file, pos, "truncated record header: " + (size - pos) + " of " + HEADER_BYTES + " bytes");
+              file,
+              pos,
+              "truncated record header: " + (size - pos) + " of " + HEADER_BYTES + " bytes");
         }
         header.clear();
         readFully(ch, header, pos, file);
@@ -101,12 +105,15 @@ public final class TfRecords {
           throw new TfRecordFormatException(
               file,
               pos,
-              String.format("length checksum mismatch: expected %08x, found %08x", expected, found));
+              String.format(
+                  "length checksum mismatch: expected %08x, found %08x", expected, found));
         }
         long end = pos + HEADER_BYTES + length + FOOTER_BYTES;
         if (length < 0 || length > MAX_RECORD_BYTES || end > size) {
           throw new TfRecordFormatException(
-              file, pos, "record length " + length + " runs past the end of the file (" + size + " bytes)");
+              file,
+              pos,
+              "record length " + length + " runs past the end of the file (" + size + " bytes)");
         }
         out.add(new Pointer(file, pos, (int) length));
         pos = end;

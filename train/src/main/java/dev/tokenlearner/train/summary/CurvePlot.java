@@ -22,6 +22,7 @@ public final class CurvePlot {
 
   /** Image width in pixels. */
   public static final int WIDTH = 1000;
+
   /** Image height in pixels. */
   public static final int HEIGHT = 420;
 
@@ -109,7 +110,10 @@ public final class CurvePlot {
       g.setColor(Color.DARK_GRAY);
       g.drawString(String.format(Locale.ROOT, "%.3g", minY + fy * (maxY - minY)), x0 + 6, y + 4);
       int x = (int) Math.round(left + fy * (right - left));
-      g.drawString(String.format(Locale.ROOT, "%d", Math.round(minX + fy * (maxX - minX))), x - 10, bottom + 16);
+      g.drawString(
+          String.format(Locale.ROOT, "%d", Math.round(minX + fy * (maxX - minX))),
+          x - 10,
+          bottom + 16);
     }
     g.setColor(Color.BLACK);
     g.drawRect(left, top, right - left, bottom - top);
@@ -126,8 +130,17 @@ public final class CurvePlot {
   }
 
   private static void draw(
-      Graphics2D g, List<double[]> s, Color c, int left, int right, int top, int bottom,
-      double minX, double maxX, double minY, double maxY) {
+      Graphics2D g,
+      List<double[]> s,
+      Color c,
+      int left,
+      int right,
+      int top,
+      int bottom,
+      double minX,
+      double maxX,
+      double minY,
+      double maxY) {
     g.setColor(c);
     g.setStroke(new BasicStroke(2f));
     int px = -1;

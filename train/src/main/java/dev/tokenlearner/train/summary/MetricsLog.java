@@ -53,7 +53,10 @@ public final class MetricsLog implements AutoCloseable {
     Files.createDirectories(file.toAbsolutePath().getParent());
     out =
         Files.newBufferedWriter(
-            file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            file,
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE);
     out.write(HEADER);
     out.newLine();
@@ -78,7 +81,8 @@ public final class MetricsLog implements AutoCloseable {
   }
 
   private void write(Row r) throws IOException {
-    out.write(String.format(Locale.ROOT, "%d,%s,%s,%.8g", r.step(), r.split(), r.name(), r.value()));
+    out.write(
+        String.format(Locale.ROOT, "%d,%s,%s,%.8g", r.step(), r.split(), r.name(), r.value()));
     out.newLine();
   }
 
@@ -108,7 +112,15 @@ public final class MetricsLog implements AutoCloseable {
       }
       String[] f = line.split(",");
       if (f.length != 4) {
-        throw new IOException(file + " line " + (i + 1) + ": expected 4 fields (" + HEADER + "), found '" + line + "'");
+        throw new IOException(
+            file
+                + " line "
+                + (i + 1)
+                + ": expected 4 fields ("
+                + HEADER
+                + "), found '"
+                + line
+                + "'");
       }
       try {
         rows.add(new Row(Long.parseLong(f[0]), f[1], f[2], Double.parseDouble(f[3])));

@@ -47,10 +47,14 @@ public final class TensorBoardWriter implements AutoCloseable {
     try {
       Ops tf = Ops.create(graph);
       SummaryWriter writer =
-          tf.summary.summaryWriter(SummaryWriter.sharedName("tokenlearner_summary_" + INSTANCES.incrementAndGet()));
+          tf.summary.summaryWriter(
+              SummaryWriter.sharedName("tokenlearner_summary_" + INSTANCES.incrementAndGet()));
       Op create =
           tf.summary.createSummaryFileWriter(
-              writer, tf.constant(logdir.toAbsolutePath().toString()), tf.constant(10), tf.constant(10_000),
+              writer,
+              tf.constant(logdir.toAbsolutePath().toString()),
+              tf.constant(10),
+              tf.constant(10_000),
               tf.constant(".v2"));
       step = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
       tag = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));

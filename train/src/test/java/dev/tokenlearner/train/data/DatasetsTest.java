@@ -42,7 +42,8 @@ class DatasetsTest {
     Path train = dir.resolve("shapes-train.tfrecord");
     Path val = dir.resolve("shapes-validation.tfrecord");
     int[] colours = {0xFF0000, 0x00FF00, 0x0000FF};
-    try (OutputStream t = Files.newOutputStream(train); OutputStream v = Files.newOutputStream(val)) {
+    try (OutputStream t = Files.newOutputStream(train);
+        OutputStream v = Files.newOutputStream(val)) {
       for (int i = 0; i < 6; i++) {
         TfRecords.write(t, TfExamples.imageExample(png(20, 12, colours[i % 3]), i % 3));
       }
@@ -55,7 +56,8 @@ class DatasetsTest {
     assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
     // pure green -> (-1, 1, -1) everywhere, whatever the crop
     for (int p = 0; p < 64; p++) {
-      assertArrayEquals(new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+      assertArrayEquals(
+          new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
     }
     assertEquals(2, ds.eval(0, x, 0));
     assertEquals(1f, x[2], 1e-6f);
@@ -72,7 +74,8 @@ class DatasetsTest {
     TfRecordDataset ds = new TfRecordDataset(f, 4, 4, 2, Normalization.NONE);
     assertEquals(9, ds.numTrain()); // every 10th record held out
     float[] x = new float[48];
-    TfRecordFormatException e = assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
+    TfRecordFormatException e =
+        assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
     assertTrue(e.getMessage().contains("label 7"), e.getMessage());
   }
 
@@ -84,16 +87,20 @@ class DatasetsTest {
             .build()
             .toByteArray();
     TfRecordFormatException e =
-        assertThrows(TfRecordFormatException.class, () -> TfExamples.parse(notAnImageExample, dir, 0));
+        assertThrows(
+            TfRecordFormatException.class, () -> TfExamples.parse(notAnImageExample, dir, 0));
     assertTrue(e.getMessage().contains(TfExamples.IMAGE_ENCODED), e.getMessage());
   }
 
   @Test
-  void imageFolderDataset_classFolders_labelsBySortedNameAndHoldsOutEveryTenth() throws IOException {
+  void imageFolderDataset_classFolders_labelsBySortedNameAndHoldsOutEveryTenth()
+      throws IOException {
     for (String c : new String[] {"zebra", "apple"}) {
       Files.createDirectories(dir.resolve(c));
       for (int i = 0; i < 10; i++) {
-        Files.write(dir.resolve(c).resolve(String.format("%02d.png", i)), png(6, 6, c.equals("apple") ? 0xFFFFFF : 0));
+        Files.write(
+            dir.resolve(c).resolve(String.format("%02d.png", i)),
+            png(6, 6, c.equals("apple") ? 0xFFFFFF : 0));
       }
     }
     Files.writeString(dir.resolve("apple").resolve("notes.txt"), "not an image");
@@ -162,7 +169,8 @@ class DatasetsTest {
     assertEquals(10, firstEpoch.size());
     // a fresh order (as after a resume) gives the same batch for the same step
     assertArrayEquals(order.indices(7), new TrainOrder(11, 4, 10).indices(7));
-    assertNotEquals(java.util.Arrays.toString(order.indices(0)), java.util.Arrays.toString(order.indices(3)));
+    assertNotEquals(
+        java.util.Arrays.toString(order.indices(0)), java.util.Arrays.toString(order.indices(3)));
   }
 
   @Test
@@ -212,7 +220,8 @@ class DatasetsTest {
           }
 
           @Override
-          public int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException {
+          public int train(long index, SplittableRandom random, float[] dst, int offset)
+              throws IOException {
             throw new IOException("disk gone");
           }
 

@@ -71,14 +71,19 @@ class TfRecordsTest {
 
   @Test
   void read_corruptedDataByte_throwsDataChecksumMismatch() throws IOException {
-    Path f = write("bad.tfrecord", "abc".getBytes(StandardCharsets.UTF_8), "hello world".getBytes(StandardCharsets.UTF_8));
+    Path f =
+        write(
+            "bad.tfrecord",
+            "abc".getBytes(StandardCharsets.UTF_8),
+            "hello world".getBytes(StandardCharsets.UTF_8));
     byte[] bytes = Files.readAllBytes(f);
     bytes[19 + 12 + 4] ^= 0x40; // a data byte of the second record (which starts at byte 19)
     Files.write(f, bytes);
     List<TfRecords.Pointer> idx = TfRecords.index(f); // headers are still fine
     assertEquals(2, idx.size());
     TfRecords.read(idx.get(0));
-    TfRecordFormatException e = assertThrows(TfRecordFormatException.class, () -> TfRecords.read(idx.get(1)));
+    TfRecordFormatException e =
+        assertThrows(TfRecordFormatException.class, () -> TfRecords.read(idx.get(1)));
     assertTrue(e.getMessage().contains("data checksum mismatch"), e.getMessage());
     assertTrue(e.getMessage().contains("at byte 19"), e.getMessage());
     assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
@@ -90,7 +95,8 @@ class TfRecordsTest {
     byte[] bytes = Files.readAllBytes(f);
     bytes[0] = 2;
     Files.write(f, bytes);
-    TfRecordFormatException e = assertThrows(TfRecordFormatException.class, () -> TfRecords.index(f));
+    TfRecordFormatException e =
+        assertThrows(TfRecordFormatException.class, () -> TfRecords.index(f));
     assertTrue(e.getMessage().contains("length checksum mismatch"), e.getMessage());
   }
 
@@ -99,7 +105,8 @@ class TfRecordsTest {
     Path f = write("short.tfrecord", "abcdef".getBytes(StandardCharsets.UTF_8));
     byte[] bytes = Files.readAllBytes(f);
     Files.write(f, java.util.Arrays.copyOf(bytes, bytes.length - 3));
-    TfRecordFormatException e = assertThrows(TfRecordFormatException.class, () -> TfRecords.index(f));
+    TfRecordFormatException e =
+        assertThrows(TfRecordFormatException.class, () -> TfRecords.index(f));
     assertTrue(e.getMessage().contains("runs past the end"), e.getMessage());
   }
 }
