@@ -116,6 +116,37 @@ class DatasetsTest {
   }
 
   @Test
+  void imageFolderDataset_trainAndValFolders_usesThemAsSplits() throws IOException {
+    for (String split : new String[] {"train", "val"}) {
+      for (String c : new String[] {"b", "a"}) {
+        Path d = Files.createDirectories(dir.resolve(split).resolve(c));
+        int n = split.equals("train") ? 3 : 1;
+        for (int i = 0; i < n; i++) {
+          Files.write(d.resolve(i + ".png"), png(5, 7, c.equals("a") ? 0xFFFFFF : 0));
+        }
+      }
+    }
+    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
+    assertEquals(java.util.List.of("a", "b"), ds.classes());
+    assertEquals(6, ds.numTrain());
+    assertEquals(2, ds.numEval());
+    float[] x = new float[48];
+    assertEquals(1, ds.eval(1, x, 0));
+    assertEquals(-1f, x[47], 1e-6f);
+  }
+
+  @Test
+  void imageFolderDataset_mismatchedClassFolders_throwsNamingBoth() throws IOException {
+    Files.createDirectories(dir.resolve("train").resolve("cat"));
+    Files.createDirectories(dir.resolve("val").resolve("dog"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED));
+    assertTrue(e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
+  }
+
+  @Test
   void shapesDataset_sameIndex_sameExampleAndBalancedLabels() {
     ShapesDataset ds = new ShapesDataset(16, 16, 3, 10, 100, 20, Normalization.ZERO_CENTERED);
     float[] a = new float[ds.exampleSize()];
