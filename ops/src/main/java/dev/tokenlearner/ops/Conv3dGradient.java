@@ -15,9 +15,11 @@ import org.tensorflow.op.nn.Conv3dBackpropInput;
  * video model with a 3-D patch embedding cannot be differentiated.
  *
  * <p>{@code dx = Conv3DBackpropInputV2(shape(x), w, dy)}, {@code dw = Conv3DBackpropFilterV2(x,
- * shape(w), dy)} with the forward op's strides, padding, dilations and layout.
+ * shape(w), dy)} with the forward op's strides, padding, dilations and layout. {@link Conv}
+ * registers it before emitting a 3-D convolution; graphs that call {@code conv3d} directly call
+ * {@link #ensureRegistered()} themselves.
  */
-final class Conv3dGradient {
+public final class Conv3dGradient {
 
   private static boolean registered;
 
@@ -27,7 +29,7 @@ final class Conv3dGradient {
    * Registers the gradient once per process. A registration is refused (and ignored here) if the
    * native library already has one.
    */
-  static synchronized void ensureRegistered() {
+  public static synchronized void ensureRegistered() {
     if (!registered) {
       TensorFlow.registerCustomGradient(Conv3d.Inputs.class, Conv3dGradient::gradient);
       registered = true;

@@ -1,14 +1,11 @@
 package dev.tokenlearner.train;
 
-import java.util.ArrayList;
+import dev.tokenlearner.ops.Conv3dGradient;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Operand;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.nn.Conv3d;
-import org.tensorflow.op.nn.Conv3dBackpropFilter;
-import org.tensorflow.op.nn.Conv3dBackpropInput;
 import org.tensorflow.op.nn.SparseSoftmaxCrossEntropyWithLogits;
 
 /**
@@ -17,9 +14,7 @@ import org.tensorflow.op.nn.SparseSoftmaxCrossEntropyWithLogits;
  * SparseSoftmaxCrossEntropyWithLogits} (the classification loss).
  *
  * <ul>
- *   <li>Conv3D: {@code dx = Conv3DBackpropInputV2(shape(x), w, dy)}, {@code dw =
- *       Conv3DBackpropFilterV2(x, shape(w), dy)} with the op's strides, padding, data format and
- *       dilations.
+ *   <li>Conv3D: {@link Conv3dGradient} from the ops module.
  *   <li>SparseSoftmaxCrossEntropyWithLogits: {@code dlogits = dloss[:, None] * backprop} (the op's
  *       second output, {@code softmax - onehot}); the integer labels get zeros.
  * </ul>
@@ -42,44 +37,17 @@ public final class CustomGradients {
     if (registered) {
       return;
     }
-    boolean conv = TensorFlow.registerCustomGradient(Conv3d.Inputs.class, CustomGradients::conv3d);
+    Conv3dGradient.ensureRegistered();
     boolean ce =
         TensorFlow.registerCustomGradient(
             SparseSoftmaxCrossEntropyWithLogits.Inputs.class,
             CustomGradients::sparseSoftmaxCrossEntropy);
     // false means a gradient exists already (a future TF with a C++ gradient); both are fine.
     registered = true;
-    if (!conv || !ce) {
+    if (!ce) {
       LoggerFactory.getLogger(CustomGradients.class)
-          .debug("TensorFlow already had a gradient for Conv3D={} SparseSoftmaxCE={}", !conv, !ce);
+          .debug("TensorFlow already had a gradient for SparseSoftmaxCrossEntropyWithLogits");
     }
-  }
-
-  @SuppressWarnings({"rawtypes", "unchecked"})
-  private static List<Operand<?>> conv3d(
-      Ops tf, Conv3d.Inputs in, List<org.tensorflow.Output<?>> grads) {
-    List<Long> strides = longs(in.strides);
-    List<Long> dilations = longs(in.dilations);
-    Operand dy = grads.get(0);
-    Operand dx =
-        tf.nn.conv3dBackpropInput(
-            tf.shape(in.input),
-            in.filter,
-            dy,
-            strides,
-            in.padding,
-            Conv3dBackpropInput.dataFormat(in.dataFormat),
-            Conv3dBackpropInput.dilations(dilations));
-    Operand dw =
-        tf.nn.conv3dBackpropFilter(
-            in.input,
-            tf.shape(in.filter),
-            dy,
-            strides,
-            in.padding,
-            Conv3dBackpropFilter.dataFormat(in.dataFormat),
-            Conv3dBackpropFilter.dilations(dilations));
-    return List.of(dx, dw);
   }
 
   @SuppressWarnings({"rawtypes", "unchecked"})
@@ -91,13 +59,5 @@ public final class CustomGradients {
     // Never null: a null gradient crashes the native side later.
     Operand dlabels = tf.zerosLike(in.labels);
     return List.of(dlogits, dlabels);
-  }
-
-  private static List<Long> longs(long[] a) {
-    List<Long> out = new ArrayList<>(a.length);
-    for (long v : a) {
-      out.add(v);
-    }
-    return out;
   }
 }
