@@ -55,6 +55,10 @@ public final class ConfigLoader {
   /** Classpath folder holding the bundled configs ({@code configs/<name>.yaml}). */
   public static final String RESOURCE_DIR = "configs/";
 
+  /** Values of {@code preprocessing.normalization}: input scaling of image pipelines. */
+  public static final java.util.List<String> NORMALIZATIONS =
+      java.util.List.of("imagenet", "zero_centered", "none");
+
   static final Set<String> MODEL_KEYS =
       Set.of(
           "hidden_size",
@@ -234,6 +238,7 @@ public final class ConfigLoader {
       InputSpec input = input(model);
       checkGrid(model, input);
       TrainConfig train = train();
+      preprocessing();
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }
@@ -774,6 +779,23 @@ public final class ConfigLoader {
         throw new ConfigException(source, n.path().isEmpty() ? "(top level)" : n.path(),
             e.getMessage());
       }
+    }
+
+    /**
+     * Checks {@code preprocessing.normalization} (read by the exporter and the image pipelines) so
+     * that it is validated here and not listed as unused.
+     */
+    private void preprocessing() {
+      root.child("preprocessing")
+          .flatMap(p -> p.optString("normalization"))
+          .ifPresent(
+              v -> {
+                if (!NORMALIZATIONS.contains(v)) {
+                  throw root.error(
+                      "preprocessing.normalization",
+                      "unknown value '" + v + "'; expected one of " + NORMALIZATIONS);
+                }
+              });
     }
 
     private List<String> unusedKeys() {

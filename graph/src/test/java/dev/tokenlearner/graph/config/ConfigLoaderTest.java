@@ -90,6 +90,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void parse_preprocessingNormalization_isReadNotUnused() {
+    ExperimentConfig c = ConfigLoader.parse(BASE + "preprocessing: {normalization: imagenet}\n", "test.yaml");
+    assertTrue(c.unusedKeys().isEmpty(), c.unusedKeys().toString());
+  }
+
+  @Test
+  void parse_unknownNormalization_namesKey() {
+    ConfigException e = fails(BASE + "preprocessing: {normalization: unit}\n");
+    assertNames(e, "preprocessing.normalization");
+    assertTrue(e.getMessage().contains("zero_centered"), e.getMessage());
+  }
+
+  @Test
   void parse_jsonAndYamlOfSameConfig_areEqual() {
     String json =
         "{\"model_name\": \"token_learner_classification\", \"num_classes\": 7,"
