@@ -4,6 +4,7 @@ import dev.tokenlearner.export.checkpoint.Checkpoints;
 import dev.tokenlearner.export.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.export.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.export.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
@@ -72,6 +73,14 @@ public final class Trainer {
 
   /** The exported SavedModel inside the workdir. */
   public static final String SAVED_MODEL_DIR = "saved_model";
+
+  /** Held-out examples written beside the SavedModel, to try {@code predict} on. */
+  public static final String SAMPLE_NPY = "held_out_sample.npy";
+
+  /** The labels of {@link #SAMPLE_NPY}, as float32 class indices. */
+  public static final String SAMPLE_LABELS_NPY = "held_out_sample_labels.npy";
+
+  private static final int SAMPLE_SIZE = 16;
 
   private Trainer() {}
 
@@ -272,6 +281,7 @@ public final class Trainer {
       Optional<Path> savedModel = Optional.empty();
       if (options.exportSavedModel() && step >= totalSteps) {
         savedModel = Optional.of(export(cfg, workdir, train.params(), written));
+        writeSample(dataset, workdir);
       }
       double ips = stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
       TrainSummary summary =
@@ -341,6 +351,25 @@ public final class Trainer {
             .export(workdir.resolve(SAVED_MODEL_DIR), params);
     LOG.info("exported SavedModel to {} ({} tensors)", r.directory(), r.parameterTensors());
     return r.directory();
+  }
+
+  /**
+   * Writes the first held-out examples, as the model sees them, to {@link #SAMPLE_NPY} (and their
+   * labels to {@link #SAMPLE_LABELS_NPY}), so {@code predict} can be tried on the exported model.
+   */
+  private static void writeSample(ImageDataset dataset, Path workdir) throws IOException {
+    int n = (int) Math.min(SAMPLE_SIZE, dataset.numEval());
+    if (n == 0) {
+      return;
+    }
+    int[] shape = dataset.exampleShape();
+    float[] images = new float[n * dataset.exampleSize()];
+    float[] labels = new float[n];
+    for (int i = 0; i < n; i++) {
+      labels[i] = dataset.eval(i, images, i * dataset.exampleSize());
+    }
+    Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(new long[] {n, shape[0], shape[1], shape[2]}, images));
+    Npy.write(workdir.resolve(SAMPLE_LABELS_NPY), new HostArray(new long[] {n}, labels));
   }
 
   private static ProgressBar progressBar(long start, long total) {

@@ -6,12 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.checkpoint.Checkpoint;
 import dev.tokenlearner.export.checkpoint.Checkpoints;
 import dev.tokenlearner.export.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
@@ -27,9 +33,16 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Graph;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.Summary;
+import org.tensorflow.types.TFloat32;
 
 class TrainerTest {
 
@@ -249,5 +262,42 @@ class TrainerTest {
     assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
     assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(model.resolve("variables")));
+
+    // The held-out sample written beside it: the SavedModel's logits on it equal those of a graph
+    // built afresh from the final checkpoint.
+    Path sample = dir.resolve(Trainer.SAMPLE_NPY);
+    HostArray served =
+        Predict.run(model, sample, dir.resolve("pred.npy"), null);
+    int k = cfg.numClasses();
+    assertArrayEquals(new long[] {16, k}, served.shape());
+    assertEquals(16, Npy.read(dir.resolve(Trainer.SAMPLE_LABELS_NPY)).data().length);
+    Checkpoint ckpt = Checkpoints.read(s.lastCheckpoint().orElseThrow());
+    HostArray images = Npy.read(sample);
+    try (Graph g = new Graph()) {
+      var tf = Ops.create(g);
+      var x =
+          tf.placeholder(
+              TFloat32.class,
+              Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+      var store = new ParameterStore(tf);
+      var out =
+          TokenLearnerViT.build(
+              ModuleScope.root(store), cfg.model(), cfg.numClasses(), x,
+              Mode.INFERENCE);
+      try (var session = new Session(g);
+          var t =
+              TFloat32.tensorOf(
+                  Shape.of(images.shape()),
+                  DataBuffers.of(images.data(), true, false))) {
+        session.initialize();
+        store.load(session, ckpt.params());
+        try (var r = session.runner().feed(x, t).fetch(out.logits()).run()) {
+          float[] logits = new float[16 * k];
+          ((TFloat32) r.get(0))
+              .copyTo(DataBuffers.of(logits, false, false));
+          assertTrue(served.maxAbsDiff(new HostArray(new long[] {16, k}, logits)) < 1e-5);
+        }
+      }
+    }
   }
 }
