@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -61,6 +62,21 @@ public final class Benchmark {
             Locale.ROOT, "bench: %d configs, batches %s, training batch %d, %s", options.configs().size(),
             options.batches(), options.trainBatch(), options.settings().label()));
 
+    // Import first: its memory peaks then start from a process that has built no model yet.
+    Optional<ImportBench.Result> imported = Optional.empty();
+    if (options.importBench()) {
+      BenchConfig largest = largestPlain(options.configs());
+      int batch = options.batches().isEmpty() ? options.trainBatch() : options.batches().get(0);
+      if (options.batches().contains(SWEEP_BATCH)) {
+        batch = SWEEP_BATCH;
+      }
+      imported =
+          Optional.of(
+              ImportBench.run(
+                  largest, options.settings(), options.warmup(), options.repetitions(), batch,
+                  options.seed(), say));
+    }
+
     Optional<SettingsSweep.Result> sweep = Optional.empty();
     if (options.sweep()) {
       BenchConfig model = smallestPlain(options.configs());
@@ -76,29 +92,30 @@ public final class Benchmark {
     }
 
     Optional<PeakMatMul.Result> peak = Optional.empty();
+    List<Measurement> measurements;
     if (options.peak()) {
-      peak =
-          Optional.of(
-              PeakMatMul.measure(
-                  options.peakMatrixSide(), options.settings(), options.warmup(),
-                  options.repetitions()));
-      say.accept(String.format(Locale.ROOT, "peak: %.1f GFLOP/s", peak.get().gflops()));
-    }
-
-    List<Measurement> measurements = measureModels(options);
-
-    Optional<ImportBench.Result> imported = Optional.empty();
-    if (options.importBench()) {
-      BenchConfig largest = largestPlain(options.configs());
-      int batch = options.batches().isEmpty() ? options.trainBatch() : options.batches().get(0);
-      if (options.batches().contains(SWEEP_BATCH)) {
-        batch = SWEEP_BATCH;
+      try (PeakMatMul.Probe probe = new PeakMatMul.Probe(options.peakMatrixSide(), options.settings())) {
+        List<Double> samples = new ArrayList<>();
+        Consumer<double[]> collect =
+            ms -> {
+              for (double v : ms) {
+                samples.add(v);
+              }
+            };
+        collect.accept(
+            Interleaved.measure(List.of(probe), options.warmup(), options.repetitions())[0]);
+        say.accept(
+            String.format(
+                Locale.ROOT, "peak: %.1f GFLOP/s on its own",
+                PeakMatMul.Result.of(probe.n(), samples.stream().mapToDouble(d -> d).toArray())
+                    .gflops()));
+        measurements = measureModels(options, probe, collect);
+        peak =
+            Optional.of(
+                PeakMatMul.Result.of(probe.n(), samples.stream().mapToDouble(d -> d).toArray()));
       }
-      imported =
-          Optional.of(
-              ImportBench.run(
-                  largest, options.settings(), options.warmup(), options.repetitions(), batch,
-                  options.seed(), say));
+    } else {
+      measurements = measureModels(options, null, ms -> {});
     }
 
     Optional<PythonReference.Result> python = Optional.empty();
@@ -120,8 +137,12 @@ public final class Benchmark {
     return report;
   }
 
-  /** Measures every family (a plain ViT and the configs compared with it) in turn. */
-  private static List<Measurement> measureModels(BenchOptions o) {
+  /**
+   * Measures every family (a plain ViT and the configs compared with it) in turn; the peak probe,
+   * when given, joins every forward round and its samples go to {@code peakSamples}.
+   */
+  private static List<Measurement> measureModels(
+      BenchOptions o, PeakMatMul.Probe peak, Consumer<double[]> peakSamples) {
     Map<String, List<BenchConfig>> families = new LinkedHashMap<>();
     for (BenchConfig c : o.configs()) {
       families.computeIfAbsent(c.plainName(), k -> new ArrayList<>()).add(c);
@@ -136,11 +157,15 @@ public final class Benchmark {
       List<BenchConfig> ordered = new ArrayList<>(family);
       ordered.sort(Comparator.comparing(c -> !c.isPlain()));
       if (!o.batches().isEmpty()) {
-        out.addAll(measureFamily(o, ordered, ModelRunner.Kind.FORWARD, o.batches(), flops));
+        out.addAll(
+            measureFamily(
+                o, ordered, ModelRunner.Kind.FORWARD, o.batches(), flops, peak, peakSamples));
       }
       if (o.trainBatch() > 0) {
         out.addAll(
-            measureFamily(o, ordered, ModelRunner.Kind.TRAIN_STEP, List.of(o.trainBatch()), flops));
+            measureFamily(
+                o, ordered, ModelRunner.Kind.TRAIN_STEP, List.of(o.trainBatch()), flops, null,
+                peakSamples));
       }
     }
     return out;
@@ -151,7 +176,9 @@ public final class Benchmark {
       List<BenchConfig> family,
       ModelRunner.Kind kind,
       List<Integer> batches,
-      Map<String, FlopReport> flops) {
+      Map<String, FlopReport> flops,
+      PeakMatMul.Probe peak,
+      Consumer<double[]> peakSamples) {
     var say = o.progress();
     String plain = family.get(0).plainName();
     long t0 = System.nanoTime();
@@ -176,9 +203,19 @@ public final class Benchmark {
           for (ModelRunner r : runners) {
             tasks.add(() -> r.run(images, labels));
           }
+          // The peak MatMul joins the forward rounds: its peak then shares the models' conditions.
+          if (peak != null) {
+            tasks.add(peak);
+          }
           ms = Interleaved.measure(tasks, o.warmup(), o.repetitions());
         }
-        double plainMedian = Summary.of(ms[0]).median();
+        double peakGflops =
+            peak == null ? Double.NaN : PeakMatMul.Result.of(peak.n(), ms[family.size()]).gflops();
+        if (peak != null) {
+          peakSamples.accept(ms[family.size()]);
+        }
+        Summary plainSummary = Summary.of(ms[0]);
+        double plainMedian = plainSummary.median();
         for (int i = 0; i < family.size(); i++) {
           BenchConfig c = family.get(i);
           Summary s = Summary.of(ms[i]);
@@ -186,7 +223,7 @@ public final class Benchmark {
           out.add(
               new Measurement(
                   c.name(), c.plainName(), kind, batch, s, f.flops(), c.isPlain() ? 1.0 : f.flopRatio(),
-                  plainMedian / s.median()));
+                  plainMedian / s.median(), plainSummary.min() / s.min(), peakGflops));
         }
         say.accept(
             String.format(
@@ -240,7 +277,8 @@ public final class Benchmark {
   static String csv(BenchReport report) {
     StringBuilder sb =
         new StringBuilder(
-            "config,plain,kind,batch,flops_per_image,flop_ratio,speedup,p50_ms,p95_ms,min_ms,max_ms,"
+            "config,plain,kind,batch,flops_per_image,flop_ratio,speedup,best_speedup,p50_ms,p95_ms,min_ms,"
+                + "max_ms,"
                 + "runs,images_per_s,gflop_per_s\n");
     for (Measurement m : report.measurements()) {
       sb.append(
@@ -254,6 +292,7 @@ public final class Benchmark {
                   String.format(Locale.ROOT, "%.0f", m.flopsPerImage()),
                   BenchReport.fmt(m.flopRatio(), 4),
                   BenchReport.fmt(m.speedup(), 4),
+                  BenchReport.fmt(m.bestSpeedup(), 4),
                   BenchReport.fmt(m.millis().median(), 3),
                   BenchReport.fmt(m.millis().p95(), 3),
                   BenchReport.fmt(m.millis().min(), 3),

@@ -12,6 +12,9 @@ package dev.tokenlearner.bench;
  * @param flopsPerImage analytic forward FLOPs per image
  * @param flopRatio plain FLOPs / this config's FLOPs (1 for plain rows)
  * @param speedup plain median time / this median time (1 for plain rows)
+ * @param bestSpeedup plain fastest run / this fastest run (1 for plain rows): less sensitive to
+ *     other load on the machine than the median ratio
+ * @param peakGflops the MatMul peak measured in the same interleaved rounds, or NaN if none was
  */
 public record Measurement(
     String config,
@@ -21,7 +24,9 @@ public record Measurement(
     Summary millis,
     double flopsPerImage,
     double flopRatio,
-    double speedup) {
+    double speedup,
+    double bestSpeedup,
+    double peakGflops) {
 
   /** Fraction of the FLOP ratio a TokenLearner config must reach as measured speedup. */
   public static final double SPEEDUP_TARGET = 0.95;
@@ -67,6 +72,15 @@ public record Measurement(
    */
   public double gflopsPerSecond() {
     return flopsPerImage * batch / (millis.median() / 1e3) / 1e9;
+  }
+
+  /**
+   * Achieved GFLOP/s as a fraction of the peak measured alongside.
+   *
+   * @return {@code gflopsPerSecond / peakGflops}, NaN without a peak
+   */
+  public double fractionOfPeak() {
+    return gflopsPerSecond() / peakGflops;
   }
 
   /**

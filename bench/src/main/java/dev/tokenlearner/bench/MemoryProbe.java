@@ -23,9 +23,11 @@ public final class MemoryProbe {
   private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
 
   private final boolean hwmReset;
+  private final OptionalLong startResident;
 
-  private MemoryProbe(boolean hwmReset) {
+  private MemoryProbe(boolean hwmReset, OptionalLong startResident) {
     this.hwmReset = hwmReset;
+    this.startResident = startResident;
   }
 
   /**
@@ -35,8 +37,13 @@ public final class MemoryProbe {
    * @param peakResidentBytes the resident high-water mark, if the OS reports it
    * @param residentPeakIsPhaseLocal whether the high-water mark was reset at the phase start (else
    *     it is the process-wide peak so far)
+   * @param startResidentBytes the resident set size when the phase began, if the OS reports it
    */
-  public record Peaks(long peakHeapBytes, OptionalLong peakResidentBytes, boolean residentPeakIsPhaseLocal) {}
+  public record Peaks(
+      long peakHeapBytes,
+      OptionalLong peakResidentBytes,
+      boolean residentPeakIsPhaseLocal,
+      OptionalLong startResidentBytes) {}
 
   /**
    * Starts a phase: resets the heap pools' peaks and, where allowed, the resident high-water mark.
@@ -52,7 +59,7 @@ public final class MemoryProbe {
     } catch (IOException | UnsupportedOperationException | SecurityException e) {
       reset = false;
     }
-    return new MemoryProbe(reset);
+    return new MemoryProbe(reset, residentBytes());
   }
 
   /**
@@ -65,7 +72,7 @@ public final class MemoryProbe {
     for (MemoryPoolMXBean p : pools()) {
       heap += p.getPeakUsage().getUsed();
     }
-    return new Peaks(heap, statusKb("VmHWM:"), hwmReset);
+    return new Peaks(heap, statusKb("VmHWM:"), hwmReset, startResident);
   }
 
   /**

@@ -69,7 +69,9 @@ public record Summary(int n, double median, double p95, double min, double max) 
     int lo = (int) Math.floor(rank);
     int hi = Math.min(lo + 1, sorted.length - 1);
     double frac = rank - lo;
-    return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
+    double v = sorted[lo] + frac * (sorted[hi] - sorted[lo]);
+    // Rounding must not carry the value past its neighbours.
+    return Math.min(Math.max(v, sorted[lo]), sorted[hi]);
   }
 
   /**
