@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ExtensionValue;
@@ -32,7 +33,26 @@ public final class FixtureFiles {
 
   private static final String CHUNKED = "__msgpack_chunked_array__";
 
+  /** Fixture sets whose checkpoint is one Flax msgpack file, each with expected outputs. */
+  public static final List<String> MSGPACK_SETS =
+      List.of(
+          "tiny_v11",
+          "tiny_v1_fuser",
+          "tiny_patch",
+          "tiny_chunked",
+          "small_b16like",
+          "tiny_legacy_optim",
+          "tiny_video_3dconv");
+
   private FixtureFiles() {}
+
+  /**
+   * The msgpack fixture sets, as a JUnit {@code @MethodSource} ({@code
+   * "dev.tokenlearner.ops.reference.FixtureFiles#msgpackSets"}).
+   */
+  public static Stream<String> msgpackSets() {
+    return MSGPACK_SETS.stream();
+  }
 
   /** The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}. */
   public static Path fixturesRoot() {

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -57,16 +58,7 @@ class ReferenceModelTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {
-        "tiny_v11",
-        "tiny_v1_fuser",
-        "tiny_patch",
-        "tiny_chunked",
-        "small_b16like",
-        "tiny_legacy_optim",
-        "tiny_video_3dconv"
-      })
+  @MethodSource("dev.tokenlearner.ops.reference.FixtureFiles#msgpackSets")
   void forward_fixture_matchesExpectedOutputs(String name) throws IOException {
     Fixture f = load(name);
 
