@@ -7,10 +7,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedMap;
 import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessagePack;
@@ -116,42 +118,79 @@ public final class FlaxMsgpackReader {
     }
   }
 
-  private static Checkpoint readCheckpoint(Path file, FlaxMsgpackParser p) throws IOException {
-    int n = p.mapHeader("a Flax state dict");
-    Object params = null;
-    Object target = null;
-    OptionalLong step = OptionalLong.empty();
-    List<String> keys = new ArrayList<>();
+  /** Reads the value of one map entry; the parser stands at the value, under the entry's key. */
+  private interface Entry {
+    void read(String key) throws IOException;
+  }
+
+  /**
+   * Reads a map entry by entry, each under its key in the parser's path.
+   *
+   * @return the keys in file order
+   */
+  private static List<String> readMap(FlaxMsgpackParser p, String what, Entry entry)
+      throws IOException {
+    int n = p.mapHeader(what);
+    List<String> keys = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       String key = p.key();
       keys.add(key);
       p.push(key);
-      switch (key) {
-        case "params" -> {
-          params = p.readTree(Leaves.PARAMS);
-          target = null; // Scenic prefers 'params' whenever it exists
-        }
-        case "optimizer" -> {
-          if (params == null) {
-            target = readOptimizerTarget(p);
-          } else {
-            p.skip();
-          }
-        }
-        case "global_step" -> step = p.readStep();
-        default -> p.skip();
-      }
+      entry.read(key);
       p.pop();
     }
+    return keys;
+  }
+
+  /** What one pass over the top-level state dict kept. */
+  private static final class StateDict {
+    Object params;
+    Object target;
+    OptionalLong step = OptionalLong.empty();
+    final Map<String, Object> trees = new HashMap<>();
+    List<String> keys;
+  }
+
+  /**
+   * Reads the top-level state dict, keeping {@code params} and {@code global_step}, the trees named
+   * in {@code wholeTrees} (any leaves), and, if {@code withTarget}, {@code optimizer/target} while
+   * no {@code params} has been seen; everything else is skipped by length.
+   */
+  private static StateDict readStateDict(
+      FlaxMsgpackParser p, boolean withTarget, Set<String> wholeTrees) throws IOException {
+    StateDict s = new StateDict();
+    s.keys =
+        readMap(
+            p,
+            "a Flax state dict",
+            key -> {
+              if (key.equals("params")) {
+                s.params = p.readTree(Leaves.PARAMS);
+                s.target = null; // Scenic prefers 'params' whenever it exists
+              } else if (key.equals("global_step")) {
+                s.step = p.readStep();
+              } else if (withTarget && key.equals("optimizer") && s.params == null) {
+                s.target = readOptimizerTarget(p);
+              } else if (wholeTrees.contains(key)) {
+                s.trees.put(key, p.readTree(Leaves.ANY));
+              } else {
+                p.skip();
+              }
+            });
+    return s;
+  }
+
+  private static Checkpoint readCheckpoint(Path file, FlaxMsgpackParser p) throws IOException {
+    StateDict s = readStateDict(p, true, Set.of());
     String layout;
     Map<String, Object> tree;
     String root;
-    if (params != null) {
+    if (s.params != null) {
       layout = LAYOUT_PARAMS;
-      tree = asMap(file, params, "params");
+      tree = asMap(file, s.params, "params");
       root = "params";
-    } else if (target != null) {
-      Map<String, Object> t = asMap(file, target, "optimizer/target");
+    } else if (s.target != null) {
+      Map<String, Object> t = asMap(file, s.target, "optimizer/target");
       if (t.containsKey("params")) {
         layout = LAYOUT_PRE_LINEN;
         tree = PreLinen.convert(asMap(file, t.get("params"), "optimizer/target/params"));
@@ -165,67 +204,48 @@ public final class FlaxMsgpackReader {
       throw new CheckpointFormatException(
           file,
           "expected a train state with 'params' or 'optimizer/target', found top-level keys "
-              + keys);
+              + s.keys);
     }
     SortedMap<String, HostArray> flat = ParamTree.flatten(file, tree, root);
     if (flat.isEmpty()) {
       throw new CheckpointFormatException(file, "'" + root + "' holds no arrays");
     }
-    return new Checkpoint(file, FORMAT, layout, step, flat);
+    return new Checkpoint(file, FORMAT, layout, s.step, flat);
   }
 
   /** Reads {@code optimizer}, keeping only {@code target}; returns null if there is none. */
   private static Object readOptimizerTarget(FlaxMsgpackParser p) throws IOException {
-    int n = p.mapHeader("the flax.optim optimizer state dict");
-    Object target = null;
-    for (int i = 0; i < n; i++) {
-      String key = p.key();
-      p.push(key);
-      if (key.equals("target")) {
-        target = p.readTree(Leaves.PARAMS);
-      } else {
-        p.skip();
-      }
-      p.pop();
-    }
-    return target;
+    Map<String, Object> kept = new HashMap<>();
+    readMap(
+        p,
+        "the flax.optim optimizer state dict",
+        key -> {
+          if (key.equals("target")) {
+            kept.put(key, p.readTree(Leaves.PARAMS));
+          } else {
+            p.skip();
+          }
+        });
+    return kept.get("target");
   }
 
   private static FlaxTrainState readFullState(Path file, FlaxMsgpackParser p) throws IOException {
-    int n = p.mapHeader("a Flax state dict");
-    Object params = null;
-    Object optState = null;
-    Object rng = null;
-    Object metadata = null;
-    OptionalLong step = OptionalLong.empty();
-    List<String> keys = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String key = p.key();
-      keys.add(key);
-      p.push(key);
-      switch (key) {
-        case "params" -> params = p.readTree(Leaves.PARAMS);
-        case "opt_state" -> optState = p.readTree(Leaves.ANY);
-        case "global_step" -> step = p.readStep();
-        case "rng" -> rng = p.readTree(Leaves.ANY);
-        case "metadata" -> metadata = p.readTree(Leaves.ANY);
-        default -> p.skip();
-      }
-      p.pop();
-    }
-    if (params == null) {
+    StateDict s = readStateDict(p, false, Set.of("opt_state", "rng", "metadata"));
+    if (s.params == null) {
       throw new CheckpointFormatException(
-          file, "expected an optax-era train state with 'params', found top-level keys " + keys);
+          file, "expected an optax-era train state with 'params', found top-level keys " + s.keys);
     }
     SortedMap<String, HostArray> flat =
-        ParamTree.flatten(file, asMap(file, params, "params"), "params");
+        ParamTree.flatten(file, asMap(file, s.params, "params"), "params");
+    Object optState = s.trees.get("opt_state");
+    Object metadata = s.trees.get("metadata");
     Map<String, Object> opt =
         optState == null
             ? Map.of()
             : optLeaves(file, asMap(file, optState, "opt_state"), "opt_state");
     Map<String, Object> meta =
         metadata == null ? null : nativeLeaves(file, asMap(file, metadata, "metadata"), "metadata");
-    return new FlaxTrainState(step.orElse(0), flat, opt, rngBits(file, rng), meta);
+    return new FlaxTrainState(s.step.orElse(0), flat, opt, rngBits(file, s.trees.get("rng")), meta);
   }
 
   private static Map<String, Object> optLeaves(Path file, Map<String, Object> tree, String path)
