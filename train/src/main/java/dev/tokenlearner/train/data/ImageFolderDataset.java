@@ -174,29 +174,20 @@ public final class ImageFolderDataset implements ImageDataset {
   @Override
   public int train(long index, SplittableRandom random, float[] dst, int offset)
       throws IOException {
-    Path f = trainFiles.get(Math.toIntExact(index));
-    ImagePreprocessing.apply(
-        ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()),
-        height,
-        width,
-        random,
-        normalization,
-        dst,
-        offset);
-    return trainLabels.get((int) index);
+    int i = Math.toIntExact(index);
+    load(trainFiles.get(i), random, dst, offset);
+    return trainLabels.get(i);
   }
 
   @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
-    Path f = evalFiles.get(Math.toIntExact(index));
-    ImagePreprocessing.apply(
-        ImagePreprocessing.decode(Files.readAllBytes(f), f.toString()),
-        height,
-        width,
-        null,
-        normalization,
-        dst,
-        offset);
-    return evalLabels.get((int) index);
+    int i = Math.toIntExact(index);
+    load(evalFiles.get(i), null, dst, offset);
+    return evalLabels.get(i);
+  }
+
+  private void load(Path f, SplittableRandom random, float[] dst, int offset) throws IOException {
+    ImagePreprocessing.decodeAndApply(
+        Files.readAllBytes(f), f.toString(), height, width, random, normalization, dst, offset);
   }
 }

@@ -37,6 +37,33 @@ public final class ImagePreprocessing {
   }
 
   /**
+   * Decodes an encoded image and writes it as one preprocessed example ({@link #decode} then {@link
+   * #apply}).
+   *
+   * @param bytes the encoded image
+   * @param what a name for messages (file, record)
+   * @param height output height
+   * @param width output width
+   * @param random augmentation randomness, or null for evaluation (centre crop, no flip)
+   * @param normalization how {@code 0..255} values become inputs
+   * @param dst destination, HWC RGB float32
+   * @param offset first float in {@code dst}
+   * @throws IOException if ImageIO cannot decode it
+   */
+  public static void decodeAndApply(
+      byte[] bytes,
+      String what,
+      int height,
+      int width,
+      SplittableRandom random,
+      Normalization normalization,
+      float[] dst,
+      int offset)
+      throws IOException {
+    apply(decode(bytes, what), height, width, random, normalization, dst, offset);
+  }
+
+  /**
    * Writes one preprocessed example.
    *
    * @param img the decoded image

@@ -157,9 +157,9 @@ public final class TfRecordDataset implements ImageDataset {
           p.offset(),
           "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
     }
-    String what = p.file() + " record at byte " + p.offset();
-    ImagePreprocessing.apply(
-        ImagePreprocessing.decode(ex.encoded(), what),
+    ImagePreprocessing.decodeAndApply(
+        ex.encoded(),
+        p.file() + " record at byte " + p.offset(),
         height,
         width,
         random,
