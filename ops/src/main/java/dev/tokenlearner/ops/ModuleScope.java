@@ -115,9 +115,4 @@ public final class ModuleScope {
     long site = store.nextRandomSite() + 1;
     return tf.math.add(rngKey, tf.constant(new long[] {site * 1_000_003L, 0L}));
   }
-
-  /** Convenience: checks a float input for nulls and returns it. */
-  static Operand<TFloat32> checkInput(Operand<TFloat32> x) {
-    return Preconditions.checkNotNull(x, "input");
-  }
 }
