@@ -129,10 +129,6 @@ final class ConfigNode {
     return OptionalInt.of((int) l);
   }
 
-  int reqInt(String name) {
-    return optInt(name).orElseThrow(() -> missing(name, "an integer"));
-  }
-
   int intOr(String name, int dflt) {
     return optInt(name).orElse(dflt);
   }
