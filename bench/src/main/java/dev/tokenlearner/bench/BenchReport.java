@@ -329,7 +329,7 @@ public record BenchReport(
             List.of(Align.LEFT, Align.RIGHT, Align.RIGHT, Align.RIGHT));
     m.row(
         List.of(
-            "checkpoint import (parse + assign)",
+            "checkpoint import into a fresh graph (parse + assign)",
             mb(r.importPeaks().peakHeapBytes()),
             startRss(r.importPeaks()),
             rss(r.importPeaks())));

@@ -65,9 +65,13 @@ public record SessionSettings(int intraOpThreads, int interOpThreads, Jit jit) {
   }
 
   /**
-   * The fastest setting measured by the benchmark's sweep on the reference machine.
+   * The setting the benchmark's sweeps found best on the reference 2-core machine: TF's own
+   * thread-pool sizes and no XLA auto-clustering. No explicit pool size and no {@code
+   * global_jit_level} was faster by more than the run-to-run spread in any of four sweeps (Ti/16
+   * and S/16, batch 8), and each of them lost clearly in at least one (see {@code
+   * bench/RESULTS.md}).
    *
-   * @return TF-chosen thread pools, no XLA auto-clustering
+   * @return TF-chosen thread pools, jit level left at TF's default
    */
   public static SessionSettings defaults() {
     return new SessionSettings(0, 0, Jit.DEFAULT);
