@@ -1,11 +1,11 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.export.ImportOptions;
-import dev.tokenlearner.export.WeightImporter;
-import dev.tokenlearner.export.checkpoint.Checkpoint;
-import dev.tokenlearner.export.checkpoint.Checkpoints;
-import dev.tokenlearner.export.checkpoint.FlaxMsgpackWriter;
-import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.checkpoint.WeightImporter;
+import dev.tokenlearner.checkpoint.Checkpoint;
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
+import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.config.TokenGrid;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.export.ImportOptions;
+import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.export.ImportSummary;
 import dev.tokenlearner.export.ScenicImport;
 import java.io.PrintWriter;

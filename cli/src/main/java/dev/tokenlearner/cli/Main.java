@@ -1,6 +1,6 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.export.checkpoint.CheckpointFormatException;
+import dev.tokenlearner.checkpoint.CheckpointFormatException;
 import dev.tokenlearner.graph.config.ConfigException;
 import java.io.IOException;
 import java.io.UncheckedIOException;

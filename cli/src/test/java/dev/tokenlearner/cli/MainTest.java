@@ -3,7 +3,7 @@ package dev.tokenlearner.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.ops.HostArray;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.Signatures;

@@ -1,10 +1,8 @@
 /**
- * Weights in and out of TensorFlow graphs: {@link dev.tokenlearner.export.WeightImporter} fills a
- * graph's parameters from a checkpoint by Flax path, {@link dev.tokenlearner.export.ScenicImport}
- * turns a Scenic checkpoint plus its config into a SavedModel, and {@link
- * dev.tokenlearner.export.Predict} runs an exported model on {@code .npy} arrays or image files.
- *
- * <p>Checkpoint formats live in {@code export.checkpoint}, {@code .npy} files in {@code
- * export.npy}, and the SavedModel layout in {@code export.savedmodel}.
+ * SavedModels in and out: {@link dev.tokenlearner.export.ScenicImport} turns a Scenic checkpoint
+ * plus its config into a SavedModel, and {@link dev.tokenlearner.export.Predict} runs an exported
+ * model on {@code .npy} arrays or image files. The SavedModel layout lives in {@code
+ * export.savedmodel}; checkpoint formats and weight import by path live in the {@code checkpoint}
+ * module.
  */
 package dev.tokenlearner.export;

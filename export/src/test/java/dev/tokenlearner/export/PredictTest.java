@@ -1,12 +1,14 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.checkpoint.Fixtures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.export.npy.Npy;
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;

@@ -1,12 +1,17 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.checkpoint.PositionEmbeddings;
+import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.checkpoint.CheckpointMismatchException;
+import dev.tokenlearner.checkpoint.ParameterMismatch;
+import dev.tokenlearner.checkpoint.Fixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.export.checkpoint.Checkpoints;
-import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.ops.HostArray;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.export.checkpoint.FlaxTrainState;
+import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.TokenLearnerViT;

@@ -1,10 +1,10 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.export.checkpoint.Checkpoints;
-import dev.tokenlearner.export.checkpoint.FlaxMsgpackReader;
-import dev.tokenlearner.export.checkpoint.FlaxMsgpackWriter;
-import dev.tokenlearner.export.checkpoint.FlaxTrainState;
-import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
+import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
+import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;

@@ -15,7 +15,7 @@
  *       dev.tokenlearner.train.CustomGradients}).
  *   <li>Checkpoints: Scenic's msgpack train state ({@code params}, {@code opt_state} as optax's
  *       chain of {@code ScaleByAdamState}, {@code global_step}, {@code rng}), written atomically
- *       through {@code dev.tokenlearner.export.checkpoint}.
+ *       through {@code dev.tokenlearner.checkpoint}.
  * </ul>
  *
  * <p>Devices: the CPU natives by default. Building with the Maven profile {@code gpu} swaps in

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.export.Predict;
-import dev.tokenlearner.export.checkpoint.Checkpoint;
-import dev.tokenlearner.export.checkpoint.Checkpoints;
-import dev.tokenlearner.export.checkpoint.FlaxMsgpackReader;
-import dev.tokenlearner.export.checkpoint.FlaxTrainState;
-import dev.tokenlearner.export.npy.Npy;
+import dev.tokenlearner.checkpoint.Checkpoint;
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
+import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
@@ -115,7 +115,7 @@ class TrainerTest {
         g.run(BatchProducer.build(ds, order, 16, s), 3);
       }
       FlaxTrainState state = g.snapshot(3);
-      Path file = dev.tokenlearner.export.checkpoint.FlaxMsgpackWriter.save(dir, state, 2);
+      Path file = dev.tokenlearner.checkpoint.FlaxMsgpackWriter.save(dir, state, 2);
       assertEquals(dir.resolve("checkpoint_2"), file);
       Checkpoint imported = Checkpoints.read(file);
       assertEquals(2L, imported.step().getAsLong());

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;

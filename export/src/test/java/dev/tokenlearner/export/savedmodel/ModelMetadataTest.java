@@ -1,10 +1,11 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.graph.config.Normalization;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.export.Fixtures;
+import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import java.io.IOException;

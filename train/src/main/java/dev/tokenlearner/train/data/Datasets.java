@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.DatasetConfig;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.base.Preconditions;
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.Normalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

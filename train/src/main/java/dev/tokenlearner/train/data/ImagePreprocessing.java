@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.Normalization;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

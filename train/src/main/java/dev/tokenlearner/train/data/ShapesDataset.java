@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.base.Preconditions;
-import dev.tokenlearner.export.savedmodel.Normalization;
+import dev.tokenlearner.graph.config.Normalization;
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -1,6 +1,0 @@
-/**
- * Readers for Orbax checkpoint directories: one Zarr v2 array per parameter ({@link
- * dev.tokenlearner.export.checkpoint.orbax.OrbaxZarrReader}) and TensorStore's OCDBT key-value
- * databases ({@link dev.tokenlearner.export.checkpoint.orbax.OrbaxOcdbtReader}).
- */
-package dev.tokenlearner.export.checkpoint.orbax;

@@ -1,0 +1,107 @@
+package dev.tokenlearner.graph.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How pixel values {@code 0..255} become model inputs; config key {@code
+ * preprocessing.normalization}.
+ *
+ * <p>Default when the key is absent: {@link #IMAGENET} if {@code dataset_name} mentions {@code
+ * imagenet} (Scenic's ImageNet input pipeline), otherwise {@link #ZERO_CENTERED} (Scenic's video
+ * pipelines and the original ViT models use {@code [-1, 1]}).
+ */
+public enum Normalization {
+  /** {@code (x - 255*mean) / (255*std)} per channel with ImageNet's mean and std (RGB). */
+  IMAGENET("imagenet"),
+  /** {@code x / 127.5 - 1}, i.e. {@code [-1, 1]}. */
+  ZERO_CENTERED("zero_centered"),
+  /** The raw {@code 0..255} values as floats. */
+  NONE("none");
+
+  /** The config section holding {@link #KEY}. */
+  public static final String SECTION = "preprocessing";
+
+  /** The key inside {@link #SECTION}. */
+  public static final String KEY = "normalization";
+
+  /** ImageNet's per-channel mean on {@code [0, 1]} (RGB), as in Scenic's imagenet dataset. */
+  static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
+
+  /** ImageNet's per-channel standard deviation on {@code [0, 1]} (RGB). */
+  static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
+
+  private final String configName;
+
+  Normalization(String configName) {
+    this.configName = configName;
+  }
+
+  /**
+   * Returns the name used in configs.
+   *
+   * @return e.g. {@code zero_centered}
+   */
+  public String configName() {
+    return configName;
+  }
+
+  /**
+   * Parses a config name.
+   *
+   * @param name {@code imagenet}, {@code zero_centered} or {@code none}
+   * @return the normalisation
+   * @throws IllegalArgumentException naming the accepted values
+   */
+  public static Normalization fromConfigName(String name) {
+    for (Normalization n : values()) {
+      if (n.configName.equals(name)) {
+        return n;
+      }
+    }
+    throw new IllegalArgumentException(
+        SECTION + "." + KEY + ": unknown value '" + name + "'; expected one of "
+            + Arrays.stream(values()).map(Normalization::configName).toList());
+  }
+
+  /**
+   * Reads {@code preprocessing.normalization} from a config, or picks the documented default.
+   *
+   * @param config the experiment config
+   * @return the normalisation
+   * @throws IllegalArgumentException if the key holds an unknown value
+   */
+  public static Normalization of(ExperimentConfig config) {
+    Map<String, Object> raw = config.raw();
+    if (raw.get(SECTION) instanceof Map<?, ?> section && section.get(KEY) != null) {
+      return fromConfigName(String.valueOf(section.get(KEY)));
+    }
+    String dataset = Optional.ofNullable(raw.get("dataset_name")).map(String::valueOf).orElse("");
+    return dataset.toLowerCase(Locale.ROOT).contains("imagenet") ? IMAGENET : ZERO_CENTERED;
+  }
+
+  /**
+   * Normalises one value.
+   *
+   * @param pixel a value in {@code 0..255}
+   * @param channel the channel index (0 = R); only {@link #IMAGENET} uses it
+   * @return the model input value
+   */
+  public float apply(double pixel, int channel) {
+    return switch (this) {
+      case IMAGENET -> {
+        int c = channel % 3;
+        yield (float) ((pixel - 255 * IMAGENET_MEAN[c]) / (255 * IMAGENET_STD[c]));
+      }
+      case ZERO_CENTERED -> (float) (pixel / 127.5 - 1.0);
+      case NONE -> (float) pixel;
+    };
+  }
+
+  @Override
+  public String toString() {
+    return configName;
+  }
+}
