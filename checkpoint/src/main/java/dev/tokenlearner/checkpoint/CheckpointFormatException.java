@@ -1,5 +1,6 @@
 package dev.tokenlearner.checkpoint;
 
+import dev.tokenlearner.ops.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -9,7 +10,7 @@ import java.nio.file.Path;
  * <p>The message names the file, the key path inside it (where known), what was expected and what
  * was found.
  */
-public class CheckpointFormatException extends IOException {
+public class CheckpointFormatException extends IOException implements UserError {
 
   private final Path file;
 

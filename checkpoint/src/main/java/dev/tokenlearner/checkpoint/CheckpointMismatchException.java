@@ -1,12 +1,14 @@
 package dev.tokenlearner.checkpoint;
 
+import dev.tokenlearner.ops.UserError;
 import java.util.List;
 
 /**
  * A checkpoint does not fit the model it is imported into. One exception lists every missing,
  * unexpected and wrongly shaped parameter, so a user fixes a config in one go.
  */
-public final class CheckpointMismatchException extends IllegalArgumentException {
+public final class CheckpointMismatchException extends IllegalArgumentException
+    implements UserError {
 
   private static final long serialVersionUID = 1L;
 

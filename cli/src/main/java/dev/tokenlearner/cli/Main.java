@@ -1,8 +1,6 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.checkpoint.CheckpointFormatException;
-import dev.tokenlearner.graph.config.ConfigException;
-import java.io.IOException;
+import dev.tokenlearner.ops.UserError;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import picocli.CommandLine;
@@ -59,14 +57,15 @@ public final class Main implements Runnable {
     return cl;
   }
 
+  /**
+   * Whether an exception is the user's to fix: one of the project's {@link UserError}s, or a file
+   * that is missing, unreadable or in the way ({@link FileSystemException} names it). Everything
+   * else is an internal error and gets a stack trace.
+   */
   static boolean isUserError(Throwable ex) {
-    return ex instanceof ConfigException
-        || ex instanceof CheckpointFormatException
+    return ex instanceof UserError
         || ex instanceof FileSystemException
-        || ex instanceof IllegalArgumentException
-        || ex instanceof UserException
-        || (ex instanceof UncheckedIOException u && isUserError(u.getCause()))
-        || (ex instanceof IOException && ex.getClass() == IOException.class);
+        || (ex instanceof UncheckedIOException u && isUserError(u.getCause()));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;
@@ -64,10 +65,10 @@ public final class ImageInputs {
   public static HostArray load(
       List<Path> files, int height, int width, Normalization normalization) throws IOException {
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no image files given");
+      throw new InvalidInputException("no image files given");
     }
     if (height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("size must be positive, got " + height + "x" + width);
+      throw new InvalidInputException("size must be positive, got " + height + "x" + width);
     }
     int per = height * width * 3;
     float[] out = new float[Math.multiplyExact(per, files.size())];

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
@@ -60,25 +61,25 @@ public final class Predict {
     if (Files.isDirectory(input)) {
       files = ImageInputs.list(input);
       if (files.isEmpty()) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             input + ": no image files (" + ImageInputs.EXTENSIONS + ") in this directory");
       }
     } else if (Files.isRegularFile(input) && ImageInputs.isImage(input)) {
       files = List.of(input);
     } else {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           input + ": expected a .npy file, an image file or a directory of images");
     }
     ModelMetadata meta =
         m.metadata()
             .orElseThrow(
                 () ->
-                    new IllegalArgumentException(
+                    new InvalidInputException(
                         m.directory() + " has no stored config, so images cannot be"
                             + " preprocessed for it; pass a preprocessed .npy instead"));
     InputSpec spec = meta.input();
     if (spec.isVideo() || spec.channels() != 3) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "image files feed RGB image models only; this model takes "
               + java.util.Arrays.toString(spec.shape(-1)) + "; pass a .npy instead");
     }

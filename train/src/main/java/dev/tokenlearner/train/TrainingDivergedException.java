@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.ops.UserError;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -7,7 +8,7 @@ import java.util.Optional;
  * Training stopped because the loss became NaN or infinite. Nothing was saved after the last good
  * checkpoint, which the message names.
  */
-public final class TrainingDivergedException extends IllegalStateException {
+public final class TrainingDivergedException extends IllegalStateException implements UserError {
   private static final long serialVersionUID = 1L;
 
   private final long step;

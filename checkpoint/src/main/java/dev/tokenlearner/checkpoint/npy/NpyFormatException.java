@@ -1,5 +1,6 @@
 package dev.tokenlearner.checkpoint.npy;
 
+import dev.tokenlearner.ops.UserError;
 import java.io.IOException;
 
 /**
@@ -7,7 +8,7 @@ import java.io.IOException;
  *
  * <p>The message names the source, what was expected and what was found.
  */
-public class NpyFormatException extends IOException {
+public class NpyFormatException extends IOException implements UserError {
 
   /**
    * @param source the file or entry at fault, as it should appear in the message

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.ops.HostArray;
@@ -111,7 +112,7 @@ public final class SavedModelExporter {
   public ExportResult export(Path target, WeightLoader weights) throws IOException {
     Path dir = target.toAbsolutePath().normalize();
     if (dir.getParent() == null) {
-      throw new IllegalArgumentException("cannot export to the file system root");
+      throw new InvalidInputException("cannot export to the file system root");
     }
     if (Files.exists(dir) && !overwrite) {
       throw new FileAlreadyExistsException(

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ public final class ServingModel implements AutoCloseable {
    */
   public static ServingModel load(Path dir, int chunkSize) throws IOException {
     if (chunkSize <= 0) {
-      throw new IllegalArgumentException("chunk size must be positive, got " + chunkSize);
+      throw new InvalidInputException("chunk size must be positive, got " + chunkSize);
     }
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IOException(dir + ": no saved_model.pb");
@@ -137,7 +138,7 @@ public final class ServingModel implements AutoCloseable {
   public HostArray run(String signature, HostArray batch) {
     Map<String, HostArray> out = runAll(signature, batch);
     if (out.size() != 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "signature '" + signature + "' has outputs " + out.keySet() + "; use runAll");
     }
     return out.values().iterator().next();
@@ -159,13 +160,13 @@ public final class ServingModel implements AutoCloseable {
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();
     if (shape.length != declared.length) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "signature '" + signature + "' takes " + input.getKey() + " " + Arrays.toString(declared)
               + ", got " + batch.shapeString());
     }
     for (int i = 0; i < shape.length; i++) {
       if (declared[i] >= 0 && declared[i] != shape[i]) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "signature '" + signature + "' takes " + input.getKey() + " "
                 + Arrays.toString(declared) + ", got " + batch.shapeString());
       }
@@ -174,7 +175,7 @@ public final class ServingModel implements AutoCloseable {
     keys.sort(null);
     for (String k : keys) {
       if (def.getOutputsMap().get(k).getDtype() != DataType.DT_FLOAT) {
-        throw new IllegalArgumentException("output '" + k + "' of '" + signature + "' is not float32");
+        throw new InvalidInputException("output '" + k + "' of '" + signature + "' is not float32");
       }
     }
     int n = Math.toIntExact(shape[0]);
@@ -213,7 +214,7 @@ public final class ServingModel implements AutoCloseable {
   private SignatureDef signature(String key) {
     SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(key);
     if (def == null) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "model " + directory + " has no signature '" + key + "'; it has " + signatures());
     }
     return def;
@@ -221,7 +222,7 @@ public final class ServingModel implements AutoCloseable {
 
   private static Map.Entry<String, TensorInfo> singleInput(SignatureDef def, String key) {
     if (def.getInputsCount() != 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "signature '" + key + "' has inputs " + def.getInputsMap().keySet() + ", expected one");
     }
     return def.getInputsMap().entrySet().iterator().next();

@@ -1,10 +1,12 @@
 package dev.tokenlearner.graph.config;
 
+import dev.tokenlearner.ops.UserError;
+
 /**
  * A configuration that cannot be used: a misspelt, missing or mistyped key, or values that
  * contradict each other. The message names the source (file or resource) and the dotted key.
  */
-public final class ConfigException extends IllegalArgumentException {
+public final class ConfigException extends IllegalArgumentException implements UserError {
   private static final long serialVersionUID = 1L;
 
   private final String source;

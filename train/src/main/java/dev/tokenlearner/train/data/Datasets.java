@@ -1,5 +1,6 @@
 package dev.tokenlearner.train.data;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.DatasetConfig;
 import dev.tokenlearner.graph.config.ExperimentConfig;
@@ -38,7 +39,7 @@ public final class Datasets {
       throws IOException {
     InputSpec in = cfg.input();
     if (in.isVideo()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "the trainer's datasets are images; video input (num_frames="
               + in.numFrames()
               + ") has no loader yet");
@@ -67,12 +68,12 @@ public final class Datasets {
                 new TfRecordDataset(
                     dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
             default ->
-                throw new IllegalArgumentException(
+                throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
           };
     }
     if (ds.numClasses() != in.numClasses()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           ds.describe()
               + " has "
               + ds.numClasses()
@@ -80,7 +81,7 @@ public final class Datasets {
               + in.numClasses());
     }
     if (in.channels() != 3) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
     }
     return ds;
@@ -89,7 +90,7 @@ public final class Datasets {
   private static ImageDataset openPath(Path p, InputSpec in, Normalization norm)
       throws IOException {
     if (!Files.exists(p)) {
-      throw new IllegalArgumentException("data path " + p + " does not exist");
+      throw new InvalidInputException("data path " + p + " does not exist");
     }
     if (Files.isDirectory(p)) {
       boolean hasFolders;
@@ -108,7 +109,7 @@ public final class Datasets {
         dc.dataDir()
             .orElseThrow(
                 () ->
-                    new IllegalArgumentException(
+                    new InvalidInputException(
                         "dataset_name '"
                             + name
                             + "' needs dataset_configs.data_dir (or a data path argument)")));

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train.data;
 
+import dev.tokenlearner.ops.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -8,7 +9,7 @@ import java.nio.file.Path;
  * tf.train.Example}s expected. The message names the file, the byte offset, what was expected and
  * what was found.
  */
-public final class TfRecordFormatException extends IOException {
+public final class TfRecordFormatException extends IOException implements UserError {
   private static final long serialVersionUID = 1L;
 
   /**
