@@ -55,10 +55,6 @@ public final class ConfigLoader {
   /** Classpath folder holding the bundled configs ({@code configs/<name>.yaml}). */
   public static final String RESOURCE_DIR = "configs/";
 
-  /** Values of {@code preprocessing.normalization}: input scaling of image pipelines. */
-  public static final java.util.List<String> NORMALIZATIONS =
-      java.util.List.of("imagenet", "zero_centered", "none");
-
   static final Set<String> MODEL_KEYS =
       Set.of(
           "hidden_size",
@@ -229,23 +225,21 @@ public final class ConfigLoader {
           enumValue(root, "model_name", ModelName::fromScenicName, ModelName.values(),
               ModelName::scenicName);
       String dtype = root.optString("model_dtype_str").orElse(ExperimentConfig.MODEL_DTYPE_DEFAULT);
-      if (!ExperimentConfig.MODEL_DTYPES.contains(dtype)) {
-        throw root.error(
-            "model_dtype_str",
-            "unknown dtype '" + dtype + "'; expected one of " + ExperimentConfig.MODEL_DTYPES);
-      }
       ModelConfig model = model();
       InputSpec input = input(model);
-      checkGrid(model, input);
       TrainConfig train = train();
-      preprocessing();
+      Normalization normalization = normalization();
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }
       Map<String, Object> raw = new LinkedHashMap<>();
       document.forEach((k, v) -> raw.put(String.valueOf(k), v));
-      return new ExperimentConfig(
-          modelName, dtype, model, input, train, raw, source, unusedKeys(), warnings);
+      return construct(
+          root,
+          () ->
+              new ExperimentConfig(
+                  modelName, dtype, model, input, train, normalization, raw, source, unusedKeys(),
+                  warnings));
     }
 
     // ---------------------------------------------------------------- model
@@ -269,16 +263,7 @@ public final class ConfigLoader {
       int heads = sized(m, "num_heads", variant.map(v -> v.size().numHeads()));
       int mlp = sized(m, "mlp_dim", variant.map(v -> v.size().mlpDim()));
       int layers = sized(m, "num_layers", variant.map(v -> v.size().numLayers()));
-      if (hidden % heads != 0) {
-        throw m.error(
-            "num_heads",
-            "hidden_size " + hidden + " is not divisible by num_heads " + heads
-                + " (head dim would be " + ((double) hidden / heads) + ")");
-      }
       OptionalInt rep = m.optInt("representation_size");
-      if (rep.isPresent() && rep.getAsInt() <= 0) {
-        throw m.error("representation_size", "must be positive or null, got " + rep.getAsInt());
-      }
       if (!m.has("classifier")) {
         throw m.missing("classifier", "'gap', 'gmp' or 'gsp'");
       }
@@ -414,22 +399,6 @@ public final class ConfigLoader {
       } else {
         throw new ConfigException(
             source, key, "missing required key (a list [fh, fw]), or model.variant such as 'B/16'");
-      }
-      int rank = conv3d ? 3 : 2;
-      if (patch.length != rank) {
-        throw new ConfigException(
-            source,
-            key,
-            "expected "
-                + (conv3d ? "[fh, fw, ft] for 3d_conv" : "[fh, fw]")
-                + ", found "
-                + Arrays.toString(patch));
-      }
-      for (int p : patch) {
-        if (p <= 0) {
-          throw new ConfigException(
-              source, key, "entries must be positive, found " + Arrays.toString(patch));
-        }
       }
       return patch;
     }
@@ -595,28 +564,6 @@ public final class ConfigLoader {
       return Optional.of(first.value);
     }
 
-    private void checkGrid(ModelConfig model, InputSpec input) {
-      TokenGrid grid;
-      try {
-        grid = TokenGrid.of(model, input);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(source, "model.tokenizer.patches.size", e.getMessage());
-      }
-      if (model.hasTokenLearner() && !model.tokenizer().useV11() && !grid.squarePerFrame()) {
-        throw new ConfigException(
-            source,
-            "model.tokenizer.use_v11",
-            "TokenLearner v1 (use_v11: false) reshapes each frame's tokens to a square, but the "
-                + "input gives "
-                + grid.tokensPerFrame()
-                + " tokens per frame ("
-                + grid.gridH()
-                + "x"
-                + grid.gridW()
-                + "); use v1.1 or a square input");
-      }
-    }
-
     // ---------------------------------------------------------------- training
 
     private TrainConfig train() {
@@ -629,10 +576,6 @@ public final class ConfigLoader {
               .orElse(OptimizerConfigs.defaults());
       OptionalLong steps = root.optLong("num_training_steps");
       OptionalDouble epochs = root.optDouble("num_training_epochs");
-      if (steps.isPresent() && epochs.isPresent()) {
-        throw root.error(
-            "num_training_epochs", "set only one of num_training_steps and num_training_epochs");
-      }
       OptionalDouble explicitWd = root.optDouble("explicit_weight_decay");
       OptionalDouble l2 = root.optDouble("l2_decay_factor");
       OptionalDouble clip = root.optDouble("max_grad_norm");
@@ -775,6 +718,8 @@ public final class ConfigLoader {
         return ctor.get();
       } catch (ConfigException e) {
         throw e;
+      } catch (ConfigValueException e) {
+        throw new ConfigException(source, n.key(e.key()), e.problem());
       } catch (IllegalArgumentException e) {
         throw new ConfigException(source, n.path().isEmpty() ? "(top level)" : n.path(),
             e.getMessage());
@@ -782,20 +727,24 @@ public final class ConfigLoader {
     }
 
     /**
-     * Checks {@code preprocessing.normalization} (read by the exporter and the image pipelines) so
-     * that it is validated here and not listed as unused.
+     * Reads {@code preprocessing.normalization}, or picks its default from {@code dataset_name}
+     * ({@link Normalization#defaultFor}).
      */
-    private void preprocessing() {
-      root.child("preprocessing")
-          .flatMap(p -> p.optString("normalization"))
-          .ifPresent(
-              v -> {
-                if (!NORMALIZATIONS.contains(v)) {
-                  throw root.error(
-                      "preprocessing.normalization",
-                      "unknown value '" + v + "'; expected one of " + NORMALIZATIONS);
-                }
-              });
+    private Normalization normalization() {
+      Optional<String> name =
+          root.child(Normalization.SECTION).flatMap(p -> p.optString(Normalization.KEY));
+      if (name.isEmpty()) {
+        return Normalization.defaultFor(root.optString("dataset_name").orElse(""));
+      }
+      try {
+        return Normalization.fromConfigName(name.get());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(
+            source,
+            Normalization.SECTION + "." + Normalization.KEY,
+            "unknown value '" + name.get() + "'; expected one of "
+                + Arrays.stream(Normalization.values()).map(Normalization::configName).toList());
+      }
     }
 
     private List<String> unusedKeys() {

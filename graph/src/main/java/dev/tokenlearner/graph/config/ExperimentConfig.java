@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A whole experiment config: the model, what it reads and predicts, how it trains, plus the raw
@@ -16,6 +17,7 @@ import java.util.Set;
  * @param model {@code model}
  * @param input input size, frames and classes
  * @param train the training keys
+ * @param normalization {@code preprocessing.normalization}: how pixels become model inputs
  * @param raw the parsed document, deeply unmodifiable (maps keep file order)
  * @param source where the config came from (file path or {@code classpath:...})
  * @param unusedKeys dotted paths of leaves no record read (Scenic's many other keys)
@@ -27,6 +29,7 @@ public record ExperimentConfig(
     ModelConfig model,
     InputSpec input,
     TrainConfig train,
+    Normalization normalization,
     Map<String, Object> raw,
     String source,
     List<String> unusedKeys,
@@ -46,13 +49,14 @@ public record ExperimentConfig(
    */
   public ExperimentConfig {
     if (modelName == null || modelDtypeStr == null || model == null || input == null
-        || train == null || raw == null || source == null || unusedKeys == null
+        || train == null || normalization == null || raw == null || source == null || unusedKeys == null
         || warnings == null) {
       throw new IllegalArgumentException("experiment config fields must not be null");
     }
     if (!MODEL_DTYPES.contains(modelDtypeStr)) {
-      throw new IllegalArgumentException(
-          "model_dtype_str must be one of " + MODEL_DTYPES + ", got '" + modelDtypeStr + "'");
+      throw new ConfigValueException(
+          "model_dtype_str",
+          "unknown dtype '" + modelDtypeStr + "'; expected one of " + new TreeSet<>(MODEL_DTYPES));
     }
     if (input.isVideo() != (model.tokenizer().type() == TokenizerType.VIDEO)) {
       throw new IllegalArgumentException(
@@ -65,12 +69,25 @@ public record ExperimentConfig(
     raw = freeze(raw);
     unusedKeys = List.copyOf(unusedKeys);
     warnings = List.copyOf(warnings);
-    TokenGrid grid = TokenGrid.of(model, input);
+    TokenGrid grid;
+    try {
+      grid = TokenGrid.of(model, input);
+    } catch (ConfigValueException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigValueException("model.tokenizer.patches.size", e.getMessage());
+    }
     if (model.hasTokenLearner() && !model.tokenizer().useV11() && !grid.squarePerFrame()) {
-      throw new IllegalArgumentException(
-          "TokenLearner v1 needs a square token grid per frame, got "
+      throw new ConfigValueException(
+          "model.tokenizer.use_v11",
+          "TokenLearner v1 (use_v11: false) reshapes each frame's tokens to a square, but the "
+              + "input gives "
               + grid.tokensPerFrame()
-              + " tokens");
+              + " tokens per frame ("
+              + grid.gridH()
+              + "x"
+              + grid.gridW()
+              + "); use v1.1 or a square input");
     }
   }
 
@@ -125,7 +142,8 @@ public record ExperimentConfig(
    */
   public ExperimentConfig withModel(ModelConfig newModel) {
     return new ExperimentConfig(
-        modelName, modelDtypeStr, newModel, input, train, raw, source, unusedKeys, warnings);
+        modelName, modelDtypeStr, newModel, input, train, normalization, raw, source, unusedKeys,
+        warnings);
   }
 
   private static Map<String, Object> freeze(Map<String, Object> map) {

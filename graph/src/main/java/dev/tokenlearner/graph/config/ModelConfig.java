@@ -47,8 +47,10 @@ public record ModelConfig(
     positive("mlp_dim", mlpDim);
     positive("num_layers", numLayers);
     if (hiddenSize % numHeads != 0) {
-      throw new IllegalArgumentException(
-          "hidden_size " + hiddenSize + " is not divisible by num_heads " + numHeads);
+      throw new ConfigValueException(
+          "num_heads",
+          "hidden_size " + hiddenSize + " is not divisible by num_heads " + numHeads
+              + " (head dim would be " + ((double) hiddenSize / numHeads) + ")");
     }
     if (representationSize.isPresent()) {
       positive("representation_size", representationSize.getAsInt());
@@ -60,13 +62,13 @@ public record ModelConfig(
 
   private static void positive(String name, int value) {
     if (value <= 0) {
-      throw new IllegalArgumentException(name + " must be positive, got " + value);
+      throw new ConfigValueException(name, "must be positive, got " + value);
     }
   }
 
   private static void rate(String name, double value) {
     if (!(value >= 0 && value < 1)) {
-      throw new IllegalArgumentException(name + " must be in [0, 1), got " + value);
+      throw new ConfigValueException(name, "must be in [0, 1), got " + value);
     }
   }
 

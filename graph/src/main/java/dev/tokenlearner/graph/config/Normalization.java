@@ -2,8 +2,6 @@ package dev.tokenlearner.graph.config;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * How pixel values {@code 0..255} become model inputs; config key {@code
@@ -67,19 +65,23 @@ public enum Normalization {
   }
 
   /**
-   * Reads {@code preprocessing.normalization} from a config, or picks the documented default.
+   * Reads {@code preprocessing.normalization} from a config, or the documented default.
    *
    * @param config the experiment config
    * @return the normalisation
-   * @throws IllegalArgumentException if the key holds an unknown value
    */
   public static Normalization of(ExperimentConfig config) {
-    Map<String, Object> raw = config.raw();
-    if (raw.get(SECTION) instanceof Map<?, ?> section && section.get(KEY) != null) {
-      return fromConfigName(String.valueOf(section.get(KEY)));
-    }
-    String dataset = Optional.ofNullable(raw.get("dataset_name")).map(String::valueOf).orElse("");
-    return dataset.toLowerCase(Locale.ROOT).contains("imagenet") ? IMAGENET : ZERO_CENTERED;
+    return config.normalization();
+  }
+
+  /**
+   * The default when {@code preprocessing.normalization} is absent.
+   *
+   * @param datasetName the config's {@code dataset_name} (may be empty)
+   * @return {@link #IMAGENET} for ImageNet datasets, else {@link #ZERO_CENTERED}
+   */
+  public static Normalization defaultFor(String datasetName) {
+    return datasetName.toLowerCase(Locale.ROOT).contains("imagenet") ? IMAGENET : ZERO_CENTERED;
   }
 
   /**

@@ -42,18 +42,17 @@ public record TokenizerConfig(
         temporalEncoding.map(t -> t.method() == TemporalEncodingMethod.THREE_D_CONV).orElse(false);
     int rank = conv3d ? 3 : 2;
     if (patchSize.length != rank) {
-      throw new IllegalArgumentException(
-          "patches.size must have "
-              + rank
-              + " entries"
-              + (conv3d ? " [fh, fw, ft] for 3d_conv" : " [fh, fw]")
-              + ", got "
+      throw new ConfigValueException(
+          "patches.size",
+          "expected "
+              + (conv3d ? "[fh, fw, ft] for 3d_conv" : "[fh, fw]")
+              + ", found "
               + Arrays.toString(patchSize));
     }
     for (int p : patchSize) {
       if (p <= 0) {
-        throw new IllegalArgumentException(
-            "patches.size entries must be positive, got " + Arrays.toString(patchSize));
+        throw new ConfigValueException(
+            "patches.size", "entries must be positive, found " + Arrays.toString(patchSize));
       }
     }
     if (type == TokenizerType.VIDEO && temporalEncoding.isEmpty()) {

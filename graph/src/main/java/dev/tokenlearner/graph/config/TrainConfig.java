@@ -94,8 +94,8 @@ public record TrainConfig(
           "num_training_epochs must be positive, got " + numTrainingEpochs.getAsDouble());
     }
     if (numTrainingSteps.isPresent() && numTrainingEpochs.isPresent()) {
-      throw new IllegalArgumentException(
-          "set only one of num_training_steps and num_training_epochs");
+      throw new ConfigValueException(
+          "num_training_epochs", "set only one of num_training_steps and num_training_epochs");
     }
     if (maxGradNorm.isPresent() && !(maxGradNorm.getAsDouble() > 0)) {
       throw new IllegalArgumentException("max_grad_norm must be positive, got " + maxGradNorm);
