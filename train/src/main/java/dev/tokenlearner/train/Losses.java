@@ -1,6 +1,7 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.ops.Parameter;
 import java.util.List;
 import java.util.OptionalDouble;
 import org.tensorflow.Operand;
@@ -84,8 +85,8 @@ public final class Losses {
   }
 
   /**
-   * Scenic's {@code l2_regularization}: the sum of squares of all parameters (the caller adds
-   * {@code 0.5 * l2_decay_factor} times it to the loss).
+   * The sum of squares of the given parameters; over {@link #l2Regularized} it is Scenic's {@code
+   * l2_regularization} (the caller adds {@code 0.5 * l2_decay_factor} times it to the loss).
    *
    * @param tf where to build
    * @param params the parameter values
@@ -100,6 +101,17 @@ public final class Losses {
               tf.sum(tf.math.square(tf.reshape(p, tf.constant(new long[] {-1}))), tf.constant(0)));
     }
     return total;
+  }
+
+  /**
+   * The parameters Scenic's {@code l2_regularization} sums over: those of rank above 1 (kernels,
+   * position embedding), not biases or LayerNorm scales.
+   *
+   * @param params all parameters
+   * @return the values of those with rank above 1
+   */
+  public static List<Operand<TFloat32>> l2Regularized(List<Parameter> params) {
+    return params.stream().filter(p -> p.shape().length > 1).map(Parameter::value).toList();
   }
 
   /**

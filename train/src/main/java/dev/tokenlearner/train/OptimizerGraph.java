@@ -32,6 +32,7 @@ import org.tensorflow.types.TInt64;
  *       is set): {@code g += wd w}; with momentum {@code trace = g + m trace} and {@code u = trace}
  *       ({@code u = g + m trace} with Nesterov); {@code w -= lr u}.
  *   <li>{@code explicit_weight_decay} d: afterwards {@code w *= 1 - lr d} for kernels.
+ *   <li>{@code skip_scale_and_bias_regularization}: {@code wd} is 0 for rank-1 parameters.
  * </ul>
  *
  * <p>Slots are variables named {@code opt_state/<slot>/<param path>} ({@code mu}, {@code nu} or
@@ -139,7 +140,7 @@ final class OptimizerGraph {
     Operand<TFloat32> count = u.dtypes.cast(u.math.add(step, u.constant(1L)), TFloat32.class);
     List<Operand<TFloat32>> newParams = new ArrayList<>();
     Map<Variable<TFloat32>, Operand<TFloat32>> newSlots = new LinkedHashMap<>();
-    float wd = (float) spec.weightDecay();
+    float weightDecay = (float) spec.weightDecay();
     Operand<TFloat32> biasCorrection1 = null;
     Operand<TFloat32> biasCorrection2 = null;
     if (spec.isAdam()) {
@@ -153,6 +154,7 @@ final class OptimizerGraph {
       Operand<TFloat32> w = p.value();
       Operand<TFloat32> g = grads.get(i);
       Operand<TFloat32> step1;
+      float wd = spec.decays(p.shape()) ? weightDecay : 0f;
       if (spec.isAdam()) {
         Slot mu = slots.get(MU).get(i);
         Slot nu = slots.get(NU).get(i);
@@ -212,7 +214,8 @@ final class OptimizerGraph {
    * The optax state tree Scenic's optimizer would hold for these slot values: {@code {"0": {"0":
    * {count, mu, nu}, "1": {count}}}} for adam, {@code {"0": {"0": {count, mu, nu}, "1": {}, "2":
    * {count}}}} for adamw, {@code {"0": {"0": {trace} or {}, "1": {count}}}} for sgd, wrapped as
-   * {@code {"0": {}, "1": ...}} when sgd has {@code weight_decay}.
+   * {@code {"0": {}, "1": ...}} when sgd has {@code weight_decay}; the weight-decay entry is {@code
+   * {"inner_state": {}}} with {@code skip_scale_and_bias_regularization} (optax's MaskedState).
    *
    * @param spec the optimizer
    * @param step the global step (optax's counters equal it)
@@ -232,7 +235,7 @@ final class OptimizerGraph {
       adam.put(NU, tree(NU, slotValues));
       inner.put("0", adam);
       if (spec.kind().equals("adamw")) {
-        inner.put("1", new LinkedHashMap<>());
+        inner.put("1", decayState(spec));
         inner.put("2", schedule);
       } else {
         inner.put("1", schedule);
@@ -247,12 +250,25 @@ final class OptimizerGraph {
     inner.put("1", schedule);
     Map<String, Object> outer = new LinkedHashMap<>();
     if (spec.weightDecay() != 0) {
-      outer.put("0", new LinkedHashMap<>());
+      outer.put("0", decayState(spec));
       outer.put("1", inner);
     } else {
       outer.put("0", inner);
     }
     return outer;
+  }
+
+  /**
+   * The state of optax's {@code add_decayed_weights}: empty, or wrapped as {@code
+   * MaskedState(inner_state=EmptyState())} when Scenic masks it ({@code
+   * skip_scale_and_bias_regularization}).
+   */
+  private static Map<String, Object> decayState(OptimizerSpec spec) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    if (spec.skipScaleAndBiasRegularization()) {
+      state.put("inner_state", new LinkedHashMap<>());
+    }
+    return state;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.OptimizerConfigs;
 import dev.tokenlearner.graph.config.TrainConfig;
 import java.util.OptionalDouble;
@@ -19,7 +20,12 @@ import java.util.OptionalDouble;
  * @param maxGradNorm global-norm clipping threshold ({@code max_grad_norm}), empty for none
  * @param explicitWeightDecay {@code explicit_weight_decay}: {@code w *= 1 - lr * d} on kernels
  *     after the update, empty for none
- * @param l2DecayFactor {@code l2_decay_factor}: {@code 0.5 * f * sum(w^2)} added to the loss
+ * @param l2DecayFactor {@code l2_decay_factor}: {@code 0.5 * f * sum(w^2)} over parameters of rank
+ *     above 1 added to the loss (Scenic's {@code l2_regularization})
+ * @param skipScaleAndBiasRegularization {@code skip_scale_and_bias_regularization}: {@code sgd}'s
+ *     {@code weight_decay} leaves rank-1 parameters (LayerNorm scales, biases) alone, as Scenic's
+ *     optax mask {@code x.ndim != 1} does; {@code adamw} decays everything regardless, as in
+ *     Scenic (see {@link #decays})
  */
 public record OptimizerSpec(
     String kind,
@@ -31,7 +37,11 @@ public record OptimizerSpec(
     boolean nesterov,
     OptionalDouble maxGradNorm,
     OptionalDouble explicitWeightDecay,
-    OptionalDouble l2DecayFactor) {
+    OptionalDouble l2DecayFactor,
+    boolean skipScaleAndBiasRegularization) {
+
+  /** Top-level config key of {@link #skipScaleAndBiasRegularization()}. */
+  public static final String SKIP_SCALE_AND_BIAS = "skip_scale_and_bias_regularization";
 
   /** Checks the kind. */
   public OptimizerSpec {
@@ -42,12 +52,30 @@ public record OptimizerSpec(
   }
 
   /**
+   * Reads the experiment's optimizer keys.
+   *
+   * @param cfg the experiment
+   * @return the optimizer
+   * @throws IllegalArgumentException if {@code skip_scale_and_bias_regularization} is not a
+   *     boolean
+   */
+  public static OptimizerSpec of(ExperimentConfig cfg) {
+    Object skip = cfg.raw().get(SKIP_SCALE_AND_BIAS);
+    if (skip != null && !(skip instanceof Boolean)) {
+      throw new IllegalArgumentException(
+          cfg.source() + ": " + SKIP_SCALE_AND_BIAS + " must be true or false, got " + skip);
+    }
+    return of(cfg.train(), Boolean.TRUE.equals(skip));
+  }
+
+  /**
    * Reads the training config.
    *
    * @param train the training keys
+   * @param skipScaleAndBiasRegularization Scenic's {@code skip_scale_and_bias_regularization}
    * @return the optimizer
    */
-  public static OptimizerSpec of(TrainConfig train) {
+  public static OptimizerSpec of(TrainConfig train, boolean skipScaleAndBiasRegularization) {
     OptimizerConfigs oc = train.optimizerConfigs();
     String kind = train.effectiveOptimizer();
     OptionalDouble momentum = OptionalDouble.empty();
@@ -69,7 +97,21 @@ public record OptimizerSpec(
         nesterov,
         train.maxGradNorm(),
         train.explicitWeightDecay(),
-        train.l2DecayFactor());
+        train.l2DecayFactor(),
+        skipScaleAndBiasRegularization);
+  }
+
+  /**
+   * Whether {@code weight_decay} applies to a parameter.
+   *
+   * @param shape the parameter's shape
+   * @return false for rank-1 parameters when scales and biases are skipped
+   */
+  public boolean decays(long[] shape) {
+    // Scenic's get_optimizer hands adamw its mask inside an ml_collections ConfigDict, which optax
+    // then takes for a single truthy leaf: adamw decays every parameter whatever the flag says.
+    // sgd's add_decayed_weights gets the mask itself and skips rank-1 parameters.
+    return !skipScaleAndBiasRegularization || isAdam() || shape.length != 1;
   }
 
   /**

@@ -89,7 +89,7 @@ final class TrainGraph implements AutoCloseable {
    */
   TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig) {
     this.cfg = cfg;
-    this.spec = OptimizerSpec.of(cfg.train());
+    this.spec = OptimizerSpec.of(cfg);
     LrConfig lr =
         cfg.train()
             .lrConfigs()
@@ -129,7 +129,7 @@ final class TrainGraph implements AutoCloseable {
                 objective,
                 t.math.mul(
                     t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
-                    Losses.sumOfSquares(t, values)));
+                    Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
       loss = t.withName("loss").identity(objective);
       correct = t.withName("correct").identity(Losses.correct(t, out.logits(), labels));

@@ -41,7 +41,8 @@ class OptimizerGraphTest {
         nesterov,
         OptionalDouble.empty(),
         explicit,
-        OptionalDouble.empty());
+        OptionalDouble.empty(),
+        false);
   }
 
   /**
