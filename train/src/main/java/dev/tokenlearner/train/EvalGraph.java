@@ -131,7 +131,7 @@ final class EvalGraph implements AutoCloseable {
     for (int j = 0; j < b; j++) {
       y[j] = dataset.eval(from + j, x, j * size);
     }
-    return new Batch(-1, new long[] {b, s[0], s[1], s[2]}, x, y);
+    return new Batch(-1, Batch.shapeOf(b, s), x, y);
   }
 
   @Override

@@ -1,5 +1,7 @@
 package dev.tokenlearner.train;
 
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -11,15 +13,21 @@ import java.util.OptionalLong;
  *     log_device_placement})
  * @param stopAfterStep stop (with a checkpoint) once this step is reached, before the configured
  *     end; a later {@code resume} continues exactly where it stopped
+ * @param evalData held-out arrays ({@code .npz}) for a run on {@code .npz} training data; without
+ *     them the training arrays are evaluated
  */
 public record TrainOptions(
     boolean progressBar,
     boolean exportSavedModel,
     boolean logDevicePlacement,
-    OptionalLong stopAfterStep) {
+    OptionalLong stopAfterStep,
+    Optional<Path> evalData) {
 
   /** Checks the stop step. */
   public TrainOptions {
+    if (evalData == null) {
+      throw new IllegalArgumentException("evalData must not be null (use Optional.empty())");
+    }
     if (stopAfterStep == null) {
       throw new IllegalArgumentException(
           "stopAfterStep must not be null (use OptionalLong.empty())");
@@ -36,7 +44,7 @@ public record TrainOptions(
    * @return the default options
    */
   public static TrainOptions defaults() {
-    return new TrainOptions(true, true, false, OptionalLong.empty());
+    return new TrainOptions(true, true, false, OptionalLong.empty(), Optional.empty());
   }
 
   /**
@@ -45,7 +53,7 @@ public record TrainOptions(
    * @return the options
    */
   public static TrainOptions quiet() {
-    return new TrainOptions(false, false, false, OptionalLong.empty());
+    return new TrainOptions(false, false, false, OptionalLong.empty(), Optional.empty());
   }
 
   /**
@@ -56,7 +64,7 @@ public record TrainOptions(
    */
   public TrainOptions stopAfter(long step) {
     return new TrainOptions(
-        progressBar, exportSavedModel, logDevicePlacement, OptionalLong.of(step));
+        progressBar, exportSavedModel, logDevicePlacement, OptionalLong.of(step), evalData);
   }
 
   /**
@@ -66,6 +74,17 @@ public record TrainOptions(
    * @return the copy
    */
   public TrainOptions withExport(boolean value) {
-    return new TrainOptions(progressBar, value, logDevicePlacement, stopAfterStep);
+    return new TrainOptions(progressBar, value, logDevicePlacement, stopAfterStep, evalData);
+  }
+
+  /**
+   * Returns a copy that evaluates on the given held-out arrays.
+   *
+   * @param file a {@code .npz} file with {@code images} and {@code labels}
+   * @return the copy
+   */
+  public TrainOptions withEvalData(Path file) {
+    return new TrainOptions(
+        progressBar, exportSavedModel, logDevicePlacement, stopAfterStep, Optional.of(file));
   }
 }

@@ -137,7 +137,7 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    ImageDataset dataset = Datasets.open(cfg, dataOverride);
+    ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData());
     int batchSize = tc.requireBatchSize();
     long stepsPerEpoch = tc.stepsPerEpoch(dataset.numTrain());
     long totalSteps = tc.resolvedTotalSteps(dataset.numTrain());
@@ -184,6 +184,7 @@ public final class Trainer {
           LOG.info("no checkpoint in {}; starting from scratch", workdir);
         }
         train.initialize(seed, tc.initHeadBias());
+        InitFrom.apply(cfg, train.store(), train.session());
       }
       Path tbDir = workdir.resolve(TENSORBOARD_DIR);
       Path csv = workdir.resolve(METRICS_CSV);
@@ -368,7 +369,7 @@ public final class Trainer {
     for (int i = 0; i < n; i++) {
       labels[i] = dataset.eval(i, images, i * dataset.exampleSize());
     }
-    Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(new long[] {n, shape[0], shape[1], shape[2]}, images));
+    Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(Batch.shapeOf(n, shape), images));
     Npy.write(workdir.resolve(SAMPLE_LABELS_NPY), new HostArray(new long[] {n}, labels));
   }
 

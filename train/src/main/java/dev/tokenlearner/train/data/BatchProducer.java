@@ -88,7 +88,7 @@ public final class BatchProducer implements AutoCloseable {
     for (int j = 0; j < batchSize; j++) {
       labels[j] = dataset.train(idx[j], order.augmentation(step, j), images, j * size);
     }
-    return new Batch(step, new long[] {batchSize, s[0], s[1], s[2]}, images, labels);
+    return new Batch(step, Batch.shapeOf(batchSize, s), images, labels);
   }
 
   /**

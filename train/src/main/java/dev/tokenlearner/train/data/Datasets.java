@@ -37,6 +37,33 @@ public final class Datasets {
    */
   public static ImageDataset open(ExperimentConfig cfg, Optional<Path> override)
       throws IOException {
+    return open(cfg, override, Optional.empty());
+  }
+
+  /**
+   * Opens the training data, with held-out data from another file.
+   *
+   * <p>A {@code .npz} data path is an {@link ArraysDataset} (images, video clips or both as
+   * stored), whose held-out split is {@code evalOverride} when given, else the training arrays.
+   *
+   * @param cfg the experiment (input size, classes, dataset keys)
+   * @param override a data path that replaces the config's
+   * @param evalOverride held-out arrays ({@code .npz}) for an {@code .npz} data path
+   * @return the dataset
+   * @throws IllegalArgumentException as {@link #open(ExperimentConfig, Optional)}, or when {@code
+   *     evalOverride} is given without {@code .npz} training data
+   * @throws IOException if the data cannot be listed, indexed or read
+   */
+  public static ImageDataset open(
+      ExperimentConfig cfg, Optional<Path> override, Optional<Path> evalOverride)
+      throws IOException {
+    if (override.isPresent() && ArraysDataset.accepts(override.get())) {
+      return ArraysDataset.open(override.get(), evalOverride, cfg.input());
+    }
+    if (evalOverride.isPresent()) {
+      throw new IllegalArgumentException(
+          "held-out data " + evalOverride.get() + " is read only with .npz training data");
+    }
     InputSpec in = cfg.input();
     if (in.isVideo()) {
       throw new InvalidInputException(

@@ -27,7 +27,8 @@ public interface ImageDataset {
   int numClasses();
 
   /**
-   * Returns the example shape {@code [height, width, channels]}.
+   * Returns the example shape {@code [height, width, channels]} ({@code [frames, height, width,
+   * channels]} for video).
    *
    * @return the shape of one example
    */
@@ -74,10 +75,13 @@ public interface ImageDataset {
   /**
    * Floats per example.
    *
-   * @return {@code height * width * channels}
+   * @return the product of {@link #exampleShape()}
    */
   default int exampleSize() {
-    int[] s = exampleShape();
-    return s[0] * s[1] * s[2];
+    int n = 1;
+    for (int d : exampleShape()) {
+      n *= d;
+    }
+    return n;
   }
 }
