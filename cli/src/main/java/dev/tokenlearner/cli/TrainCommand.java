@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
 import java.io.PrintWriter;
@@ -31,15 +32,23 @@ final class TrainCommand implements Callable<Integer> {
   boolean resume;
 
   @Option(names = "--data", paramLabel = "PATH",
-      description = "Training data replacing the config's dataset: an image folder (one sub-folder per class) or TFRecord file(s).")
+      description = "Training data replacing the config's dataset: an image folder (one sub-folder per class), TFRecord file(s), or a .npz with arrays 'images' (float32 [N,H,W,C] or [N,T,H,W,C], fed as stored) and 'labels' (int [N]).")
   Path data;
+
+  @Option(names = "--eval-data", paramLabel = "FILE.npz",
+      description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
+  Path evalData;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     ExperimentConfig cfg = config.load();
-    TrainSummary s = Trainer.run(cfg, workdir, resume, Optional.ofNullable(data));
+    TrainOptions options = TrainOptions.defaults();
+    if (evalData != null) {
+      options = options.withEvalData(evalData);
+    }
+    TrainSummary s = Trainer.run(cfg, workdir, resume, Optional.ofNullable(data), options);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "trained steps %d..%d of %d on %s in %.1f s (%.1f images/s), device %s%n",
         s.startStep(), s.finalStep(), s.totalSteps(), s.dataset(), s.wallSeconds(), s.imagesPerSecond(), s.device());
