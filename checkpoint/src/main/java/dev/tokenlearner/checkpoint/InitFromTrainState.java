@@ -100,7 +100,8 @@ public final class InitFromTrainState {
     boolean headFits =
         model.keySet().stream()
             .filter(p -> p.startsWith(HEAD_PREFIX))
-            .allMatch(p -> source.containsKey(p) && Arrays.equals(source.get(p).shape(), model.get(p)));
+            .allMatch(
+                p -> source.containsKey(p) && Arrays.equals(source.get(p).shape(), model.get(p)));
     if (!headFits) {
       keepFresh(HEAD_PREFIX, target, source, fresh, ignored);
     }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.graph.config.ConfigException;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.OptimizerConfigs;
 import dev.tokenlearner.graph.config.TrainConfig;
@@ -56,14 +57,13 @@ public record OptimizerSpec(
    *
    * @param cfg the experiment
    * @return the optimizer
-   * @throws IllegalArgumentException if {@code skip_scale_and_bias_regularization} is not a
-   *     boolean
+   * @throws ConfigException if {@code skip_scale_and_bias_regularization} is not a boolean
    */
   public static OptimizerSpec of(ExperimentConfig cfg) {
     Object skip = cfg.raw().get(SKIP_SCALE_AND_BIAS);
     if (skip != null && !(skip instanceof Boolean)) {
-      throw new IllegalArgumentException(
-          cfg.source() + ": " + SKIP_SCALE_AND_BIAS + " must be true or false, got " + skip);
+      throw new ConfigException(
+          cfg.source(), SKIP_SCALE_AND_BIAS, "must be true or false, got " + skip);
     }
     return of(cfg.train(), Boolean.TRUE.equals(skip));
   }

@@ -90,7 +90,8 @@ class InitFromConfigTest {
     ConfigException e =
         assertThrows(
             ConfigException.class,
-            () -> parse("init_from:\n  checkpoint_path: w\n  positional_embed_size_change: zoom\n"));
+            () ->
+                parse("init_from:\n  checkpoint_path: w\n  positional_embed_size_change: zoom\n"));
     assertTrue(e.getMessage().contains("init_from.positional_embed_size_change"), e.getMessage());
     assertTrue(e.getMessage().contains("resize_tile"), e.getMessage());
   }

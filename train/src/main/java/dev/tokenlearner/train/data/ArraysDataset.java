@@ -3,6 +3,7 @@ package dev.tokenlearner.train.data;
 import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -60,7 +61,7 @@ public final class ArraysDataset implements ImageDataset {
    * @param evalFile the held-out arrays; the training arrays are used when empty
    * @param in the model input the examples must have
    * @return the dataset
-   * @throws IllegalArgumentException naming the file and array when an array is missing, has the
+   * @throws InvalidInputException naming the file and array when an array is missing, has the
    *     wrong dtype or shape, or a label is outside {@code [0, num_classes)}
    * @throws IOException if a file cannot be read
    */
@@ -139,11 +140,11 @@ public final class ArraysDataset implements ImageDataset {
       Npz.Entry images = require(file, arrays, IMAGES);
       Npz.Entry labels = require(file, arrays, LABELS);
       if (images.dtype() != NpyDtype.FLOAT32) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             file + ": '" + IMAGES + "' must be float32, found " + images.dtype().descr());
       }
       if (labels.dtype() != NpyDtype.INT32 && labels.dtype() != NpyDtype.INT64) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             file + ": '" + LABELS + "' must be integers, found " + labels.dtype().descr());
       }
       long[] expected = in.shape(-1);
@@ -153,7 +154,7 @@ public final class ArraysDataset implements ImageDataset {
         fits = found[i] == expected[i];
       }
       if (!fits) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             file
                 + ": '"
                 + IMAGES
@@ -165,7 +166,7 @@ public final class ArraysDataset implements ImageDataset {
       }
       long[] ls = labels.array().shape();
       if (ls.length != 1 || ls[0] != found[0]) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             file
                 + ": '"
                 + LABELS
@@ -181,7 +182,7 @@ public final class ArraysDataset implements ImageDataset {
       for (int i = 0; i < n; i++) {
         y[i] = (int) raw[i];
         if (y[i] != raw[i] || y[i] < 0 || y[i] >= in.numClasses()) {
-          throw new IllegalArgumentException(
+          throw new InvalidInputException(
               file
                   + ": '"
                   + LABELS
@@ -204,7 +205,7 @@ public final class ArraysDataset implements ImageDataset {
     private static Npz.Entry require(Path file, Map<String, Npz.Entry> arrays, String name) {
       Npz.Entry e = arrays.get(name);
       if (e == null) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             file + ": no array '" + name + "' (found " + arrays.keySet() + ")");
       }
       return e;

@@ -61,7 +61,7 @@ public final class Datasets {
       return ArraysDataset.open(override.get(), evalOverride, cfg.input());
     }
     if (evalOverride.isPresent()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "held-out data " + evalOverride.get() + " is read only with .npz training data");
     }
     InputSpec in = cfg.input();
