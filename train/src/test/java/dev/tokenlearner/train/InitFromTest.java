@@ -15,7 +15,6 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.data.NpzFiles;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
