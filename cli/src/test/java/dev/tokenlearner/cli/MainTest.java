@@ -9,6 +9,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -54,6 +56,34 @@ class MainTest {
     Run r = run("inspect", "--config", "/nonexistent/cfg.yaml");
     assertEquals(Main.EXIT_USER_ERROR, r.code());
     assertTrue(r.err().contains("/nonexistent/cfg.yaml"), r.err());
+  }
+
+  @Test
+  void train_npzWithFloatLabels_isUserErrorNamingFileAndArray(@TempDir Path tmp) throws Exception {
+    Path data = tmp.resolve("set.npz");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(data))) {
+      zip.putNextEntry(new ZipEntry("images.npy"));
+      Npy.write(zip, HostArray.zeros(2, 32, 32, 3));
+      zip.closeEntry();
+      zip.putNextEntry(new ZipEntry("labels.npy"));
+      Npy.write(zip, HostArray.zeros(2));
+      zip.closeEntry();
+    }
+    Run r =
+        run("train", "--config", "tiny", "--workdir", tmp.resolve("w").toString(), "--data",
+            data.toString());
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("set.npz"), r.err());
+    assertTrue(r.err().contains("'labels' must be integers"), r.err());
+  }
+
+  @Test
+  void train_evalDataWithoutNpzData_isUserError(@TempDir Path tmp) {
+    Run r =
+        run("train", "--config", "tiny", "--workdir", tmp.resolve("w").toString(), "--eval-data",
+            tmp.resolve("val.npz").toString());
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("val.npz"), r.err());
   }
 
   @Test
