@@ -228,6 +228,9 @@ public final class ConfigLoader {
       ModelConfig model = model();
       InputSpec input = input(model);
       TrainConfig train = train();
+      // Read by the trainer; checked here so a mistake fails at load and the keys count as used.
+      InitFromConfig.read(root);
+      root.optBool("skip_scale_and_bias_regularization");
       Normalization normalization = normalization();
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);

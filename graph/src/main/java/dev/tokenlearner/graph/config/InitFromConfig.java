@@ -83,7 +83,11 @@ public record InitFromConfig(
    *     unknown or a value is not allowed
    */
   public static Optional<InitFromConfig> of(ExperimentConfig cfg) {
-    ConfigNode root = new ConfigNode(cfg.source(), "", cfg.raw(), new HashSet<>());
+    return read(new ConfigNode(cfg.source(), "", cfg.raw(), new HashSet<>()));
+  }
+
+  /** Reads the block under a config's root node (marking its keys as used). */
+  static Optional<InitFromConfig> read(ConfigNode root) {
     Optional<ConfigNode> node = root.child(KEY);
     if (node.isEmpty()) {
       return Optional.empty();

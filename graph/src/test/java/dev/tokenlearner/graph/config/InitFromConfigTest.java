@@ -77,6 +77,17 @@ class InitFromConfigTest {
   }
 
   @Test
+  void load_initFromKeys_notListedAsUnused() {
+    ExperimentConfig c =
+        ConfigLoader.parse(
+            BASE + "init_from:\n  checkpoint_path: w\n  restore_input_embedding: false\n",
+            "test.yaml");
+    assertTrue(
+        c.unusedKeys().stream().noneMatch(k -> k.startsWith("init_from")),
+        c.unusedKeys().toString());
+  }
+
+  @Test
   void of_misspeltKey_errorNamesDottedKey() {
     ConfigException e =
         assertThrows(
