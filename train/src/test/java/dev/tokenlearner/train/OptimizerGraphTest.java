@@ -182,6 +182,48 @@ class OptimizerGraphTest {
     assertEquals(slots, OptimizerGraph.slotValues(spec, tree));
   }
 
+  private static OptimizerSpec skipping(String kind, double wd) {
+    return new OptimizerSpec(
+        kind,
+        0.9,
+        0.99,
+        1e-3,
+        wd,
+        OptionalDouble.empty(),
+        false,
+        OptionalDouble.empty(),
+        OptionalDouble.empty(),
+        OptionalDouble.empty(),
+        true);
+  }
+
+  @Test
+  void update_sgdSkippingScaleAndBias_decaysKernelNotBias() {
+    double[][] got = train(skipping("sgd", 0.3), 1);
+    // kernel: 0.5 - lr * (c + 0.3 * 0.5); bias (rank 1): -0.4 - lr * 2 * -0.4, no decay
+    assertEquals(0.5 - LR * (C[0] + 0.3 * 0.5), got[0][0], 1e-6);
+    assertEquals(-0.4 - LR * 2 * -0.4, got[1][0], 1e-6);
+  }
+
+  @Test
+  void update_adamwSkippingScaleAndBias_decaysBiasAnywayAsScenic() {
+    double[][] masked = train(skipping("adamw", 0.3), 1);
+    double[][] plain =
+        train(spec("adamw", 0.3, OptionalDouble.empty(), false, OptionalDouble.empty()), 1);
+    assertEquals(plain[1][0], masked[1][0], 0.0);
+    assertEquals(plain[0][0], masked[0][0], 0.0);
+  }
+
+  @Test
+  void optState_sgdWithMaskedWeightDecay_hasOptaxMaskedStateLayout() {
+    Map<String, Object> tree = OptimizerGraph.optState(skipping("sgd", 0.01), 3, Map.of());
+    // optax.chain(masked(add_decayed_weights), sgd(lr_fn)) without momentum:
+    // (MaskedState(inner_state=EmptyState()), (EmptyState(), ScaleByScheduleState(count)))
+    assertEquals(Map.of("inner_state", Map.of()), tree.get("0"));
+    assertEquals(Map.of("0", Map.of(), "1", Map.of("count", 3)), tree.get("1"));
+    assertEquals(Map.of(), OptimizerGraph.slotValues(skipping("sgd", 0.01), tree));
+  }
+
   @Test
   void slotValues_otherOptimizersTree_throwsNamingTheMismatch() {
     OptimizerSpec adam = spec("adam", 0, OptionalDouble.empty(), false, OptionalDouble.empty());
