@@ -5,6 +5,7 @@ import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import dev.tokenlearner.checkpoint.npy.NpyHeader;
 import dev.tokenlearner.ops.HostArray;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -163,6 +164,10 @@ public final class VitNpzReader {
       return Npy.readData(in, h, size, z.getName());
     } catch (NpyFormatException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
+    } catch (ZipException | EOFException e) {
+      // The inflater reports a corrupt or cut-off entry as these.
+      throw new CheckpointFormatException(
+          file, z.getName() + ": corrupt compressed entry (" + e.getMessage() + ")", e);
     }
   }
 
@@ -178,6 +183,10 @@ public final class VitNpzReader {
       return v[0];
     } catch (NpyFormatException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
+    } catch (ZipException | EOFException e) {
+      // The inflater reports a corrupt or cut-off entry as these.
+      throw new CheckpointFormatException(
+          file, z.getName() + ": corrupt compressed entry (" + e.getMessage() + ")", e);
     }
   }
 
