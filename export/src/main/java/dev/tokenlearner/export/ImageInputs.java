@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /**
  * Turns image files into a model input batch {@code [n, H, W, 3]}: decode (any format {@code
@@ -87,13 +86,11 @@ public final class ImageInputs {
    *
    * @param file an image file
    * @return the decoded image
-   * @throws IOException if it cannot be read or no decoder accepts it
+   * @throws ImageFormatException if no decoder accepts it, it is corrupt or too large
+   * @throws IOException if it cannot be read
    */
   static Rgb decode(Path file) throws IOException {
-    BufferedImage img = ImageIO.read(file.toFile());
-    if (img == null) {
-      throw new IOException(file + ": not an image javax.imageio can decode");
-    }
+    BufferedImage img = ImageDecoder.decode(file);
     int h = img.getHeight();
     int w = img.getWidth();
     double[] data = new double[h * w * 3];
