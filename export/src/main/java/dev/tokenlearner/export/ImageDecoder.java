@@ -1,6 +1,8 @@
 package dev.tokenlearner.export;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +21,9 @@ import javax.imageio.stream.ImageInputStream;
  * pixels than {@link #MAX_PIXELS_PER_BYTE} per encoded byte could produce (a header claiming a
  * huge image over a few bytes of data), is refused before the pixel buffer exists. Decoder errors
  * of any kind (ImageIO throws unchecked exceptions on corrupt data) become {@link
- * ImageFormatException}s naming the source. Thread-safe: each call uses its own reader.
+ * ImageFormatException}s naming the source. Grey-scale images come back as RGB with the stored
+ * grey value in every channel, as TensorFlow decodes them. Thread-safe: each call uses its own
+ * reader.
  */
 public final class ImageDecoder {
 
@@ -36,6 +40,30 @@ public final class ImageDecoder {
   public static final long MAX_FILE_BYTES = 1L << 30;
 
   private ImageDecoder() {}
+
+  /**
+   * A grey-scale image as RGB with each channel equal to the stored grey value, as TensorFlow's
+   * {@code decode_image(channels=3)} gives. ({@code BufferedImage.getRGB} would instead convert
+   * from linear grey to sRGB and brighten it.) Other images are returned as they are.
+   */
+  private static BufferedImage greyAsStoredRgb(BufferedImage img) {
+    if (img.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY) {
+      return img;
+    }
+    Raster raster = img.getRaster();
+    int max = (1 << img.getColorModel().getComponentSize(0)) - 1;
+    int w = img.getWidth();
+    int h = img.getHeight();
+    BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int sample = raster.getSample(x, y, 0);
+        int v = max == 255 ? sample : (sample * 255 + max / 2) / max;
+        rgb.setRGB(x, y, v << 16 | v << 8 | v);
+      }
+    }
+    return rgb;
+  }
 
   /**
    * Reads and decodes an image file.
@@ -103,7 +131,7 @@ public final class ImageDecoder {
         if (img == null) {
           throw new ImageFormatException(what, "decoder returned no image", null);
         }
-        return img;
+        return greyAsStoredRgb(img);
       } finally {
         reader.dispose();
       }

@@ -1,12 +1,15 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.ops.UserError;
 import java.io.IOException;
 
 /**
  * An image file or record cannot be decoded: not an image format {@code javax.imageio} reads,
  * corrupt, or larger than {@link ImageDecoder} accepts. The message names the source.
  */
-public class ImageFormatException extends IOException {
+public class ImageFormatException extends IOException implements UserError {
+
+  private static final long serialVersionUID = 1L;
 
   private final String source;
 
