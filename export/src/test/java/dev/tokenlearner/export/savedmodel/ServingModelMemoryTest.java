@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Growth is measured as {@code VmRSS} from {@code /proc/self/status} minus the growth of the
  * committed Java heap (which the JVM may expand instead of collecting), so what is left is native
- * memory. The test runs 1,000 calls; {@code -Dtokenlearner.servingLoop=10000} runs the long loop
- * the README reports.
+ * memory; it is taken over the last three quarters of the loop, since allocators still settle
+ * during the first. The test runs 1,000 calls; {@code -Dtokenlearner.servingLoop=10000} runs the
+ * long loop the README reports.
  */
 class ServingModelMemoryTest {
 
@@ -27,8 +28,11 @@ class ServingModelMemoryTest {
   private static final int WARM_UP_CALLS = 300;
   private static final int SAMPLES = 4;
 
-  /** Native growth allowed over the loop; a leak of one batch-8 input per call is ~24 MB/1000. */
-  private static final long MAX_NATIVE_GROWTH_BYTES = 16L << 20;
+  /**
+   * Native growth allowed over the last three quarters. Leaking just the input tensor of every
+   * call (13.8 KB on average over batch 1 and 8) would add about 10 MiB over 750 calls.
+   */
+  private static final long MAX_NATIVE_GROWTH_BYTES = 8L << 20;
 
   @Test
   void run_servingLoop_nativeMemoryStaysFlatAfterWarmUp(@TempDir Path tmp) throws IOException {
@@ -65,24 +69,28 @@ class ServingModelMemoryTest {
         rss[sample] = settledRssBytes();
         heap[sample] = committedHeapBytes();
       }
-      long nativeGrowth = (rss[SAMPLES] - rss[0]) - (heap[SAMPLES] - heap[0]);
+      // Allocators settle during the first quarter too (thread arenas fill up); a leak shows as
+      // growth that continues over the last three quarters.
+      long nativeGrowth = (rss[SAMPLES] - rss[1]) - (heap[SAMPLES] - heap[1]);
       StringBuilder trace = new StringBuilder();
       for (long r : rss) {
         trace.append(String.format(" %.1f", r / 1048576.0));
       }
       System.out.printf(
-          "serving loop: %d calls (%d signatures x batch %s) after %d warm-up: VmRSS MiB%s;"
-              + " committed heap %+.1f MiB; native growth %+.1f MiB%n",
+          "serving loop: %d calls (%d signatures x batch %s) after %d warm-up: VmRSS MiB per"
+              + " quarter%s; committed heap %+.1f MiB; native growth over the last three"
+              + " quarters %+.1f MiB%n",
           CALLS,
           sigs.size(),
           ServingFixture.BATCH_SIZES,
           WARM_UP_CALLS,
           trace,
-          (heap[SAMPLES] - heap[0]) / 1048576.0,
+          (heap[SAMPLES] - heap[1]) / 1048576.0,
           nativeGrowth / 1048576.0);
       assertTrue(
           nativeGrowth < MAX_NATIVE_GROWTH_BYTES,
-          "native memory grew by " + nativeGrowth + " bytes over " + CALLS + " calls");
+          "native memory grew by " + nativeGrowth + " bytes over the last 3/4 of " + CALLS
+              + " calls");
     }
   }
 
