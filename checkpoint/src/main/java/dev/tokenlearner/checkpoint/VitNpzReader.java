@@ -130,9 +130,13 @@ public final class VitNpzReader {
         throw new CheckpointFormatException(file, "no parameters under '" + prefix + "'");
       }
       return new Checkpoint(file, FORMAT, layout, step, params);
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
+      // ZipFile reports a cut-off central directory as EOFException.
       throw new CheckpointFormatException(
-          file, "not a readable zip (.npz) file: " + e.getMessage(), e);
+          file,
+          "not a readable zip (.npz) file: "
+              + (e.getMessage() == null ? "it ends early" : e.getMessage()),
+          e);
     }
   }
 

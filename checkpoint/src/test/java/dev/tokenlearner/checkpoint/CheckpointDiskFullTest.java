@@ -55,7 +55,6 @@ class CheckpointDiskFullTest {
     }
     FlaxTrainState previous = FlaxMsgpackReader.readTrainState(dir.resolve("checkpoint_1"));
     assertEquals(1, previous.step());
-    assertArrayEquals(
-        new float[] {0.5f, 1, 2, 3}, previous.params().get("Dense_0/kernel").data());
+    assertArrayEquals(new float[] {0.5f, 1, 2, 3}, previous.params().get("Dense_0/kernel").data());
   }
 }

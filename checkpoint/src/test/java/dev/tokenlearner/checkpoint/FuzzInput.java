@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 /**
- * Splits one fuzz input into several files: each part but the last is prefixed by its length as
- * two big-endian bytes; the last part is the rest. Short inputs give empty trailing parts. Seeds
- * are made with {@link #join}.
+ * Splits one fuzz input into several files: each part but the last is prefixed by its length as two
+ * big-endian bytes; the last part is the rest. Short inputs give empty trailing parts. Seeds are
+ * made with {@link #join}.
  */
 public final class FuzzInput {
 

@@ -18,9 +18,9 @@ import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
 /**
- * Headers that claim far more data than the file holds (2^40 elements, 2 GiB strings, a 1 GiB
- * array with no stored chunks) are refused with a typed error before anything that large is
- * allocated: each read here stays within {@link FuzzBounds}' allocation bound.
+ * Headers that claim far more data than the file holds (2^40 elements, 2 GiB strings, a 1 GiB array
+ * with no stored chunks) are refused with a typed error before anything that large is allocated:
+ * each read here stays within {@link FuzzBounds}' allocation bound.
  */
 class HugeHeadersTest {
 
@@ -29,8 +29,7 @@ class HugeHeadersTest {
   private static <T extends Throwable> T refusedWithinBound(
       Class<T> type, long inputBytes, FuzzBounds.Body body) throws Exception {
     T[] caught = newArray(type);
-    FuzzBounds.withinBound(
-        inputBytes, () -> caught[0] = assertThrows(type, () -> body.run()));
+    FuzzBounds.withinBound(inputBytes, () -> caught[0] = assertThrows(type, () -> body.run()));
     return caught[0];
   }
 
@@ -132,7 +131,8 @@ class HugeHeadersTest {
             NpyFormatException.class,
             file.length,
             () -> Npy.read(new ByteArrayInputStream(file), file.length, "huge.npy"));
-    assertTrue(e.getMessage().contains("16 data bytes") || e.getMessage().contains("found 16"),
+    assertTrue(
+        e.getMessage().contains("16 data bytes") || e.getMessage().contains("found 16"),
         e.getMessage());
   }
 
@@ -153,8 +153,7 @@ class HugeHeadersTest {
   }
 
   @Test
-  void orbaxZarr_shapeOf2To40Elements_refusedBeforeAllocating(@TempDir Path tmp)
-      throws Exception {
+  void orbaxZarr_shapeOf2To40Elements_refusedBeforeAllocating(@TempDir Path tmp) throws Exception {
     Path array = Files.createDirectories(tmp.resolve("checkpoint_3").resolve("params.w"));
     byte[] zarray =
         ("{\"chunks\":[1024],\"compressor\":null,\"dtype\":\"<f4\",\"fill_value\":0.0,"

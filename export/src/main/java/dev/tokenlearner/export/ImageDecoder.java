@@ -18,12 +18,11 @@ import javax.imageio.stream.ImageInputStream;
  * the decoder allocates for it.
  *
  * <p>The image size is read from the header first: more than {@link #MAX_PIXELS} pixels, or more
- * pixels than {@link #MAX_PIXELS_PER_BYTE} per encoded byte could produce (a header claiming a
- * huge image over a few bytes of data), is refused before the pixel buffer exists. Decoder errors
- * of any kind (ImageIO throws unchecked exceptions on corrupt data) become {@link
- * ImageFormatException}s naming the source. Grey-scale images come back as RGB with the stored
- * grey value in every channel, as TensorFlow decodes them. Thread-safe: each call uses its own
- * reader.
+ * pixels than {@link #MAX_PIXELS_PER_BYTE} per encoded byte could produce (a header claiming a huge
+ * image over a few bytes of data), is refused before the pixel buffer exists. Decoder errors of any
+ * kind (ImageIO throws unchecked exceptions on corrupt data) become {@link ImageFormatException}s
+ * naming the source. Grey-scale images come back as RGB with the stored grey value in every
+ * channel, as TensorFlow decodes them. Thread-safe: each call uses its own reader.
  */
 public final class ImageDecoder {
 

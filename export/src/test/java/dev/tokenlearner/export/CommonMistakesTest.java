@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The mistakes users make most often get an error that names the input at fault and, where there
- * is one, the fix: a config whose image size does not match the checkpoint's position
- * embeddings, a grey-scale array for an RGB model, a missing or unreadable file. (A config that
- * does not match the checkpoint is covered by {@code ScenicImportErrorsTest}; a full disk during
- * checkpointing by {@code CheckpointDiskFullTest}.)
+ * The mistakes users make most often get an error that names the input at fault and, where there is
+ * one, the fix: a config whose image size does not match the checkpoint's position embeddings, a
+ * grey-scale array for an RGB model, a missing or unreadable file. (A config that does not match
+ * the checkpoint is covered by {@code ScenicImportErrorsTest}; a full disk during checkpointing by
+ * {@code CheckpointDiskFullTest}.)
  */
 class CommonMistakesTest {
 
@@ -107,8 +107,7 @@ class CommonMistakesTest {
   }
 
   @Test
-  void predict_greyScaleImageFile_convertedToRgbLikeTensorFlow(@TempDir Path tmp)
-      throws Exception {
+  void predict_greyScaleImageFile_convertedToRgbLikeTensorFlow(@TempDir Path tmp) throws Exception {
     // decode_image(channels=3) replicates grey into R, G and B; so does the image loader.
     BufferedImage grey = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
     BufferedImage rgb = new BufferedImage(16, 16, BufferedImage.TYPE_INT_RGB);
@@ -149,8 +148,7 @@ class CommonMistakesTest {
     Path fake = Files.writeString(tmp.resolve("photo.png"), "this is text, not a PNG");
     ImageFormatException e =
         assertThrows(
-            ImageFormatException.class,
-            () -> Predict.run(model, fake, tmp.resolve("o.npy"), null));
+            ImageFormatException.class, () -> Predict.run(model, fake, tmp.resolve("o.npy"), null));
     assertEquals(fake.toString(), e.source());
     assertTrue(e.getMessage().startsWith(fake + ": "), e.getMessage());
   }

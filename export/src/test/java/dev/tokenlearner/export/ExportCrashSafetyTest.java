@@ -28,16 +28,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A JVM killed with SIGKILL at random points while it writes a SavedModel (by export or by {@code
- * import}) never costs the previous model: afterwards the target loads and holds either the old
- * or the new weights, and no non-hidden directory holds a partial SavedModel. Leftovers of the
- * killed writer are cleaned up by the next export.
+ * import}) never costs the previous model: afterwards the target loads and holds either the old or
+ * the new weights, and no non-hidden directory holds a partial SavedModel. Leftovers of the killed
+ * writer are cleaned up by the next export.
  */
 class ExportCrashSafetyTest {
 
   private static final int EXPORT_KILLS = 4;
   private static final int IMPORT_KILLS = 2;
+
   /** Kill points are drawn uniformly from this window after the child is ready. */
   private static final int MAX_DELAY_MS = 3000;
+
   private static final double TOLERANCE = 1e-6;
 
   private static HostArray input;

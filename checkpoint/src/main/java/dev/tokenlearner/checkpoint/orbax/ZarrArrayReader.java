@@ -23,8 +23,8 @@ final class ZarrArrayReader {
   /** Where the chunks of one array come from. */
   interface ChunkSource {
     /**
-     * The names stored under the array (chunk keys such as {@code 0.1} or {@code 0/1}, and
-     * others such as {@code .zarray}, which are ignored).
+     * The names stored under the array (chunk keys such as {@code 0.1} or {@code 0/1}, and others
+     * such as {@code .zarray}, which are ignored).
      */
     Collection<String> keys() throws IOException;
 
@@ -202,8 +202,8 @@ final class ZarrArrayReader {
   }
 
   /**
-   * The C-order index of the chunk named {@code key} in {@code grid}, or -1 if {@code key} does
-   * not name one.
+   * The C-order index of the chunk named {@code key} in {@code grid}, or -1 if {@code key} does not
+   * name one.
    */
   private static long chunkIndex(String key, long[] grid, String separator) {
     if (grid.length == 0) {

@@ -103,8 +103,7 @@ class OrbaxFuzzTest {
   @FuzzTest(maxDuration = "20s")
   void ocdbtManifest_anyBody_databaseOrTypedError(byte[] data) throws Exception {
     Path root = ocdbtRoot();
-    Files.write(
-        root.resolve("manifest.ocdbt"), envelope(OcdbtEnvelope.MANIFEST_MAGIC, data));
+    Files.write(root.resolve("manifest.ocdbt"), envelope(OcdbtEnvelope.MANIFEST_MAGIC, data));
     FuzzBounds.withinBound(
         data.length,
         () -> {
@@ -122,8 +121,9 @@ class OrbaxFuzzTest {
       return;
     }
     Path root = ocdbtRoot();
-    byte[] node = envelope(OcdbtEnvelope.BTREE_NODE_MAGIC, java.util.Arrays.copyOfRange(data, 1,
-        data.length));
+    byte[] node =
+        envelope(
+            OcdbtEnvelope.BTREE_NODE_MAGIC, java.util.Arrays.copyOfRange(data, 1, data.length));
     Files.write(root.resolve(NODE_FILE), node);
     Files.write(
         root.resolve("manifest.ocdbt"),

@@ -42,11 +42,11 @@ import org.tensorflow.types.TFloat32;
  * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
  * {@link #runAll}, {@link #inputShape}, {@link #signatures} and the accessors may be called
  * concurrently, and give the same results as the same calls made one after another (TensorFlow
- * sessions run concurrently; each call feeds and fetches its own tensors and closes them before
- * it returns). Calls do not block each other except through TensorFlow's own thread pools, so
- * there is no need for a pool of models. {@link #close} waits for calls in progress to finish and
- * frees the native session and graph; calls after it throw {@link IllegalStateException}, and
- * closing twice is harmless. Callers must not change a batch's array while a call reads it.
+ * sessions run concurrently; each call feeds and fetches its own tensors and closes them before it
+ * returns). Calls do not block each other except through TensorFlow's own thread pools, so there is
+ * no need for a pool of models. {@link #close} waits for calls in progress to finish and frees the
+ * native session and graph; calls after it throw {@link IllegalStateException}, and closing twice
+ * is harmless. Callers must not change a batch's array while a call reads it.
  */
 public final class ServingModel implements AutoCloseable {
 
@@ -207,8 +207,14 @@ public final class ServingModel implements AutoCloseable {
     for (int i = 0; i < shape.length; i++) {
       if (declared[i] >= 0 && declared[i] != shape[i]) {
         throw new InvalidInputException(
-            "signature '" + signature + "' takes " + input.getKey() + " "
-                + Arrays.toString(declared) + ", got " + batch.shapeString()
+            "signature '"
+                + signature
+                + "' takes "
+                + input.getKey()
+                + " "
+                + Arrays.toString(declared)
+                + ", got "
+                + batch.shapeString()
                 + channelHint(declared, shape, i));
       }
     }

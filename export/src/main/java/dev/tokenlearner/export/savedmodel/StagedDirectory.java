@@ -110,9 +110,9 @@ final class StagedDirectory implements AutoCloseable {
   }
 
   /**
-   * Cleans up after a process that died while writing {@code target}: deletes its stage
-   * directories and, if {@code target} is missing, moves its moved-aside previous target back.
-   * Leftovers of processes still alive are left alone.
+   * Cleans up after a process that died while writing {@code target}: deletes its stage directories
+   * and, if {@code target} is missing, moves its moved-aside previous target back. Leftovers of
+   * processes still alive are left alone.
    *
    * @param target the final directory (absolute, normalised)
    * @return whether a previous target was moved back

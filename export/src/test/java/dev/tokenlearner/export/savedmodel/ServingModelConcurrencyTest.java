@@ -108,8 +108,7 @@ class ServingModelConcurrencyTest {
         f.get(1, TimeUnit.MINUTES); // every thread saw a clean refusal, none a crash
       }
       IllegalStateException e =
-          assertThrows(
-              IllegalStateException.class, () -> m.run(Signatures.SERVING_DEFAULT, batch));
+          assertThrows(IllegalStateException.class, () -> m.run(Signatures.SERVING_DEFAULT, batch));
       assertEquals("model " + m.directory() + " has been closed", e.getMessage());
       m.close(); // twice is harmless
     } finally {

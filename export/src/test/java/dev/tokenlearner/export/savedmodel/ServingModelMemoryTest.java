@@ -29,8 +29,8 @@ class ServingModelMemoryTest {
   private static final int SAMPLES = 4;
 
   /**
-   * Native growth allowed over the last three quarters. Leaking just the input tensor of every
-   * call (13.8 KB on average over batch 1 and 8) would add about 10 MiB over 750 calls.
+   * Native growth allowed over the last three quarters. Leaking just the input tensor of every call
+   * (13.8 KB on average over batch 1 and 8) would add about 10 MiB over 750 calls.
    */
   private static final long MAX_NATIVE_GROWTH_BYTES = 8L << 20;
 
@@ -89,7 +89,10 @@ class ServingModelMemoryTest {
           nativeGrowth / 1048576.0);
       assertTrue(
           nativeGrowth < MAX_NATIVE_GROWTH_BYTES,
-          "native memory grew by " + nativeGrowth + " bytes over the last 3/4 of " + CALLS
+          "native memory grew by "
+              + nativeGrowth
+              + " bytes over the last 3/4 of "
+              + CALLS
               + " calls");
     }
   }

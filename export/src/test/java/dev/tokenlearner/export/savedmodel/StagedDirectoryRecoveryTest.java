@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a writer killed part way leaves beside its target, and how the next export or load cleans
- * it up. The kill points are laid out directly: a stage of a dead process, and the target moved
- * aside by a process that died before moving the new model in (a window too short to hit by
- * killing at random, which {@code ExportCrashSafetyTest} does).
+ * What a writer killed part way leaves beside its target, and how the next export or load cleans it
+ * up. The kill points are laid out directly: a stage of a dead process, and the target moved aside
+ * by a process that died before moving the new model in (a window too short to hit by killing at
+ * random, which {@code ExportCrashSafetyTest} does).
  */
 class StagedDirectoryRecoveryTest {
 
@@ -83,8 +83,7 @@ class StagedDirectoryRecoveryTest {
   }
 
   @Test
-  void load_targetMovedAsideByDeadWriter_loadsThePreviousModel(@TempDir Path tmp)
-      throws Exception {
+  void load_targetMovedAsideByDeadWriter_loadsThePreviousModel(@TempDir Path tmp) throws Exception {
     Path exported = ServingFixture.export(tmp.resolve("exported"));
     Path target = tmp.resolve("model");
     Files.move(exported, tmp.resolve(".model.old-" + deadPid() + "-9"));

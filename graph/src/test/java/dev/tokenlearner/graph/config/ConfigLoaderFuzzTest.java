@@ -5,10 +5,10 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Fuzzes the YAML/JSON config loader: any text either loads or fails with a {@link
- * ConfigException} naming the key, and allocates at most 64 MiB plus 64 bytes per input byte
- * (aliases and deep nesting must not blow up). An input over the bound is run twice before it
- * fails, so the loading of classes on a first run is not counted.
+ * Fuzzes the YAML/JSON config loader: any text either loads or fails with a {@link ConfigException}
+ * naming the key, and allocates at most 64 MiB plus 64 bytes per input byte (aliases and deep
+ * nesting must not blow up). An input over the bound is run twice before it fails, so the loading
+ * of classes on a first run is not counted.
  *
  * <p>Seeds are bundled configs and a fixture's {@code config.json}.
  */

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 
 /**
  * Fuzzes the TFRecord reader: the framing of a whole file, and (behind valid framing) the {@code
- * tf.train.Example} parser and the image decoder the TFRecord dataset feeds. Any input either
- * reads or fails with a {@link TfRecordFormatException} or {@link ImageFormatException}, within
- * the allocation bound of {@link FuzzBounds} (images: what the decoder's pixel limit allows).
+ * tf.train.Example} parser and the image decoder the TFRecord dataset feeds. Any input either reads
+ * or fails with a {@link TfRecordFormatException} or {@link ImageFormatException}, within the
+ * allocation bound of {@link FuzzBounds} (images: what the decoder's pixel limit allows).
  */
 class TfRecordFuzzTest {
 
