@@ -8,21 +8,17 @@ import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Writes one SavedModel over and over until killed, for {@link ExportCrashSafetyTest}: {@code
  * ExportLoopMain export <target>} alternates the fixture weights with and without {@link
  * #HEAD_SHIFT} added to the head bias; {@code ExportLoopMain import <target>} repeats {@code
- * import} of the fixture checkpoint. After one warm-up write elsewhere it prints {@code ready},
- * then {@code committed <n>} after each write.
+ * import} of the fixture checkpoint. It prints {@code ready} after a first write of the unshifted
+ * weights, then {@code committed <n>} after each further write.
  */
 public final class ExportLoopMain {
 
@@ -75,11 +71,9 @@ public final class ExportLoopMain {
     Map<String, HostArray> shifted = weights(HEAD_SHIFT);
     Map<String, HostArray> plain = weights(0);
     SavedModelExporter exporter = exporter();
-    // One write elsewhere first, so kill points fall in steady-state writes, not in the
-    // loading of TensorFlow's native library.
-    Path warmUp = Files.createTempDirectory("export-warm-up");
-    write(export, exporter, plain, warmUp.resolve("model"));
-    deleteRecursively(warmUp);
+    // The first write (of the target's current weights) also loads TensorFlow's native
+    // library; kill points are counted from its end, so they fall in steady-state writes.
+    write(export, exporter, plain, target);
     System.out.println("ready");
     System.out.flush();
     for (int n = 0; ; n++) {
@@ -101,14 +95,6 @@ public final class ExportLoopMain {
           target,
           ImportOptions.strict(),
           true);
-    }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
     }
   }
 }
