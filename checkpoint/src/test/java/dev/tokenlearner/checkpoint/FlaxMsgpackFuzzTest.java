@@ -3,6 +3,8 @@ package dev.tokenlearner.checkpoint;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the Flax msgpack reader: any byte string either reads or fails with a {@link
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 class FlaxMsgpackFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void read_anyBytes_checkpointOrTypedError(byte[] data) throws Exception {
     Path dir = FuzzBounds.scratch("msgpack");
     try {

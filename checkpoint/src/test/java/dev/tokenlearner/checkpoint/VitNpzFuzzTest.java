@@ -4,6 +4,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the ViT {@code .npz} reader (a zip of {@code .npy} entries): any byte string either reads
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 class VitNpzFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void read_anyBytes_checkpointOrTypedError(byte[] data) throws Exception {
     Path dir = FuzzBounds.scratch("npz");
     try {

@@ -2,6 +2,8 @@ package dev.tokenlearner.export;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.FuzzBounds;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes image decoding (JPEG, PNG, BMP, GIF through {@code javax.imageio}): any bytes either
@@ -14,6 +16,7 @@ class ImageDecoderFuzzTest {
   private static final long BYTES_PER_PIXEL = 16;
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void decode_anyBytes_imageOrTypedError(byte[] data) throws Exception {
     FuzzBounds.withinBound(
         FuzzBounds.BASE_BYTES + BYTES_PER_PIXEL * ImageDecoder.MAX_PIXELS_PER_BYTE * data.length,

@@ -3,6 +3,8 @@ package dev.tokenlearner.checkpoint.npy;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.FuzzBounds;
 import java.io.ByteArrayInputStream;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the {@code .npy} reader: any byte string either reads or fails with an {@link
@@ -11,6 +13,7 @@ import java.io.ByteArrayInputStream;
 class NpyFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void read_anyBytes_arrayOrTypedError(byte[] data) throws Exception {
     FuzzBounds.withinBound(
         data.length,

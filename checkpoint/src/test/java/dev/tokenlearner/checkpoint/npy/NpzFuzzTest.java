@@ -4,6 +4,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.FuzzBounds;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the generic {@code .npz} reader (arrays datasets, {@code init_from} checkpoints): any byte
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 class NpzFuzzTest {
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void read_anyBytes_arraysOrTypedError(byte[] data) throws Exception {
     Path dir = FuzzBounds.scratch("npz");
     try {

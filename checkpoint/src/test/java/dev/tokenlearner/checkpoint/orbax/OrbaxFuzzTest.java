@@ -15,8 +15,10 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the Orbax readers: Zarr {@code .zarray} metadata with its chunks, a whole Zarr checkpoint
@@ -35,6 +37,7 @@ class OrbaxFuzzTest {
   private static Path ocdbtRoot;
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void zarrArray_anyMetadataAndChunk_bytesOrTypedError(byte[] data) throws Exception {
     byte[][] parts = FuzzInput.split(data, 2);
     Path file = Path.of("fuzz/.zarray");
@@ -75,6 +78,7 @@ class OrbaxFuzzTest {
   }
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void zarrCheckpoint_anyFiles_checkpointOrTypedError(byte[] data) throws Exception {
     byte[][] parts = FuzzInput.split(data, 3);
     Path dir = FuzzBounds.scratch("zarr");
@@ -101,6 +105,7 @@ class OrbaxFuzzTest {
   }
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void ocdbtManifest_anyBody_databaseOrTypedError(byte[] data) throws Exception {
     Path root = ocdbtRoot();
     Files.write(root.resolve("manifest.ocdbt"), envelope(OcdbtEnvelope.MANIFEST_MAGIC, data));
@@ -116,6 +121,7 @@ class OrbaxFuzzTest {
   }
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void ocdbtNode_anyBody_databaseOrTypedError(byte[] data) throws Exception {
     if (data.length == 0) {
       return;

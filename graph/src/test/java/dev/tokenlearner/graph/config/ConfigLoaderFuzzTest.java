@@ -3,6 +3,8 @@ package dev.tokenlearner.graph.config;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the YAML/JSON config loader: any text either loads or fails with a {@link ConfigException}
@@ -18,6 +20,7 @@ class ConfigLoaderFuzzTest {
   private static final long PER_INPUT_BYTE = 64;
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void parse_anyText_configOrConfigException(byte[] data) {
     String text = new String(data, StandardCharsets.UTF_8);
     long bound = BASE_BYTES + PER_INPUT_BYTE * data.length;

@@ -7,6 +7,8 @@ import dev.tokenlearner.export.ImageFormatException;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzzes the TFRecord reader: the framing of a whole file, and (behind valid framing) the {@code
@@ -20,6 +22,7 @@ class TfRecordFuzzTest {
   private static final long BYTES_PER_PIXEL = 16;
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void readAll_anyFile_recordsOrTypedError(byte[] data) throws Exception {
     Path dir = FuzzBounds.scratch("tfrecord");
     try {
@@ -39,6 +42,7 @@ class TfRecordFuzzTest {
   }
 
   @FuzzTest(maxDuration = "20s")
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
   void parseExample_anyRecord_imageOrTypedError(byte[] record) throws Exception {
     Path dir = FuzzBounds.scratch("example");
     try {
