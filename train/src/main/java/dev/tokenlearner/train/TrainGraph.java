@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -24,6 +25,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
@@ -44,6 +46,10 @@ import org.tensorflow.types.TInt64;
  * <p>Feeds per step: {@code images [b, H, W, C]}, {@code labels [b]} and the dropout key {@code
  * [seed, step]}, so a step's randomness depends only on (seed, step). Fetches: loss, number of
  * correct top-1 predictions, learning rate and the gradients' global norm before clipping.
+ *
+ * <p>With several {@link Replication replicas}, each feeds its slice of the global batch; the
+ * gradients (before clipping), loss and correct count are averaged over the replicas by one
+ * collective, so every replica applies the same update and reports global-batch metrics.
  */
 final class TrainGraph implements AutoCloseable {
 
@@ -78,6 +84,8 @@ final class TrainGraph implements AutoCloseable {
   private final Operand<TFloat32> gradNorm;
   private final List<Output<TFloat32>> gradients = new ArrayList<>();
   private final Op trainOp;
+  private final Replication replication;
+  private final Optional<Op> broadcast;
 
   /**
    * Builds the graph and opens a session on it.
@@ -88,7 +96,21 @@ final class TrainGraph implements AutoCloseable {
    *     gradient
    */
   TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig) {
+    this(cfg, sessionConfig, Replication.single());
+  }
+
+  /**
+   * Builds one replica's graph and opens its session.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options (device placement logging, threads)
+   * @param replication how the replica averages gradients with the others and where it runs
+   * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
+   *     gradient
+   */
+  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, Replication replication) {
     this.cfg = cfg;
+    this.replication = replication;
     this.spec = OptimizerSpec.of(cfg);
     LrConfig lr =
         cfg.train()
@@ -131,8 +153,9 @@ final class TrainGraph implements AutoCloseable {
                     t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
                     Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
-      loss = t.withName("loss").identity(objective);
-      correct = t.withName("correct").identity(Losses.correct(t, out.logits(), labels));
+      Operand<TFloat32> shardLoss = t.withName("shard_loss").identity(objective);
+      Operand<TFloat32> shardCorrect =
+          t.withName("shard_correct").identity(Losses.correct(t, out.logits(), labels));
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
@@ -143,8 +166,7 @@ final class TrainGraph implements AutoCloseable {
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
-      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), loss, values);
-      Operand<TFloat32> sumSq = t.constant(0f);
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), shardLoss, values);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
@@ -152,13 +174,29 @@ final class TrainGraph implements AutoCloseable {
               "parameter " + params.get(i).path() + " gets no gradient from the loss");
         }
         gradients.add(dy);
+      }
+      // Data parallelism: the mean over the replicas of their shard's gradients, loss and correct
+      // count is what one process computes on the whole global batch (equal shards).
+      List<Operand<TFloat32>> shardValues = new ArrayList<>(gradients);
+      shardValues.add(shardLoss);
+      shardValues.add(shardCorrect);
+      List<Operand<TFloat32>> reduced =
+          replication.allReduceMean(tf.withSubScope("replicas"), shardValues);
+      List<Operand<TFloat32>> averaged = reduced.subList(0, gradients.size());
+      loss = t.withName("loss").identity(reduced.get(gradients.size()));
+      correct =
+          t.withName("correct")
+              .math
+              .mul(reduced.get(gradients.size() + 1), t.constant((float) replication.replicas()));
+      Operand<TFloat32> sumSq = t.constant(0f);
+      for (Operand<TFloat32> dy : averaged) {
         sumSq =
             t.math.add(
                 sumSq,
                 t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
       }
       gradNorm = t.withName("grad_norm").math.sqrt(sumSq);
-      List<Operand<TFloat32>> clipped = new ArrayList<>(gradients);
+      List<Operand<TFloat32>> clipped = new ArrayList<>(averaged);
       if (spec.maxGradNorm().isPresent()) {
         Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
         // Scenic's clip_grads: g if norm < max else g * max / norm.
@@ -178,7 +216,11 @@ final class TrainGraph implements AutoCloseable {
               stepRead,
               globalStep,
               List.of(loss, correct, gradNorm, learningRate));
-      session = new Session(graph, sessionConfig);
+      List<Variable<TFloat32>> replicated = new ArrayList<>();
+      params.forEach(p -> replicated.add(p.variable()));
+      optimizer.slots().forEach(s -> replicated.add(s.variable()));
+      broadcast = replication.broadcastFromChief(tf.withSubScope("replicas"), replicated);
+      session = replication.openSession(graph, sessionConfig);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -232,6 +274,22 @@ final class TrainGraph implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies the chief's parameters and optimizer slots into this replica, after {@link #initialize}
+   * or {@link #restore} ran on every replica. Does nothing in a single process.
+   */
+  void synchronize() {
+    try {
+      broadcast.ifPresent(op -> session.runner().addTarget(op).run().close());
+    } catch (TensorFlowException e) {
+      throw replication.failed(e);
+    }
+  }
+
+  Replication replication() {
+    return replication;
+  }
+
   /** The global step held by the graph. */
   long step() {
     try (Result r = session.runner().fetch(stepRead).run()) {
@@ -242,7 +300,8 @@ final class TrainGraph implements AutoCloseable {
   /**
    * Runs one training step on a batch.
    *
-   * @param batch the batch; its step must equal the graph's global step
+   * @param batch the batch (this replica's slice of the global batch); its step must equal the
+   *     graph's global step
    * @param seed the run's seed (the dropout key is {@code [seed, step]})
    * @return loss and metrics of the step (computed before the update)
    */
@@ -251,7 +310,7 @@ final class TrainGraph implements AutoCloseable {
             TFloat32.tensorOf(
                 Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
         TInt32 y = TInt32.vectorOf(batch.labels());
-        TInt64 key = TInt64.vectorOf(seed, batch.step());
+        TInt64 key = TInt64.vectorOf(replication.dropoutSeed(seed), batch.step());
         Result r =
             session
                 .runner()
@@ -268,9 +327,11 @@ final class TrainGraph implements AutoCloseable {
           batch.step(),
           ((TFloat32) r.get(0)).getFloat(),
           ((TFloat32) r.get(1)).getFloat(),
-          batch.size(),
+          batch.size() * replication.replicas(),
           ((TFloat32) r.get(2)).getFloat(),
           ((TFloat32) r.get(3)).getFloat());
+    } catch (TensorFlowException e) {
+      throw replication.failed(e);
     }
   }
 
@@ -313,7 +374,7 @@ final class TrainGraph implements AutoCloseable {
   @Override
   public void close() {
     try {
-      session.close();
+      replication.closeSession(session);
     } finally {
       graph.close();
     }

@@ -68,6 +68,16 @@ public record TrainOptions(
   }
 
   /**
+   * Returns a copy with the progress bar switched on or off.
+   *
+   * @param value whether to show it
+   * @return the copy
+   */
+  public TrainOptions withProgressBar(boolean value) {
+    return new TrainOptions(value, exportSavedModel, logDevicePlacement, stopAfterStep);
+  }
+
+  /**
    * Returns a copy with SavedModel export switched on or off.
    *
    * @param value whether to export

@@ -125,6 +125,37 @@ public final class Trainer {
       Optional<Path> dataOverride,
       TrainOptions options)
       throws IOException {
+    return run(cfg, workdir, resume, dataOverride, options, Replication.single());
+  }
+
+  /**
+   * Trains as one replica of data-parallel training: this replica takes its slice of every global
+   * batch ({@code batch_size} is the global batch and must split evenly), gradients are averaged
+   * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries, the
+   * curves and the SavedModel. With {@code resume}, every replica restores the newest checkpoint
+   * in {@code workdir} (shared storage), then takes the chief's weights.
+   *
+   * @param cfg the experiment
+   * @param workdir where checkpoints, summaries and the model go (created if missing)
+   * @param resume continue from the newest checkpoint in {@code workdir}
+   * @param dataOverride a data path replacing the config's dataset (image folder or TFRecords)
+   * @param options presentation and early stop
+   * @param replication which replica this is and how it talks to the others
+   * @return what the run did and wrote (the chief's view)
+   * @throws IOException if data, checkpoints or summaries cannot be read or written
+   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
+   *     holds checkpoints and {@code resume} is false
+   * @throws TrainingDivergedException if the loss becomes NaN or infinite
+   * @throws RuntimeException what {@link Replication#failed} makes of a failed step
+   */
+  public static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      Optional<Path> dataOverride,
+      TrainOptions options,
+      Replication replication)
+      throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
     TrainConfig tc = cfg.train();
@@ -156,17 +187,23 @@ public final class Trainer {
     long seed = tc.rngSeed();
     String device = Devices.preferredDevice();
     ConfigProto session = Devices.sessionConfig(options.logDevicePlacement());
+    boolean chief = replication.isChief();
+    TrainOrder order = new TrainOrder(seed, batchSize, dataset.numTrain());
+    if (replication.replicas() > 1) {
+      order = order.shard(replication.rank(), replication.replicas());
+    }
     LOG.info(
-        "training {} on {}: {} steps of {} examples, ops on {}",
+        "training {} on {}: {} steps of {} examples, ops on {}, {}",
         cfg.source(),
         dataset.describe(),
         totalSteps,
         batchSize,
-        device);
+        device,
+        replication.describe());
 
     List<Path> written = new ArrayList<>();
-    try (TrainGraph train = new TrainGraph(cfg, session);
-        EvalGraph eval = new EvalGraph(cfg, dataset, session)) {
+    try (TrainGraph train = new TrainGraph(cfg, session, replication);
+        EvalGraph eval = chief ? new EvalGraph(cfg, dataset, session) : null) {
       long start = 0;
       if (resume && latest.isPresent()) {
         FlaxTrainState state = FlaxMsgpackReader.readTrainState(latest.get());
@@ -186,6 +223,7 @@ public final class Trainer {
         train.initialize(seed, tc.initHeadBias());
         InitFrom.apply(cfg, train.store(), train.session());
       }
+      train.synchronize();
       Path tbDir = workdir.resolve(TENSORBOARD_DIR);
       Path csv = workdir.resolve(METRICS_CSV);
       Path png = workdir.resolve(CURVES_PNG);
@@ -195,23 +233,25 @@ public final class Trainer {
       long stepNanos = 0;
       long stepExamples = 0;
       long step = start;
-      try (MetricsLog metrics = new MetricsLog(csv, start);
-          TensorBoardWriter tb = new TensorBoardWriter(tbDir);
+      // Only the chief writes; the other replicas just take part in every step.
+      try (MetricsLog metrics = chief ? new MetricsLog(csv, start) : null;
+          TensorBoardWriter tb = chief ? new TensorBoardWriter(tbDir) : null;
           BatchProducer producer =
               new BatchProducer(
                   dataset,
-                  new TrainOrder(seed, batchSize, dataset.numTrain()),
-                  batchSize,
+                  order,
+                  order.shardSize(),
                   start,
                   stopAt,
                   BatchProducer.QUEUE_CAPACITY_DEFAULT);
-          ProgressBar bar = options.progressBar() ? progressBar(start, totalSteps) : null) {
+          ProgressBar bar =
+              options.progressBar() && chief ? progressBar(start, totalSteps) : null) {
         while (step < stopAt) {
           long t0 = System.nanoTime();
           Batch batch = producer.next();
           TrainGraph.StepResult r = train.run(batch, seed);
           stepNanos += System.nanoTime() - t0;
-          stepExamples += batch.size();
+          stepExamples += (long) batch.size() * replication.replicas();
           step = batch.step() + 1;
           if (!Float.isFinite(r.loss())) {
             Optional<Path> good =
@@ -222,6 +262,9 @@ public final class Trainer {
           }
           window.add(r);
           double imagesPerSecond = stepExamples / (stepNanos / 1e9);
+          if (!chief) {
+            continue;
+          }
           if (step % summaryEvery == 0 || step == totalSteps) {
             tb.scalar("train/loss", step, window.loss());
             tb.scalar("train/accuracy", step, window.accuracy());
@@ -270,6 +313,25 @@ public final class Trainer {
                     imagesPerSecond));
           }
         }
+      }
+      if (!chief) {
+        return new TrainSummary(
+            start,
+            step,
+            totalSteps,
+            window.summaryLoss(),
+            window.summaryAccuracy(),
+            OptionalDouble.empty(),
+            OptionalDouble.empty(),
+            stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9),
+            (System.nanoTime() - started) / 1e9,
+            device,
+            dataset.describe(),
+            written,
+            Optional.empty(),
+            tbDir,
+            csv,
+            png);
       }
       if (start >= stopAt) {
         // Nothing left to train (a finished run resumed): still report the held-out numbers.

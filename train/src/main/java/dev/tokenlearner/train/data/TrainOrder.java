@@ -14,6 +14,8 @@ public final class TrainOrder {
   private final long seed;
   private final int batchSize;
   private final long numExamples;
+  private final int shardOffset;
+  private final int shardSize;
   private long cachedEpoch = -1;
   private int[] cachedPermutation;
 
@@ -33,18 +35,59 @@ public final class TrainOrder {
     this.seed = seed;
     this.batchSize = batchSize;
     this.numExamples = numExamples;
+    this.shardOffset = 0;
+    this.shardSize = batchSize;
+  }
+
+  private TrainOrder(TrainOrder whole, int shardOffset, int shardSize) {
+    this.seed = whole.seed;
+    this.batchSize = whole.batchSize;
+    this.numExamples = whole.numExamples;
+    this.shardOffset = shardOffset;
+    this.shardSize = shardSize;
+  }
+
+  /**
+   * One replica's share of every batch: replica {@code rank} of {@code replicas} sees the
+   * contiguous slice {@code [rank * b, (rank + 1) * b)} of each global batch ({@code b = batchSize
+   * / replicas}), with the augmentation the whole batch would give those examples, so the replicas
+   * together see exactly what one process sees.
+   *
+   * @param rank the replica, 0-based
+   * @param replicas how many replicas share each batch
+   * @return the order of the shard; its {@link #indices} have {@code batchSize / replicas} entries
+   * @throws IllegalArgumentException if the batch does not split evenly or rank is out of range
+   */
+  public TrainOrder shard(int rank, int replicas) {
+    Preconditions.checkArgument(
+        replicas > 0 && rank >= 0 && rank < replicas,
+        "replica %s of %s does not exist",
+        rank,
+        replicas);
+    Preconditions.checkArgument(
+        shardSize == batchSize && batchSize % replicas == 0,
+        "batch_size %s does not split evenly over %s replicas",
+        batchSize,
+        replicas);
+    int size = batchSize / replicas;
+    return new TrainOrder(this, rank * size, size);
+  }
+
+  /** Examples per step in this order (the shard's size for a {@link #shard}). */
+  public int shardSize() {
+    return shardSize;
   }
 
   /**
    * The example indices of a step's batch.
    *
    * @param step the 0-based step
-   * @return {@code batchSize} indices into the training split
+   * @return {@link #shardSize} indices into the training split
    */
   public synchronized long[] indices(long step) {
-    long[] out = new long[batchSize];
-    for (int j = 0; j < batchSize; j++) {
-      long position = step * batchSize + j;
+    long[] out = new long[shardSize];
+    for (int j = 0; j < shardSize; j++) {
+      long position = step * batchSize + shardOffset + j;
       long epoch = position / numExamples;
       out[j] = permutation(epoch)[(int) (position % numExamples)];
     }
@@ -55,11 +98,11 @@ public final class TrainOrder {
    * The augmentation randomness of one example of a step's batch.
    *
    * @param step the 0-based step
-   * @param slot position in the batch
-   * @return a generator seeded from (seed, step, slot)
+   * @param slot position in the batch (in the shard, for a {@link #shard})
+   * @return a generator seeded from (seed, step, slot in the global batch)
    */
   public SplittableRandom augmentation(long step, int slot) {
-    return new SplittableRandom(mix(mix(seed ^ 0x5DEECE66DL, step), slot));
+    return new SplittableRandom(mix(mix(seed ^ 0x5DEECE66DL, step), shardOffset + slot));
   }
 
   private int[] permutation(long epoch) {

@@ -1,0 +1,145 @@
+package dev.tokenlearner.train.distributed;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Builders of TensorFlow's collective ops across the replicas of a data-parallel run.
+ *
+ * <p>They use the raw V1 ops ({@code CollectiveReduce}, {@code CollectiveBcastSend/Recv}) through
+ * the op builder: TensorFlow Java 1.1 wraps only the V3 reduce, whose communicator setup crashes
+ * the JVM. Every replica must build the same collectives, with the same keys and shapes, in the
+ * same order; each op gives up after {@code timeoutSeconds} instead of waiting forever for a
+ * missing peer.
+ */
+public final class Collectives {
+
+  /** Group of the per-step all-reduce. */
+  static final long REDUCE_GROUP = 1;
+
+  /** Group of the initial-weights broadcast. */
+  static final long BROADCAST_GROUP = 2;
+
+  /** Instance key of the packed all-reduce (one per graph). */
+  static final long REDUCE_INSTANCE = 1;
+
+  /** First instance key of the broadcasts (one per variable). */
+  static final long BROADCAST_INSTANCE_BASE = 1000;
+
+  private Collectives() {}
+
+  /**
+   * The mean over the replicas of several float tensors, in one packed {@code CollectiveReduce}:
+   * the values are flattened, concatenated, reduced once and split back. One collective per step
+   * costs one round of messages instead of one per tensor, and makes every consumer of a reduced
+   * value wait for all of them (so no variable update races a gradient still being computed).
+   *
+   * <p>Shapes: any, the same on every replica; the results have the inputs' shapes.
+   *
+   * @param tf where to build the ops
+   * @param values per-replica values, in the same order on every replica
+   * @param groupSize number of replicas
+   * @param timeoutSeconds how long the collective waits for the others before failing
+   * @return the means, in order
+   */
+  public static List<Operand<TFloat32>> allReduceMean(
+      Ops tf, List<Operand<TFloat32>> values, int groupSize, float timeoutSeconds) {
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    Operand<TInt64> flat = tf.constant(new long[] {-1});
+    List<Operand<TFloat32>> pieces = new ArrayList<>();
+    List<Operand<TInt32>> sizes = new ArrayList<>();
+    for (Operand<TFloat32> v : values) {
+      pieces.add(tf.reshape(v, flat));
+      sizes.add(tf.reshape(tf.size(v, TInt32.class), tf.constant(new int[] {1})));
+    }
+    Operand<TFloat32> packed = tf.concat(pieces, tf.constant(0));
+    Operation reduce =
+        tf.scope()
+            .opBuilder("CollectiveReduce", "all_reduce_mean")
+            .addInput(packed.asOutput())
+            .setAttr("group_size", (long) groupSize)
+            .setAttr("group_key", REDUCE_GROUP)
+            .setAttr("instance_key", REDUCE_INSTANCE)
+            .setAttr("merge_op", "Add")
+            .setAttr("final_op", "Div")
+            .setAttr("subdiv_offsets", new long[] {0})
+            .setAttr("timeout_seconds", timeoutSeconds)
+            .build();
+    Output<TFloat32> reduced = reduce.output(0);
+    List<Output<TFloat32>> split =
+        tf.splitV(reduced, tf.concat(sizes, tf.constant(0)), tf.constant(0), (long) values.size())
+            .output();
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      out.add(tf.reshape(split.get(i), tf.shape(values.get(i))));
+    }
+    return out;
+  }
+
+  /**
+   * An op that gives every replica the chief's values of some variables: the chief sends each
+   * value, the others receive it and assign it to their own copy.
+   *
+   * @param tf where to build the ops
+   * @param variables the variables, in the same order and with the same static shapes on every
+   *     replica
+   * @param rank this replica (0 sends)
+   * @param groupSize number of replicas
+   * @param timeoutSeconds how long each transfer waits for the others before failing
+   * @return an op that finishes when all transfers of this replica are done
+   */
+  public static Op broadcastFromChief(
+      Ops tf, List<Variable<TFloat32>> variables, int rank, int groupSize, float timeoutSeconds) {
+    List<Op> done = new ArrayList<>();
+    for (int j = 0; j < variables.size(); j++) {
+      Variable<TFloat32> v = variables.get(j);
+      org.tensorflow.ndarray.Shape shape = v.shape();
+      if (shape.isUnknown() || shape.hasUnknownDimension()) {
+        throw new IllegalArgumentException(
+            "variable " + v.op().name() + " needs a static shape to be broadcast, has " + shape);
+      }
+      String name = "broadcast_" + j;
+      Operation op;
+      if (rank == 0) {
+        op =
+            tf.scope()
+                .opBuilder("CollectiveBcastSend", name)
+                .addInput(tf.identity(v).asOutput())
+                .setAttr("group_size", (long) groupSize)
+                .setAttr("group_key", BROADCAST_GROUP)
+                .setAttr("instance_key", BROADCAST_INSTANCE_BASE + j)
+                .setAttr("shape", shape)
+                .setAttr("timeout_seconds", timeoutSeconds)
+                .build();
+        Output<TFloat32> sent = op.output(0);
+        done.add(tf.identity(sent));
+      } else {
+        op =
+            tf.scope()
+                .opBuilder("CollectiveBcastRecv", name)
+                .setAttr("T", DataType.DT_FLOAT)
+                .setAttr("group_size", (long) groupSize)
+                .setAttr("group_key", BROADCAST_GROUP)
+                .setAttr("instance_key", BROADCAST_INSTANCE_BASE + j)
+                .setAttr("shape", shape)
+                .setAttr("timeout_seconds", timeoutSeconds)
+                .build();
+        Output<TFloat32> received = op.output(0);
+        done.add(tf.assign(v, received));
+      }
+    }
+    return tf.withControlDependencies(done).withName("broadcast_from_chief").noOp();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.tokenlearner.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
+import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.train.data.BatchProducer;
+import dev.tokenlearner.train.data.Datasets;
+import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.TrainOrder;
+import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.LocalReplicas;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Data parallelism over two in-process TensorFlow servers (one task, one CPU device each), with
+ * one training thread per replica, against one process on the whole batch. Servers cannot be
+ * stopped, so this class runs in its own JVM, in the {@code distributed} test run (a private
+ * network namespace, see {@code .ci/run}).
+ */
+@Tag("distributed")
+class CollectiveTrainingTest {
+
+  private static final int STEPS = 5;
+  private static final float TIMEOUT_SECONDS = 30f;
+  // Float sums in another order (per shard, then averaged) over 5 Adam steps.
+  private static final float TOLERANCE = 2e-5f;
+
+  private static ExecutorService pool;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startPool() {
+    pool = Executors.newFixedThreadPool(2);
+  }
+
+  @AfterAll
+  static void stopPool() {
+    pool.shutdownNow();
+  }
+
+  /** With clipping on, so the test also shows that clipping sees the averaged gradients. */
+  private static ExperimentConfig config() {
+    return TestConfigs.tiny("num_training_steps: " + STEPS, "max_grad_norm: 0.05");
+  }
+
+  private record Trained(Map<String, HostArray> params, List<Float> losses) {}
+
+  @Test
+  void run_twoReplicasOnHalfBatches_equalsOneProcessOnWholeBatch() throws Exception {
+    ExperimentConfig cfg = config();
+    ImageDataset data = Datasets.open(cfg, Optional.empty());
+    long seed = cfg.train().rngSeed();
+    int batch = cfg.train().requireBatchSize();
+    TrainOrder order = new TrainOrder(seed, batch, data.numTrain());
+
+    Trained single;
+    try (TrainGraph g = new TrainGraph(cfg, Devices.sessionConfig(false))) {
+      g.initialize(seed, OptionalDouble.empty());
+      single = train(g, data, order, batch, seed);
+    }
+
+    List<CollectiveReplication> replicas =
+        LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
+    List<Future<Trained>> runs = new ArrayList<>();
+    for (CollectiveReplication r : replicas) {
+      runs.add(
+          pool.submit(
+              () -> {
+                try (TrainGraph g =
+                    new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
+                  // Another seed on the worker: only the broadcast makes the replicas agree.
+                  g.initialize(seed + r.rank(), OptionalDouble.empty());
+                  g.synchronize();
+                  return train(g, data, order.shard(r.rank(), 2), batch / 2, seed);
+                }
+              }));
+    }
+    Trained chief = runs.get(0).get(120, TimeUnit.SECONDS);
+    Trained worker = runs.get(1).get(120, TimeUnit.SECONDS);
+
+    assertEquals(single.params().keySet(), chief.params().keySet());
+    float largest = 0;
+    for (String path : single.params().keySet()) {
+      float[] a = single.params().get(path).data();
+      float[] b = chief.params().get(path).data();
+      assertArrayEquals(b, worker.params().get(path).data(), 0f, path + ": replicas differ");
+      for (int i = 0; i < a.length; i++) {
+        largest = Math.max(largest, Math.abs(a[i] - b[i]));
+      }
+    }
+    assertTrue(largest <= TOLERANCE, "largest difference to one process: " + largest);
+    for (int s = 0; s < STEPS; s++) {
+      assertEquals(single.losses().get(s), chief.losses().get(s), 1e-5f, "loss of step " + s);
+      assertEquals(chief.losses().get(s), worker.losses().get(s), 0f, "replicas' loss " + s);
+    }
+    // The weights moved: the comparison above is not between two untrained models.
+    assertTrue(single.losses().get(STEPS - 1) < single.losses().get(0), single.losses().toString());
+  }
+
+  @Test
+  void train_twoLocalReplicas_checkpointEqualsSingleProcessRun() throws Exception {
+    ExperimentConfig cfg = config();
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    Trainer.run(cfg, one, false, Optional.empty(), TrainOptions.quiet());
+    TrainSummary s =
+        LocalReplicas.train(cfg, two, false, Optional.empty(), TrainOptions.quiet(), 2, 30f);
+
+    assertEquals(STEPS, s.finalStep());
+    FlaxTrainState a = FlaxMsgpackReader.readTrainState(Checkpoints.latest(one).orElseThrow());
+    FlaxTrainState b = FlaxMsgpackReader.readTrainState(Checkpoints.latest(two).orElseThrow());
+    assertEquals(a.step(), b.step());
+    for (String path : a.params().keySet()) {
+      assertArrayEquals(
+          a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
+    }
+  }
+
+  private static Trained train(
+      TrainGraph g, ImageDataset data, TrainOrder order, int batchSize, long seed)
+      throws Exception {
+    List<Float> losses = new ArrayList<>();
+    for (int step = 0; step < STEPS; step++) {
+      losses.add(g.run(BatchProducer.build(data, order, batchSize, step), seed).loss());
+    }
+    return new Trained(g.params(), losses);
+  }
+}
