@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.train.distributed.ReplicaFailedException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import picocli.CommandLine;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Spec;
  * The {@code tokenlearner} command: train, import, predict, inspect and bench.
  *
  * <p>Exit codes: 0 success, 1 a user error (bad option, config, checkpoint or input; one-line
- * message), 2 an internal error (stack trace).
+ * message), 2 an internal error (stack trace), 3 a replica of a data-parallel run failed or a peer
+ * never started (restart every task with {@code --resume}).
  */
 @Command(
     name = "tokenlearner",
@@ -35,6 +37,9 @@ public final class Main implements Runnable {
   /** Exit code for internal errors. */
   public static final int EXIT_INTERNAL_ERROR = 2;
 
+  /** Exit code when a replica of a data-parallel run failed or a peer never started. */
+  public static final int EXIT_REPLICA_FAILED = 3;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -47,6 +52,11 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
+          if (ex instanceof ReplicaFailedException) {
+            // The failed session is left open on purpose; exit without closing it.
+            commandLine.getErr().println("error: " + ex.getMessage());
+            return EXIT_REPLICA_FAILED;
+          }
           if (isUserError(ex)) {
             commandLine.getErr().println("error: " + ex.getMessage());
             return EXIT_USER_ERROR;

@@ -1,11 +1,19 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.train.Devices;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
+import dev.tokenlearner.train.distributed.ClusterServer;
+import dev.tokenlearner.train.distributed.ClusterSpec;
+import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.LocalReplicas;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -39,16 +47,71 @@ final class TrainCommand implements Callable<Integer> {
       description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
 
+  @Option(names = "--stop-after", paramLabel = "STEP",
+      description = "Stop (with a checkpoint) once this step is reached, before the configured end; --resume continues from there.")
+  Long stopAfter;
+
+  @Option(names = "--replicas", defaultValue = "1", paramLabel = "N",
+      description = "Data-parallel replicas in this process, one per CPU device (one in-process TensorFlow task each); batch_size is the global batch. Default: ${DEFAULT-VALUE}.")
+  int replicas;
+
+  @Option(names = "--cluster-chief", paramLabel = "HOST:PORT",
+      description = "Multi-worker training without TF_CONFIG: the chief's address (with --cluster-worker and --task).")
+  String clusterChief;
+
+  @Option(names = "--cluster-worker", paramLabel = "HOST:PORT", split = ",",
+      description = "The workers' addresses, in index order (repeat or comma-separate).")
+  List<String> clusterWorkers = new ArrayList<>();
+
+  @Option(names = "--task", paramLabel = "TYPE:INDEX",
+      description = "This process's task with --cluster-chief, e.g. chief:0 or worker:1.")
+  String task;
+
+  @Option(names = "--collective-timeout", defaultValue = "300", paramLabel = "SECONDS",
+      description = "Multi-replica: how long a step waits for the other replicas before failing. Default: ${DEFAULT-VALUE}.")
+  float collectiveTimeout;
+
+  @Option(names = "--startup-timeout", defaultValue = "600", paramLabel = "SECONDS",
+      description = "Multi-worker: how long to wait for the other tasks' servers to start. Default: ${DEFAULT-VALUE}.")
+  long startupTimeout;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     ExperimentConfig cfg = config.load();
+    Optional<Path> dataOverride = Optional.ofNullable(data);
     TrainOptions options = TrainOptions.defaults();
     if (evalData != null) {
       options = options.withEvalData(evalData);
     }
-    TrainSummary s = Trainer.run(cfg, workdir, resume, Optional.ofNullable(data), options);
+    if (stopAfter != null) {
+      if (stopAfter <= 0) {
+        throw new UserException("--stop-after must be positive, got " + stopAfter);
+      }
+      options = options.stopAfter(stopAfter);
+    }
+    Optional<ClusterSpec> cluster = cluster();
+    TrainSummary s;
+    if (cluster.isPresent()) {
+      if (replicas != 1) {
+        throw new UserException("--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
+      }
+      CollectiveReplication replica =
+          ClusterServer.start(
+              cluster.get(),
+              Devices.sessionConfig(options.logDevicePlacement()),
+              Duration.ofSeconds(startupTimeout),
+              collectiveTimeout);
+      s = Trainer.run(cfg, workdir, resume, dataOverride,
+          options.withProgressBar(replica.isChief()), replica);
+    } else if (replicas > 1) {
+      s = LocalReplicas.train(cfg, workdir, resume, dataOverride, options, replicas, collectiveTimeout);
+    } else if (replicas == 1) {
+      s = Trainer.run(cfg, workdir, resume, dataOverride, options);
+    } else {
+      throw new UserException("--replicas must be at least 1, got " + replicas);
+    }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "trained steps %d..%d of %d on %s in %.1f s (%.1f images/s), device %s%n",
         s.startStep(), s.finalStep(), s.totalSteps(), s.dataset(), s.wallSeconds(), s.imagesPerSecond(), s.device());
@@ -63,5 +126,21 @@ final class TrainCommand implements Callable<Integer> {
     out.println("curves: " + s.curvesPng());
     out.flush();
     return 0;
+  }
+
+  /** The cluster from --cluster-chief/--task, else from TF_CONFIG, else none. */
+  private Optional<ClusterSpec> cluster() {
+    if (clusterChief == null) {
+      if (task != null || !clusterWorkers.isEmpty()) {
+        throw new UserException("--task and --cluster-worker need --cluster-chief");
+      }
+      return ClusterSpec.fromEnvironment();
+    }
+    if (task == null || !task.matches("[a-z]+:[0-9]+")) {
+      throw new UserException("--cluster-chief needs --task TYPE:INDEX, e.g. --task worker:0");
+    }
+    String[] parts = task.split(":");
+    return Optional.of(
+        ClusterSpec.of(clusterChief, clusterWorkers, parts[0], Integer.parseInt(parts[1])));
   }
 }

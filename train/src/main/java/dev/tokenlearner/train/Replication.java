@@ -89,8 +89,10 @@ public interface Replication {
    * Releases the session opened by {@link #openSession}.
    *
    * @param session the session
+   * @return whether it was closed; if not (after a failure), its graph must not be closed either,
+   *     as {@code Graph.close()} waits for its sessions
    */
-  void closeSession(Session session);
+  boolean closeSession(Session session);
 
   /**
    * Plain training in this process: one replica, an in-process session, no collectives.
@@ -141,8 +143,9 @@ public interface Replication {
     }
 
     @Override
-    public void closeSession(Session session) {
+    public boolean closeSession(Session session) {
       session.close();
+      return true;
     }
   }
 }

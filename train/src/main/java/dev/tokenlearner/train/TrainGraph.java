@@ -373,10 +373,14 @@ final class TrainGraph implements AutoCloseable {
 
   @Override
   public void close() {
+    boolean closed = false;
     try {
-      replication.closeSession(session);
+      closed = replication.closeSession(session);
     } finally {
-      graph.close();
+      // Graph.close() waits for the graph's sessions: a failed replica's stays open.
+      if (closed) {
+        graph.close();
+      }
     }
   }
 }

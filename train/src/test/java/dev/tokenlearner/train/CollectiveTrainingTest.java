@@ -59,9 +59,18 @@ class CollectiveTrainingTest {
     pool.shutdownNow();
   }
 
-  /** With clipping on, so the test also shows that clipping sees the averaged gradients. */
+  /**
+   * With clipping on, so the test also shows that clipping sees the averaged gradients. SGD with
+   * momentum: Adam turns float noise in an exactly-zero gradient (TokenLearner's token_masking
+   * bias, whose shift a softmax removes) into full-size updates, which no tolerance can compare.
+   */
   private static ExperimentConfig config() {
-    return TestConfigs.tiny("num_training_steps: " + STEPS, "max_grad_norm: 0.05");
+    return TestConfigs.tiny(
+        "num_training_steps: " + STEPS,
+        "max_grad_norm: 0.5",
+        "optimizer: sgd",
+        "optimizer_configs: {momentum: 0.9}",
+        "lr_configs: {base_learning_rate: 0.1}");
   }
 
   private record Trained(Map<String, HostArray> params, List<Float> losses) {}

@@ -112,13 +112,14 @@ public final class CollectiveReplication implements Replication {
   }
 
   @Override
-  public void closeSession(Session session) {
+  public boolean closeSession(Session session) {
     if (failed) {
       // Session.close() blocks until every peer answers again; the process is about to exit.
-      LOG.warn("{}: leaving the failed session open", describe());
-      return;
+      LOG.warn("{}: leaving the failed session and its graph open", describe());
+      return false;
     }
     session.close();
+    return true;
   }
 
   private static String firstLine(String message) {
