@@ -15,8 +15,8 @@ import org.tensorflow.proto.ConfigProto;
  *
  * <p>TensorFlow Java 1.1 has no public way to give a {@link Session} a target: its constructors
  * ignore it. This class calls the C API's {@code TF_SetTarget} and wraps the native session with
- * the package-private constructor, which is why it lives in package {@code org.tensorflow} (fine
- * on the class path, where split packages are allowed).
+ * the package-private constructor, which is why it lives in package {@code org.tensorflow} (fine on
+ * the class path, where split packages are allowed).
  */
 public final class RemoteSessions {
 

@@ -117,8 +117,7 @@ class DistributedTrainingProcessTest {
     assertTrue(losses.get(losses.size() - 1) < losses.get(0), "train loss: " + losses);
 
     Path single = dir.resolve("single");
-    Trainer.run(
-        ConfigLoader.load(config), single, false, Optional.empty(), TrainOptions.quiet());
+    Trainer.run(ConfigLoader.load(config), single, false, Optional.empty(), TrainOptions.quiet());
     FlaxTrainState reference =
         FlaxMsgpackReader.readTrainState(Checkpoints.latest(single).orElseThrow());
     float largest = 0;
@@ -152,7 +151,8 @@ class DistributedTrainingProcessTest {
     worker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     long killed = System.nanoTime();
     assertTrue(
-        chief.waitFor(30, TimeUnit.SECONDS), () -> "the chief still runs 30 s after the kill: " + log("chief"));
+        chief.waitFor(30, TimeUnit.SECONDS),
+        () -> "the chief still runs 30 s after the kill: " + log("chief"));
     double seconds = (System.nanoTime() - killed) / 1e9;
     assertEquals(Main.EXIT_REPLICA_FAILED, chief.exitValue(), () -> log("chief"));
     assertTrue(seconds < 15, "the chief took " + seconds + " s to exit");
@@ -160,15 +160,15 @@ class DistributedTrainingProcessTest {
 
     long saved = FlaxMsgpackReader.readTrainState(Checkpoints.latest(workdir).get()).step();
     long stop = saved + 2;
-    Process chief2 = launch(config, cluster, "chief", 0, workdir, "--resume", "--stop-after", "" + stop);
+    Process chief2 =
+        launch(config, cluster, "chief", 0, workdir, "--resume", "--stop-after", "" + stop);
     Process worker2 =
         launch(config, cluster, "worker", 0, workdir, "--resume", "--stop-after", "" + stop);
     assertEquals(0, waitFor(chief2), () -> log("chief"));
     assertEquals(0, waitFor(worker2), () -> log("worker"));
     assertTrue(log("chief").contains("resumed from"), () -> log("chief"));
     assertTrue(log("worker").contains("resumed from"), () -> log("worker"));
-    assertEquals(
-        stop, FlaxMsgpackReader.readTrainState(Checkpoints.latest(workdir).get()).step());
+    assertEquals(stop, FlaxMsgpackReader.readTrainState(Checkpoints.latest(workdir).get()).step());
   }
 
   @Test
@@ -202,8 +202,7 @@ class DistributedTrainingProcessTest {
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path")));
     cmd.add(Main.class.getName());
-    cmd.addAll(
-        List.of("train", "--config", config.toString(), "--workdir", workdir.toString()));
+    cmd.addAll(List.of("train", "--config", config.toString(), "--workdir", workdir.toString()));
     cmd.addAll(List.of(extra));
     cmd.addAll(List.of("--collective-timeout", "60"));
     if (!List.of(extra).contains("--startup-timeout")) {

@@ -13,8 +13,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * How one copy of the training step takes part in data-parallel training: which replica it is,
- * where its session runs, how gradients are averaged over the replicas and how the chief's
- * initial weights reach the others. {@link #single()} is plain one-process training.
+ * where its session runs, how gradients are averaged over the replicas and how the chief's initial
+ * weights reach the others. {@link #single()} is plain one-process training.
  *
  * <p>Every replica builds the same graph and runs the same steps on its own slice of each global
  * batch; averaging the gradients (before clipping) makes every replica apply the update a single
@@ -33,7 +33,9 @@ public interface Replication {
     return rank() == 0;
   }
 
-  /** A one-line description for logs, e.g. {@code replica 1 of 2 (/job:worker/replica:0/task:0)}. */
+  /**
+   * A one-line description for logs, e.g. {@code replica 1 of 2 (/job:worker/replica:0/task:0)}.
+   */
   String describe();
 
   /**

@@ -86,6 +86,7 @@ final class TrainGraph implements AutoCloseable {
   private final Op trainOp;
   private final Replication replication;
   private final Optional<Op> broadcast;
+  private final Operand<TFloat32> meanStep;
 
   /**
    * Builds the graph and opens a session on it.
@@ -220,6 +221,11 @@ final class TrainGraph implements AutoCloseable {
       params.forEach(p -> replicated.add(p.variable()));
       optimizer.slots().forEach(s -> replicated.add(s.variable()));
       broadcast = replication.broadcastFromChief(tf.withSubScope("replicas"), replicated);
+      meanStep =
+          replication
+              .allReduceMean(
+                  tf.withSubScope("replicas"), List.of(tf.dtypes.cast(stepRead, TFloat32.class)))
+              .get(0);
       session = replication.openSession(graph, sessionConfig);
     } catch (RuntimeException e) {
       graph.close();
@@ -276,13 +282,33 @@ final class TrainGraph implements AutoCloseable {
 
   /**
    * Copies the chief's parameters and optimizer slots into this replica, after {@link #initialize}
-   * or {@link #restore} ran on every replica. Does nothing in a single process.
+   * or {@link #restore} ran on every replica, and checks that all replicas start at the same step.
+   * Does nothing in a single process.
+   *
+   * @throws IllegalArgumentException if the replicas restored different steps (workdir not shared)
    */
   void synchronize() {
+    if (broadcast.isEmpty()) {
+      return;
+    }
+    float mean;
     try {
-      broadcast.ifPresent(op -> session.runner().addTarget(op).run().close());
+      session.runner().addTarget(broadcast.get()).run().close();
+      try (Result r = session.runner().fetch(meanStep).run()) {
+        mean = ((TFloat32) r.get(0)).getFloat();
+      }
     } catch (TensorFlowException e) {
       throw replication.failed(e);
+    }
+    long own = step();
+    if (Math.abs(mean - own) > 0.25f) {
+      throw new IllegalArgumentException(
+          replication.describe()
+              + " starts at step "
+              + own
+              + " but the replicas' mean start step is "
+              + mean
+              + ": every replica must resume from the same checkpoint (share the workdir)");
     }
   }
 

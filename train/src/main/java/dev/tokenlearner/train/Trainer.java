@@ -132,8 +132,8 @@ public final class Trainer {
    * Trains as one replica of data-parallel training: this replica takes its slice of every global
    * batch ({@code batch_size} is the global batch and must split evenly), gradients are averaged
    * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries, the
-   * curves and the SavedModel. With {@code resume}, every replica restores the newest checkpoint
-   * in {@code workdir} (shared storage), then takes the chief's weights.
+   * curves and the SavedModel. With {@code resume}, every replica restores the newest checkpoint in
+   * {@code workdir} (shared storage), then takes the chief's weights.
    *
    * @param cfg the experiment
    * @param workdir where checkpoints, summaries and the model go (created if missing)

@@ -32,10 +32,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Data parallelism over two in-process TensorFlow servers (one task, one CPU device each), with
- * one training thread per replica, against one process on the whole batch. Servers cannot be
- * stopped, so this class runs in its own JVM, in the {@code distributed} test run (a private
- * network namespace, see {@code .ci/run}).
+ * Data parallelism over two in-process TensorFlow servers (one task, one CPU device each), with one
+ * training thread per replica, against one process on the whole batch. Servers cannot be stopped,
+ * so this class runs in its own JVM, in the {@code distributed} test run (a private network
+ * namespace, see {@code .ci/run}).
  */
 @Tag("distributed")
 class CollectiveTrainingTest {
@@ -96,8 +96,7 @@ class CollectiveTrainingTest {
       runs.add(
           pool.submit(
               () -> {
-                try (TrainGraph g =
-                    new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
+                try (TrainGraph g = new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
                   // Another seed on the worker: only the broadcast makes the replicas agree.
                   g.initialize(seed + r.rank(), OptionalDouble.empty());
                   g.synchronize();
@@ -141,8 +140,7 @@ class CollectiveTrainingTest {
     FlaxTrainState b = FlaxMsgpackReader.readTrainState(Checkpoints.latest(two).orElseThrow());
     assertEquals(a.step(), b.step());
     for (String path : a.params().keySet()) {
-      assertArrayEquals(
-          a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
+      assertArrayEquals(a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
     }
   }
 

@@ -14,13 +14,13 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.ServerDef;
 
 /**
- * Starts this process's TensorFlow server for its task of a {@link ClusterSpec} and waits until
- * the other replicas' servers answer.
+ * Starts this process's TensorFlow server for its task of a {@link ClusterSpec} and waits until the
+ * other replicas' servers answer.
  *
- * <p>The collective group leader (rank 0) goes into the server's default session config: without
- * it there, collectives time out waiting for each other. TensorFlow cannot stop a server once
- * started, so it lives until the process exits; it listens on all interfaces, without
- * authentication (see the package docs).
+ * <p>The collective group leader (rank 0) goes into the server's default session config: without it
+ * there, collectives time out waiting for each other. TensorFlow cannot stop a server once started,
+ * so it lives until the process exits; it listens on all interfaces, without authentication (see
+ * the package docs).
  */
 public final class ClusterServer {
 
@@ -101,8 +101,8 @@ public final class ClusterServer {
   }
 
   /**
-   * Waits until a TCP connection to every other replica's server succeeds, logging the missing
-   * ones every few seconds.
+   * Waits until a TCP connection to every other replica's server succeeds, logging the missing ones
+   * every few seconds.
    *
    * @throws ReplicaFailedException if some did not start within {@code timeout}
    */

@@ -17,12 +17,12 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * One replica of a collective data-parallel run: its session runs on its own task's server (a
- * {@link ClusterServer}), gradients are averaged by one packed {@code CollectiveReduce} per step and
- * the chief's initial weights are broadcast to all.
+ * {@link ClusterServer}), gradients are averaged by one packed {@code CollectiveReduce} per step
+ * and the chief's initial weights are broadcast to all.
  *
  * <p>A failed step (a peer died, a collective timed out) turns into a {@link
- * ReplicaFailedException}, after which the session is deliberately left open: closing it would
- * wait until the dead peer comes back.
+ * ReplicaFailedException}, after which the session is deliberately left open: closing it would wait
+ * until the dead peer comes back.
  */
 public final class CollectiveReplication implements Replication {
 
@@ -34,6 +34,7 @@ public final class CollectiveReplication implements Replication {
   private final String target;
   private final float timeoutSeconds;
   private volatile boolean failed;
+  private long nextInstance = Collectives.REDUCE_INSTANCE;
 
   /**
    * @param rank this replica, 0 is the chief
@@ -89,8 +90,10 @@ public final class CollectiveReplication implements Replication {
   }
 
   @Override
-  public List<Operand<TFloat32>> allReduceMean(Ops tf, List<Operand<TFloat32>> values) {
-    return Collectives.allReduceMean(tf, values, replicas, timeoutSeconds);
+  public synchronized List<Operand<TFloat32>> allReduceMean(
+      Ops tf, List<Operand<TFloat32>> values) {
+    // Every replica builds the same graph in the same order, so the keys agree.
+    return Collectives.allReduceMean(tf, values, replicas, nextInstance++, timeoutSeconds);
   }
 
   @Override

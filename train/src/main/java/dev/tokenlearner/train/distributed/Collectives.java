@@ -30,7 +30,7 @@ public final class Collectives {
   /** Group of the initial-weights broadcast. */
   static final long BROADCAST_GROUP = 2;
 
-  /** Instance key of the packed all-reduce (one per graph). */
+  /** Instance key of the first all-reduce of a graph; the next ones count up. */
   static final long REDUCE_INSTANCE = 1;
 
   /** First instance key of the broadcasts (one per variable). */
@@ -49,11 +49,17 @@ public final class Collectives {
    * @param tf where to build the ops
    * @param values per-replica values, in the same order on every replica
    * @param groupSize number of replicas
+   * @param instanceKey identifies this all-reduce among the graph's collectives; the same on every
+   *     replica
    * @param timeoutSeconds how long the collective waits for the others before failing
    * @return the means, in order
    */
   public static List<Operand<TFloat32>> allReduceMean(
-      Ops tf, List<Operand<TFloat32>> values, int groupSize, float timeoutSeconds) {
+      Ops tf,
+      List<Operand<TFloat32>> values,
+      int groupSize,
+      long instanceKey,
+      float timeoutSeconds) {
     if (values.isEmpty()) {
       return List.of();
     }
@@ -71,7 +77,7 @@ public final class Collectives {
             .addInput(packed.asOutput())
             .setAttr("group_size", (long) groupSize)
             .setAttr("group_key", REDUCE_GROUP)
-            .setAttr("instance_key", REDUCE_INSTANCE)
+            .setAttr("instance_key", instanceKey)
             .setAttr("merge_op", "Add")
             .setAttr("final_op", "Div")
             .setAttr("subdiv_offsets", new long[] {0})

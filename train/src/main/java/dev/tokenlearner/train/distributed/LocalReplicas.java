@@ -58,14 +58,16 @@ public final class LocalReplicas {
       throw new IllegalArgumentException("replicas must be at least 1, got " + replicas);
     }
     List<CollectiveReplication> members =
-        start(replicas, sessionConfig(replicas, options.logDevicePlacement()), collectiveTimeoutSeconds);
+        start(
+            replicas,
+            sessionConfig(replicas, options.logDevicePlacement()),
+            collectiveTimeoutSeconds);
     ExecutorService pool = Executors.newFixedThreadPool(replicas, daemonThreads());
     try {
       List<Future<TrainSummary>> runs = new ArrayList<>();
       for (CollectiveReplication member : members) {
         TrainOptions own = member.isChief() ? options : options.withProgressBar(false);
-        runs.add(
-            pool.submit(() -> Trainer.run(cfg, workdir, resume, dataOverride, own, member)));
+        runs.add(pool.submit(() -> Trainer.run(cfg, workdir, resume, dataOverride, own, member)));
       }
       return awaitAll(runs);
     } finally {

@@ -1,8 +1,8 @@
 package dev.tokenlearner.train.distributed;
 
 /**
- * A replica of a data-parallel run failed, or a peer never started: a collective or RPC error
- * (a peer died, a collective timed out) or a task that did not come up in time. TensorFlow cannot
+ * A replica of a data-parallel run failed, or a peer never started: a collective or RPC error (a
+ * peer died, a collective timed out) or a task that did not come up in time. TensorFlow cannot
  * recover from a failed collective in-process; the process should exit with a non-zero status and
  * the whole job be restarted with {@code --resume}, which continues from the chief's last
  * checkpoint.

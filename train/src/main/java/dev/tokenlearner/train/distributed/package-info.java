@@ -6,7 +6,7 @@
  * weights, broadcast once with {@code CollectiveBcastSend/Recv}. No parameter servers.
  *
  * <p>Security: TensorFlow's gRPC server listens on all interfaces, without authentication or
- * encryption. Run clusters only on a private network (a Kubernetes namespace with a network
- * policy, a firewalled subnet), never on a host reachable by untrusted peers.
+ * encryption. Run clusters only on a private network (a Kubernetes namespace with a network policy,
+ * a firewalled subnet), never on a host reachable by untrusted peers.
  */
 package dev.tokenlearner.train.distributed;

@@ -31,7 +31,9 @@ class TrainOrderTest {
     assertEquals(4, third.shardSize());
     for (int j = 0; j < 4; j++) {
       assertEquals(
-          whole.augmentation(5, 8 + j).nextLong(), third.augmentation(5, j).nextLong(), "slot " + j);
+          whole.augmentation(5, 8 + j).nextLong(),
+          third.augmentation(5, j).nextLong(),
+          "slot " + j);
     }
   }
 

@@ -43,7 +43,8 @@ class ClusterSpecTest {
   void clusterDef_psAndEvaluator_areLeftOut() {
     ClusterDef def = ClusterSpec.parse(TFJOB).clusterDef();
 
-    assertEquals(List.of("chief", "worker"), def.getJobList().stream().map(JobDef::getName).toList());
+    assertEquals(
+        List.of("chief", "worker"), def.getJobList().stream().map(JobDef::getName).toList());
     assertEquals("job-worker-1.ns.svc:2222", def.getJob(1).getTasksMap().get(1));
   }
 
