@@ -70,7 +70,9 @@ public final class Collectives {
       pieces.add(tf.reshape(v, flat));
       sizes.add(tf.reshape(tf.size(v, TInt32.class), tf.constant(new int[] {1})));
     }
-    Operand<TFloat32> packed = tf.concat(pieces, tf.constant(0));
+    // Concat and SplitV need at least two pieces.
+    Operand<TFloat32> packed =
+        values.size() == 1 ? pieces.get(0) : tf.concat(pieces, tf.constant(0));
     Operation reduce =
         tf.scope()
             .opBuilder("CollectiveReduce", "all_reduce_mean")
@@ -84,6 +86,9 @@ public final class Collectives {
             .setAttr("timeout_seconds", timeoutSeconds)
             .build();
     Output<TFloat32> reduced = reduce.output(0);
+    if (values.size() == 1) {
+      return List.of(tf.reshape(reduced, tf.shape(values.get(0))));
+    }
     List<Output<TFloat32>> split =
         tf.splitV(reduced, tf.concat(sizes, tf.constant(0)), tf.constant(0), (long) values.size())
             .output();
