@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.Devices;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
@@ -87,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (stopAfter != null) {
       if (stopAfter <= 0) {
-        throw new UserException("--stop-after must be positive, got " + stopAfter);
+        throw new InvalidInputException("--stop-after must be positive, got " + stopAfter);
       }
       options = options.stopAfter(stopAfter);
     }
@@ -95,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
     TrainSummary s;
     if (cluster.isPresent()) {
       if (replicas != 1) {
-        throw new UserException("--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
+        throw new InvalidInputException("--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
       }
       CollectiveReplication replica =
           ClusterServer.start(
@@ -110,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
     } else if (replicas == 1) {
       s = Trainer.run(cfg, workdir, resume, dataOverride, options);
     } else {
-      throw new UserException("--replicas must be at least 1, got " + replicas);
+      throw new InvalidInputException("--replicas must be at least 1, got " + replicas);
     }
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "trained steps %d..%d of %d on %s in %.1f s (%.1f images/s), device %s%n",
@@ -132,12 +133,12 @@ final class TrainCommand implements Callable<Integer> {
   private Optional<ClusterSpec> cluster() {
     if (clusterChief == null) {
       if (task != null || !clusterWorkers.isEmpty()) {
-        throw new UserException("--task and --cluster-worker need --cluster-chief");
+        throw new InvalidInputException("--task and --cluster-worker need --cluster-chief");
       }
       return ClusterSpec.fromEnvironment();
     }
     if (task == null || !task.matches("[a-z]+:[0-9]+")) {
-      throw new UserException("--cluster-chief needs --task TYPE:INDEX, e.g. --task worker:0");
+      throw new InvalidInputException("--cluster-chief needs --task TYPE:INDEX, e.g. --task worker:0");
     }
     String[] parts = task.split(":");
     return Optional.of(

@@ -7,6 +7,7 @@ import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
@@ -285,7 +286,7 @@ final class TrainGraph implements AutoCloseable {
    * or {@link #restore} ran on every replica, and checks that all replicas start at the same step.
    * Does nothing in a single process.
    *
-   * @throws IllegalArgumentException if the replicas restored different steps (workdir not shared)
+   * @throws InvalidInputException if the replicas restored different steps (workdir not shared)
    */
   void synchronize() {
     if (broadcast.isEmpty()) {
@@ -302,7 +303,7 @@ final class TrainGraph implements AutoCloseable {
     }
     long own = step();
     if (Math.abs(mean - own) > 0.25f) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           replication.describe()
               + " starts at step "
               + own

@@ -11,6 +11,7 @@ import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.TrainConfig;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
@@ -189,6 +190,15 @@ public final class Trainer {
     ConfigProto session = Devices.sessionConfig(options.logDevicePlacement());
     boolean chief = replication.isChief();
     TrainOrder order = new TrainOrder(seed, batchSize, dataset.numTrain());
+    if (batchSize % replication.replicas() != 0) {
+      throw new InvalidInputException(
+          cfg.source()
+              + ": batch_size "
+              + batchSize
+              + " (the global batch) does not split evenly over "
+              + replication.replicas()
+              + " replicas");
+    }
     if (replication.replicas() > 1) {
       order = order.shard(replication.rank(), replication.replicas());
     }

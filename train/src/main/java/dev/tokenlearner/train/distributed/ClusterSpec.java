@@ -1,5 +1,6 @@
 package dev.tokenlearner.train.distributed;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,18 +44,18 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
     jobs.forEach((k, v) -> copy.put(k, List.copyOf(v)));
     jobs = java.util.Collections.unmodifiableMap(copy);
     if (jobs.getOrDefault(CHIEF, List.of()).size() > 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "cluster.chief must list at most one task, got " + jobs.get(CHIEF));
     }
     if (!REPLICA_JOBS.contains(taskType)) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "task.type must be 'chief' or 'worker' to train, got '"
               + taskType
               + "' (ps and evaluator tasks are not used)");
     }
     List<String> tasks = jobs.getOrDefault(taskType, List.of());
     if (taskIndex < 0 || taskIndex >= tasks.size()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "task.index "
               + taskIndex
               + " is out of range: cluster."
@@ -67,7 +68,7 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
       for (String address : jobs.getOrDefault(job, List.of())) {
         int colon = address.lastIndexOf(':');
         if (colon <= 0 || !address.substring(colon + 1).matches("[0-9]{1,5}")) {
-          throw new IllegalArgumentException(
+          throw new InvalidInputException(
               "cluster." + job + " address '" + address + "' is not host:port");
         }
       }
@@ -94,7 +95,7 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
    * The spec in the {@code TF_CONFIG} environment variable, if it is set and not blank.
    *
    * @return the spec, or empty
-   * @throws IllegalArgumentException if {@code TF_CONFIG} is malformed
+   * @throws InvalidInputException if {@code TF_CONFIG} is malformed
    */
   public static Optional<ClusterSpec> fromEnvironment() {
     String value = System.getenv(TF_CONFIG);
@@ -106,7 +107,7 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
    *
    * @param json the JSON text
    * @return the spec
-   * @throws IllegalArgumentException naming the key at fault if the text is not a valid {@code
+   * @throws InvalidInputException naming the key at fault if the text is not a valid {@code
    *     TF_CONFIG}
    */
   public static ClusterSpec parse(String json) {
@@ -114,11 +115,11 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
     try {
       root = new Load(LoadSettings.builder().build()).loadFromString(json);
     } catch (YamlEngineException e) {
-      throw new IllegalArgumentException("TF_CONFIG is not valid JSON: " + e.getMessage(), e);
+      throw new InvalidInputException("TF_CONFIG is not valid JSON: " + e.getMessage(), e);
     }
     Map<?, ?> top = asMap(root, "TF_CONFIG");
     if (top.get("cluster") == null && top.get("sparseCluster") != null) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "TF_CONFIG.sparseCluster (TFJob enableDynamicWorker) is not supported; list the tasks"
               + " under TF_CONFIG.cluster");
     }
@@ -127,13 +128,13 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
     for (Map.Entry<?, ?> e : cluster.entrySet()) {
       String job = String.valueOf(e.getKey()).toLowerCase(java.util.Locale.ROOT);
       if (!(e.getValue() instanceof List<?> list)) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "TF_CONFIG.cluster." + job + " must be a list of host:port strings");
       }
       List<String> addresses = new ArrayList<>();
       for (Object a : list) {
         if (!(a instanceof String s)) {
-          throw new IllegalArgumentException(
+          throw new InvalidInputException(
               "TF_CONFIG.cluster." + job + " must be a list of host:port strings, got " + a);
         }
         addresses.add(s);
@@ -145,10 +146,10 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
     Object type = task.get("type");
     Object index = task.get("index");
     if (!(type instanceof String t)) {
-      throw new IllegalArgumentException("TF_CONFIG.task.type must be a string, got " + type);
+      throw new InvalidInputException("TF_CONFIG.task.type must be a string, got " + type);
     }
     if (!(index instanceof Number n) || n.longValue() != n.doubleValue()) {
-      throw new IllegalArgumentException("TF_CONFIG.task.index must be an integer, got " + index);
+      throw new InvalidInputException("TF_CONFIG.task.index must be an integer, got " + index);
     }
     String taskType = t.toLowerCase(java.util.Locale.ROOT);
     return new ClusterSpec(
@@ -157,7 +158,7 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
 
   private static Map<?, ?> asMap(Object o, String key) {
     if (!(o instanceof Map<?, ?> m)) {
-      throw new IllegalArgumentException(key + " must be a JSON object, got " + o);
+      throw new InvalidInputException(key + " must be a JSON object, got " + o);
     }
     return m;
   }
