@@ -2,6 +2,7 @@ package dev.tokenlearner.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
@@ -9,6 +10,7 @@ import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
@@ -142,6 +144,35 @@ class CollectiveTrainingTest {
     for (String path : a.params().keySet()) {
       assertArrayEquals(a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
     }
+  }
+
+  @Test
+  void synchronize_replicasAtDifferentSteps_bothFailNamingTheirStep() throws Exception {
+    ExperimentConfig cfg = config();
+    long seed = cfg.train().rngSeed();
+    List<CollectiveReplication> replicas =
+        LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
+    List<Future<String>> runs = new ArrayList<>();
+    for (CollectiveReplication r : replicas) {
+      runs.add(
+          pool.submit(
+              () -> {
+                try (TrainGraph g = new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
+                  g.initialize(seed, OptionalDouble.empty());
+                  if (r.rank() == 1) {
+                    // As if this replica had resumed from another workdir's checkpoint.
+                    FlaxTrainState s = g.snapshot(seed);
+                    g.restore(FlaxTrainState.of(3, s.params(), s.optState(), s.rng()));
+                  }
+                  return assertThrows(InvalidInputException.class, g::synchronize).getMessage();
+                }
+              }));
+    }
+    String chief = runs.get(0).get(120, TimeUnit.SECONDS);
+    String worker = runs.get(1).get(120, TimeUnit.SECONDS);
+
+    assertTrue(chief.contains("starts at step 0") && chief.contains("1.5"), chief);
+    assertTrue(worker.contains("starts at step 3") && worker.contains("1.5"), worker);
   }
 
   private static Trained train(
