@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -90,7 +91,8 @@ class DistributedTrainingProcessTest {
   }
 
   @Test
-  void train_chiefAndWorkerProcesses_equalOneProcessAndOnlyChiefWrites() throws Exception {
+  void train_chiefAndWorkerProcesses_equalOneProcessAndOnlyChiefWrites(TestReporter reporter)
+      throws Exception {
     Path config = config(8, 4);
     List<String> cluster = addresses(2);
     Path chiefDir = dir.resolve("chief");
@@ -132,11 +134,13 @@ class DistributedTrainingProcessTest {
         }
       }
     }
+    reporter.publishEntry("largestParameterDifference", Float.toString(largest));
     assertTrue(largest <= 2e-5f, "largest difference to one process: " + largest + " at " + where);
   }
 
   @Test
-  void train_workerKilledMidRun_chiefExitsNonZeroAndRestartResumes() throws Exception {
+  void train_workerKilledMidRun_chiefExitsNonZeroAndRestartResumes(TestReporter reporter)
+      throws Exception {
     Path config = config(4000, 2);
     List<String> cluster = addresses(2);
     Path workdir = dir.resolve("shared");
@@ -154,6 +158,7 @@ class DistributedTrainingProcessTest {
         chief.waitFor(30, TimeUnit.SECONDS),
         () -> "the chief still runs 30 s after the kill: " + log("chief"));
     double seconds = (System.nanoTime() - killed) / 1e9;
+    reporter.publishEntry("chiefExitSecondsAfterKill", Double.toString(seconds));
     assertEquals(Main.EXIT_REPLICA_FAILED, chief.exitValue(), () -> log("chief"));
     assertTrue(seconds < 15, "the chief took " + seconds + " s to exit");
     assertTrue(log("chief").contains("--resume"), () -> log("chief"));

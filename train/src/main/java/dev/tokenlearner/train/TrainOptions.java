@@ -74,7 +74,7 @@ public record TrainOptions(
    * @return the copy
    */
   public TrainOptions withProgressBar(boolean value) {
-    return new TrainOptions(value, exportSavedModel, logDevicePlacement, stopAfterStep);
+    return new TrainOptions(value, exportSavedModel, logDevicePlacement, stopAfterStep, evalData);
   }
 
   /**

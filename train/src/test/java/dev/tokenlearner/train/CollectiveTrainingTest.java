@@ -31,6 +31,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -78,7 +79,8 @@ class CollectiveTrainingTest {
   private record Trained(Map<String, HostArray> params, List<Float> losses) {}
 
   @Test
-  void run_twoReplicasOnHalfBatches_equalsOneProcessOnWholeBatch() throws Exception {
+  void run_twoReplicasOnHalfBatches_equalsOneProcessOnWholeBatch(TestReporter reporter)
+      throws Exception {
     ExperimentConfig cfg = config();
     ImageDataset data = Datasets.open(cfg, Optional.empty());
     long seed = cfg.train().rngSeed();
@@ -119,6 +121,7 @@ class CollectiveTrainingTest {
         largest = Math.max(largest, Math.abs(a[i] - b[i]));
       }
     }
+    reporter.publishEntry("largestParameterDifference", Float.toString(largest));
     assertTrue(largest <= TOLERANCE, "largest difference to one process: " + largest);
     for (int s = 0; s < STEPS; s++) {
       assertEquals(single.losses().get(s), chief.losses().get(s), 1e-5f, "loss of step " + s);
