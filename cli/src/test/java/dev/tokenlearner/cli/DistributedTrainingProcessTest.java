@@ -135,7 +135,8 @@ class DistributedTrainingProcessTest {
       }
     }
     reporter.publishEntry("largestParameterDifference", Float.toString(largest));
-    assertTrue(largest <= 2e-5f, "largest difference to one process: " + largest + " at " + where);
+    // Observed 1.2e-7 after 8 steps.
+    assertTrue(largest <= 1e-6f, "largest difference to one process: " + largest + " at " + where);
   }
 
   @Test

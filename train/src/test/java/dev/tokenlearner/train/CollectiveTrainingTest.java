@@ -45,8 +45,8 @@ class CollectiveTrainingTest {
 
   private static final int STEPS = 5;
   private static final float TIMEOUT_SECONDS = 30f;
-  // Float sums in another order (per shard, then averaged) over 5 Adam steps.
-  private static final float TOLERANCE = 2e-5f;
+  // Float sums in another order (per shard, then averaged) over 5 steps; observed 3e-8.
+  private static final float TOLERANCE = 1e-6f;
 
   private static ExecutorService pool;
 
