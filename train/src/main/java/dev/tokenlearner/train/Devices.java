@@ -1,6 +1,7 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.graph.config.RuntimeConfig;
+import dev.tokenlearner.ops.UserError;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -78,10 +79,14 @@ public final class Devices {
   }
 
   /** Thrown when {@code device: gpu} is asked for and a GPU cannot be used. */
-  public static final class GpuUnavailableException extends IllegalStateException {
+  public static final class GpuUnavailableException extends IllegalStateException
+      implements UserError {
     private static final long serialVersionUID = 1L;
 
-    GpuUnavailableException(String message) {
+    /**
+     * @param message what is missing
+     */
+    public GpuUnavailableException(String message) {
       super(message);
     }
   }

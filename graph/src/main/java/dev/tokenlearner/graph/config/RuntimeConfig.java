@@ -1,5 +1,6 @@
 package dev.tokenlearner.graph.config;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +36,7 @@ public record RuntimeConfig(Optional<Boolean> jit, Device device) {
      *
      * @param name the name
      * @return the device
-     * @throws IllegalArgumentException naming the accepted values
+     * @throws InvalidInputException naming the accepted values
      */
     public static Device parse(String name) {
       for (Device d : values()) {
@@ -43,7 +44,7 @@ public record RuntimeConfig(Optional<Boolean> jit, Device device) {
           return d;
         }
       }
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "unknown device '" + name + "'; expected one of cpu, gpu, auto");
     }
 
