@@ -50,7 +50,8 @@ public final class GpuCheck {
     List<Row> rows = new ArrayList<>();
     for (ModelRunner.Kind kind : ModelRunner.Kind.values()) {
       for (boolean xla : new boolean[] {false, true}) {
-        log.printf(Locale.ROOT, "measuring %s, XLA %s, batch %d%n", kind, xla ? "on" : "off", batch);
+        log.printf(
+            Locale.ROOT, "measuring %s, XLA %s, batch %d%n", kind, xla ? "on" : "off", batch);
         log.flush();
         List<ModelRunner> runners = new ArrayList<>();
         try (TFloat32 x = Inputs.images(models.get(0).input(), batch, 3L);
@@ -82,8 +83,9 @@ public final class GpuCheck {
    */
   public static String markdown(List<Row> rows, ToDoubleFunction<BenchConfig> flopRatio) {
     StringBuilder sb = new StringBuilder();
-    sb.append("| model | kind | XLA | median ms | images/s | speedup vs plain | FLOP ratio |"
-        + " speedup / FLOP ratio |\n");
+    sb.append(
+        "| model | kind | XLA | median ms | images/s | speedup vs plain | FLOP ratio |"
+            + " speedup / FLOP ratio |\n");
     sb.append("|---|---|---|---:|---:|---:|---:|---:|\n");
     for (Row r : rows) {
       Row plain =

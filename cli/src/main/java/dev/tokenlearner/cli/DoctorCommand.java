@@ -22,9 +22,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.TensorFlow;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Checks the runtime: TensorFlow's version and natives and whether a GPU can be used; with {@code
@@ -33,19 +33,35 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "doctor",
     mixinStandardHelpOptions = true,
-    description = "Check TensorFlow's natives and the GPU; --gpu also trains the tiny config 100 steps on the GPU and benchmarks B/16 at batch 64 (XLA off/on, plain vs TokenLearner).")
+    description =
+        "Check TensorFlow's natives and the GPU; --gpu also trains the tiny config 100 steps on the"
+            + " GPU and benchmarks B/16 at batch 64 (XLA off/on, plain vs TokenLearner).")
 final class DoctorCommand implements Callable<Integer> {
 
-  @Option(names = "--gpu", description = "Fail unless a GPU is usable, then train and benchmark on it.")
+  @Option(
+      names = "--gpu",
+      description = "Fail unless a GPU is usable, then train and benchmark on it.")
   boolean gpu;
 
-  @Option(names = "--steps", defaultValue = "100", paramLabel = "N", description = "Training steps of the tiny config. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--steps",
+      defaultValue = "100",
+      paramLabel = "N",
+      description = "Training steps of the tiny config. Default: ${DEFAULT-VALUE}.")
   int steps;
 
-  @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Benchmark batch size. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch",
+      defaultValue = "64",
+      paramLabel = "N",
+      description = "Benchmark batch size. Default: ${DEFAULT-VALUE}.")
   int batch;
 
-  @Option(names = "--repetitions", defaultValue = "10", paramLabel = "N", description = "Timed runs per benchmark row. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--repetitions",
+      defaultValue = "10",
+      paramLabel = "N",
+      description = "Timed runs per benchmark row. Default: ${DEFAULT-VALUE}.")
   int repetitions;
 
   @Spec CommandSpec spec;
@@ -77,8 +93,7 @@ final class DoctorCommand implements Callable<Integer> {
             Optional.empty(),
             Optional.of(RuntimeConfig.Device.GPU));
     Path workdir = Files.createTempDirectory("tokenlearner-doctor");
-    TrainSummary s =
-        Trainer.run(cfg, workdir, false, Optional.empty(), TrainOptions.quiet());
+    TrainSummary s = Trainer.run(cfg, workdir, false, Optional.empty(), TrainOptions.quiet());
     out.printf(
         Locale.ROOT,
         "tiny config: %d steps on %s in %.1f s (%.1f images/s), final train loss %.4f%n",
@@ -95,7 +110,8 @@ final class DoctorCommand implements Callable<Integer> {
             BenchConfig.tokenLearner(ViTSize.B, ConfigMatrix.PATCH, 224, 16, 9, false));
     List<GpuCheck.Row> rows = GpuCheck.measure(models, batch, 3, repetitions, out);
     out.println(GpuCheck.markdown(rows, m -> Flops.count(m).flopRatio()));
-    out.println("bf16 rows: not measured; model_dtype_str bfloat16 is not implemented in this build.");
+    out.println(
+        "bf16 rows: not measured; model_dtype_str bfloat16 is not implemented in this build.");
     out.flush();
     return 0;
   }

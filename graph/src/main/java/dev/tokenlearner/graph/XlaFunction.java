@@ -23,11 +23,10 @@ import org.tensorflow.proto.DataType;
  * compiles the whole function with XLA on first use and once per new input shape (so a new batch
  * size recompiles; callers pad partial batches to avoid it).
  *
- * <p>Variables cannot be part of an XLA computation (reference-typed {@code VariableV2}), so
- * {@code inputs} must cut the graph below them: pass each parameter's read ({@code
- * Parameter.value()}) as an input and keep variable updates outside, fed by the call's outputs.
- * The original ops stay in the graph; fetching the call's outputs instead of theirs is what moves
- * the computation into XLA.
+ * <p>Variables cannot be part of an XLA computation (reference-typed {@code VariableV2}), so {@code
+ * inputs} must cut the graph below them: pass each parameter's read ({@code Parameter.value()}) as
+ * an input and keep variable updates outside, fed by the call's outputs. The original ops stay in
+ * the graph; fetching the call's outputs instead of theirs is what moves the computation into XLA.
  */
 public final class XlaFunction {
 
@@ -51,7 +50,10 @@ public final class XlaFunction {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static List<Output<?>> call(
-      Scope scope, String name, List<? extends Operand<?>> inputs, List<? extends Operand<?>> outputs) {
+      Scope scope,
+      String name,
+      List<? extends Operand<?>> inputs,
+      List<? extends Operand<?>> outputs) {
     Graph graph = (Graph) scope.env();
     Set<Output<?>> seen = new HashSet<>();
     for (Operand<?> in : inputs) {

@@ -44,10 +44,12 @@ class XlaFunctionTest {
     try (GraphFixture g = new GraphFixture()) {
       Placeholder<TFloat32> images = g.placeholder("images", config.input().shape(-1));
       ModelOutputs out =
-          TokenLearnerViT.build(g.root, config.model(), config.numClasses(), images, Mode.INFERENCE);
+          TokenLearnerViT.build(
+              g.root, config.model(), config.numClasses(), images, Mode.INFERENCE);
       List<Operand<?>> in = new ArrayList<>(List.of(images));
       g.store.parameters().forEach(p -> in.add(p.value()));
-      Output<?> compiled = XlaFunction.call(g.tf.scope(), "forward", in, List.of(out.logits())).get(0);
+      Output<?> compiled =
+          XlaFunction.call(g.tf.scope(), "forward", in, List.of(out.logits())).get(0);
       GraphOperation call = g.graph.operation("forward");
       assertTrue(call.type().endsWith("PartitionedCall"), call.type());
       assertArrayEquals(out.logits().shape().asArray(), compiled.shape().asArray());
@@ -59,7 +61,9 @@ class XlaFunctionTest {
       HostArray expected = FixtureFiles.readNpy(dir.resolve("expected_logits.npy"));
       double diff = expected.maxAbsDiff(logits);
       assertTrue(diff <= TOLERANCE, name + ": max abs diff " + diff);
-      assertNotEquals(0.0, expected.maxAbsDiff(new HostArray(expected.shape(), new float[expected.data().length])));
+      assertNotEquals(
+          0.0,
+          expected.maxAbsDiff(new HostArray(expected.shape(), new float[expected.data().length])));
     }
   }
 
@@ -92,13 +96,13 @@ class XlaFunctionTest {
   void call_variableBehindParameterRead_runsAndMatchesPlainGraph() {
     try (GraphFixture g = new GraphFixture()) {
       Placeholder<TFloat32> x = g.placeholder("x", -1, 3);
-      Operand<TFloat32> y =
-          dev.tokenlearner.ops.Dense.of(4).apply(g.root.named("dense"), x);
+      Operand<TFloat32> y = dev.tokenlearner.ops.Dense.of(4).apply(g.root.named("dense"), x);
       List<Operand<?>> in = new ArrayList<>(List.of(x));
       for (Parameter p : g.store.parameters()) {
         in.add(p.value());
       }
-      Operand<TFloat32> compiled = floats(XlaFunction.call(g.tf.scope(), "dense_xla", in, List.of(y)).get(0));
+      Operand<TFloat32> compiled =
+          floats(XlaFunction.call(g.tf.scope(), "dense_xla", in, List.of(y)).get(0));
       g.loadRandom(3);
       HostArray input = new HostArray(new long[] {2, 3}, new float[] {1, 2, 3, -1, 0.5f, 4});
       HostArray plain = g.run(y, Map.of(x, input));

@@ -23,9 +23,9 @@ import org.tensorflow.proto.ConfigProto;
  * Which device TensorFlow runs the steps on ({@code device: cpu|gpu|auto}).
  *
  * <p>The CPU natives are the default; the GPU natives come with the Maven profile {@code gpu}
- * (TensorFlow 2.18 loads CUDA 12 and cuDNN 9 at run time). {@code gpu} checks everything a GPU
- * run needs before any graph is built and fails naming what is missing, instead of TensorFlow's
- * silent fallback to the CPU.
+ * (TensorFlow 2.18 loads CUDA 12 and cuDNN 9 at run time). {@code gpu} checks everything a GPU run
+ * needs before any graph is built and fails naming what is missing, instead of TensorFlow's silent
+ * fallback to the CPU.
  */
 public final class Devices {
 
@@ -161,8 +161,8 @@ public final class Devices {
   }
 
   /**
-   * The static part of {@link #gpuProblems()}: what is missing given whether the GPU natives are
-   * on the class path and which libraries can be found.
+   * The static part of {@link #gpuProblems()}: what is missing given whether the GPU natives are on
+   * the class path and which libraries can be found.
    */
   static List<String> requirements(boolean gpuNatives, Predicate<String> libraryFound) {
     List<String> missing = new ArrayList<>();
@@ -197,7 +197,10 @@ public final class Devices {
       Ops tf = Ops.create(g);
       var probe =
           tf.withDevice(
-                  DeviceSpec.newBuilder().deviceType(DeviceSpec.DeviceType.GPU).deviceIndex(0).build())
+                  DeviceSpec.newBuilder()
+                      .deviceType(DeviceSpec.DeviceType.GPU)
+                      .deviceIndex(0)
+                      .build())
               .identity(tf.constant(1f));
       try (Session s =
           new Session(g, ConfigProto.newBuilder().setAllowSoftPlacement(false).build())) {

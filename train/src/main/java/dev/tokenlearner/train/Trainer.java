@@ -156,8 +156,7 @@ public final class Trainer {
     long stopAt = Math.min(totalSteps, options.stopAfterStep().orElse(totalSteps));
     long seed = tc.rngSeed();
     RuntimeConfig runtime = RuntimeConfig.of(cfg);
-    Devices.Placement placement =
-        Devices.select(runtime.device(), options.logDevicePlacement());
+    Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
     ConfigProto session = placement.sessionConfig();
     boolean xla = runtime.jitOr(false);

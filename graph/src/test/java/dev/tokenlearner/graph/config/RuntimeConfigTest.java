@@ -23,7 +23,9 @@ class RuntimeConfigTest {
   void override_jitAndDevice_readBackAndNotListedAsUnused() throws Exception {
     ExperimentConfig cfg =
         RuntimeConfig.override(
-            ConfigLoader.loadNamed("tiny"), Optional.of(true), Optional.of(RuntimeConfig.Device.GPU));
+            ConfigLoader.loadNamed("tiny"),
+            Optional.of(true),
+            Optional.of(RuntimeConfig.Device.GPU));
     RuntimeConfig r = RuntimeConfig.of(cfg);
     assertEquals(Optional.of(true), r.jit());
     assertEquals(RuntimeConfig.Device.GPU, r.device());
