@@ -70,6 +70,8 @@ final class DoctorCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     out.println("TensorFlow " + TensorFlow.version());
+    out.println("devices:");
+    Devices.list().forEach(d -> out.println("  " + d));
     List<String> problems = Devices.gpuProblems();
     if (problems.isEmpty()) {
       out.println("GPU: usable (" + Devices.GPU + ")");

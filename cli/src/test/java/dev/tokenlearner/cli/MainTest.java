@@ -64,6 +64,7 @@ class MainTest {
     Run r = run("doctor");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("TensorFlow 2."), r.out());
+    assertTrue(r.out().contains("device:CPU:0 (CPU"), r.out());
     assertTrue(r.out().contains("GPU: not usable"), r.out());
     assertTrue(r.out().contains("CPU build"), r.out());
   }

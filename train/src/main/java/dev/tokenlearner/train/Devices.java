@@ -1,5 +1,19 @@
 package dev.tokenlearner.train;
 
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_CloseSession;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteDeviceList;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteGraph;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteSession;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteSessionOptions;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeviceListCount;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeviceListMemoryBytes;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeviceListName;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeviceListType;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewGraph;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSession;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSessionOptions;
+import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevices;
+
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.UserError;
 import java.io.BufferedReader;
@@ -16,6 +30,12 @@ import java.util.function.Predicate;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.internal.c_api.TF_DeviceList;
+import org.tensorflow.internal.c_api.TF_Graph;
+import org.tensorflow.internal.c_api.TF_Session;
+import org.tensorflow.internal.c_api.TF_SessionOptions;
+import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
 
@@ -254,6 +274,48 @@ public final class Devices {
       }
     }
     return List.of();
+  }
+
+  /**
+   * The devices a TensorFlow session sees, e.g. {@code /job:localhost/replica:0/task:0/device:CPU:0
+   * (CPU, 256 MiB)}.
+   *
+   * @return one line per device
+   * @throws IllegalStateException if TensorFlow cannot open a session
+   */
+  public static List<String> list() {
+    // TF Java has no device listing, so this goes through the C API it wraps.
+    TensorFlow.version(); // loads the natives
+    TF_Status status = TF_Status.newStatus();
+    TF_Graph graph = TF_NewGraph();
+    TF_SessionOptions options = TF_NewSessionOptions();
+    try {
+      TF_Session session = TF_NewSession(graph, options, status);
+      status.throwExceptionIfNotOK();
+      try {
+        TF_DeviceList devices = TF_SessionListDevices(session, status);
+        status.throwExceptionIfNotOK();
+        try {
+          List<String> out = new ArrayList<>();
+          for (int i = 0; i < TF_DeviceListCount(devices); i++) {
+            String name = TF_DeviceListName(devices, i, status).getString();
+            String type = TF_DeviceListType(devices, i, status).getString();
+            long bytes = TF_DeviceListMemoryBytes(devices, i, status);
+            status.throwExceptionIfNotOK();
+            out.add(name + " (" + type + ", " + (bytes >> 20) + " MiB)");
+          }
+          return out;
+        } finally {
+          TF_DeleteDeviceList(devices);
+        }
+      } finally {
+        TF_CloseSession(session, status);
+        TF_DeleteSession(session, status);
+      }
+    } finally {
+      TF_DeleteSessionOptions(options);
+      TF_DeleteGraph(graph);
+    }
   }
 
   /**

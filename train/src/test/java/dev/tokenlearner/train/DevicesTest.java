@@ -64,6 +64,13 @@ class DevicesTest {
   }
 
   @Test
+  void list_cpuBuild_cpuDeviceAndNoGpu() {
+    List<String> devices = Devices.list();
+    assertTrue(devices.stream().anyMatch(d -> d.contains("device:CPU:0 (CPU")), devices.toString());
+    assertFalse(devices.stream().anyMatch(d -> d.contains("GPU")), devices.toString());
+  }
+
+  @Test
   void requirements_everythingPresent_nothingMissing() {
     assertEquals(List.of(), Devices.requirements(true, lib -> true));
   }
