@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       PredictCommand.class,
       InspectCommand.class,
       BenchCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

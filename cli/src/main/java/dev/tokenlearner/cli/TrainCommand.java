@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.Devices;
 import dev.tokenlearner.train.TrainOptions;
@@ -48,6 +49,14 @@ final class TrainCommand implements Callable<Integer> {
       description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
 
+  @Option(names = "--xla", negatable = true,
+      description = "Compile forward, backward and gradient clipping as one XLA computation (config key jit). Default: the config's jit, else off.")
+  Boolean xla;
+
+  @Option(names = "--device", paramLabel = "cpu|gpu|auto",
+      description = "Where steps run (config key device, default auto). gpu fails at start, naming what is missing, when no GPU can be used.")
+  String device;
+
   @Option(names = "--stop-after", paramLabel = "STEP",
       description = "Stop (with a checkpoint) once this step is reached, before the configured end; --resume continues from there.")
   Long stopAfter;
@@ -80,7 +89,11 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ExperimentConfig cfg = config.load();
+    ExperimentConfig cfg =
+        RuntimeConfig.override(
+            config.load(),
+            Optional.ofNullable(xla),
+            Optional.ofNullable(device).map(RuntimeConfig.Device::parse));
     Optional<Path> dataOverride = Optional.ofNullable(data);
     TrainOptions options = TrainOptions.defaults();
     if (evalData != null) {

@@ -4,8 +4,10 @@ import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
@@ -85,6 +87,7 @@ final class TrainGraph implements AutoCloseable {
   private final Operand<TFloat32> gradNorm;
   private final List<Output<TFloat32>> gradients = new ArrayList<>();
   private final Op trainOp;
+  private final boolean xla;
   private final Replication replication;
   private final Optional<Op> broadcast;
   private final Operand<TFloat32> meanStep;
@@ -98,7 +101,7 @@ final class TrainGraph implements AutoCloseable {
    *     gradient
    */
   TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig) {
-    this(cfg, sessionConfig, Replication.single());
+    this(cfg, sessionConfig, RuntimeConfig.of(cfg).jitOr(false), Replication.single());
   }
 
   /**
@@ -111,7 +114,43 @@ final class TrainGraph implements AutoCloseable {
    *     gradient
    */
   TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, Replication replication) {
+    this(cfg, sessionConfig, RuntimeConfig.of(cfg).jitOr(false), replication);
+  }
+
+  /**
+   * Builds the graph and opens a session on it.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options (device placement logging, threads)
+   * @param xla whether forward, backward and clipping run as one XLA computation ({@link
+   *     XlaFunction}); the numbers equal the plain graph's within float32 rounding
+   * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
+   *     gradient
+   */
+  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, boolean xla) {
+    this(cfg, sessionConfig, xla, Replication.single());
+  }
+
+  /**
+   * Builds one replica's graph and opens its session.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options (device placement logging, threads)
+   * @param xla whether forward, backward and clipping run as one XLA computation (one replica only)
+   * @param replication how the replica averages gradients with the others and where it runs
+   * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
+   *     gradient
+   * @throws InvalidInputException if XLA is asked for with several replicas
+   */
+  TrainGraph(
+      ExperimentConfig cfg, ConfigProto sessionConfig, boolean xla, Replication replication) {
+    if (xla && replication.replicas() > 1) {
+      // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
+      throw new InvalidInputException(
+          cfg.source() + ": jit (XLA) is not supported with several replicas; train without jit");
+    }
     this.cfg = cfg;
+    this.xla = xla;
     this.replication = replication;
     this.spec = OptimizerSpec.of(cfg);
     LrConfig lr =
@@ -155,9 +194,8 @@ final class TrainGraph implements AutoCloseable {
                     t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
                     Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
-      Operand<TFloat32> shardLoss = t.withName("shard_loss").identity(objective);
-      Operand<TFloat32> shardCorrect =
-          t.withName("shard_correct").identity(Losses.correct(t, out.logits(), labels));
+      Operand<TFloat32> lossValue = objective;
+      Operand<TFloat32> correctValue = Losses.correct(t, out.logits(), labels);
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
@@ -168,7 +206,7 @@ final class TrainGraph implements AutoCloseable {
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
-      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), shardLoss, values);
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), lossValue, values);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
@@ -177,19 +215,21 @@ final class TrainGraph implements AutoCloseable {
         }
         gradients.add(dy);
       }
-      // Data parallelism: the mean over the replicas of their shard's gradients, loss and correct
-      // count is what one process computes on the whole global batch (equal shards).
-      List<Operand<TFloat32>> shardValues = new ArrayList<>(gradients);
-      shardValues.add(shardLoss);
-      shardValues.add(shardCorrect);
-      List<Operand<TFloat32>> reduced =
-          replication.allReduceMean(tf.withSubScope("replicas"), shardValues);
-      List<Operand<TFloat32>> averaged = reduced.subList(0, gradients.size());
-      loss = t.withName("loss").identity(reduced.get(gradients.size()));
-      correct =
-          t.withName("correct")
-              .math
-              .mul(reduced.get(gradients.size() + 1), t.constant((float) replication.replicas()));
+      List<Operand<TFloat32>> averaged = new ArrayList<>(gradients);
+      if (replication.replicas() > 1) {
+        // Data parallelism: the mean over the replicas of their shard's gradients, loss and
+        // correct count is what one process computes on the whole global batch (equal shards).
+        List<Operand<TFloat32>> shardValues = new ArrayList<>(gradients);
+        shardValues.add(lossValue);
+        shardValues.add(correctValue);
+        List<Operand<TFloat32>> reduced =
+            replication.allReduceMean(tf.withSubScope("replicas"), shardValues);
+        averaged = reduced.subList(0, gradients.size());
+        lossValue = reduced.get(gradients.size());
+        correctValue =
+            t.math.mul(
+                reduced.get(gradients.size() + 1), t.constant((float) replication.replicas()));
+      }
       Operand<TFloat32> sumSq = t.constant(0f);
       for (Operand<TFloat32> dy : averaged) {
         sumSq =
@@ -197,15 +237,33 @@ final class TrainGraph implements AutoCloseable {
                 sumSq,
                 t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
       }
-      gradNorm = t.withName("grad_norm").math.sqrt(sumSq);
+      Operand<TFloat32> norm = t.math.sqrt(sumSq);
       List<Operand<TFloat32>> clipped = new ArrayList<>(averaged);
       if (spec.maxGradNorm().isPresent()) {
         Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
         // Scenic's clip_grads: g if norm < max else g * max / norm.
         Operand<TFloat32> factor =
-            t.select(t.math.less(gradNorm, max), t.constant(1f), t.math.div(max, gradNorm));
+            t.select(t.math.less(norm, max), t.constant(1f), t.math.div(max, norm));
         clipped.replaceAll(d -> t.math.mul(d, factor));
       }
+      if (xla) {
+        // Forward, loss, backward and clipping as one XLA computation; the optimizer updates the
+        // variables from its outputs.
+        List<Operand<?>> in = new ArrayList<>(List.of(images, labels, rngKey));
+        in.addAll(values);
+        List<Operand<?>> outs = new ArrayList<>(List.of(lossValue, correctValue, norm));
+        outs.addAll(clipped);
+        List<Output<?>> called = XlaFunction.call(t.scope(), "xla_train_step", in, outs);
+        lossValue = floats(called.get(0));
+        correctValue = floats(called.get(1));
+        norm = floats(called.get(2));
+        for (int i = 0; i < clipped.size(); i++) {
+          clipped.set(i, floats(called.get(3 + i)));
+        }
+      }
+      loss = t.withName("loss").identity(lossValue);
+      correct = t.withName("correct").identity(correctValue);
+      gradNorm = t.withName("grad_norm").identity(norm);
       optimizer = new OptimizerGraph(tf, spec, params);
       for (OptimizerGraph.Slot s : optimizer.slots()) {
         slotIo.add(tf, s.key(), s.param().shape(), s.variable(), s.value());
@@ -223,10 +281,13 @@ final class TrainGraph implements AutoCloseable {
       optimizer.slots().forEach(s -> replicated.add(s.variable()));
       broadcast = replication.broadcastFromChief(tf.withSubScope("replicas"), replicated);
       meanStep =
-          replication
-              .allReduceMean(
-                  tf.withSubScope("replicas"), List.of(tf.dtypes.cast(stepRead, TFloat32.class)))
-              .get(0);
+          replication.replicas() > 1
+              ? replication
+                  .allReduceMean(
+                      tf.withSubScope("replicas"),
+                      List.of(tf.dtypes.cast(stepRead, TFloat32.class)))
+                  .get(0)
+              : null;
       session = replication.openSession(graph, sessionConfig);
     } catch (RuntimeException e) {
       graph.close();
@@ -391,6 +452,16 @@ final class TrainGraph implements AutoCloseable {
     try (TInt64 s = TInt64.scalarOf(state.step())) {
       session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
     }
+  }
+
+  /** Whether the step runs as one XLA computation. */
+  boolean xla() {
+    return xla;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Output<?> out) {
+    return (Output<TFloat32>) out;
   }
 
   /** JAX's {@code PRNGKey(seed)}: the seed's high and low 32 bits. */

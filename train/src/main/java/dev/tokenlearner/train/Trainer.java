@@ -9,6 +9,7 @@ import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.graph.config.TrainConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
@@ -186,8 +187,11 @@ public final class Trainer {
     long summaryEvery = tc.resolvedLogSummarySteps(stepsPerEpoch);
     long stopAt = Math.min(totalSteps, options.stopAfterStep().orElse(totalSteps));
     long seed = tc.rngSeed();
-    String device = Devices.preferredDevice();
-    ConfigProto session = Devices.sessionConfig(options.logDevicePlacement());
+    RuntimeConfig runtime = RuntimeConfig.of(cfg);
+    Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
+    String device = placement.device();
+    ConfigProto session = placement.sessionConfig();
+    boolean xla = runtime.jitOr(false);
     boolean chief = replication.isChief();
     TrainOrder order = new TrainOrder(seed, batchSize, dataset.numTrain());
     if (batchSize % replication.replicas() != 0) {
@@ -203,16 +207,18 @@ public final class Trainer {
       order = order.shard(replication.rank(), replication.replicas());
     }
     LOG.info(
-        "training {} on {}: {} steps of {} examples, ops on {}, {}",
+        "training {} on {}: {} steps of {} examples; steps run on {} ({}), XLA {}, {}",
         cfg.source(),
         dataset.describe(),
         totalSteps,
         batchSize,
         device,
+        placement.reason(),
+        xla ? "on" : "off",
         replication.describe());
 
     List<Path> written = new ArrayList<>();
-    try (TrainGraph train = new TrainGraph(cfg, session, replication);
+    try (TrainGraph train = new TrainGraph(cfg, session, xla, replication);
         EvalGraph eval = chief ? new EvalGraph(cfg, dataset, session) : null) {
       long start = 0;
       if (resume && latest.isPresent()) {
