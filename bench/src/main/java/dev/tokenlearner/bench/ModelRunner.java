@@ -6,6 +6,7 @@ import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -105,7 +106,7 @@ public final class ModelRunner implements AutoCloseable {
       BenchConfig config, Kind kind, SessionSettings settings, long seed, boolean initialize) {
     Graph g = new Graph();
     try {
-      Ops tf = Ops.create(g);
+      Ops tf = PathScope.create(g);
       long[] inShape = config.input().shape(-1);
       Placeholder<TFloat32> images =
           tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(inShape)));

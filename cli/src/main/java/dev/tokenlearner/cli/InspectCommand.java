@@ -7,6 +7,7 @@ import dev.tokenlearner.graph.flops.FlopReport;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Locale;
@@ -47,7 +48,7 @@ final class InspectCommand implements Callable<Integer> {
     Map<String, long[]> tree;
     long count;
     try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
+      Ops tf = PathScope.create(g);
       var images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
       ParameterStore store = new ParameterStore(tf);
       TokenLearnerViT.build(ModuleScope.root(store), cfg.model(), cfg.numClasses(), images, Mode.INFERENCE);

@@ -28,10 +28,15 @@ import org.tensorflow.types.TFloat32;
  * @param kernelInit kernel initialiser (Flax default lecun_normal)
  */
 public record Conv(
-    int features, long[] kernelSize, long[] strides, String padding, boolean useBias, Initializer kernelInit) {
+    int features, long[] kernelSize, long[] strides, String padding, boolean useBias, Initializer kernelInit) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances ({@code Conv_0}). */
   public static final String NAME = "Conv";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Validates and copies the window. */
   public Conv {

@@ -17,10 +17,15 @@ import org.tensorflow.types.TFloat32;
  * @param kernelInit the kernel's initialiser (Flax default: lecun_normal)
  * @param biasInit the bias's initialiser (Flax default: zeros)
  */
-public record Dense(int features, boolean useBias, Initializer kernelInit, Initializer biasInit) {
+public record Dense(int features, boolean useBias, Initializer kernelInit, Initializer biasInit) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances ({@code Dense_0}). */
   public static final String NAME = "Dense";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Checks the width. */
   public Dense {

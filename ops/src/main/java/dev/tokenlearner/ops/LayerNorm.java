@@ -18,13 +18,18 @@ import org.tensorflow.types.TFloat32;
  *
  * @param epsilon added to the variance; Flax's default is {@value #EPSILON_DEFAULT}
  */
-public record LayerNorm(float epsilon) {
+public record LayerNorm(float epsilon) implements FlaxModule {
 
   /** Flax's LayerNorm epsilon (Keras uses 1e-3; Scenic never overrides Flax). */
   public static final float EPSILON_DEFAULT = 1e-6f;
 
   /** Flax's class name, the prefix of auto-named instances ({@code LayerNorm_0}). */
   public static final String NAME = "LayerNorm";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** A LayerNorm with Flax's default epsilon. */
   public static LayerNorm defaults() {

@@ -25,10 +25,15 @@ import org.tensorflow.types.TFloat32;
  * @param numHeads number of heads H; must divide D
  * @param dropoutRate attention-weight dropout (training only)
  */
-public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) {
+public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "MultiHeadDotProductAttention";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Checks the head count. */
   public MultiHeadDotProductAttention {

@@ -27,10 +27,15 @@ import org.tensorflow.types.TFloat32;
  * @param bottleneckDim width of the mix MLP (Scenic: 64)
  * @param dropoutRate dropout in the mix MLP and on the output (training only)
  */
-public record TokenFuser(int bottleneckDim, float dropoutRate) {
+public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "TokenFuser";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Scenic's default bottleneck width. */
   public static final int BOTTLENECK_DIM_DEFAULT = 64;
@@ -71,12 +76,14 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) {
     Operand<TFloat32> t = LayerNorm.defaults().apply(s.named("fuser_mix_norm1"), tokens);
     // [b, D, K]: the Dense mixes the token axis
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
-    t = new Dense(numTokens, true, Initializer.zeros(), Initializer.zeros()).apply(s.child(Dense.NAME), t);
+    Dense tokenMix = new Dense(numTokens, true, Initializer.zeros(), Initializer.zeros());
+    t = tokenMix.apply(s.child(tokenMix), t);
     // [b, K, D]
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
     t = LayerNorm.defaults().apply(s.named("fuser_mix_norm2"), t);
     Operand<TFloat32> orig = TokenPooling.flattenSpatial(tf, original);
-    Operand<TFloat32> mix = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), orig);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> mix = norm.apply(s.child(norm), orig);
     // [b, S, K]
     mix = new MlpBlock(bottleneckDim, numTokens, dropoutRate).apply(s.named("token_masking"), mix, mode);
     mix = tf.math.sigmoid(mix);

@@ -27,10 +27,15 @@ import org.tensorflow.types.TFloat32;
  * @param useSumPooling sum pooling (Scenic's default) or mean pooling over space
  * @see <a href="https://arxiv.org/abs/2106.11297">TokenLearner (Ryoo et al., NeurIPS 2021)</a>
  */
-public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
+public record TokenLearnerModule(int numTokens, boolean useSumPooling) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "TokenLearnerModule";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Number of 3x3 convolutions in the attention-map stack. */
   public static final int NUM_CONVS = 4;
@@ -78,9 +83,11 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
     }
     // [b, h, h, D]
     Operand<TFloat32> grid = Shapes.reshapeBatch(tf, x, h, h, d);
-    Operand<TFloat32> sel = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), grid);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> sel = norm.apply(s.child(norm), grid);
+    Conv conv = Conv.sameNoBias(numTokens, 3, 3);
     for (int i = 0; i < NUM_CONVS; i++) {
-      sel = Conv.sameNoBias(numTokens, 3, 3).apply(s.child(Conv.NAME), sel);
+      sel = conv.apply(s.child(conv), sel);
       if (i < NUM_CONVS - 1) {
         sel = Activations.gelu(tf, sel);
       }

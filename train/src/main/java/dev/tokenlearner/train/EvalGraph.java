@@ -7,6 +7,7 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.ImageDataset;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class EvalGraph implements AutoCloseable {
     this.batchSize = cfg.train().resolvedEvalBatchSize();
     graph = new Graph();
     try {
-      Ops tf = Ops.create(graph);
+      Ops tf = PathScope.create(graph);
       images =
           tf.withName("images")
               .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
@@ -88,7 +89,7 @@ final class EvalGraph implements AutoCloseable {
    * @throws IOException if a held-out example cannot be read
    */
   Evaluation evaluate(Map<String, HostArray> params) throws IOException {
-    store.load(session, params);
+    store.weights().load(session, params);
     double[] sums = new double[2];
     long n = 0;
     if (cache != null) {

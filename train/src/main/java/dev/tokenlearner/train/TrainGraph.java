@@ -11,6 +11,8 @@ import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.WeightIo;
+import dev.tokenlearner.ops.PathScope;
 import dev.tokenlearner.train.data.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +52,9 @@ final class TrainGraph implements AutoCloseable {
   /** Name of the int64 global-step variable. */
   static final String GLOBAL_STEP = "global_step";
 
+  /** Name prefix of the feed and assign ops of the optimizer slots and the global step. */
+  static final String SLOT_IO_SCOPE = "opt_state_io";
+
   /** What one training step reports. */
   record StepResult(
       long step, float loss, float correct, int examples, float learningRate, float gradNorm) {
@@ -64,7 +69,7 @@ final class TrainGraph implements AutoCloseable {
   private final Session session;
   private final ParameterStore store;
   private final OptimizerGraph optimizer;
-  private final VariableIo slotIo = new VariableIo();
+  private final WeightIo slotIo;
   private final Placeholder<TFloat32> images;
   private final Placeholder<TInt32> labels;
   private final Placeholder<TInt64> rngKey;
@@ -98,7 +103,7 @@ final class TrainGraph implements AutoCloseable {
     CustomGradients.register();
     graph = new Graph();
     try {
-      Ops tf = Ops.create(graph);
+      Ops tf = PathScope.create(graph);
       images =
           tf.withName("images")
               .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
@@ -136,10 +141,10 @@ final class TrainGraph implements AutoCloseable {
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
+      Ops stepIo = PathScope.at(tf, SLOT_IO_SCOPE + "/" + GLOBAL_STEP);
       stepInput =
-          tf.withSubScope("variable_io")
-              .placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
-      stepAssign = tf.withSubScope("variable_io").assign(globalStep, stepInput);
+          stepIo.withName("value").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      stepAssign = stepIo.withName("assign").assign(globalStep, stepInput);
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
@@ -167,8 +172,9 @@ final class TrainGraph implements AutoCloseable {
         clipped.replaceAll(d -> t.math.mul(d, factor));
       }
       optimizer = new OptimizerGraph(tf, spec, params);
+      slotIo = new WeightIo(tf, SLOT_IO_SCOPE, "optimizer slot");
       for (OptimizerGraph.Slot s : optimizer.slots()) {
-        slotIo.add(tf, s.key(), s.param().shape(), s.variable(), s.value());
+        slotIo.add(s.key(), s.param().shape(), s.variable(), s.value());
       }
       trainOp =
           optimizer.update(
@@ -228,7 +234,7 @@ final class TrainGraph implements AutoCloseable {
       Parameter bias = store.get(path);
       float[] v = new float[Math.toIntExact(bias.size())];
       Arrays.fill(v, (float) initHeadBias.getAsDouble());
-      store.assign(session, Map.of(path, new HostArray(bias.shape(), v)));
+      store.weights().assign(session, Map.of(path, new HostArray(bias.shape(), v)));
     }
   }
 
@@ -276,7 +282,7 @@ final class TrainGraph implements AutoCloseable {
 
   /** The model parameters by path. */
   Map<String, HostArray> params() {
-    return store.read(session);
+    return store.weights().read(session);
   }
 
   /**
@@ -298,8 +304,8 @@ final class TrainGraph implements AutoCloseable {
    */
   void restore(FlaxTrainState state) {
     session.initialize();
-    store.load(session, state.params());
-    slotIo.assign(session, OptimizerGraph.slotValues(spec, state.optState()));
+    store.weights().load(session, state.params());
+    slotIo.load(session, OptimizerGraph.slotValues(spec, state.optState()));
     try (TInt64 s = TInt64.scalarOf(state.step())) {
       session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
     }

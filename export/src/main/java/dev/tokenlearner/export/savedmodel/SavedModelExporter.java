@@ -7,6 +7,7 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -122,7 +123,7 @@ public final class SavedModelExporter {
     }
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
+      Ops tf = PathScope.create(graph);
       ParameterStore store = new ParameterStore(tf);
       Placeholder<TFloat32> images =
           tf.withName(Signatures.INPUT)
