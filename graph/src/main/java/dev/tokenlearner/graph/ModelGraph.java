@@ -176,6 +176,11 @@ public final class ModelGraph implements AutoCloseable {
 
   /** Number of ops in the graph. */
   public int opCount() {
+    return countOps(graph);
+  }
+
+  /** Number of ops in {@code graph}. */
+  public static int countOps(Graph graph) {
     int n = 0;
     for (var it = graph.operations(); it.hasNext(); it.next()) {
       n++;

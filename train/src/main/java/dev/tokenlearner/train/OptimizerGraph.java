@@ -67,10 +67,11 @@ final class OptimizerGraph {
   OptimizerGraph(Ops tf, OptimizerSpec spec, List<Parameter> params) {
     this.spec = spec;
     this.params = List.copyOf(params);
+    Ops names = PathScope.of(tf);
     for (String kind : slotKinds(spec)) {
       List<Slot> list = new ArrayList<>();
       for (Parameter p : params) {
-        list.add(createSlot(tf, kind, p));
+        list.add(createSlot(names, kind, p));
       }
       slots.put(kind, list);
     }
@@ -192,7 +193,10 @@ final class OptimizerGraph {
     mustRunFirst.forEach(o -> deps.add(u.identity(o)));
     newParams.forEach(o -> deps.add(u.identity(o)));
     newSlots.values().forEach(o -> deps.add(u.identity(o)));
-    Ops after = u.withControlDependencies(deps);
+    // One gate op carries the dependencies: giving each assign all of them would add
+    // (#assigns x #deps) control edges, quadratic in the number of parameters.
+    Op ready = u.withControlDependencies(deps).withName("ready").noOp();
+    Ops after = u.withControlDependencies(List.of(ready));
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < params.size(); i++) {
       assigns.add(after.assign(params.get(i).variable(), newParams.get(i)));

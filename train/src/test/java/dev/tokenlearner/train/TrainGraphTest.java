@@ -41,7 +41,7 @@ class TrainGraphTest {
       double first = 0;
       double last = 0;
       for (int s = 0; s < 30; s++) {
-        TrainGraph.StepResult r = g.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult r = g.run(BatchProducer.build(ds, order, 16, s), 3);
         if (s < 4) {
           first += r.loss() / 4;
         }
