@@ -37,7 +37,7 @@ class ReadmeExampleTest {
     // README-BEGIN
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
+      Ops tf = PathScope.create(graph); // names ops without rescanning the graph
       ParameterStore store = new ParameterStore(tf);
       ModuleScope root = ModuleScope.root(store);
       Mode mode = Mode.INFERENCE;
@@ -51,7 +51,8 @@ class ReadmeExampleTest {
       x = new AddPositionEmbs().apply(root.named("posembed_input"), x);
       x = Encoder1DBlock.of(64, 2).apply(root.named("encoderblock_0"), x, mode);
       // 64 tokens -> 8 learned tokens
-      x = TokenLearnerModuleV11.defaults(8).apply(root.child(TokenLearnerModuleV11.NAME), x, mode);
+      TokenLearnerModuleV11 learner = TokenLearnerModuleV11.defaults(8);
+      x = learner.apply(root.child(learner), x, mode); // auto-named TokenLearnerModuleV11_0
       x = Encoder1DBlock.of(64, 2).apply(root.named("encoderblock_1"), x, mode);
       x = LayerNorm.defaults().apply(root.named("encoder_norm"), x);
       Operand<TFloat32> pooled = tf.math.mean(x, tf.constant(1));
