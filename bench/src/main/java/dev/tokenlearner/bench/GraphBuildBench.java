@@ -12,9 +12,9 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Graph build time of the plain B/16 and L/16 models: the inference graph ({@link ModelGraph})
- * and the trainer's step ({@link TrainStep}), each built once after one warm-up build of the
- * smallest graph, so the JIT's first compilations are not counted.
+ * Graph build time of the plain B/16 and L/16 models: the inference graph ({@link ModelGraph}) and
+ * the trainer's step ({@link TrainStep}), each built once after one warm-up build of the smallest
+ * graph, so the JIT's first compilations are not counted.
  */
 final class GraphBuildBench {
 

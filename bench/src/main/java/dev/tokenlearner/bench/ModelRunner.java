@@ -15,13 +15,13 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * One benchmark model built into its own graph with initialised random weights and an open
- * session: either the inference forward pass (fetches the logits) or the trainer's own training
- * step ({@link TrainStep}: loss, gradients, global-norm clipping, the learning-rate schedule and
- * AdamW with its two slots, as {@code configs/token_learner_b16.yaml} trains).
+ * One benchmark model built into its own graph with initialised random weights and an open session:
+ * either the inference forward pass (fetches the logits) or the trainer's own training step ({@link
+ * TrainStep}: loss, gradients, global-norm clipping, the learning-rate schedule and AdamW with its
+ * two slots, as {@code configs/token_learner_b16.yaml} trains).
  *
- * <p>Building, initialising and opening happen in the factory methods; {@link #run} times only
- * the session run (for the training step: {@link TrainStep#run(TFloat32, TInt32, long)}).
+ * <p>Building, initialising and opening happen in the factory methods; {@link #run} times only the
+ * session run (for the training step: {@link TrainStep#run(TFloat32, TInt32, long)}).
  */
 public final class ModelRunner implements AutoCloseable {
 
@@ -110,7 +110,9 @@ public final class ModelRunner implements AutoCloseable {
     }
   }
 
-  /** The experiment the training step of {@code config} runs: its model with the recipe's training. */
+  /**
+   * The experiment the training step of {@code config} runs: its model with the recipe's training.
+   */
   static ExperimentConfig experiment(BenchConfig config) {
     ExperimentConfig recipe = ConfigLoader.loadResource(TRAINING_RECIPE);
     return new ExperimentConfig(
@@ -119,6 +121,7 @@ public final class ModelRunner implements AutoCloseable {
         config.model(),
         config.input(),
         recipe.train(),
+        recipe.normalization(),
         recipe.raw(),
         "bench " + config.name() + " with " + TRAINING_RECIPE,
         List.of(),

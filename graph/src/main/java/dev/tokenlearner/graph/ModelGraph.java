@@ -118,8 +118,8 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   /**
-   * The model applied again to {@code images} in inference mode, on this graph's variables; its
-   * ops are named below {@code name}.
+   * The model applied again to {@code images} in inference mode, on this graph's variables; its ops
+   * are named below {@code name}.
    *
    * @param name the name scope of the tower's ops, e.g. {@code eval}
    * @param images {@code [b, H, W, C]} (or with frames) in this graph

@@ -30,7 +30,9 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
-/** {@link ModelGraph}: Flax paths as op names in both modes, and a second tower on shared variables. */
+/**
+ * {@link ModelGraph}: Flax paths as op names in both modes, and a second tower on shared variables.
+ */
 class ModelGraphTest {
 
   private static Map<String, String> manifest(Path dir) throws IOException {
@@ -109,7 +111,8 @@ class ModelGraphTest {
         s.initialize();
         g.store().weights().load(s, FixtureFiles.readParams(FixtureFiles.checkpointFile(dir)));
         try (TFloat32 t =
-                TFloat32.tensorOf(Shape.of(input.shape()), DataBuffers.of(input.data(), true, false));
+                TFloat32.tensorOf(
+                    Shape.of(input.shape()), DataBuffers.of(input.data(), true, false));
             Result r =
                 s.runner()
                     .feed(g.images(), t)

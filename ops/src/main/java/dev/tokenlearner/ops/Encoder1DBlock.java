@@ -24,7 +24,11 @@ import org.tensorflow.types.TFloat32;
  * @param stochasticDepth residual-branch drop rate (training only)
  */
 public record Encoder1DBlock(
-    int mlpDim, int numHeads, float dropoutRate, float attentionDropoutRate, float stochasticDepth) {
+    int mlpDim,
+    int numHeads,
+    float dropoutRate,
+    float attentionDropoutRate,
+    float stochasticDepth) {
 
   /** A block without dropout or stochastic depth. */
   public static Encoder1DBlock of(int mlpDim, int numHeads) {

@@ -35,7 +35,8 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) implements Fla
   /** Checks the widths. */
   public MlpBlock {
     if (mlpDim <= 0 || outDim < 0) {
-      throw new IllegalArgumentException("MlpBlock widths must be positive, got " + mlpDim + ", " + outDim);
+      throw new IllegalArgumentException(
+          "MlpBlock widths must be positive, got " + mlpDim + ", " + outDim);
     }
   }
 
@@ -55,7 +56,8 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) implements Fla
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
     long in = Shapes.lastDim(x);
     if (in < 0) {
-      throw new IllegalArgumentException(s.describe() + ": unknown input width in " + Shapes.describe(x));
+      throw new IllegalArgumentException(
+          s.describe() + ": unknown input width in " + Shapes.describe(x));
     }
     Initializer kernel = Initializer.xavierUniform();
     Initializer bias = Initializer.normal(BIAS_INIT_STDDEV);

@@ -67,9 +67,9 @@ public final class ModuleScope {
   }
 
   /**
-   * The root of a second application of a model already built into {@code store}: its ops go
-   * below {@code name}, and {@link #param} returns the existing variables instead of creating new
-   * ones (e.g. an inference tower for evaluation beside the training tower).
+   * The root of a second application of a model already built into {@code store}: its ops go below
+   * {@code name}, and {@link #param} returns the existing variables instead of creating new ones
+   * (e.g. an inference tower for evaluation beside the training tower).
    *
    * @param store the store holding the model's parameters
    * @param name the name scope of this tower's ops, e.g. {@code eval}
@@ -107,18 +107,30 @@ public final class ModuleScope {
   }
 
   /**
+   * Declares a parameter whose role its Flax leaf name implies ({@link ParameterRole#ofLeaf}).
+   *
+   * @throws IllegalArgumentException if the name implies no role
+   * @see #param(String, ParameterRole, long[], Initializer)
+   */
+  public Operand<TFloat32> param(String name, long[] shape, Initializer initializer) {
+    return param(name, ParameterRole.ofLeaf(name), shape, initializer);
+  }
+
+  /**
    * Declares a parameter of this module (or, in a {@linkplain #tower tower}, looks it up).
    *
    * @param name the leaf name ({@code kernel}, {@code bias}, {@code scale}, {@code pos_embedding})
+   * @param role what the parameter is for
    * @param shape its shape
    * @param initializer how a fresh model initialises it
    * @return the parameter's value (the variable read through {@code Identity})
    * @throws IllegalStateException if the path is declared twice, or a tower asks for a parameter
    *     the store does not hold with that shape
    */
-  public Operand<TFloat32> param(String name, long[] shape, Initializer initializer) {
+  public Operand<TFloat32> param(
+      String name, ParameterRole role, long[] shape, Initializer initializer) {
     String p = path.isEmpty() ? name : path + "/" + name;
-    return (tree.reuse ? tree.store.existing(p, shape) : tree.store.create(p, shape, initializer))
+    return (tree.reuse ? tree.store.existing(p, shape) : tree.store.create(p, role, shape, initializer))
         .value();
   }
 

@@ -56,7 +56,7 @@ public final class ParameterStore {
    *
    * @throws IllegalStateException if the path exists already or TF renamed the variable
    */
-  Parameter create(String path, long[] shape, Initializer initializer) {
+  Parameter create(String path, ParameterRole role, long[] shape, Initializer initializer) {
     if (params.containsKey(path)) {
       throw new IllegalStateException("parameter " + path + " is created twice");
     }
@@ -72,7 +72,7 @@ public final class ParameterStore {
           "variable for " + path + " got op name " + opName + "; build one model per graph");
     }
     Operand<TFloat32> value = at.identity(variable);
-    Parameter p = new Parameter(path, shape, initializer, variable, value);
+    Parameter p = new Parameter(path, role, shape, initializer, variable, value);
     params.put(path, p);
     weights.add(path, shape, variable, value);
     return p;

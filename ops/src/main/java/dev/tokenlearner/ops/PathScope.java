@@ -110,7 +110,13 @@ public final class PathScope implements Scope {
   public static Ops create(Graph graph) {
     return ops(
         new PathScope(
-            graph, new NameTable(graph), "", null, DeviceSpec.newBuilder().build(), List.of(), false));
+            graph,
+            new NameTable(graph),
+            "",
+            null,
+            DeviceSpec.newBuilder().build(),
+            List.of(),
+            false));
   }
 
   /**
@@ -124,14 +130,15 @@ public final class PathScope implements Scope {
       return tf;
     }
     if (!(tf.scope().env() instanceof Graph g)) {
-      throw new IllegalArgumentException("a PathScope builds into a Graph, not " + tf.scope().env());
+      throw new IllegalArgumentException(
+          "a PathScope builds into a Graph, not " + tf.scope().env());
     }
     return create(g);
   }
 
   /**
-   * Ops whose name prefix is {@code path} below {@code tf}'s prefix, taken as it is (its
-   * components are not made unique); ops created there are still unique.
+   * Ops whose name prefix is {@code path} below {@code tf}'s prefix, taken as it is (its components
+   * are not made unique); ops created there are still unique.
    *
    * @param tf ops built on a {@code PathScope}
    * @param path a '/'-joined path of valid names, e.g. {@code opt_state/mu/Transformer/Dense_0}
@@ -217,7 +224,8 @@ public final class PathScope implements Scope {
       graph.checkInput(op);
       boolean initOp = graph.isInitializer(op);
       if (init && !initOp) {
-        throw new IllegalArgumentException("an init scope cannot depend on non-init op " + op.name());
+        throw new IllegalArgumentException(
+            "an init scope cannot depend on non-init op " + op.name());
       }
       // Like TF's OpScope: init ops run before everything else, so they are not dependencies.
       if (init || !initOp) {

@@ -43,7 +43,8 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
   /** Checks the size. */
   public TokenFuser {
     if (bottleneckDim <= 0) {
-      throw new IllegalArgumentException("TokenFuser bottleneck_dim must be positive, got " + bottleneckDim);
+      throw new IllegalArgumentException(
+          "TokenFuser bottleneck_dim must be positive, got " + bottleneckDim);
     }
   }
 
@@ -57,17 +58,28 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
    *
    * @param s this module's scope
    * @param tokens {@code [b, K, D]}
-   * @param original {@code [b, S, D]} or {@code [b, h, w, D]}, the input the tokens were learned from
+   * @param original {@code [b, S, D]} or {@code [b, h, w, D]}, the input the tokens were learned
+   *     from
    * @param mode inference or training
    * @return {@code [b, S, D]} (without the residual)
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> tokens, Operand<TFloat32> original, Mode mode) {
+  public Operand<TFloat32> apply(
+      ModuleScope s, Operand<TFloat32> tokens, Operand<TFloat32> original, Mode mode) {
     long[] ts = Shapes.requireRank(tokens, s.describe(), "tokens [batch, tokens, features]", 3);
     long[] os =
-        Shapes.requireRank(original, s.describe(), "original [batch, tokens, features] or [batch, h, w, features]", 3, 4);
+        Shapes.requireRank(
+            original,
+            s.describe(),
+            "original [batch, tokens, features] or [batch, h, w, features]",
+            3,
+            4);
     if (ts[2] != os[os.length - 1]) {
       throw new IllegalArgumentException(
-          s.describe() + ": tokens " + Shapes.describe(tokens) + " and original " + Shapes.describe(original)
+          s.describe()
+              + ": tokens "
+              + Shapes.describe(tokens)
+              + " and original "
+              + Shapes.describe(original)
               + " differ in features");
     }
     Ops tf = s.tf();
@@ -85,7 +97,9 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
     LayerNorm norm = LayerNorm.defaults();
     Operand<TFloat32> mix = norm.apply(s.child(norm), orig);
     // [b, S, K]
-    mix = new MlpBlock(bottleneckDim, numTokens, dropoutRate).apply(s.named("token_masking"), mix, mode);
+    mix =
+        new MlpBlock(bottleneckDim, numTokens, dropoutRate)
+            .apply(s.named("token_masking"), mix, mode);
     mix = tf.math.sigmoid(mix);
     // [b, S, D]
     Operand<TFloat32> out = tf.train.batchMatMul(mix, t, TFloat32.class);

@@ -43,7 +43,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
   /** Checks the size. */
   public TokenLearnerModule {
     if (numTokens <= 0) {
-      throw new IllegalArgumentException("TokenLearnerModule needs positive num_tokens, got " + numTokens);
+      throw new IllegalArgumentException(
+          "TokenLearnerModule needs positive num_tokens, got " + numTokens);
     }
   }
 
@@ -63,7 +64,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
    */
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
     long[] shape =
-        Shapes.requireRank(x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
+        Shapes.requireRank(
+            x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
     Ops tf = s.tf();
     long d = shape[shape.length - 1];
     long h;
@@ -71,13 +73,18 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
       h = Math.round(Math.sqrt(shape[1]));
       if (h * h != shape[1]) {
         throw new IllegalArgumentException(
-            s.describe() + ": TokenLearnerModule (v1) needs a square token grid, got " + shape[1]
-                + " tokens in input of shape " + Shapes.describe(x));
+            s.describe()
+                + ": TokenLearnerModule (v1) needs a square token grid, got "
+                + shape[1]
+                + " tokens in input of shape "
+                + Shapes.describe(x));
       }
     } else {
       if (shape[1] != shape[2]) {
         throw new IllegalArgumentException(
-            s.describe() + ": TokenLearnerModule (v1) needs a square token grid, got shape " + Shapes.describe(x));
+            s.describe()
+                + ": TokenLearnerModule (v1) needs a square token grid, got shape "
+                + Shapes.describe(x));
       }
       h = shape[1];
     }

@@ -17,12 +17,12 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Reads and writes a set of float variables by key through a session: the model's parameters
- * (keyed by Flax path) and the optimizer's slots (keyed {@code <slot>/<path>}) alike.
+ * Reads and writes a set of float variables by key through a session: the model's parameters (keyed
+ * by Flax path) and the optimizer's slots (keyed {@code <slot>/<path>}) alike.
  *
- * <p>Each variable's feed placeholder and assign op are added on its first assignment, named
- * {@code <io scope>/<key>/value} and {@code <io scope>/<key>/assign} through {@link PathScope}, so
- * adding them costs no scan of the graph.
+ * <p>Each variable's feed placeholder and assign op are added on its first assignment, named {@code
+ * <io scope>/<key>/value} and {@code <io scope>/<key>/assign} through {@link PathScope}, so adding
+ * them costs no scan of the graph.
  */
 public final class WeightIo {
 
@@ -144,11 +144,7 @@ public final class WeightIo {
         HostArray v = kv.getValue();
         if (!Arrays.equals(v.shape(), e.shape())) {
           throw new IllegalArgumentException(
-              e.key()
-                  + ": expected "
-                  + Arrays.toString(e.shape())
-                  + ", found "
-                  + v.shapeString());
+              e.key() + ": expected " + Arrays.toString(e.shape()) + ", found " + v.shapeString());
         }
         Loader loader = loader(e);
         TFloat32 t = TFloat32.tensorOf(Shape.of(v.shape()), DataBuffers.of(v.data(), true, false));

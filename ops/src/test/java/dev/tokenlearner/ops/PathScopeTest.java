@@ -70,8 +70,9 @@ class PathScopeTest {
 
       assertEquals("train/Add", n1);
       assertEquals("train/Add_1", n2);
-      assertEquals("train_1", tf.withSubScope("train").withName("Add").constant(0f).op().name()
-          .split("/")[0]);
+      assertEquals(
+          "train_1",
+          tf.withSubScope("train").withName("Add").constant(0f).op().name().split("/")[0]);
     }
   }
 
@@ -83,8 +84,14 @@ class PathScopeTest {
       Variable<TFloat32> v = at.withName("kernel").variable(at.withInitScope().constant(0f));
 
       assertEquals("opt_state/mu/Transformer/encoderblock_0/Dense_0/kernel", v.op().name());
-      assertEquals("opt_state/mu/Transformer", PathScope.at(tf, "opt_state/mu/Transformer")
-          .withName("x").constant(1f).op().name().replace("/x", ""));
+      assertEquals(
+          "opt_state/mu/Transformer",
+          PathScope.at(tf, "opt_state/mu/Transformer")
+              .withName("x")
+              .constant(1f)
+              .op()
+              .name()
+              .replace("/x", ""));
     }
   }
 
@@ -122,7 +129,12 @@ class PathScopeTest {
     try (GraphFixture g = new GraphFixture()) {
       var x = g.input("x", 3, 5, 5, 2);
       Operand<TFloat32> y =
-          new Conv(4, new long[] {2, 3, 3}, new long[] {1, 2, 2}, "SAME", false,
+          new Conv(
+                  4,
+                  new long[] {2, 3, 3},
+                  new long[] {1, 2, 2},
+                  "SAME",
+                  false,
                   Initializer.lecunNormal())
               .apply(g.root.child(Conv.NAME), x);
       Operand<TFloat32> loss = g.tf.sum(y, g.tf.constant(new int[] {0, 1, 2, 3, 4}));
@@ -146,8 +158,7 @@ class PathScopeTest {
       assertNotEquals(d1.dy(1).op().name(), d2.dy(0).op().name());
       g.loadRandom(3);
       HostArray sum = g.run(more, java.util.Map.of(x, TestArrays.uniform(4, 2, 3, 5, 5, 2)));
-      HostArray single =
-          g.run(viaTf, java.util.Map.of(x, TestArrays.uniform(4, 2, 3, 5, 5, 2)));
+      HostArray single = g.run(viaTf, java.util.Map.of(x, TestArrays.uniform(4, 2, 3, 5, 5, 2)));
       assertEquals(2 * single.data()[0], sum.data()[0], 1e-4 * Math.abs(single.data()[0]) + 1e-5);
     }
   }

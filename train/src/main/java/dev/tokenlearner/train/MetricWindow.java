@@ -1,6 +1,8 @@
 package dev.tokenlearner.train;
 
-/** Running means of the training metrics over the current summary window, and the last closed one. */
+/**
+ * Running means of the training metrics over the current summary window, and the last closed one.
+ */
 final class MetricWindow {
   private double loss;
   private double accuracy;

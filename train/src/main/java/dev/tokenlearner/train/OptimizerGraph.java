@@ -2,6 +2,7 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Parameter;
+import dev.tokenlearner.ops.ParameterRole;
 import dev.tokenlearner.ops.PathScope;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -183,7 +184,7 @@ final class OptimizerGraph {
         }
       }
       Operand<TFloat32> w1 = u.math.sub(w, u.math.mul(lr, step1));
-      if (spec.explicitWeightDecay().isPresent() && p.path().contains("kernel")) {
+      if (spec.explicitWeightDecay().isPresent() && p.role() == ParameterRole.KERNEL) {
         float d = (float) spec.explicitWeightDecay().getAsDouble();
         w1 = u.math.mul(w1, u.math.sub(u.constant(1f), u.math.mul(lr, u.constant(d))));
       }

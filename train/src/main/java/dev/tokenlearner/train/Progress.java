@@ -7,7 +7,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** The console progress bar of a run (step, loss, accuracy, held-out accuracy, images/s), or none. */
+/**
+ * The console progress bar of a run (step, loss, accuracy, held-out accuracy, images/s), or none.
+ */
 final class Progress implements AutoCloseable {
 
   private final ProgressBar bar;

@@ -364,8 +364,7 @@ final class TrainGraph implements AutoCloseable {
     ModelOutputs out = model.inferenceTower("eval", x);
     Ops e = tf.withSubScope("eval_metrics");
     Operand<TFloat32> mean =
-        Losses.mean(
-            e, cfg.modelName(), out.logits(), y, cfg.numClasses(), OptionalDouble.empty());
+        Losses.mean(e, cfg.modelName(), out.logits(), y, cfg.numClasses(), OptionalDouble.empty());
     Operand<TFloat32> n = e.dtypes.cast(e.size(y), TFloat32.class);
     return new EvalTower(
         x,

@@ -74,9 +74,8 @@ public final class TrainStep implements AutoCloseable {
     /**
      * Combines the raw gradients before the global norm and clipping; default: identity. It gets
      * one gradient per parameter in {@link ParameterStore#parameters()} order and must return as
-     * many; its ops go into the step's graph (name them through {@code
-     * PathScope.create((Graph) gradients.get(0).env())}), e.g. an average over data-parallel
-     * towers.
+     * many; its ops go into the step's graph (name them through {@code PathScope.create((Graph)
+     * gradients.get(0).env())}), e.g. an average over data-parallel towers.
      */
     public Builder gradientAggregator(
         Function<List<Operand<TFloat32>>, List<Operand<TFloat32>>> aggregator) {

@@ -237,7 +237,11 @@ public final class Trainer {
       long total = tc.resolvedTotalSteps(numTrain);
       if (total <= 0) {
         throw new IllegalArgumentException(
-            "the config trains for 0 steps (" + numTrain + " examples, batch_size " + batchSize + ")");
+            "the config trains for 0 steps ("
+                + numTrain
+                + " examples, batch_size "
+                + batchSize
+                + ")");
       }
       return new Plan(
           batchSize,

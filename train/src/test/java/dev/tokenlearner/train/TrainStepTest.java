@@ -38,7 +38,8 @@ class TrainStepTest {
 
   private static Batch batch(ExperimentConfig cfg, long step) throws Exception {
     ImageDataset ds = Datasets.open(cfg, Optional.empty());
-    return BatchProducer.build(ds, new TrainOrder(cfg.train().rngSeed(), 16, ds.numTrain()), 16, step);
+    return BatchProducer.build(
+        ds, new TrainOrder(cfg.train().rngSeed(), 16, ds.numTrain()), 16, step);
   }
 
   @Test
