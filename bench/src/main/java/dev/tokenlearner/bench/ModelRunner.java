@@ -97,7 +97,7 @@ public final class ModelRunner implements AutoCloseable {
       Session s = settings.openSession(model.graph());
       try {
         if (initialize) {
-          model.store().initialize(s, seed);
+          model.store().weights().initialize(s, model.store().initialValues(seed));
         }
         return new ModelRunner(config, Kind.FORWARD, model, s, null);
       } catch (RuntimeException e) {

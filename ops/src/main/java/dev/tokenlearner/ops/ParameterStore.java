@@ -9,14 +9,14 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
  * The single registry of a graph's model parameters, keyed by Flax path: each parameter's path,
- * shape, initializer and variable. It holds no session; values move through {@link #weights()}.
+ * role, shape, initializer and variable. It holds no session; values move through {@link
+ * #weights()}.
  *
  * <p>Layers declare parameters through {@link ModuleScope#param}; checkpoint import fills them
  * through {@link #weights()}, export and the trainer iterate {@link #parameters()}, and {@code
@@ -138,16 +138,5 @@ public final class ParameterStore {
       values.put(p.path(), new HostArray(p.shape(), p.initializer().sample(p.shape(), random)));
     }
     return values;
-  }
-
-  /**
-   * Runs the graph's variable initialisers, then loads {@link #initialValues(long)}.
-   *
-   * @param session a session on this store's graph
-   * @param seed the seed
-   */
-  public void initialize(Session session, long seed) {
-    session.initialize();
-    weights.load(session, initialValues(seed));
   }
 }

@@ -93,6 +93,17 @@ public final class WeightIo {
   }
 
   /**
+   * Runs the graph's variable initialisers, then {@linkplain #load loads} {@code values}, e.g. a
+   * store's {@link ParameterStore#initialValues initial values}.
+   *
+   * @throws IllegalArgumentException naming each mismatch
+   */
+  public void initialize(Session session, Map<String, HostArray> values) {
+    session.initialize();
+    load(session, values);
+  }
+
+  /**
    * Assigns values to every variable. The map must name exactly this set's keys with their shapes;
    * otherwise nothing is assigned and the error lists every missing, unexpected and wrongly-shaped
    * key.

@@ -30,7 +30,7 @@ class ParameterStoreTest {
   @Test
   void initialize_seed_readsBackInitialValues() {
     try (GraphFixture g = mlp()) {
-      g.store.initialize(g.session(), 5);
+      g.store.weights().initialize(g.session(), g.store.initialValues(5));
 
       assertEquals(g.store.initialValues(5), g.store.weights().read(g.session()));
     }

@@ -58,7 +58,7 @@ class ReadmeExampleTest {
       Operand<TFloat32> pooled = tf.math.mean(x, tf.constant(1));
       Operand<TFloat32> logits = Dense.of(10).apply(root.named("head"), pooled);
 
-      store.initialize(session, 42);
+      store.weights().initialize(session, store.initialValues(42));
       try (TFloat32 batch = TFloat32.tensorOf(Shape.of(2, 32, 32, 3), DataBuffers.of(pixels));
           Result out = session.runner().feed(images, batch).fetch(logits).run()) {
         direct = StdArrays.array2dCopyOf((TFloat32) out.get(0));

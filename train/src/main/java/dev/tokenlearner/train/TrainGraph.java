@@ -252,7 +252,7 @@ final class TrainGraph implements AutoCloseable {
    * head's bias, zero slots and step 0.
    */
   void initialize(long seed, OptionalDouble initHeadBias) {
-    store.initialize(session, seed);
+    store.weights().initialize(session, store.initialValues(seed));
     if (initHeadBias.isPresent()) {
       String path = Names.OUTPUT_PROJECTION + "/bias";
       Parameter bias = store.get(path);

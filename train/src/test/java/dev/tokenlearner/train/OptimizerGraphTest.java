@@ -72,7 +72,7 @@ class OptimizerGraphTest {
       Variable<TInt64> step = tf.withName("global_step").variable(tf.withInitScope().constant(0L));
       OptimizerGraph opt = new OptimizerGraph(tf, spec, params);
       Op update = opt.update(tf, gs, tf.constant(LR), tf.identity(step), step, List.of(loss));
-      store.initialize(s, 0);
+      store.weights().initialize(s, store.initialValues(0));
       for (int i = 0; i < steps; i++) {
         s.run(update);
       }
