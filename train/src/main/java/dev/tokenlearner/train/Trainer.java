@@ -150,47 +150,52 @@ public final class Trainer {
             "{} is already at step {} of {}; nothing to train", workdir, start, plan.totalSteps());
         loop.evaluate();
       }
-      Path png = workdir.resolve(CURVES_PNG);
       CurvePlot.write(
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
           cfg.source() + " (" + dataset.describe() + ")",
-          png);
+          workdir.resolve(CURVES_PNG));
       Optional<Path> savedModel = Optional.empty();
       if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
         savedModel =
             Optional.of(export(cfg, workdir, step.params(), loop.checkpoints.newestWritten()));
         writeSample(dataset, workdir);
       }
-      TrainSummary summary =
-          new TrainSummary(
-              start,
-              loop.step,
-              plan.totalSteps(),
-              loop.window.recentLoss(),
-              loop.window.recentAccuracy(),
-              loop.evalLoss,
-              loop.evalAccuracy,
-              loop.imagesPerSecond(),
-              (System.nanoTime() - started) / 1e9,
-              device,
-              dataset.describe(),
-              loop.checkpoints.written(),
-              savedModel,
-              workdir.resolve(TENSORBOARD_DIR),
-              workdir.resolve(METRICS_CSV),
-              png);
-      LOG.info(
-          String.format(
-              Locale.ROOT,
-              "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
-              summary.finalStep(),
-              summary.wallSeconds(),
-              summary.imagesPerSecond(),
-              loop.evalAccuracy.isPresent()
-                  ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
-                  : "n/a"));
-      return summary;
+      return summarize(loop, start, started, device, savedModel);
     }
+  }
+
+  /** What the run did, logged in one line. */
+  private static TrainSummary summarize(
+      Loop loop, long start, long startedNanos, String device, Optional<Path> savedModel) {
+    TrainSummary summary =
+        new TrainSummary(
+            start,
+            loop.step,
+            loop.plan.totalSteps(),
+            loop.window.recentLoss(),
+            loop.window.recentAccuracy(),
+            loop.evalLoss,
+            loop.evalAccuracy,
+            loop.imagesPerSecond(),
+            (System.nanoTime() - startedNanos) / 1e9,
+            device,
+            loop.dataset.describe(),
+            loop.checkpoints.written(),
+            savedModel,
+            loop.workdir.resolve(TENSORBOARD_DIR),
+            loop.workdir.resolve(METRICS_CSV),
+            loop.workdir.resolve(CURVES_PNG));
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
+            summary.finalStep(),
+            summary.wallSeconds(),
+            summary.imagesPerSecond(),
+            loop.evalAccuracy.isPresent()
+                ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
+                : "n/a"));
+    return summary;
   }
 
   /**
