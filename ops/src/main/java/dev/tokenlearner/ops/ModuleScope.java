@@ -130,7 +130,9 @@ public final class ModuleScope {
   public Operand<TFloat32> param(
       String name, ParameterRole role, long[] shape, Initializer initializer) {
     String p = path.isEmpty() ? name : path + "/" + name;
-    return (tree.reuse ? tree.store.existing(p, shape) : tree.store.create(p, role, shape, initializer))
+    return (tree.reuse
+            ? tree.store.existing(p, shape)
+            : tree.store.create(p, role, shape, initializer))
         .value();
   }
 

@@ -1,8 +1,8 @@
 package dev.tokenlearner.ops;
 
 /**
- * What a parameter is for. Layers declare it with the parameter; the optimizer uses it where
- * Scenic treats kinds differently ({@code explicit_weight_decay} decays kernels only).
+ * What a parameter is for. Layers declare it with the parameter; the optimizer uses it where Scenic
+ * treats kinds differently ({@code explicit_weight_decay} decays kernels only).
  */
 public enum ParameterRole {
   /** A weight matrix or convolution filter ({@code kernel}). */

@@ -82,8 +82,9 @@ class ParameterStoreTest {
           assertThrows(
               IllegalArgumentException.class,
               () ->
-                  g.store.weights().assign(
-                      g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
+                  g.store
+                      .weights()
+                      .assign(g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
 
       assertTrue(e1.getMessage().contains("head/bias"), e1.getMessage());
       assertTrue(
