@@ -88,9 +88,9 @@ class CollectiveTrainingTest {
     TrainOrder order = new TrainOrder(seed, batch, data.numTrain());
 
     Trained single;
-    try (TrainGraph g = new TrainGraph(cfg, Devices.sessionConfig(false))) {
-      g.initialize(seed, OptionalDouble.empty());
-      single = train(g, data, order, batch, seed);
+    try (TrainStep g = TrainStep.builder(cfg).sessionConfig(Devices.sessionConfig(false)).build()) {
+      g.initialize();
+      single = train(g, data, order, batch);
     }
 
     List<CollectiveReplication> replicas =
@@ -100,11 +100,11 @@ class CollectiveTrainingTest {
       runs.add(
           pool.submit(
               () -> {
-                try (TrainGraph g = new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
+                try (TrainStep g = replica(cfg, r)) {
                   // Another seed on the worker: only the broadcast makes the replicas agree.
-                  g.initialize(seed + r.rank(), OptionalDouble.empty());
+                  g.trainGraph().initialize(seed + r.rank(), OptionalDouble.empty());
                   g.synchronize();
-                  return train(g, data, order.shard(r.rank(), 2), batch / 2, seed);
+                  return train(g, data, order.shard(r.rank(), 2), batch / 2);
                 }
               }));
     }
@@ -152,7 +152,6 @@ class CollectiveTrainingTest {
   @Test
   void synchronize_replicasAtDifferentSteps_bothFailNamingTheirStep() throws Exception {
     ExperimentConfig cfg = config();
-    long seed = cfg.train().rngSeed();
     List<CollectiveReplication> replicas =
         LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
     List<Future<String>> runs = new ArrayList<>();
@@ -160,11 +159,11 @@ class CollectiveTrainingTest {
       runs.add(
           pool.submit(
               () -> {
-                try (TrainGraph g = new TrainGraph(cfg, LocalReplicas.sessionConfig(2, false), r)) {
-                  g.initialize(seed, OptionalDouble.empty());
+                try (TrainStep g = replica(cfg, r)) {
+                  g.initialize();
                   if (r.rank() == 1) {
                     // As if this replica had resumed from another workdir's checkpoint.
-                    FlaxTrainState s = g.snapshot(seed);
+                    FlaxTrainState s = g.snapshot();
                     g.restore(FlaxTrainState.of(3, s.params(), s.optState(), s.rng()));
                   }
                   return assertThrows(InvalidInputException.class, g::synchronize).getMessage();
@@ -178,12 +177,19 @@ class CollectiveTrainingTest {
     assertTrue(worker.contains("starts at step 3") && worker.contains("1.5"), worker);
   }
 
-  private static Trained train(
-      TrainGraph g, ImageDataset data, TrainOrder order, int batchSize, long seed)
+  /** One replica's step, built through {@link TrainStep.Builder#replication}. */
+  private static TrainStep replica(ExperimentConfig cfg, Replication r) {
+    return TrainStep.builder(cfg)
+        .sessionConfig(LocalReplicas.sessionConfig(2, false))
+        .replication(r)
+        .build();
+  }
+
+  private static Trained train(TrainStep g, ImageDataset data, TrainOrder order, int batchSize)
       throws Exception {
     List<Float> losses = new ArrayList<>();
     for (int step = 0; step < STEPS; step++) {
-      losses.add(g.run(BatchProducer.build(data, order, batchSize, step), seed).loss());
+      losses.add(g.run(BatchProducer.build(data, order, batchSize, step)).loss());
     }
     return new Trained(g.params(), losses);
   }

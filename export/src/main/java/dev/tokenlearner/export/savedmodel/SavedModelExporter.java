@@ -1,11 +1,10 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
-import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -16,13 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.tensorflow.Graph;
+import java.util.Optional;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -120,16 +118,14 @@ public final class SavedModelExporter {
       throw new FileAlreadyExistsException(
           dir.toString(), null, "already exists; pass overwrite to replace it");
     }
-    try (Graph graph = new Graph();
-        Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
-      ParameterStore store = new ParameterStore(tf);
-      Placeholder<TFloat32> images =
-          tf.withName(Signatures.INPUT)
-              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(spec.input().shape(-1))));
-      ModelOutputs outputs =
-          TokenLearnerViT.build(
-              ModuleScope.root(store), spec.model(), spec.input().numClasses(), images, Mode.INFERENCE);
+    // The model's input placeholder is the signature's input: ModelGraph.IMAGES == Signatures.INPUT.
+    try (ModelGraph model =
+            ModelGraph.build(spec.model(), spec.input(), Mode.INFERENCE, -1, Optional.empty());
+        Session session = new Session(model.graph())) {
+      Ops tf = model.tf();
+      ParameterStore store = model.store();
+      Placeholder<TFloat32> images = model.images();
+      ModelOutputs outputs = model.outputs();
       Map<String, Operand<TFloat32>> named = new LinkedHashMap<>();
       named.put(Signatures.SERVING_DEFAULT, outputs.logits());
       named.put(Signatures.REPRESENTATION, outputs.representation());
