@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.PathScope;
 import dev.tokenlearner.train.data.Batch;
@@ -25,8 +26,10 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -142,5 +145,94 @@ class TrainStepTest {
       assertEquals(a.params(), b.params());
       assertEquals(a.run(batch(cfg, 2)).loss(), b.run(batch(cfg, 2)).loss(), 0f);
     }
+  }
+
+  /**
+   * Two replicas that see the same shard: its all-reduce is the identity, so the step must equal
+   * one process's, with the correct count and examples of the two-shard global batch.
+   */
+  private static final class Twins implements Replication {
+    final List<Integer> reducedCounts = new ArrayList<>();
+
+    @Override
+    public int rank() {
+      return 0;
+    }
+
+    @Override
+    public int replicas() {
+      return 2;
+    }
+
+    @Override
+    public String describe() {
+      return "twin replicas";
+    }
+
+    @Override
+    public Session openSession(Graph graph, ConfigProto config) {
+      return new Session(graph, config);
+    }
+
+    @Override
+    public List<Operand<TFloat32>> allReduceMean(Ops tf, List<Operand<TFloat32>> values) {
+      reducedCounts.add(values.size());
+      return values;
+    }
+
+    @Override
+    public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
+      return Optional.empty();
+    }
+
+    @Override
+    public RuntimeException failed(RuntimeException e) {
+      return e;
+    }
+
+    @Override
+    public boolean closeSession(Session session) {
+      session.close();
+      return true;
+    }
+  }
+
+  @Test
+  void replication_twoReplicas_allReducesGradientsLossAndCorrect() throws Exception {
+    ExperimentConfig cfg = TestConfigs.tiny();
+    Batch b = batch(cfg, 0);
+    StepResult plain;
+    try (TrainStep step = TrainStep.builder(cfg).sessionConfig(SESSION).build()) {
+      step.initialize();
+      plain = step.run(b);
+    }
+    Twins twins = new Twins();
+    StepResult replicated;
+    int params;
+    try (TrainStep step =
+        TrainStep.builder(cfg).sessionConfig(SESSION).xla(false).replication(twins).build()) {
+      params = step.parameters().parameters().size();
+      step.initialize();
+      replicated = step.run(b);
+    }
+
+    // One all-reduce of every gradient plus loss and correct count, one of the start step.
+    assertEquals(List.of(params + 2, 1), twins.reducedCounts);
+    assertEquals(plain.loss(), replicated.loss(), 0f);
+    assertEquals(plain.gradNorm(), replicated.gradNorm(), 0f);
+    assertEquals(2 * plain.correct(), replicated.correct(), 0f);
+    assertEquals(2 * plain.examples(), replicated.examples());
+    assertEquals(plain.accuracy(), replicated.accuracy(), 1e-6f);
+  }
+
+  @Test
+  void build_xlaWithSeveralReplicas_throwsNamingJit() {
+    ExperimentConfig cfg = TestConfigs.tiny();
+    var builder = TrainStep.builder(cfg).sessionConfig(SESSION).xla(true).replication(new Twins());
+
+    InvalidInputException e = assertThrows(InvalidInputException.class, builder::build);
+    assertTrue(
+        e.getMessage().contains("jit (XLA) is not supported with several replicas"),
+        e.getMessage());
   }
 }
