@@ -117,6 +117,18 @@ public final class Trainer {
       Optional<Path> dataOverride,
       TrainOptions options)
       throws IOException {
+    try (ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData())) {
+      return run(cfg, workdir, resume, dataset, options);
+    }
+  }
+
+  private static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      ImageDataset dataset,
+      TrainOptions options)
+      throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
     Files.createDirectories(workdir);
@@ -128,7 +140,6 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData());
     Plan plan = Plan.of(cfg.train(), dataset.numTrain(), options);
     RuntimeConfig runtime = RuntimeConfig.of(cfg);
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());

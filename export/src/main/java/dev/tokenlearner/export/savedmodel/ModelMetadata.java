@@ -7,6 +7,7 @@ import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.TemporalEncodingConfig;
 import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * format_version: 1
  * signatures: [serving_default, representation, encoded, learned_tokens]
  * input: {layout: NHWC, height: 224, width: 224, channels: 3, num_frames: 0, num_classes: 1000}
- * preprocessing: {normalization: imagenet}
+ * preprocessing:          # EvalPreprocessing.toMap(): what predict and evaluation apply
+ *   {normalization: imagenet, crop_fraction: 0.875, resize: bilinear_half_pixel_centers}
  * resolved_config:        # Scenic key names; ConfigLoader.fromMap reads it back
  *   model_name: token_learner_classification
  *   model_dtype_str: float32
@@ -132,6 +134,16 @@ public record ModelMetadata(
   }
 
   /**
+   * The evaluation preprocessing of this model's inputs (the crop fraction and resize method this
+   * version implements, recorded under {@code preprocessing}).
+   *
+   * @return the preprocessing that {@code predict} and evaluation apply to image files
+   */
+  public EvalPreprocessing preprocessing() {
+    return EvalPreprocessing.of(input, normalization);
+  }
+
+  /**
    * Rebuilds the experiment config from {@link #resolvedConfig()}; training keys take their
    * defaults.
    *
@@ -159,7 +171,7 @@ public record ModelMetadata(
     in.put("num_frames", input.numFrames());
     in.put("num_classes", input.numClasses());
     doc.put("input", in);
-    doc.put(Normalization.SECTION, Map.of(Normalization.KEY, normalization.configName()));
+    doc.put(Normalization.SECTION, preprocessing().toMap());
     doc.put("resolved_config", resolvedConfig());
     doc.put("provenance", provenance);
     sourceConfig.ifPresent(s -> doc.put("source_config", s));
@@ -234,9 +246,13 @@ public record ModelMetadata(
             integer(in, "channels", source),
             integer(in, "num_frames", source),
             integer(in, "num_classes", source));
-    Normalization norm =
-        Normalization.fromConfigName(
-            String.valueOf(map(doc, Normalization.SECTION, source).get(Normalization.KEY)));
+    Normalization norm;
+    try {
+      norm = EvalPreprocessing.fromMap(map(doc, Normalization.SECTION, source), input)
+          .normalization();
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
     List<String> signatures = new ArrayList<>();
     if (doc.get("signatures") instanceof List<?> l) {
       l.forEach(s -> signatures.add(String.valueOf(s)));
