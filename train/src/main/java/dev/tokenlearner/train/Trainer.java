@@ -199,14 +199,17 @@ public final class Trainer {
             savedModel,
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
-            loop.workdir.resolve(CURVES_PNG));
+            loop.workdir.resolve(CURVES_PNG),
+            loop.inputWaitFraction());
     LOG.info(
         String.format(
             Locale.ROOT,
-            "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
+            "trained to step %d in %.1f s (%.0f images/s, %.1f %% of step time waiting for"
+                + " input); held-out accuracy %s",
             summary.finalStep(),
             summary.wallSeconds(),
             summary.imagesPerSecond(),
+            100 * summary.inputWaitFraction(),
             loop.evalAccuracy.isPresent()
                 ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
                 : "n/a"));
@@ -286,6 +289,7 @@ public final class Trainer {
     private OptionalDouble evalLoss = OptionalDouble.empty();
     private OptionalDouble evalAccuracy = OptionalDouble.empty();
     private long stepNanos;
+    private long inputNanos;
     private long stepExamples;
     private long step;
 
@@ -312,7 +316,8 @@ public final class Trainer {
                   plan.batchSize(),
                   start,
                   plan.stopAt(),
-                  BatchProducer.QUEUE_CAPACITY_DEFAULT);
+                  BatchProducer.QUEUE_CAPACITY_DEFAULT,
+                  BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress, start, plan.totalSteps())) {
         while (step < plan.stopAt()) {
           StepResult r = trainOne(producer);
@@ -333,6 +338,7 @@ public final class Trainer {
     private StepResult trainOne(BatchProducer producer) throws IOException {
       long t0 = System.nanoTime();
       Batch batch = producer.next();
+      inputNanos += System.nanoTime() - t0;
       StepResult r = train.run(batch);
       stepNanos += System.nanoTime() - t0;
       stepExamples += batch.size();
@@ -374,6 +380,11 @@ public final class Trainer {
       evalLoss = OptionalDouble.of(e.loss());
       evalAccuracy = OptionalDouble.of(e.accuracy());
       return e;
+    }
+
+    /** Share of the timed step loop spent waiting for the next batch. */
+    double inputWaitFraction() {
+      return stepNanos == 0 ? 0 : (double) inputNanos / stepNanos;
     }
 
     double imagesPerSecond() {

@@ -80,10 +80,15 @@ public enum Normalization {
    * The default when {@code preprocessing.normalization} is absent.
    *
    * @param datasetName the config's {@code dataset_name} (may be empty)
-   * @return {@link #IMAGENET} for ImageNet datasets, else {@link #ZERO_CENTERED}
+   * @return {@link #IMAGENET} for ImageNet datasets, {@link #UNIT} for {@code fashion_mnist} and
+   *     {@code mnist} (Scenic scales them to {@code [0, 1]}), else {@link #ZERO_CENTERED}
    */
   public static Normalization defaultFor(String datasetName) {
-    return datasetName.toLowerCase(Locale.ROOT).contains("imagenet") ? IMAGENET : ZERO_CENTERED;
+    String n = datasetName.toLowerCase(Locale.ROOT);
+    if (n.equals("fashion_mnist") || n.equals("mnist")) {
+      return UNIT;
+    }
+    return n.contains("imagenet") ? IMAGENET : ZERO_CENTERED;
   }
 
   /**

@@ -1,11 +1,11 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.ops.InvalidInputException;
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.DatasetConfig;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,16 +18,21 @@ public final class Datasets {
 
   /** Dataset names accepted in {@code dataset_name}. */
   public static final List<String> NAMES =
-      List.of(ShapesDataset.NAME, ImageFolderDataset.NAME, TfRecordDataset.NAME);
+      List.of(
+          ShapesDataset.NAME,
+          ImageFolderDataset.NAME,
+          TfRecordDataset.NAME,
+          FashionMnistDataset.NAME);
 
   private Datasets() {}
 
   /**
    * Opens the training data.
    *
-   * <p>With {@code override}, the path decides: a folder with sub-folders is an image folder,
-   * anything else TFRecord files. Without it, {@code dataset_name} decides (the embedded shapes
-   * when unset), reading {@code dataset_configs.data_dir} for the file-based ones.
+   * <p>With {@code override}, the path decides: a folder with the Fashion-MNIST IDX files is {@code
+   * fashion_mnist}, a folder with sub-folders is an image folder, anything else TFRecord files.
+   * Without it, {@code dataset_name} decides (the embedded shapes when unset), reading {@code
+   * dataset_configs.data_dir} for the file-based ones.
    *
    * @param cfg the experiment (input size, classes, dataset keys)
    * @param override a data path that replaces the config's
@@ -91,15 +96,25 @@ public final class Datasets {
                     dc.numTrainExamples().orElse(ShapesDataset.NUM_TRAIN_DEFAULT),
                     dc.numEvalExamples().orElse(ShapesDataset.NUM_EVAL_DEFAULT),
                     norm);
-            case ImageFolderDataset.NAME ->
-                new ImageFolderDataset(dataDir(dc, name), eval);
+            case ImageFolderDataset.NAME -> new ImageFolderDataset(dataDir(dc, name), eval);
             case TfRecordDataset.NAME ->
                 new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
+            case FashionMnistDataset.NAME -> new FashionMnistDataset(dataDir(dc, name), norm);
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
           };
     }
+    try {
+      check(ds, in);
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    return dc.skipBadExamples() ? new SkippingDataset(ds) : ds;
+  }
+
+  private static void check(ImageDataset ds, InputSpec in) {
     if (ds.numClasses() != in.numClasses()) {
       throw new InvalidInputException(
           ds.describe()
@@ -108,17 +123,25 @@ public final class Datasets {
               + " classes but the config says num_classes="
               + in.numClasses());
     }
-    if (in.channels() != 3) {
+    int[] shape = ds.exampleShape();
+    if (shape[0] != in.height() || shape[1] != in.width() || shape[2] != in.channels()) {
       throw new InvalidInputException(
-          "the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
+          ds.describe()
+              + " gives "
+              + java.util.Arrays.toString(shape)
+              + " examples but the model takes "
+              + java.util.Arrays.toString(new int[] {in.height(), in.width(), in.channels()})
+              + " (dataset_configs.image_size, channels from dataset_name)");
     }
-    return ds;
   }
 
   private static ImageDataset openPath(Path p, InputSpec in, EvalPreprocessing eval)
       throws IOException {
     if (!Files.exists(p)) {
       throw new InvalidInputException("data path " + p + " does not exist");
+    }
+    if (Files.isDirectory(p) && FashionMnistDataset.isFashionMnistFolder(p)) {
+      return new FashionMnistDataset(p, eval.normalization());
     }
     if (Files.isDirectory(p)) {
       boolean hasFolders;

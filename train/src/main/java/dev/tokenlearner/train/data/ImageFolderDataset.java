@@ -43,6 +43,7 @@ public final class ImageFolderDataset implements ImageDataset {
   private final List<Integer> evalLabels = new ArrayList<>();
   private final EvalPreprocessing preprocessing;
   private final EvalPreprocessor evalPreprocessor;
+  private final TrainPreprocessing trainPreprocessing;
 
   /**
    * Scans the folder.
@@ -97,6 +98,7 @@ public final class ImageFolderDataset implements ImageDataset {
         root,
         HOLD_OUT_EVERY);
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
+    this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
 
   private static List<String> classFolders(Path dir) throws IOException {
@@ -185,19 +187,12 @@ public final class ImageFolderDataset implements ImageDataset {
   }
 
   private void load(Path f, SplittableRandom random, float[] dst, int offset) throws IOException {
-    ImagePreprocessing.decodeAndApply(
-        Files.readAllBytes(f),
-        f.toString(),
-        preprocessing.height(),
-        preprocessing.width(),
-        random,
-        preprocessing.normalization(),
-        dst,
-        offset);
+    trainPreprocessing.run(Files.readAllBytes(f), f.toString(), random, dst, offset);
   }
 
   @Override
   public void close() {
     evalPreprocessor.close();
+    trainPreprocessing.close();
   }
 }

@@ -14,7 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Image-classification TFRecord files of {@code tf.train.Example}s with {@code image/encoded} and
- * {@code image/class/label}, read in Java (framing and CRC-32C checks in {@link TfRecords}).
+ * {@code image/class/label} (classic ImageNet converters) or TFDS's {@code image} and {@code
+ * label}, read in Java (framing and CRC-32C checks in {@link TfRecords}); sharded files such as
+ * {@code train-00000-of-01024} or TFDS's {@code imagenet2012-train.tfrecord-00000-of-01024}.
  *
  * <p>Input: one file, or a folder of files. In a folder, files whose names contain {@code train}
  * form the training split and those containing {@code val}, {@code eval} or {@code test} the
@@ -35,6 +37,7 @@ public final class TfRecordDataset implements ImageDataset {
   private final List<TfRecords.Pointer> eval = new ArrayList<>();
   private final EvalPreprocessing preprocessing;
   private final EvalPreprocessor evalPreprocessor;
+  private final TrainPreprocessing trainPreprocessing;
   private final int numClasses;
 
   /**
@@ -96,6 +99,7 @@ public final class TfRecordDataset implements ImageDataset {
         source,
         HOLD_OUT_EVERY);
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
+    this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
 
   private static String name(Path p) {
@@ -158,15 +162,7 @@ public final class TfRecordDataset implements ImageDataset {
     if (random == null) {
       evalPreprocessor.run(ex.encoded(), what, dst, offset);
     } else {
-      ImagePreprocessing.decodeAndApply(
-          ex.encoded(),
-          what,
-          preprocessing.height(),
-          preprocessing.width(),
-          random,
-          preprocessing.normalization(),
-          dst,
-          offset);
+      trainPreprocessing.run(ex.encoded(), what, random, dst, offset);
     }
     return (int) ex.label();
   }
@@ -174,5 +170,6 @@ public final class TfRecordDataset implements ImageDataset {
   @Override
   public void close() {
     evalPreprocessor.close();
+    trainPreprocessing.close();
   }
 }

@@ -70,6 +70,56 @@ class DatasetsTest {
   }
 
   @Test
+  void tfRecordDataset_tfdsShards_readsImageAndLabelFeaturesAcrossShards() throws IOException {
+    int[] colours = {0xFF0000, 0x00FF00, 0x0000FF};
+    for (int shard = 0; shard < 2; shard++) {
+      Path f = dir.resolve("imagenet2012-train.tfrecord-0000" + shard + "-of-00002");
+      try (OutputStream t = Files.newOutputStream(f)) {
+        for (int i = 0; i < 3; i++) {
+          TfRecords.write(t, TfExamples.tfdsImageExample(png(10, 8, colours[i]), i));
+        }
+      }
+    }
+    try (OutputStream v =
+        Files.newOutputStream(dir.resolve("imagenet2012-validation.tfrecord-00000-of-00001"))) {
+      TfRecords.write(v, TfExamples.tfdsImageExample(png(9, 9, colours[1]), 1));
+    }
+    try (TfRecordDataset ds = new TfRecordDataset(dir, eval(4, Normalization.ZERO_CENTERED), 3)) {
+      assertEquals(6, ds.numTrain());
+      assertEquals(1, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(2, ds.train(5, new SplittableRandom(2), x, 0));
+      assertEquals(1f, x[2], 1e-6f); // blue
+      assertEquals(1, ds.eval(0, x, 0));
+      assertEquals(1f, x[1], 1e-6f); // green
+    }
+  }
+
+  @Test
+  void imageFolder_corruptJpeg_failsNamingFileOrIsSkippedAndCounted() throws IOException {
+    for (String c : new String[] {"a", "b"}) {
+      Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        Files.write(dir.resolve(c).resolve(i + ".png"), png(6, 6, c.equals("a") ? 0xFFFFFF : 0));
+      }
+    }
+    // Sorted by name, "0.png" of class a is training example 0; make it a broken JPEG.
+    Path bad = dir.resolve("a").resolve("0.png");
+    Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3});
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      float[] x = new float[48];
+      IOException e =
+          assertThrows(IOException.class, () -> ds.train(0, new SplittableRandom(1), x, 0));
+      assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+      SkippingDataset skipping = new SkippingDataset(ds);
+      assertEquals(0, skipping.train(0, new SplittableRandom(1), x, 0)); // 1.png of class a
+      assertEquals(1f, x[0], 1e-6f);
+      assertEquals(1, skipping.skipped());
+    }
+  }
+
+  @Test
   void tfRecordDataset_labelOutOfRange_throwsNamingRecord() throws IOException {
     Path f = dir.resolve("data.tfrecord");
     try (OutputStream t = Files.newOutputStream(f)) {
@@ -226,6 +276,36 @@ class DatasetsTest {
         assertArrayEquals(direct.labels(), b.labels());
       }
       assertThrows(IllegalStateException.class, p::next);
+    }
+  }
+
+  @Test
+  void batchProducer_threeThreadsOnJpegFolder_equalDirectBuildsInStepOrder() throws IOException {
+    SplittableRandom r = new SplittableRandom(9);
+    for (String c : new String[] {"a", "b"}) {
+      Path d = Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        BufferedImage img = new BufferedImage(30 + i, 20 + 2 * i, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+          for (int x = 0; x < img.getWidth(); x++) {
+            img.setRGB(x, y, r.nextInt(1 << 24));
+          }
+        }
+        ImageIO.write(img, "jpg", d.resolve(i + ".jpg").toFile());
+      }
+    }
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(8, Normalization.ZERO_CENTERED))) {
+      TrainOrder order = new TrainOrder(11, 4, ds.numTrain());
+      try (BatchProducer p = new BatchProducer(ds, order, 4, 2, 12, 4, 3)) {
+        for (long s = 2; s < 12; s++) {
+          Batch b = p.next();
+          assertEquals(s, b.step());
+          Batch direct = BatchProducer.build(ds, new TrainOrder(11, 4, ds.numTrain()), 4, s);
+          assertArrayEquals(direct.images(), b.images(), 0f);
+          assertArrayEquals(direct.labels(), b.labels());
+        }
+      }
     }
   }
 
