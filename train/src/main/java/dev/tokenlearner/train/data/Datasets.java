@@ -22,7 +22,8 @@ public final class Datasets {
           ShapesDataset.NAME,
           ImageFolderDataset.NAME,
           TfRecordDataset.NAME,
-          FashionMnistDataset.NAME);
+          FashionMnistDataset.NAME,
+          VideoTfRecordDataset.NAME);
 
   private Datasets() {}
 
@@ -71,17 +72,34 @@ public final class Datasets {
           "held-out data " + evalOverride.get() + " is read only with .npz training data");
     }
     InputSpec in = cfg.input();
-    if (in.isVideo()) {
-      throw new InvalidInputException(
-          "the trainer's datasets are images; video input (num_frames="
-              + in.numFrames()
-              + ") has no loader yet");
-    }
     DatasetConfig dc = cfg.train().dataset();
     Normalization norm = Normalization.of(cfg);
     EvalPreprocessing eval = EvalPreprocessing.of(in, norm);
     ImageDataset ds;
-    if (override.isPresent()) {
+    if (in.isVideo()) {
+      String name = dc.datasetName().orElse(VideoTfRecordDataset.NAME);
+      if (override.isEmpty() && !name.equals(VideoTfRecordDataset.NAME)) {
+        throw new InvalidInputException(
+            "video input (num_frames="
+                + in.numFrames()
+                + ") reads dataset_name '"
+                + VideoTfRecordDataset.NAME
+                + "', not '"
+                + name
+                + "'");
+      }
+      VideoSampling sampling;
+      try {
+        sampling = VideoSampling.of(cfg);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException(e.getMessage(), e);
+      }
+      Path p = override.isPresent() ? override.get() : dataDir(dc, name);
+      if (!Files.exists(p)) {
+        throw new InvalidInputException("data path " + p + " does not exist");
+      }
+      ds = new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
+    } else if (override.isPresent()) {
       ds = openPath(override.get(), in, eval);
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
@@ -123,15 +141,15 @@ public final class Datasets {
               + " classes but the config says num_classes="
               + in.numClasses());
     }
-    int[] shape = ds.exampleShape();
-    if (shape[0] != in.height() || shape[1] != in.width() || shape[2] != in.channels()) {
+    long[] shape = Batch.shapeOf(1, ds.exampleShape());
+    if (!java.util.Arrays.equals(shape, in.shape(1))) {
       throw new InvalidInputException(
           ds.describe()
               + " gives "
               + java.util.Arrays.toString(shape)
               + " examples but the model takes "
-              + java.util.Arrays.toString(new int[] {in.height(), in.width(), in.channels()})
-              + " (dataset_configs.image_size, channels from dataset_name)");
+              + java.util.Arrays.toString(in.shape(1))
+              + " (dataset_configs.image_size, num_frames; channels from dataset_name)");
     }
   }
 
