@@ -23,7 +23,8 @@ public final class Datasets {
           ImageFolderDataset.NAME,
           TfRecordDataset.NAME,
           FashionMnistDataset.NAME,
-          VideoTfRecordDataset.NAME);
+          VideoTfRecordDataset.NAME,
+          VideoFolderDataset.NAME);
 
   private Datasets() {}
 
@@ -78,12 +79,16 @@ public final class Datasets {
     ImageDataset ds;
     if (in.isVideo()) {
       String name = dc.datasetName().orElse(VideoTfRecordDataset.NAME);
-      if (override.isEmpty() && !name.equals(VideoTfRecordDataset.NAME)) {
+      if (override.isEmpty()
+          && !name.equals(VideoTfRecordDataset.NAME)
+          && !name.equals(VideoFolderDataset.NAME)) {
         throw new InvalidInputException(
             "video input (num_frames="
                 + in.numFrames()
                 + ") reads dataset_name '"
                 + VideoTfRecordDataset.NAME
+                + "' or '"
+                + VideoFolderDataset.NAME
                 + "', not '"
                 + name
                 + "'");
@@ -98,7 +103,14 @@ public final class Datasets {
       if (!Files.exists(p)) {
         throw new InvalidInputException("data path " + p + " does not exist");
       }
-      ds = new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
+      boolean folders =
+          override.isPresent()
+              ? Files.isDirectory(p) && VideoFolderDataset.isVideoFolder(p)
+              : name.equals(VideoFolderDataset.NAME);
+      ds =
+          folders
+              ? new VideoFolderDataset(p, sampling, eval)
+              : new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
     } else if (override.isPresent()) {
       ds = openPath(override.get(), in, eval);
     } else {

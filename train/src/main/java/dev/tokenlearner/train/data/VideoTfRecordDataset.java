@@ -12,18 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
-import org.tensorflow.Graph;
-import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
-import org.tensorflow.exceptions.TFInvalidArgumentException;
-import org.tensorflow.ndarray.NdArrays;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.image.DecodeImage;
-import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.proto.BytesList;
 import org.tensorflow.proto.Feature;
 import org.tensorflow.proto.FeatureList;
@@ -31,11 +19,6 @@ import org.tensorflow.proto.FeatureLists;
 import org.tensorflow.proto.Features;
 import org.tensorflow.proto.Int64List;
 import org.tensorflow.proto.SequenceExample;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TString;
-import org.tensorflow.types.TUint8;
 
 /**
  * Video clips in DMVR-style TFRecords, as Scenic's video datasets read them: each record a {@code
@@ -68,12 +51,7 @@ public final class VideoTfRecordDataset implements ImageDataset {
   private final int numClasses;
   private final List<TfRecords.Pointer> train = new ArrayList<>();
   private final List<TfRecords.Pointer> eval = new ArrayList<>();
-  private final Graph graph;
-  private final Session session;
-  private final Placeholder<TString> encoded;
-  private final Placeholder<TFloat32> position;
-  private final Placeholder<TBool> flip;
-  private final Operand<TFloat32> output;
+  private final VideoFrames frames;
 
   /**
    * Indexes the files and builds the frame graph.
@@ -130,59 +108,7 @@ public final class VideoTfRecordDataset implements ImageDataset {
     }
     Preconditions.checkArgument(!train.isEmpty(), "%s: no training clips", source);
     Preconditions.checkArgument(!eval.isEmpty(), "%s: no held-out clips", source);
-
-    graph = new Graph();
-    Ops tf = Ops.create(graph);
-    encoded = tf.withName("frame").placeholder(TString.class);
-    position = tf.withName("position").placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
-    flip = tf.withName("flip").placeholder(TBool.class, Placeholder.shape(Shape.scalar()));
-    output = frameOps(tf);
-    session = new Session(graph);
-  }
-
-  /**
-   * One frame: decode, resize the shorter side to {@code min_resize}, crop {@code crop_size} at a
-   * relative position ({@code 0} = top/left, {@code 1} = bottom/right), flip, normalise.
-   */
-  private Operand<TFloat32> frameOps(Ops tf) {
-    int crop = sampling.cropSize();
-    Operand<TUint8> img =
-        tf.image.decodeImage(
-            encoded,
-            TUint8.class,
-            DecodeImage.channels((long) frame.channels()),
-            DecodeImage.expandAnimations(false));
-    Operand<TFloat32> hw =
-        tf.dtypes.cast(
-            tf.slice(tf.shape(img), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
-            TFloat32.class);
-    Operand<TFloat32> scale =
-        tf.math.div(tf.constant((float) sampling.minResize()), tf.min(hw, tf.constant(0)));
-    Operand<TInt32> size =
-        tf.math.maximum(
-            tf.dtypes.cast(tf.math.round(tf.math.mul(hw, scale)), TInt32.class),
-            tf.constant(new int[] {crop, crop}));
-    Operand<TFloat32> big =
-        tf.image.resizeBilinear(
-            tf.expandDims(img, tf.constant(0)), size, ResizeBilinear.halfPixelCenters(true));
-    Operand<TFloat32> spare = tf.dtypes.cast(tf.math.sub(size, tf.constant(crop)), TFloat32.class);
-    Operand<TInt32> offset =
-        tf.math.minimum(
-            tf.dtypes.cast(
-                tf.math.floor(tf.math.mul(position, tf.math.add(spare, tf.constant(1f)))),
-                TInt32.class),
-            tf.dtypes.cast(spare, TInt32.class));
-    Operand<TInt32> begin =
-        tf.concat(
-            List.of(tf.constant(new int[] {0}), offset, tf.constant(new int[] {0})),
-            tf.constant(0));
-    Operand<TFloat32> cropped =
-        tf.reshape(
-            tf.slice(big, begin, tf.constant(new int[] {1, crop, crop, frame.channels()})),
-            tf.constant(new int[] {crop, crop, frame.channels()}));
-    Operand<TFloat32> flipped =
-        tf.select(flip, tf.reverse(cropped, tf.constant(new int[] {1})), cropped);
-    return tf.withName("clip_frame").identity(frame.normalize(tf, flipped));
+    this.frames = new VideoFrames(sampling, frame);
   }
 
   private static String name(Path p) {
@@ -270,43 +196,16 @@ public final class VideoTfRecordDataset implements ImageDataset {
     return new Clip(frames, (int) l, what);
   }
 
-  private void writeClip(
-      Clip clip, int start, float u, float v, boolean flipped, float[] dst, int offset)
-      throws IOException {
-    int per = sampling.cropSize() * sampling.cropSize() * frame.channels();
-    int[] idx = sampling.frames(start, clip.frames().size());
-    try (TFloat32 pos = TFloat32.vectorOf(u, v);
-        TBool f = TBool.scalarOf(flipped)) {
-      for (int t = 0; t < idx.length; t++) {
-        byte[] bytes = clip.frames().get(idx[t]).toByteArray();
-        try (TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
-            Result r =
-                session
-                    .runner()
-                    .feed(encoded, in)
-                    .feed(position, pos)
-                    .feed(flip, f)
-                    .fetch(output)
-                    .run()) {
-          ((TFloat32) r.get(0))
-              .copyTo(DataBuffers.of(dst, false, false).slice(offset + t * per, per));
-        } catch (TFInvalidArgumentException e) {
-          String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-          throw new IOException(
-              clip.what() + ", frame " + idx[t] + ": cannot decode image: " + m, e);
-        }
-      }
-    }
-  }
-
   @Override
   public int train(long index, SplittableRandom random, float[] dst, int offset)
       throws IOException {
     Clip clip = read(train.get(Math.toIntExact(index)));
     int last = Math.max(clip.frames().size() - sampling.span(), 0);
     int start = random.nextInt(last + 1);
-    writeClip(
-        clip,
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
         start,
         (float) random.nextDouble(),
         (float) random.nextDouble(),
@@ -320,7 +219,16 @@ public final class VideoTfRecordDataset implements ImageDataset {
   public int eval(long index, float[] dst, int offset) throws IOException {
     Clip clip = read(eval.get(Math.toIntExact(index)));
     int last = Math.max(clip.frames().size() - sampling.span(), 0);
-    writeClip(clip, last / 2, 0.5f, 0.5f, false, dst, offset);
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
+        last / 2,
+        0.5f,
+        0.5f,
+        false,
+        dst,
+        offset);
     return clip.label();
   }
 
@@ -348,7 +256,16 @@ public final class VideoTfRecordDataset implements ImageDataset {
     float where = crops == 1 ? 0.5f : (view % crops) / 2f;
     // Both axes get the same relative position: the shorter one has no spare pixels, so only the
     // longer side moves.
-    writeClip(clip, start, where, where, false, dst, offset);
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
+        start,
+        where,
+        where,
+        false,
+        dst,
+        offset);
     return clip.label();
   }
 
@@ -399,7 +316,6 @@ public final class VideoTfRecordDataset implements ImageDataset {
 
   @Override
   public void close() {
-    session.close();
-    graph.close();
+    frames.close();
   }
 }

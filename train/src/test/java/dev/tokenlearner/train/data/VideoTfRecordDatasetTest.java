@@ -93,6 +93,35 @@ class VideoTfRecordDatasetTest {
   }
 
   @Test
+  void videoFolder_framesInClipFolders_sampledLikeRecordsAndLabelledByClass() throws IOException {
+    for (String c : new String[] {"walk", "jump"}) {
+      for (int clip = 0; clip < 10; clip++) {
+        Path d = Files.createDirectories(dir.resolve(c).resolve("clip" + clip));
+        List<byte[]> frames = greyClip(12);
+        for (int t = 0; t < frames.size(); t++) {
+          Files.write(d.resolve(String.format("%03d.png", t)), frames.get(t));
+        }
+      }
+    }
+    assertTrue(VideoFolderDataset.isVideoFolder(dir));
+    int per = 8 * 8 * 3;
+    try (VideoFolderDataset ds =
+        new VideoFolderDataset(
+            dir,
+            new VideoSampling(3, 2, 8, 8, 1, false),
+            new EvalPreprocessing(8, 8, 3, 1.0, Normalization.NONE))) {
+      assertEquals(18, ds.numTrain());
+      assertEquals(2, ds.numEval());
+      float[] x = new float[3 * per];
+      assertEquals(0, ds.eval(0, x, 0)); // "jump" sorts first
+      assertArrayEquals(new int[] {3, 5, 7}, sampledFrames(x, 3, per));
+      assertEquals(1, ds.train(17, new SplittableRandom(4), x, 0));
+      int[] f = sampledFrames(x, 3, per);
+      assertArrayEquals(new int[] {f[0], f[0] + 2, f[0] + 4}, f);
+    }
+  }
+
+  @Test
   void read_clipShorterThanNumFrames_throwsNamingFileAndRecord() throws IOException {
     write("train.tfrecord", List.of(greyClip(4), greyClip(2)), new int[] {0, 1});
     write("test.tfrecord", List.of(greyClip(4)), new int[] {0});
