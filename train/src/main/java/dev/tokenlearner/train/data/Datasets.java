@@ -112,7 +112,7 @@ public final class Datasets {
               ? new VideoFolderDataset(p, sampling, eval)
               : new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
     } else if (override.isPresent()) {
-      ds = openPath(override.get(), in, eval);
+      ds = openPath(override.get(), in, eval, randomFlip(cfg));
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -129,7 +129,8 @@ public final class Datasets {
             case ImageFolderDataset.NAME -> new ImageFolderDataset(dataDir(dc, name), eval);
             case TfRecordDataset.NAME ->
                 new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
-            case FashionMnistDataset.NAME -> new FashionMnistDataset(dataDir(dc, name), norm);
+            case FashionMnistDataset.NAME ->
+                new FashionMnistDataset(dataDir(dc, name), norm, randomFlip(cfg));
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -165,13 +166,13 @@ public final class Datasets {
     }
   }
 
-  private static ImageDataset openPath(Path p, InputSpec in, EvalPreprocessing eval)
-      throws IOException {
+  private static ImageDataset openPath(
+      Path p, InputSpec in, EvalPreprocessing eval, boolean randomFlip) throws IOException {
     if (!Files.exists(p)) {
       throw new InvalidInputException("data path " + p + " does not exist");
     }
     if (Files.isDirectory(p) && FashionMnistDataset.isFashionMnistFolder(p)) {
-      return new FashionMnistDataset(p, eval.normalization());
+      return new FashionMnistDataset(p, eval.normalization(), randomFlip);
     }
     if (Files.isDirectory(p)) {
       boolean hasFolders;
@@ -183,6 +184,12 @@ public final class Datasets {
       }
     }
     return new TfRecordDataset(p, eval, in.numClasses());
+  }
+
+  /** {@code dataset_configs.random_flip} (used by datasets that do not augment otherwise). */
+  private static boolean randomFlip(ExperimentConfig cfg) {
+    return cfg.raw().get("dataset_configs") instanceof java.util.Map<?, ?> d
+        && Boolean.TRUE.equals(d.get("random_flip"));
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {

@@ -39,16 +39,20 @@ public final class FashionMnistDataset implements ImageDataset {
   private final byte[] testImages;
   private final byte[] testLabels;
   private final float[] lookup = new float[256];
+  private final boolean randomFlip;
 
   /**
    * Reads the four files.
    *
    * @param dir the folder holding them
    * @param normalization how {@code 0..255} pixels become inputs
+   * @param randomFlip flip training images left-right with probability 1/2
    * @throws IOException naming the file if one is missing, truncated or not IDX
    */
-  public FashionMnistDataset(Path dir, Normalization normalization) throws IOException {
+  public FashionMnistDataset(Path dir, Normalization normalization, boolean randomFlip)
+      throws IOException {
     this.dir = dir;
+    this.randomFlip = randomFlip;
     this.trainImages = readImages(file(dir, "train-images-idx3-ubyte"));
     this.trainLabels = readLabels(file(dir, "train-labels-idx1-ubyte"));
     this.testImages = readImages(file(dir, "t10k-images-idx3-ubyte"));
@@ -168,7 +172,18 @@ public final class FashionMnistDataset implements ImageDataset {
 
   @Override
   public int train(long index, SplittableRandom random, float[] dst, int offset) {
-    return copy(trainImages, trainLabels, Math.toIntExact(index), dst, offset);
+    int label = copy(trainImages, trainLabels, Math.toIntExact(index), dst, offset);
+    if (randomFlip && random != null && random.nextBoolean()) {
+      for (int y = 0; y < SIDE; y++) {
+        int row = offset + y * SIDE;
+        for (int x = 0; x < SIDE / 2; x++) {
+          float t = dst[row + x];
+          dst[row + x] = dst[row + SIDE - 1 - x];
+          dst[row + SIDE - 1 - x] = t;
+        }
+      }
+    }
+    return label;
   }
 
   @Override

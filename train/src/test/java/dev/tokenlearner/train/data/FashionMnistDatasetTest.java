@@ -66,7 +66,7 @@ public class FashionMnistDatasetTest {
   @Test
   void read_generatedIdx_unitScaledPixelsAndLabels(@TempDir Path dir) throws IOException {
     writeIdx(dir, 30, 12);
-    FashionMnistDataset ds = new FashionMnistDataset(dir, Normalization.UNIT);
+    FashionMnistDataset ds = new FashionMnistDataset(dir, Normalization.UNIT, false);
     assertEquals(30, ds.numTrain());
     assertEquals(12, ds.numEval());
     assertArrayEquals(new int[] {28, 28, 1}, ds.exampleShape());
@@ -77,6 +77,22 @@ public class FashionMnistDatasetTest {
     }
     assertEquals(3, ds.eval(3, x, 0));
     assertEquals(pixel(3, 100) / 255f, x[100], 1e-7f);
+  }
+
+  @Test
+  void train_randomFlip_mirrorsRowsForSomeSeedsOnly(@TempDir Path dir) throws IOException {
+    writeIdx(dir, 30, 12);
+    FashionMnistDataset ds = new FashionMnistDataset(dir, Normalization.UNIT, true);
+    int flipped = 0;
+    for (long seed = 0; seed < 20; seed++) {
+      float[] x = new float[784];
+      ds.train(5, new java.util.SplittableRandom(seed), x, 0);
+      boolean mirrored = x[0] == pixel(5, 27) / 255f && x[27] == pixel(5, 0) / 255f;
+      boolean plain = x[0] == pixel(5, 0) / 255f && x[27] == pixel(5, 27) / 255f;
+      assertTrue(mirrored != plain, "seed " + seed);
+      flipped += mirrored ? 1 : 0;
+    }
+    assertTrue(flipped >= 3 && flipped <= 17, flipped + " of 20 flipped");
   }
 
   @Test
@@ -91,7 +107,8 @@ public class FashionMnistDatasetTest {
       o.write(whole, 0, whole.length / 2);
     }
     IOException e =
-        assertThrows(IOException.class, () -> new FashionMnistDataset(dir, Normalization.UNIT));
+        assertThrows(
+            IOException.class, () -> new FashionMnistDataset(dir, Normalization.UNIT, false));
     assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
   }
@@ -99,7 +116,8 @@ public class FashionMnistDatasetTest {
   @Test
   void read_missingFolder_namesDebianPackage(@TempDir Path dir) {
     IOException e =
-        assertThrows(IOException.class, () -> new FashionMnistDataset(dir, Normalization.UNIT));
+        assertThrows(
+            IOException.class, () -> new FashionMnistDataset(dir, Normalization.UNIT, false));
     assertTrue(e.getMessage().contains("dataset-fashion-mnist"), e.getMessage());
   }
 }
