@@ -36,7 +36,14 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * format_version: 1
  * signatures: [serving_default, representation, encoded, learned_tokens]
  * input: {layout: NHWC, height: 224, width: 224, channels: 3, num_frames: 0, num_classes: 1000}
- * preprocessing: {normalization: imagenet}
+ * preprocessing:          # what serving_bytes runs on every image (and what training evaluated)
+ *   normalization: imagenet
+ *   decode: jpeg, png, gif (first frame), bmp; grey expanded to RGB, alpha dropped
+ *   resize: shorter_side        # to size / crop_fraction, bilinear, half-pixel centres
+ *   crop: center
+ *   crop_fraction: 0.875
+ * labels: [tench, goldfish, ...]   # class names, also in assets.extra/labels.txt (absent: unknown)
+ * statistics: {parameters: 5717416, parameter_arrays: 152, gflops: 1.26, plain_vit_gflops: 1.26}
  * resolved_config:        # Scenic key names; ConfigLoader.fromMap reads it back
  *   model_name: token_learner_classification
  *   model_dtype_str: float32
@@ -55,6 +62,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param signatures the exported signature keys
  * @param provenance where the weights and config came from (free-form keys)
  * @param sourceConfig the original config text, when the export started from a file
+ * @param labels class names in class order, empty when unknown
+ * @param statistics parameter count and FLOPs, when recorded
  */
 public record ModelMetadata(
     String modelName,
@@ -63,7 +72,9 @@ public record ModelMetadata(
     Normalization normalization,
     List<String> signatures,
     Map<String, String> provenance,
-    Optional<String> sourceConfig) {
+    Optional<String> sourceConfig,
+    List<String> labels,
+    Optional<ModelStatistics> statistics) {
 
   /** Value of the {@code format} key. */
   public static final String FORMAT = "tokenlearner-savedmodel";
@@ -80,6 +91,35 @@ public record ModelMetadata(
     Objects.requireNonNull(sourceConfig, "sourceConfig");
     signatures = List.copyOf(signatures);
     provenance = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    labels = List.copyOf(labels);
+    Objects.requireNonNull(statistics, "statistics");
+  }
+
+  /**
+   * The evaluation preprocessing {@code serving_bytes} runs, as recorded under {@code
+   * preprocessing}.
+   *
+   * @return keys and values, {@code normalization} first
+   */
+  public Map<String, Object> preprocessing() {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put(Normalization.KEY, normalization.configName());
+    p.put("decode", "jpeg, png, gif (first frame), bmp; grey expanded to RGB, alpha dropped");
+    p.put("resize", "shorter_side");
+    p.put("interpolation", "bilinear, half-pixel centres");
+    p.put("crop", "center");
+    p.put("crop_fraction", CentreCropPreprocessing.CROP_FRACTION);
+    return p;
+  }
+
+  /**
+   * The name of a class.
+   *
+   * @param index the class index
+   * @return its label, or the index as text when no labels are recorded
+   */
+  public String label(int index) {
+    return index >= 0 && index < labels.size() ? labels.get(index) : Integer.toString(index);
   }
 
   /**
@@ -159,7 +199,19 @@ public record ModelMetadata(
     in.put("num_frames", input.numFrames());
     in.put("num_classes", input.numClasses());
     doc.put("input", in);
-    doc.put(Normalization.SECTION, Map.of(Normalization.KEY, normalization.configName()));
+    doc.put(Normalization.SECTION, preprocessing());
+    if (!labels.isEmpty()) {
+      doc.put("labels", labels);
+    }
+    statistics.ifPresent(
+        st -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("parameters", st.parameters());
+          m.put("parameter_arrays", st.parameterArrays());
+          m.put("gflops", st.gflops());
+          m.put("plain_vit_gflops", st.plainVitGflops());
+          doc.put("statistics", m);
+        });
     doc.put("resolved_config", resolvedConfig());
     doc.put("provenance", provenance);
     sourceConfig.ifPresent(s -> doc.put("source_config", s));
@@ -179,6 +231,12 @@ public record ModelMetadata(
     Path dir = modelDir.resolve(Signatures.ASSETS_EXTRA);
     Files.createDirectories(dir);
     Files.writeString(dir.resolve(Signatures.CONFIG_FILE), toYaml(), StandardCharsets.UTF_8);
+    if (!labels.isEmpty()) {
+      Files.writeString(
+          dir.resolve(Signatures.LABELS_FILE),
+          String.join("\n", labels) + "\n",
+          StandardCharsets.UTF_8);
+    }
   }
 
   /**
@@ -247,6 +305,20 @@ public record ModelMetadata(
     }
     Optional<String> sourceConfig =
         Optional.ofNullable(doc.get("source_config")).map(String::valueOf);
+    List<String> labels = new ArrayList<>();
+    if (doc.get("labels") instanceof List<?> l) {
+      l.forEach(s -> labels.add(String.valueOf(s)));
+    }
+    Optional<ModelStatistics> statistics = Optional.empty();
+    if (doc.get("statistics") instanceof Map<?, ?> st) {
+      statistics =
+          Optional.of(
+              new ModelStatistics(
+                  number(st, "parameters", source).longValue(),
+                  number(st, "parameter_arrays", source).intValue(),
+                  number(st, "gflops", source).doubleValue(),
+                  number(st, "plain_vit_gflops", source).doubleValue()));
+    }
     return new ModelMetadata(
         config.modelName().scenicName(),
         config.model(),
@@ -254,7 +326,16 @@ public record ModelMetadata(
         norm,
         signatures,
         provenance,
-        sourceConfig);
+        sourceConfig,
+        labels,
+        statistics);
+  }
+
+  private static Number number(Map<?, ?> m, String key, String source) throws IOException {
+    if (m.get(key) instanceof Number n) {
+      return n;
+    }
+    throw new IOException(source + ": statistics." + key + ": expected a number, found " + m.get(key));
   }
 
   private static Map<?, ?> map(Map<?, ?> doc, String key, String source) throws IOException {

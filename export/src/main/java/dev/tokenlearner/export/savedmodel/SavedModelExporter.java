@@ -3,6 +3,9 @@ package dev.tokenlearner.export.savedmodel;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.graph.flops.FlopCounter;
+import dev.tokenlearner.graph.flops.FlopReport;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
@@ -16,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
@@ -25,7 +29,9 @@ import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
 
 /**
  * Writes a TokenLearner model as a SavedModel: builds the inference graph from an {@link
@@ -122,9 +128,22 @@ public final class SavedModelExporter {
         Session session = new Session(graph)) {
       Ops tf = Ops.create(graph);
       ParameterStore store = new ParameterStore(tf);
-      Placeholder<TFloat32> images =
+      // images defaults to the decoded image_bytes, so serving_bytes runs the same model as
+      // serving_default; feeding images directly skips the decoding.
+      Placeholder<TString> bytes = EncodedImages.placeholder(tf, spec.input());
+      Operand<TFloat32> decoded =
+          EncodedImages.decode(
+              tf,
+              bytes,
+              spec.input(),
+              new CentreCropPreprocessing(
+                  spec.input().height(),
+                  spec.input().width(),
+                  spec.input().channels(),
+                  spec.normalization()));
+      PlaceholderWithDefault<TFloat32> images =
           tf.withName(Signatures.INPUT)
-              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(spec.input().shape(-1))));
+              .placeholderWithDefault(decoded, Shape.of(spec.input().shape(-1)));
       ModelOutputs outputs =
           TokenLearnerViT.build(
               ModuleScope.root(store), spec.model(), spec.input().numClasses(), images, Mode.INFERENCE);
@@ -135,9 +154,13 @@ public final class SavedModelExporter {
       outputs.learnedTokens().ifPresent(t -> named.put(Signatures.LEARNED_TOKENS, t));
 
       List<SessionFunction> functions = new ArrayList<>();
+      Operand<TFloat32> logits = null;
       for (Map.Entry<String, Operand<TFloat32>> e : named.entrySet()) {
         String output = Signatures.outputOf(e.getKey());
         Operand<TFloat32> tensor = tf.withName(output).identity(e.getValue());
+        if (e.getKey().equals(Signatures.SERVING_DEFAULT)) {
+          logits = tensor;
+        }
         Signature signature =
             Signature.builder()
                 .key(e.getKey())
@@ -147,6 +170,22 @@ public final class SavedModelExporter {
                 .build();
         functions.add(SessionFunction.create(signature, session));
       }
+      ModelName modelName = ModelName.fromScenicName(spec.modelName());
+      Operand<TFloat32> probabilities =
+          tf.withName(Signatures.PROBABILITIES)
+              .identity(modelName.multilabel() ? tf.math.sigmoid(logits) : tf.nn.softmax(logits));
+      functions.add(
+          SessionFunction.create(
+              Signature.builder()
+                  .key(Signatures.SERVING_BYTES)
+                  .methodName(Signatures.METHOD_NAME)
+                  .input(Signatures.IMAGE_BYTES, bytes)
+                  .output(Signatures.LOGITS, logits)
+                  .output(Signatures.PROBABILITIES, probabilities)
+                  .build(),
+              session));
+      List<String> keys = new ArrayList<>(named.keySet());
+      keys.add(Signatures.SERVING_BYTES);
 
       weights.load(session, store);
 
@@ -156,9 +195,11 @@ public final class SavedModelExporter {
               spec.model(),
               spec.input(),
               spec.normalization(),
-              List.copyOf(named.keySet()),
+              keys,
               spec.provenance(),
-              spec.sourceConfig());
+              spec.sourceConfig(),
+              spec.labels(),
+              Optional.of(statistics(store)));
       try (StagedDirectory stage = StagedDirectory.beside(dir)) {
         SavedModelBundle.exporter(stage.path().toString())
             .withTags(Signatures.TAG)
@@ -170,5 +211,25 @@ public final class SavedModelExporter {
       }
       return new ExportResult(dir, metadata, store.parameters().size(), store.parameterCount());
     }
+  }
+
+  private ModelStatistics statistics(ParameterStore store) {
+    ModelMetadata probe =
+        new ModelMetadata(
+            spec.modelName(),
+            spec.model(),
+            spec.input(),
+            spec.normalization(),
+            List.of(),
+            Map.of(),
+            Optional.empty(),
+            List.of(),
+            Optional.empty());
+    FlopReport flops = FlopCounter.count(probe.experimentConfig());
+    return new ModelStatistics(
+        store.parameterCount(),
+        store.parameters().size(),
+        flops.gflops(),
+        flops.plainFlops() / 1e9);
   }
 }

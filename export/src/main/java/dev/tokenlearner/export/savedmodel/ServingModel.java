@@ -14,6 +14,8 @@ import java.util.Optional;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.NdArray;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
@@ -21,6 +23,7 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
 
 /**
  * An exported model loaded for inference: runs a signature on a host batch and returns host
@@ -203,6 +206,62 @@ public final class ServingModel implements AutoCloseable {
     }
     Map<String, HostArray> out = new LinkedHashMap<>();
     parts.forEach((k, v) -> out.put(k, concat(v)));
+    return out;
+  }
+
+  /**
+   * Runs a signature whose one input is a string tensor of encoded images ({@code serving_bytes}),
+   * at most the chunk size of examples per session run.
+   *
+   * @param signature the signature key, e.g. {@code serving_bytes}
+   * @param encoded the encoded images: one per example for {@code [b]} inputs, or {@code T} per
+   *     example, example after example, for {@code [b, T]} inputs
+   * @return outputs by output key, each batch first
+   * @throws IllegalArgumentException if the signature is unknown, does not take strings, or the
+   *     count is not a multiple of the frames per example
+   */
+  public Map<String, HostArray> runEncoded(String signature, List<byte[]> encoded) {
+    SignatureDef def = signature(signature);
+    Map.Entry<String, TensorInfo> input = singleInput(def, signature);
+    if (input.getValue().getDtype() != DataType.DT_STRING) {
+      throw new IllegalArgumentException(
+          "signature '" + signature + "' takes " + input.getValue().getDtype() + ", not strings");
+    }
+    long[] declared = dims(input.getValue());
+    int per = declared.length == 2 ? Math.toIntExact(declared[1]) : 1;
+    if (declared.length > 2 || per <= 0 || encoded.size() % per != 0) {
+      throw new IllegalArgumentException(
+          "signature '" + signature + "' takes " + input.getKey() + " "
+              + Arrays.toString(declared) + "; got " + encoded.size() + " encoded images");
+    }
+    List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
+    keys.sort(null);
+    int n = encoded.size() / per;
+    Map<String, List<HostArray>> parts = new LinkedHashMap<>();
+    keys.forEach(k -> parts.put(k, new ArrayList<>()));
+    for (int from = 0; from < n; from += chunkSize) {
+      int count = Math.min(chunkSize, n - from);
+      Shape shape = declared.length == 2 ? Shape.of(count, per) : Shape.of(count);
+      NdArray<byte[]> chunk = NdArrays.ofObjects(byte[].class, shape);
+      for (int i = 0; i < count * per; i++) {
+        long[] at = declared.length == 2 ? new long[] {i / per, i % per} : new long[] {i};
+        chunk.setObject(encoded.get(from * per + i), at);
+      }
+      Session.Runner runner = bundle.session().runner();
+      try (TString in = TString.tensorOfBytes(chunk)) {
+        runner.feed(input.getValue().getName(), in);
+        for (String k : keys) {
+          runner.fetch(def.getOutputsMap().get(k).getName());
+        }
+        try (Result result = runner.run()) {
+          for (int i = 0; i < keys.size(); i++) {
+            parts.get(keys.get(i)).add(toHost((TFloat32) result.get(i)));
+          }
+        }
+      }
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, v.isEmpty() ? new HostArray(new long[] {0}, new float[0]) : concat(v)));
     return out;
   }
 

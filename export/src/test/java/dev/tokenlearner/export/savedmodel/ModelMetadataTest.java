@@ -34,11 +34,17 @@ class ModelMetadataTest {
             Normalization.IMAGENET,
             Signatures.keys(cfg.model().hasTokenLearner()),
             Map.of("checkpoint", "/x/checkpoint_1", "checkpoint_step", "1"),
-            Optional.of(AWKWARD_TEXT));
+            Optional.of(AWKWARD_TEXT),
+            labels(cfg.input().numClasses()),
+            Optional.of(new ModelStatistics(1234, 7, 0.5, 0.75)));
     ModelMetadata back = ModelMetadata.parse(meta.toYaml(), "test");
     assertEquals(meta, back);
     assertEquals(cfg.model(), back.experimentConfig().model());
     assertEquals(cfg.input().numClasses(), back.experimentConfig().numClasses());
+  }
+
+  private static List<String> labels(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> "class \u00e9 " + i).toList();
   }
 
   @Test
@@ -62,8 +68,10 @@ class ModelMetadataTest {
   @Test
   void keys_withAndWithoutTokenLearner_listLearnedTokensOnlyWithIt() {
     assertEquals(
-        List.of("serving_default", "representation", "encoded", "learned_tokens"),
+        List.of("serving_default", "representation", "encoded", "learned_tokens", "serving_bytes"),
         Signatures.keys(true));
-    assertEquals(List.of("serving_default", "representation", "encoded"), Signatures.keys(false));
+    assertEquals(
+        List.of("serving_default", "representation", "encoded", "serving_bytes"),
+        Signatures.keys(false));
   }
 }
