@@ -1,0 +1,174 @@
+package dev.tokenlearner.export.savedmodel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.ops.HostArray;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code serving_bytes} against {@code serving_default} on the same images preprocessed in Java. */
+class ServingBytesTest {
+
+  private static final List<String> LABELS = List.of("ant", "bee", "cat", "dog", "eel");
+
+  @TempDir static Path tmp;
+  private static Path model;
+  private static InputSpec input;
+
+  @BeforeAll
+  static void export() throws IOException {
+    ExperimentConfig cfg = ConfigLoader.load(Fixtures.set("tiny_v11").resolve("config.json"));
+    input = cfg.input();
+    model = tmp.resolve("m");
+    SavedModelExporter.of(
+            ExportSpec.of(cfg, Optional.empty())
+                .withProvenance(Map.of("checkpoint", "c"))
+                .withLabels(LABELS))
+        .export(model, Checkpoints.read(Fixtures.checkpoint("tiny_v11")).params());
+  }
+
+  /**
+   * Random RGB pixels of the given size, PNG-encoded. (Grey PNGs are left out: ImageIO's {@code
+   * getRGB} maps grey through a gamma curve, TensorFlow's decoder does not.)
+   */
+  static byte[] png(int w, int h, long seed) throws IOException {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, r.nextInt(1 << 24));
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "png", out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Test reference of the evaluation preprocessing, in double precision: resize the shorter side
+   * to {@code size / 0.875}, centre crop, bilinear with half-pixel centres, normalise.
+   */
+  static float[] reference(byte[] encoded, int height, int width, Normalization norm)
+      throws IOException {
+    BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
+    int w = img.getWidth();
+    int h = img.getHeight();
+    double scale = Math.min(w / (width / 0.875), h / (height / 0.875));
+    double y0 = Math.max(0, h / scale - height) / 2;
+    double x0 = Math.max(0, w / scale - width) / 2;
+    float[] out = new float[height * width * 3];
+    for (int i = 0; i < height; i++) {
+      double sy = Math.min(h - 1, Math.max(0, (y0 + i + 0.5) * scale - 0.5));
+      int ya = (int) sy;
+      int yb = Math.min(ya + 1, h - 1);
+      for (int j = 0; j < width; j++) {
+        double sx = Math.min(w - 1, Math.max(0, (x0 + j + 0.5) * scale - 0.5));
+        int xa = (int) sx;
+        int xb = Math.min(xa + 1, w - 1);
+        for (int c = 0; c < 3; c++) {
+          int shift = 16 - 8 * c;
+          double a = (img.getRGB(xa, ya) >> shift) & 0xff;
+          double b = (img.getRGB(xb, ya) >> shift) & 0xff;
+          double d = (img.getRGB(xa, yb) >> shift) & 0xff;
+          double e = (img.getRGB(xb, yb) >> shift) & 0xff;
+          double top = a + (b - a) * (sx - xa);
+          double bottom = d + (e - d) * (sx - xa);
+          out[(i * width + j) * 3 + c] = norm.apply(top + (bottom - top) * (sy - ya), c);
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void runEncoded_pngsOfMixedSizes_matchServingDefaultOnJavaPreprocessedInput() throws IOException {
+    List<byte[]> images =
+        List.of(png(40, 30, 1), png(17, 50, 2), png(64, 9, 3));
+    int per = input.height() * input.width() * 3;
+    float[] batch = new float[per * images.size()];
+    for (int i = 0; i < images.size(); i++) {
+      float[] one = reference(images.get(i), input.height(), input.width(), Normalization.ZERO_CENTERED);
+      System.arraycopy(one, 0, batch, i * per, per);
+    }
+    HostArray preprocessed = new HostArray(input.shape(images.size()), batch);
+    // Chunk size 2 splits the three images over two session runs.
+    try (ServingModel m = ServingModel.load(model, 2)) {
+      HostArray expected = m.run(Signatures.SERVING_DEFAULT, preprocessed);
+      Map<String, HostArray> got = m.runEncoded(Signatures.SERVING_BYTES, images);
+      HostArray logits = got.get(Signatures.LOGITS);
+      assertArrayEquals(expected.shape(), logits.shape());
+      double diff = expected.maxAbsDiff(logits);
+      assertTrue(diff <= 1e-4, "max |serving_bytes - serving_default| = " + diff);
+      float[] p = got.get(Signatures.PROBABILITIES).data();
+      for (int i = 0; i < images.size(); i++) {
+        double sum = 0;
+        for (int c = 0; c < LABELS.size(); c++) {
+          sum += p[i * LABELS.size() + c];
+        }
+        assertEquals(1.0, sum, 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void export_withLabels_writesLabelsStatisticsAndPreprocessing() throws IOException {
+    assertEquals(
+        String.join("\n", LABELS) + "\n",
+        Files.readString(
+            model.resolve(Signatures.ASSETS_EXTRA).resolve(Signatures.LABELS_FILE),
+            StandardCharsets.UTF_8));
+    ModelMetadata meta = ModelMetadata.read(model);
+    assertEquals(LABELS, meta.labels());
+    ModelStatistics st = meta.statistics().orElseThrow();
+    long expected =
+        Checkpoints.read(Fixtures.checkpoint("tiny_v11")).params().values().stream()
+            .mapToLong(a -> a.data().length)
+            .sum();
+    assertEquals(expected, st.parameters());
+    assertTrue(st.gflops() > 0);
+    assertEquals(0.875, meta.preprocessing().get("crop_fraction"));
+    assertTrue(meta.signatures().contains(Signatures.SERVING_BYTES));
+  }
+
+  @Test
+  void runEncoded_notAnImage_throwsFromTensorFlow() throws IOException {
+    try (ServingModel m = ServingModel.load(model)) {
+      List<byte[]> bad = new ArrayList<>();
+      bad.add("not an image".getBytes(StandardCharsets.UTF_8));
+      assertThrows(RuntimeException.class, () -> m.runEncoded(Signatures.SERVING_BYTES, bad));
+    }
+  }
+
+  @Test
+  void runEncoded_floatSignature_throwsNamingType() throws IOException {
+    try (ServingModel m = ServingModel.load(model)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> m.runEncoded(Signatures.SERVING_DEFAULT, List.of(new byte[1])));
+      assertTrue(e.getMessage().contains("not strings"), e.getMessage());
+    }
+  }
+}
