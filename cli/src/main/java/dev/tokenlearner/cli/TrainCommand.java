@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
@@ -39,6 +40,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
 
+  @Option(names = "--serving-root", paramLabel = "DIR",
+      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically.")
+  Path servingRoot;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -59,6 +64,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
     s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
+    if (servingRoot != null) {
+      if (s.savedModel().isEmpty()) {
+        throw new UserException(
+            "training stopped before its last step, so there is no SavedModel to publish to "
+                + servingRoot);
+      }
+      out.println("serving version: " + ServingRoot.publish(servingRoot, s.savedModel().get()));
+    }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
     out.flush();

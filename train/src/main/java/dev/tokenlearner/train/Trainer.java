@@ -6,6 +6,7 @@ import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ExportResult;
+import dev.tokenlearner.export.FileDigest;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ExperimentConfig;
@@ -15,6 +16,7 @@ import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.ImageFolderDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -281,7 +283,7 @@ public final class Trainer {
       CurvePlot.write(MetricsLog.read(csv), cfg.source() + " (" + dataset.describe() + ")", png);
       Optional<Path> savedModel = Optional.empty();
       if (options.exportSavedModel() && step >= totalSteps) {
-        savedModel = Optional.of(export(cfg, workdir, train.params(), written));
+        savedModel = Optional.of(export(cfg, workdir, train.params(), written, dataset));
         writeSample(dataset, workdir);
       }
       double ips = stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
@@ -335,7 +337,11 @@ public final class Trainer {
   }
 
   private static Path export(
-      ExperimentConfig cfg, Path workdir, Map<String, HostArray> params, List<Path> written)
+      ExperimentConfig cfg,
+      Path workdir,
+      Map<String, HostArray> params,
+      List<Path> written,
+      ImageDataset dataset)
       throws IOException {
     Optional<String> text = Optional.empty();
     Path source = Path.of(cfg.source());
@@ -344,7 +350,15 @@ public final class Trainer {
     }
     ExportSpec spec = ExportSpec.of(cfg, text);
     if (!written.isEmpty()) {
-      spec = spec.withProvenance(Map.of("checkpoint", written.get(written.size() - 1).toString()));
+      Path last = written.get(written.size() - 1);
+      spec =
+          spec.withProvenance(
+              Map.of("checkpoint", last.toString(), "checkpoint_sha256", FileDigest.sha256(last)));
+    }
+    // Class names travel with the model when the data has them (image folders).
+    if (dataset instanceof ImageFolderDataset folders
+        && folders.classes().size() == cfg.numClasses()) {
+      spec = spec.withLabels(folders.classes());
     }
     ExportResult r =
         SavedModelExporter.of(spec)

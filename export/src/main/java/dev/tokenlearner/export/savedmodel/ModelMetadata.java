@@ -182,6 +182,17 @@ public record ModelMetadata(
   }
 
   /**
+   * Renders {@link #resolvedConfig()} as YAML (a config file {@code ConfigLoader} reads).
+   *
+   * @return the document text
+   */
+  public String resolvedConfigYaml() {
+    return new Dump(
+            DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(100).build())
+        .dumpToString(resolvedConfig());
+  }
+
+  /**
    * Renders the metadata as YAML.
    *
    * @return the document text

@@ -130,6 +130,34 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
+   * Describes a signature's inputs.
+   *
+   * @param signature the signature key
+   * @return input key to dtype and shape, e.g. {@code image_bytes -> "DT_STRING [-1]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureInputs(String signature) {
+    return describe(signature(signature).getInputsMap());
+  }
+
+  /**
+   * Describes a signature's outputs.
+   *
+   * @param signature the signature key
+   * @return output key to dtype and shape, e.g. {@code logits -> "DT_FLOAT [-1, 1000]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureOutputs(String signature) {
+    return describe(signature(signature).getOutputsMap());
+  }
+
+  private static Map<String, String> describe(Map<String, TensorInfo> infos) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    infos.forEach((k, v) -> out.put(k, v.getDtype() + " " + Arrays.toString(dims(v))));
+    return out;
+  }
+
+  /**
    * Runs a signature with one input and one output.
    *
    * @param signature the signature key, e.g. {@code serving_default}

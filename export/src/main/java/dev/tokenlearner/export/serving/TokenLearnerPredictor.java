@@ -115,6 +115,16 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   }
 
   /**
+   * Turns this model's logits into predictions (softmax, or sigmoid for the multilabel model).
+   *
+   * @param logits {@code [n, num_classes]}
+   * @return the predictions with this model's labels
+   */
+  public Predictions scores(HostArray logits) {
+    return Predictions.fromLogits(logits, multilabel, labels);
+  }
+
+  /**
    * Returns the class names.
    *
    * @return labels in class order, empty when the model records none
