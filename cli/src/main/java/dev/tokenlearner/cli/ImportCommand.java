@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.export.ImportSummary;
 import dev.tokenlearner.export.Labels;
@@ -62,10 +63,10 @@ final class ImportCommand implements Callable<Integer> {
     options = options.withDropHead(dropHead || options.dropHead());
     options = options.withResizePosEmbedding(resizePosEmbedding || options.resizePosEmbedding());
     if ((out == null) == (servingRoot == null)) {
-      throw new UserException("give exactly one of --out DIR and --serving-root DIR");
+      throw new InvalidInputException("give exactly one of --out DIR and --serving-root DIR");
     }
     if (servingRoot != null && overwrite) {
-      throw new UserException("--overwrite applies to --out; --serving-root always adds a version");
+      throw new InvalidInputException("--overwrite applies to --out; --serving-root always adds a version");
     }
     List<String> names =
         labels == null

@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
@@ -61,7 +62,7 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if ((config == null) == (model == null)) {
-      throw new UserException("give exactly one of --config CONFIG and --model DIR");
+      throw new InvalidInputException("give exactly one of --config CONFIG and --model DIR");
     }
     PrintWriter out = spec.commandLine().getOut();
     if (model != null) {

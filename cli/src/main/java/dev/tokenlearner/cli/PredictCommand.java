@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.Predict.Classification;
 import dev.tokenlearner.export.PredictionFiles;
@@ -67,11 +68,11 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (topK <= 0) {
-      throw new UserException("--top-k must be positive, got " + topK);
+      throw new InvalidInputException("--top-k must be positive, got " + topK);
     }
     if (!Signatures.SERVING_DEFAULT.equals(signature)) {
       if (output == null) {
-        throw new UserException("--signature " + signature + " needs --output FILE.npy");
+        throw new InvalidInputException("--signature " + signature + " needs --output FILE.npy");
       }
       HostArray result = Predict.run(model, input, output, signature);
       out.printf("wrote %s %s%n", output, result.shapeString());

@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.train.TrainOptions;
@@ -66,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
     if (servingRoot != null) {
       if (s.savedModel().isEmpty()) {
-        throw new UserException(
+        throw new InvalidInputException(
             "training stopped before its last step, so there is no SavedModel to publish to "
                 + servingRoot);
       }

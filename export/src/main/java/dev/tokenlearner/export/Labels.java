@@ -1,5 +1,6 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,12 +31,12 @@ public final class Labels {
     for (int i = 0; i < lines.size(); i++) {
       String s = lines.get(i).strip();
       if (s.isEmpty()) {
-        throw new IllegalArgumentException(file + ": line " + (i + 1) + " is blank");
+        throw new InvalidInputException(file + ": line " + (i + 1) + " is blank");
       }
       out.add(s);
     }
     if (out.size() != numClasses) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           file + ": " + out.size() + " labels for a model with " + numClasses + " classes");
     }
     return List.copyOf(out);

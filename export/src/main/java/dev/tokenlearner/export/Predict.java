@@ -94,7 +94,7 @@ public final class Predict {
   public static Classification classify(
       Path model, Path input, int batchSize, LongConsumer progress) throws IOException {
     if (batchSize <= 0) {
-      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+      throw new InvalidInputException("batch size must be positive, got " + batchSize);
     }
     try (TokenLearnerPredictor p = TokenLearnerPredictor.load(model, batchSize)) {
       if (isNpy(input)) {

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -52,7 +53,7 @@ public final class PredictionFiles {
             .toJson(json(c, k), w);
       }
     } else {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           file + ": output must end in .npy (logits), .csv or .json (top-k classes)");
     }
   }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
@@ -43,7 +44,7 @@ public record ExportSpec(
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     labels = List.copyOf(labels);
     if (!labels.isEmpty() && labels.size() != input.numClasses()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           labels.size() + " class labels given for a model with " + input.numClasses()
               + " classes");
     }

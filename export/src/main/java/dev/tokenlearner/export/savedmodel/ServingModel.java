@@ -252,13 +252,13 @@ public final class ServingModel implements AutoCloseable {
     SignatureDef def = signature(signature);
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
     if (input.getValue().getDtype() != DataType.DT_STRING) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "signature '" + signature + "' takes " + input.getValue().getDtype() + ", not strings");
     }
     long[] declared = dims(input.getValue());
     int per = declared.length == 2 ? Math.toIntExact(declared[1]) : 1;
     if (declared.length > 2 || per <= 0 || encoded.size() % per != 0) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "signature '" + signature + "' takes " + input.getKey() + " "
               + Arrays.toString(declared) + "; got " + encoded.size() + " encoded images");
     }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
+import java.nio.file.NoSuchFileException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -50,7 +51,8 @@ public final class ServingRoot {
   public static Path newest(Path root) throws IOException {
     OptionalLong v = newestVersion(root);
     if (v.isEmpty()) {
-      throw new IOException(root + ": no numbered version folder (e.g. " + root.resolve("1") + ")");
+      throw new NoSuchFileException(
+          root.toString(), null, "no numbered version folder (e.g. " + root.resolve("1") + ")");
     }
     return root.resolve(Long.toString(v.getAsLong()));
   }
@@ -70,7 +72,8 @@ public final class ServingRoot {
     if (newestVersion(dir).isPresent()) {
       return newest(dir);
     }
-    throw new IOException(dir + ": neither a SavedModel (no saved_model.pb) nor a serving root");
+    throw new NoSuchFileException(
+        dir.toString(), null, "neither a SavedModel (no saved_model.pb) nor a serving root");
   }
 
   /**
@@ -95,7 +98,7 @@ public final class ServingRoot {
    */
   public static Path publish(Path root, Path savedModel) throws IOException {
     if (!Files.isRegularFile(savedModel.resolve("saved_model.pb"))) {
-      throw new IOException(savedModel + ": no saved_model.pb");
+      throw new NoSuchFileException(savedModel.toString(), null, "no saved_model.pb");
     }
     Path abs = root.toAbsolutePath().normalize();
     Files.createDirectories(abs);

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.serving;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.HostArray;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -97,7 +98,7 @@ public record Predictions(HostArray logits, HostArray probabilities, List<String
    */
   public List<Scored> topK(int example, int k) {
     if (k <= 0) {
-      throw new IllegalArgumentException("top-k must be positive, got " + k);
+      throw new InvalidInputException("top-k must be positive, got " + k);
     }
     int c = labels.size();
     int o = Objects.checkIndex(example, size()) * c;

@@ -1,5 +1,6 @@
 package dev.tokenlearner.export.serving;
 
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
@@ -94,7 +95,7 @@ public final class TokenLearnerPredictor implements AutoCloseable {
     try {
       logits = model.runEncoded(Signatures.SERVING_BYTES, images).get(Signatures.LOGITS);
     } catch (org.tensorflow.exceptions.TFInvalidArgumentException e) {
-      throw new IllegalArgumentException("cannot decode an image: " + e.getMessage(), e);
+      throw new InvalidInputException("cannot decode an image: " + e.getMessage(), e);
     }
     return Predictions.fromLogits(logits, multilabel, labels);
   }
