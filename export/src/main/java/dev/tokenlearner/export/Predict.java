@@ -1,6 +1,5 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
@@ -10,6 +9,7 @@ import dev.tokenlearner.export.serving.Predictions;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,8 +25,9 @@ import java.util.stream.IntStream;
  *
  * <p>Inputs: a {@code .npy} float32 array already shaped like the signature's input ({@code [n,
  * H, W, C]} or {@code [n, T, H, W, C]}, preprocessed), or image files (one file, or every image in
- * a directory, sorted by name), which are resized and normalised as the model's stored config says
- * ({@link ImageInputs}; images models only).
+ * a directory, sorted by name), which are preprocessed as the model's stored metadata says ({@link
+ * ModelMetadata#preprocessing()}: resize the shorter side, centre crop, normalise; image models
+ * only).
  */
 public final class Predict {
 
@@ -173,11 +174,11 @@ public final class Predict {
                         m.directory() + " has no stored config, so images cannot be"
                             + " preprocessed for it; pass a preprocessed .npy instead"));
     InputSpec spec = meta.input();
-    if (spec.isVideo() || spec.channels() != 3) {
+    if (spec.isVideo() || (spec.channels() != 3 && spec.channels() != 1)) {
       throw new InvalidInputException(
-          "image files feed RGB image models only; this model takes "
+          "image files feed RGB or grey image models only; this model takes "
               + java.util.Arrays.toString(spec.shape(-1)) + "; pass a .npy instead");
     }
-    return ImageInputs.load(files, spec.height(), spec.width(), meta.normalization());
+    return ImageInputs.load(files, meta.preprocessing());
   }
 }

@@ -127,6 +127,18 @@ public final class Trainer {
       Optional<Path> dataOverride,
       TrainOptions options)
       throws IOException {
+    try (ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData())) {
+      return run(cfg, workdir, resume, dataset, options);
+    }
+  }
+
+  private static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      ImageDataset dataset,
+      TrainOptions options)
+      throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
     TrainConfig tc = cfg.train();
@@ -139,7 +151,6 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData());
     int batchSize = tc.requireBatchSize();
     long stepsPerEpoch = tc.stepsPerEpoch(dataset.numTrain());
     long totalSteps = tc.resolvedTotalSteps(dataset.numTrain());

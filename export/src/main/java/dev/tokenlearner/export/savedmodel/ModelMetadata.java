@@ -7,6 +7,7 @@ import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.TemporalEncodingConfig;
 import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,12 +37,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * format_version: 1
  * signatures: [serving_default, representation, encoded, learned_tokens]
  * input: {layout: NHWC, height: 224, width: 224, channels: 3, num_frames: 0, num_classes: 1000}
- * preprocessing:          # what serving_bytes runs on every image (and what training evaluated)
- *   normalization: imagenet
- *   decode: jpeg, png, gif (first frame), bmp; grey expanded to RGB, alpha dropped
- *   resize: shorter_side        # to size / crop_fraction, bilinear, half-pixel centres
- *   crop: center
- *   crop_fraction: 0.875
+ * preprocessing:          # EvalPreprocessing.toMap(): what serving_bytes, predict and evaluation apply
+ *   {normalization: imagenet, crop_fraction: 0.875, resize: bilinear_half_pixel_centers}
  * labels: [tench, goldfish, ...]   # class names, also in assets.extra/labels.txt (absent: unknown)
  * statistics: {parameters: 5717416, parameter_arrays: 152, gflops: 1.26, plain_vit_gflops: 1.26}
  * resolved_config:        # Scenic key names; ConfigLoader.fromMap reads it back
@@ -96,20 +93,34 @@ public record ModelMetadata(
   }
 
   /**
-   * The evaluation preprocessing {@code serving_bytes} runs, as recorded under {@code
-   * preprocessing}.
+   * Metadata without labels or statistics.
    *
-   * @return keys and values, {@code normalization} first
+   * @param modelName Scenic's {@code model_name}
+   * @param model the resolved model config
+   * @param input the input spec the graph was built for
+   * @param normalization how pixels were normalised in training
+   * @param signatures the exported signature keys
+   * @param provenance where the weights and config came from
+   * @param sourceConfig the original config text, when the export started from a file
    */
-  public Map<String, Object> preprocessing() {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put(Normalization.KEY, normalization.configName());
-    p.put("decode", "jpeg, png, gif (first frame), bmp; grey expanded to RGB, alpha dropped");
-    p.put("resize", "shorter_side");
-    p.put("interpolation", "bilinear, half-pixel centres");
-    p.put("crop", "center");
-    p.put("crop_fraction", CentreCropPreprocessing.CROP_FRACTION);
-    return p;
+  public ModelMetadata(
+      String modelName,
+      ModelConfig model,
+      InputSpec input,
+      Normalization normalization,
+      List<String> signatures,
+      Map<String, String> provenance,
+      Optional<String> sourceConfig) {
+    this(
+        modelName,
+        model,
+        input,
+        normalization,
+        signatures,
+        provenance,
+        sourceConfig,
+        List.of(),
+        Optional.empty());
   }
 
   /**
@@ -172,6 +183,16 @@ public record ModelMetadata(
   }
 
   /**
+   * The evaluation preprocessing of this model's inputs (the crop fraction and resize method this
+   * version implements, recorded under {@code preprocessing}).
+   *
+   * @return the preprocessing that {@code predict} and evaluation apply to image files
+   */
+  public EvalPreprocessing preprocessing() {
+    return EvalPreprocessing.of(input, normalization);
+  }
+
+  /**
    * Rebuilds the experiment config from {@link #resolvedConfig()}; training keys take their
    * defaults.
    *
@@ -210,7 +231,7 @@ public record ModelMetadata(
     in.put("num_frames", input.numFrames());
     in.put("num_classes", input.numClasses());
     doc.put("input", in);
-    doc.put(Normalization.SECTION, preprocessing());
+    doc.put(Normalization.SECTION, preprocessing().toMap());
     if (!labels.isEmpty()) {
       doc.put("labels", labels);
     }
@@ -303,9 +324,13 @@ public record ModelMetadata(
             integer(in, "channels", source),
             integer(in, "num_frames", source),
             integer(in, "num_classes", source));
-    Normalization norm =
-        Normalization.fromConfigName(
-            String.valueOf(map(doc, Normalization.SECTION, source).get(Normalization.KEY)));
+    Normalization norm;
+    try {
+      norm = EvalPreprocessing.fromMap(map(doc, Normalization.SECTION, source), input)
+          .normalization();
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
     List<String> signatures = new ArrayList<>();
     if (doc.get("signatures") instanceof List<?> l) {
       l.forEach(s -> signatures.add(String.valueOf(s)));

@@ -17,7 +17,9 @@ public enum Normalization {
   /** {@code x / 127.5 - 1}, i.e. {@code [-1, 1]}. */
   ZERO_CENTERED("zero_centered"),
   /** The raw {@code 0..255} values as floats. */
-  NONE("none");
+  NONE("none"),
+  /** {@code x / 255}, i.e. {@code [0, 1]} (Scenic's {@code fashion_mnist} and MNIST datasets). */
+  UNIT("unit");
 
   /** The config section holding {@link #KEY}. */
   public static final String SECTION = "preprocessing";
@@ -99,6 +101,37 @@ public enum Normalization {
       }
       case ZERO_CENTERED -> (float) (pixel / 127.5 - 1.0);
       case NONE -> (float) pixel;
+      case UNIT -> (float) (pixel / 255.0);
+    };
+  }
+
+  /**
+   * The value subtracted from a {@code 0..255} pixel: {@code apply(x, c) = (x - mean(c)) /
+   * std(c)}. In-graph preprocessing uses this form.
+   *
+   * @param channel the channel index (0 = R)
+   * @return the offset in pixel units
+   */
+  public double mean(int channel) {
+    return switch (this) {
+      case IMAGENET -> 255 * IMAGENET_MEAN[channel % 3];
+      case ZERO_CENTERED -> 127.5;
+      case NONE, UNIT -> 0.0;
+    };
+  }
+
+  /**
+   * The divisor of a centred pixel value; see {@link #mean}.
+   *
+   * @param channel the channel index (0 = R)
+   * @return the scale in pixel units
+   */
+  public double std(int channel) {
+    return switch (this) {
+      case IMAGENET -> 255 * IMAGENET_STD[channel % 3];
+      case ZERO_CENTERED -> 127.5;
+      case NONE -> 1.0;
+      case UNIT -> 255.0;
     };
   }
 

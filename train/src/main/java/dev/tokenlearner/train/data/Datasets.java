@@ -5,6 +5,7 @@ import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.DatasetConfig;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,9 +74,10 @@ public final class Datasets {
     }
     DatasetConfig dc = cfg.train().dataset();
     Normalization norm = Normalization.of(cfg);
+    EvalPreprocessing eval = EvalPreprocessing.of(in, norm);
     ImageDataset ds;
     if (override.isPresent()) {
-      ds = openPath(override.get(), in, norm);
+      ds = openPath(override.get(), in, eval);
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -90,10 +92,9 @@ public final class Datasets {
                     dc.numEvalExamples().orElse(ShapesDataset.NUM_EVAL_DEFAULT),
                     norm);
             case ImageFolderDataset.NAME ->
-                new ImageFolderDataset(dataDir(dc, name), in.height(), in.width(), norm);
+                new ImageFolderDataset(dataDir(dc, name), eval);
             case TfRecordDataset.NAME ->
-                new TfRecordDataset(
-                    dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
+                new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -114,7 +115,7 @@ public final class Datasets {
     return ds;
   }
 
-  private static ImageDataset openPath(Path p, InputSpec in, Normalization norm)
+  private static ImageDataset openPath(Path p, InputSpec in, EvalPreprocessing eval)
       throws IOException {
     if (!Files.exists(p)) {
       throw new InvalidInputException("data path " + p + " does not exist");
@@ -125,10 +126,10 @@ public final class Datasets {
         hasFolders = s.anyMatch(Files::isDirectory);
       }
       if (hasFolders) {
-        return new ImageFolderDataset(p, in.height(), in.width(), norm);
+        return new ImageFolderDataset(p, eval);
       }
     }
-    return new TfRecordDataset(p, in.height(), in.width(), in.numClasses(), norm);
+    return new TfRecordDataset(p, eval, in.numClasses());
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DatasetsTest {
 
   @TempDir Path dir;
+
+  private static EvalPreprocessing eval(int size, Normalization norm) {
+    return new EvalPreprocessing(size, size, 3, EvalPreprocessing.CROP_FRACTION_DEFAULT, norm);
+  }
 
   /** A solid-colour PNG. */
   private static byte[] png(int w, int h, int rgb) throws IOException {
@@ -49,18 +54,19 @@ class DatasetsTest {
       }
       TfRecords.write(v, TfExamples.imageExample(png(9, 9, colours[2]), 2));
     }
-    TfRecordDataset ds = new TfRecordDataset(dir, 8, 8, 3, Normalization.ZERO_CENTERED);
-    assertEquals(6, ds.numTrain());
-    assertEquals(1, ds.numEval());
-    float[] x = new float[8 * 8 * 3];
-    assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
-    // pure green -> (-1, 1, -1) everywhere, whatever the crop
-    for (int p = 0; p < 64; p++) {
-      assertArrayEquals(
-          new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+    try (TfRecordDataset ds = new TfRecordDataset(dir, eval(8, Normalization.ZERO_CENTERED), 3)) {
+      assertEquals(6, ds.numTrain());
+      assertEquals(1, ds.numEval());
+      float[] x = new float[8 * 8 * 3];
+      assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
+      // pure green -> (-1, 1, -1) everywhere, whatever the crop
+      for (int p = 0; p < 64; p++) {
+        assertArrayEquals(
+            new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+      }
+      assertEquals(2, ds.eval(0, x, 0));
+      assertEquals(1f, x[2], 1e-6f);
     }
-    assertEquals(2, ds.eval(0, x, 0));
-    assertEquals(1f, x[2], 1e-6f);
   }
 
   @Test
@@ -71,12 +77,13 @@ class DatasetsTest {
         TfRecords.write(t, TfExamples.imageExample(png(4, 4, 0), i == 3 ? 7 : 0));
       }
     }
-    TfRecordDataset ds = new TfRecordDataset(f, 4, 4, 2, Normalization.NONE);
-    assertEquals(9, ds.numTrain()); // every 10th record held out
-    float[] x = new float[48];
-    TfRecordFormatException e =
-        assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
-    assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+    try (TfRecordDataset ds = new TfRecordDataset(f, eval(4, Normalization.NONE), 2)) {
+      assertEquals(9, ds.numTrain()); // every 10th record held out
+      float[] x = new float[48];
+      TfRecordFormatException e =
+          assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
+      assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+    }
   }
 
   @Test
@@ -104,15 +111,16 @@ class DatasetsTest {
       }
     }
     Files.writeString(dir.resolve("apple").resolve("notes.txt"), "not an image");
-    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
-    assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
-    assertEquals(18, ds.numTrain());
-    assertEquals(2, ds.numEval());
-    float[] x = new float[48];
-    assertEquals(0, ds.eval(0, x, 0));
-    assertEquals(1f, x[0], 1e-6f); // white apple
-    assertEquals(1, ds.eval(1, x, 0));
-    assertEquals(-1f, x[0], 1e-6f); // black zebra
+    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
+      assertEquals(18, ds.numTrain());
+      assertEquals(2, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(0, ds.eval(0, x, 0));
+      assertEquals(1f, x[0], 1e-6f); // white apple
+      assertEquals(1, ds.eval(1, x, 0));
+      assertEquals(-1f, x[0], 1e-6f); // black zebra
+    }
   }
 
   @Test
@@ -126,13 +134,14 @@ class DatasetsTest {
         }
       }
     }
-    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
-    assertEquals(java.util.List.of("a", "b"), ds.classes());
-    assertEquals(6, ds.numTrain());
-    assertEquals(2, ds.numEval());
-    float[] x = new float[48];
-    assertEquals(1, ds.eval(1, x, 0));
-    assertEquals(-1f, x[47], 1e-6f);
+    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      assertEquals(java.util.List.of("a", "b"), ds.classes());
+      assertEquals(6, ds.numTrain());
+      assertEquals(2, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(1, ds.eval(1, x, 0));
+      assertEquals(-1f, x[47], 1e-6f);
+    }
   }
 
   @Test
@@ -142,7 +151,7 @@ class DatasetsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED));
+            () -> new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED)));
     assertTrue(e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
   }
 
