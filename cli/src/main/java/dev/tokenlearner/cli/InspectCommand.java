@@ -125,7 +125,7 @@ final class InspectCommand implements Callable<Integer> {
           Arrays.toString(meta.input().shape(-1)),
           meta.input().numClasses());
       out.println("preprocessing:");
-      meta.preprocessing().forEach((k, v) -> out.printf("  %s: %s%n", k, v));
+      meta.preprocessing().toMap().forEach((k, v) -> out.printf("  %s: %s%n", k, v));
       meta.statistics()
           .ifPresent(
               st -> {

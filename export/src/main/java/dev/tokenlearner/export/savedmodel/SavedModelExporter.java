@@ -6,6 +6,7 @@ import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ModelName;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
@@ -131,16 +132,10 @@ public final class SavedModelExporter {
       // images defaults to the decoded image_bytes, so serving_bytes runs the same model as
       // serving_default; feeding images directly skips the decoding.
       Placeholder<TString> bytes = EncodedImages.placeholder(tf, spec.input());
+      // Exactly the evaluation preprocessing (graph/preprocess), once per image in the graph.
+      EvalPreprocessing preprocessing = EvalPreprocessing.of(spec.input(), spec.normalization());
       Operand<TFloat32> decoded =
-          EncodedImages.decode(
-              tf,
-              bytes,
-              spec.input(),
-              new CentreCropPreprocessing(
-                  spec.input().height(),
-                  spec.input().width(),
-                  spec.input().channels(),
-                  spec.normalization()));
+          EncodedImages.decode(tf, bytes, spec.input(), preprocessing::apply);
       PlaceholderWithDefault<TFloat32> images =
           tf.withName(Signatures.INPUT)
               .placeholderWithDefault(decoded, Shape.of(spec.input().shape(-1)));

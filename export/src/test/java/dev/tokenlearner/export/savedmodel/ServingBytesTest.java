@@ -11,6 +11,8 @@ import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -36,11 +38,13 @@ class ServingBytesTest {
   @TempDir static Path tmp;
   private static Path model;
   private static InputSpec input;
+  private static Normalization normalization;
 
   @BeforeAll
   static void export() throws IOException {
     ExperimentConfig cfg = ConfigLoader.load(Fixtures.set("tiny_v11").resolve("config.json"));
     input = cfg.input();
+    normalization = cfg.normalization();
     model = tmp.resolve("m");
     SavedModelExporter.of(
             ExportSpec.of(cfg, Optional.empty())
@@ -66,51 +70,17 @@ class ServingBytesTest {
     return out.toByteArray();
   }
 
-  /**
-   * Test reference of the evaluation preprocessing, in double precision: resize the shorter side
-   * to {@code size / 0.875}, centre crop, bilinear with half-pixel centres, normalise.
-   */
-  static float[] reference(byte[] encoded, int height, int width, Normalization norm)
-      throws IOException {
-    BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(encoded));
-    int w = img.getWidth();
-    int h = img.getHeight();
-    double scale = Math.min(w / (width / 0.875), h / (height / 0.875));
-    double y0 = Math.max(0, h / scale - height) / 2;
-    double x0 = Math.max(0, w / scale - width) / 2;
-    float[] out = new float[height * width * 3];
-    for (int i = 0; i < height; i++) {
-      double sy = Math.min(h - 1, Math.max(0, (y0 + i + 0.5) * scale - 0.5));
-      int ya = (int) sy;
-      int yb = Math.min(ya + 1, h - 1);
-      for (int j = 0; j < width; j++) {
-        double sx = Math.min(w - 1, Math.max(0, (x0 + j + 0.5) * scale - 0.5));
-        int xa = (int) sx;
-        int xb = Math.min(xa + 1, w - 1);
-        for (int c = 0; c < 3; c++) {
-          int shift = 16 - 8 * c;
-          double a = (img.getRGB(xa, ya) >> shift) & 0xff;
-          double b = (img.getRGB(xb, ya) >> shift) & 0xff;
-          double d = (img.getRGB(xa, yb) >> shift) & 0xff;
-          double e = (img.getRGB(xb, yb) >> shift) & 0xff;
-          double top = a + (b - a) * (sx - xa);
-          double bottom = d + (e - d) * (sx - xa);
-          out[(i * width + j) * 3 + c] = norm.apply(top + (bottom - top) * (sy - ya), c);
-        }
-      }
-    }
-    return out;
-  }
-
   @Test
   void runEncoded_pngsOfMixedSizes_matchServingDefaultOnJavaPreprocessedInput() throws IOException {
     List<byte[]> images =
         List.of(png(40, 30, 1), png(17, 50, 2), png(64, 9, 3));
     int per = input.height() * input.width() * 3;
     float[] batch = new float[per * images.size()];
-    for (int i = 0; i < images.size(); i++) {
-      float[] one = reference(images.get(i), input.height(), input.width(), Normalization.ZERO_CENTERED);
-      System.arraycopy(one, 0, batch, i * per, per);
+    // The Java pipeline: what evaluation and predict feed serving_default.
+    try (EvalPreprocessor java = new EvalPreprocessor(EvalPreprocessing.of(input, normalization))) {
+      for (int i = 0; i < images.size(); i++) {
+        java.run(images.get(i), "image " + i, batch, i * per);
+      }
     }
     HostArray preprocessed = new HostArray(input.shape(images.size()), batch);
     // Chunk size 2 splits the three images over two session runs.
@@ -148,7 +118,7 @@ class ServingBytesTest {
             .sum();
     assertEquals(expected, st.parameters());
     assertTrue(st.gflops() > 0);
-    assertEquals(0.875, meta.preprocessing().get("crop_fraction"));
+    assertEquals(EvalPreprocessing.of(input, normalization), meta.preprocessing());
     assertTrue(meta.signatures().contains(Signatures.SERVING_BYTES));
   }
 
