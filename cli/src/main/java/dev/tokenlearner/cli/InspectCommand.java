@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
+      "Print a config's parameter tree, parameter count and GFLOPs, or an exported model's metadata.",
       "--config: print the parameter tree (Flax paths and shapes), parameter count, and GFLOPs with and without the TokenLearner.",
       "--model: print an exported model's signatures, input, preprocessing, labels, parameters, FLOPs and provenance (source checkpoint and its SHA-256)."
     })

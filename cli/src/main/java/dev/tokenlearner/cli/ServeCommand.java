@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve a SavedModel over HTTP with TF Serving's REST API:",
+      "Serve a SavedModel over HTTP with TF Serving's REST API (one shared session).",
       "  GET  /v1/models/NAME            version status",
       "  GET  /v1/models/NAME/metadata   signatures and labels",
       "  POST /v1/models/NAME:predict    {\"instances\": [{\"b64\": \"<JPEG/PNG base64>\"}, ...]}"

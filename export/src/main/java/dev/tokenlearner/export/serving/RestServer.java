@@ -108,7 +108,7 @@ public final class RestServer implements AutoCloseable {
     server.setExecutor(executor);
     server.start();
     LOG.info("serving model '{}' version {} on http://{}/v1/models/{}", name, version,
-        rest.address(), name);
+        rest.address().getHostString() + ":" + rest.address().getPort(), name);
     return rest;
   }
 
