@@ -103,6 +103,42 @@ class ServingBytesTest {
   }
 
   @Test
+  void runEncoded_videoFramesLayout_matchesServingDefaultOnPreprocessedFrames() throws IOException {
+    ExperimentConfig cfg =
+        ConfigLoader.load(Fixtures.set("tiny_video_3dconv").resolve("config.json"));
+    InputSpec video = cfg.input();
+    Path dir = tmp.resolve("video");
+    SavedModelExporter.of(ExportSpec.of(cfg, Optional.empty()))
+        .export(dir, Checkpoints.read(Fixtures.checkpoint("tiny_video_3dconv")).params());
+    int frames = video.numFrames();
+    int examples = 2;
+    List<byte[]> encoded = new ArrayList<>();
+    int per = video.height() * video.width() * video.channels();
+    float[] batch = new float[examples * frames * per];
+    try (EvalPreprocessor java =
+        new EvalPreprocessor(EvalPreprocessing.of(video, cfg.normalization()))) {
+      for (int i = 0; i < examples * frames; i++) {
+        byte[] frame = png(20 + i, 24 - i, 50 + i);
+        encoded.add(frame);
+        java.run(frame, "frame " + i, batch, i * per);
+      }
+    }
+    try (ServingModel m = ServingModel.load(dir)) {
+      assertArrayEquals(new long[] {-1, frames}, m.inputShape(Signatures.SERVING_BYTES));
+      HostArray expected =
+          m.run(Signatures.SERVING_DEFAULT, new HostArray(video.shape(examples), batch));
+      HostArray logits = m.runEncoded(Signatures.SERVING_BYTES, encoded).get(Signatures.LOGITS);
+      assertArrayEquals(expected.shape(), logits.shape());
+      double diff = expected.maxAbsDiff(logits);
+      assertTrue(diff <= 1e-4, "max |serving_bytes - serving_default| = " + diff);
+      // A frame count that is not a multiple of T is refused before running.
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> m.runEncoded(Signatures.SERVING_BYTES, encoded.subList(0, frames + 1)));
+    }
+  }
+
+  @Test
   void export_withLabels_writesLabelsStatisticsAndPreprocessing() throws IOException {
     assertEquals(
         String.join("\n", LABELS) + "\n",
