@@ -131,6 +131,43 @@ class ServingCommandsTest {
   }
 
   @Test
+  void train_imageFolderWithServingRoot_publishesVersionWithFolderLabels() throws Exception {
+    Path data = tmp.resolve("folders");
+    SplittableRandom rnd = new SplittableRandom(9);
+    List<String> classes = new java.util.ArrayList<>();
+    for (int c = 0; c < 10; c++) {
+      String name = "class_" + (char) ('a' + c);
+      classes.add(name);
+      Path dir = Files.createDirectories(data.resolve(name));
+      for (int i = 0; i < 10; i++) {
+        BufferedImage img = new BufferedImage(20, 18, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 18; y++) {
+          for (int x = 0; x < 20; x++) {
+            img.setRGB(x, y, (c * 25 << 16) | rnd.nextInt(256));
+          }
+        }
+        ImageIO.write(img, "png", dir.resolve(i + ".png").toFile());
+      }
+    }
+    String tiny = Files.readString(Path.of("../configs/tiny.yaml"));
+    Path cfg = tmp.resolve("tiny2.yaml");
+    Files.writeString(
+        cfg,
+        tiny.replace("num_training_steps: 600", "num_training_steps: 2")
+            .replace("batch_size: 64", "batch_size: 8")
+            .replace("eval_batch_size: 128", "eval_batch_size: 8"));
+    Path trainRoot = tmp.resolve("trained");
+    Run r =
+        run("train", "--config", cfg.toString(), "--workdir", tmp.resolve("work").toString(),
+            "--data", data.toString(), "--serving-root", trainRoot.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("serving version: " + trainRoot.toAbsolutePath().resolve("1")), r.out());
+    assertEquals(
+        String.join("\n", classes) + "\n",
+        Files.readString(trainRoot.resolve("1/assets.extra/labels.txt")));
+  }
+
+  @Test
   void import_labelsOfWrongCount_isUserErrorNamingFile() throws IOException {
     Path labels = tmp.resolve("three.txt");
     Files.writeString(labels, "a\nb\nc\n");
