@@ -1,12 +1,12 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.Predict.Classification;
 import dev.tokenlearner.export.PredictionFiles;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.export.serving.Predictions;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -25,41 +25,65 @@ import picocli.CommandLine.Spec;
     name = "predict",
     mixinStandardHelpOptions = true,
     description = {
-      "Run an exported SavedModel on a .npy batch (float32, C order), an image file or a folder of images.",
-      "Images go through the model's serving_bytes signature, i.e. the evaluation preprocessing inside the graph.",
-      "Prints the top-k classes with labels and probabilities (softmax; sigmoid for the multilabel model);"
-          + " --output writes them as .csv or .json, or the logits as .npy."
+      "Run an exported SavedModel on a .npy batch (float32, C order), an image file or a folder of"
+          + " images.",
+      "Images go through the model's serving_bytes signature, i.e. the evaluation preprocessing"
+          + " inside the graph.",
+      "Prints the top-k classes with labels and probabilities (softmax; sigmoid for the multilabel"
+          + " model); --output writes them as .csv or .json, or the logits as .npy."
     })
 final class PredictCommand implements Callable<Integer> {
 
   /** Images folders with more files than this get a progress bar. */
   static final int PROGRESS_MIN = 64;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
       description = "SavedModel directory, or a serving root (its newest version).")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE|DIR",
-      description = "A .npy batch (NHWC, or NTHWC for video), an image file, or a directory of images.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE|DIR",
+      description =
+          "A .npy batch (NHWC, or NTHWC for video), an image file, or a directory of images.")
   Path input;
 
-  @Option(names = "--output", paramLabel = "FILE",
-      description = ".csv or .json: the top-k classes per input; .npy: the signature's output (logits for serving_default).")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
+      description =
+          ".csv or .json: the top-k classes per input; .npy: the signature's output (logits for"
+              + " serving_default).")
   Path output;
 
-  @Option(names = "--top-k", paramLabel = "K", defaultValue = "5",
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      defaultValue = "5",
       description = "Classes per input to print and write. Default: ${DEFAULT-VALUE}.")
   int topK;
 
-  @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
-      description = "Images read and run at a time; any folder size works. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "32",
+      description =
+          "Images read and run at a time; any folder size works. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
   @Option(names = "--quiet", description = "Do not print the top-k classes.")
   boolean quiet;
 
-  @Option(names = "--signature", defaultValue = "serving_default",
-      description = "Signature to run: serving_default (classes), or representation, encoded, learned_tokens (written as .npy). Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--signature",
+      defaultValue = "serving_default",
+      description =
+          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens"
+              + " (written as .npy). Default: ${DEFAULT-VALUE}.")
   String signature;
 
   @Spec CommandSpec spec;

@@ -27,23 +27,38 @@ import picocli.CommandLine.Spec;
     })
 final class ServeCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
       description = "A serving root (its newest version is served) or a SavedModel directory.")
   Path model;
 
-  @Option(names = "--port", defaultValue = "8501", paramLabel = "P",
-      description = "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE} (TF Serving's REST port).")
+  @Option(
+      names = "--port",
+      defaultValue = "8501",
+      paramLabel = "P",
+      description =
+          "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE} (TF Serving's REST port).")
   int port;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
       description = "Address to bind; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE}.")
   String host;
 
-  @Option(names = "--name", paramLabel = "NAME",
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
       description = "Model name in URLs. Default: the serving root's folder name.")
   String name;
 
-  @Option(names = "--threads", defaultValue = "4", paramLabel = "N",
+  @Option(
+      names = "--threads",
+      defaultValue = "4",
+      paramLabel = "N",
       description = "Request threads sharing the one session. Default: ${DEFAULT-VALUE}.")
   int threads;
 

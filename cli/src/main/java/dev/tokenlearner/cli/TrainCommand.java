@@ -1,8 +1,8 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;

@@ -53,9 +53,16 @@ class ServingCommandsTest {
     Files.writeString(labels, String.join("\n", LABELS) + "\n\n", StandardCharsets.UTF_8);
     for (int i = 0; i < 2; i++) {
       Run r =
-          run("import", "--checkpoint", FIXTURE.resolve("checkpoint_1001").toString(),
-              "--config", FIXTURE.resolve("config.json").toString(),
-              "--serving-root", root.toString(), "--labels", labels.toString());
+          run(
+              "import",
+              "--checkpoint",
+              FIXTURE.resolve("checkpoint_1001").toString(),
+              "--config",
+              FIXTURE.resolve("config.json").toString(),
+              "--serving-root",
+              root.toString(),
+              "--labels",
+              labels.toString());
       assertEquals(0, r.code(), r.err());
     }
     images = tmp.resolve("images");
@@ -100,11 +107,34 @@ class ServingCommandsTest {
   void predict_folderWithTopKAndSmallBatches_writesSameClassesAsCsvAndJson() throws Exception {
     Path csv = tmp.resolve("out/top.csv");
     Path json = tmp.resolve("out/top.json");
-    Run a = run("predict", "--model", root.toString(), "--input", images.toString(),
-        "--top-k", "2", "--batch-size", "2", "--output", csv.toString());
+    Run a =
+        run(
+            "predict",
+            "--model",
+            root.toString(),
+            "--input",
+            images.toString(),
+            "--top-k",
+            "2",
+            "--batch-size",
+            "2",
+            "--output",
+            csv.toString());
     assertEquals(0, a.code(), a.err());
-    Run b = run("predict", "--model", root.toString(), "--input", images.toString(),
-        "--top-k", "2", "--batch-size", "5", "--quiet", "--output", json.toString());
+    Run b =
+        run(
+            "predict",
+            "--model",
+            root.toString(),
+            "--input",
+            images.toString(),
+            "--top-k",
+            "2",
+            "--batch-size",
+            "5",
+            "--quiet",
+            "--output",
+            json.toString());
     assertEquals(0, b.code(), b.err());
     List<String> rows = Files.readAllLines(csv);
     assertEquals("input,rank,class,label,probability", rows.get(0));
@@ -158,10 +188,19 @@ class ServingCommandsTest {
             .replace("eval_batch_size: 128", "eval_batch_size: 8"));
     Path trainRoot = tmp.resolve("trained");
     Run r =
-        run("train", "--config", cfg.toString(), "--workdir", tmp.resolve("work").toString(),
-            "--data", data.toString(), "--serving-root", trainRoot.toString());
+        run(
+            "train",
+            "--config",
+            cfg.toString(),
+            "--workdir",
+            tmp.resolve("work").toString(),
+            "--data",
+            data.toString(),
+            "--serving-root",
+            trainRoot.toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("serving version: " + trainRoot.toAbsolutePath().resolve("1")), r.out());
+    assertTrue(
+        r.out().contains("serving version: " + trainRoot.toAbsolutePath().resolve("1")), r.out());
     assertEquals(
         String.join("\n", classes) + "\n",
         Files.readString(trainRoot.resolve("1/assets.extra/labels.txt")));
@@ -172,9 +211,16 @@ class ServingCommandsTest {
     Path labels = tmp.resolve("three.txt");
     Files.writeString(labels, "a\nb\nc\n");
     Run r =
-        run("import", "--checkpoint", FIXTURE.resolve("checkpoint_1001").toString(),
-            "--config", FIXTURE.resolve("config.json").toString(),
-            "--serving-root", tmp.resolve("never").toString(), "--labels", labels.toString());
+        run(
+            "import",
+            "--checkpoint",
+            FIXTURE.resolve("checkpoint_1001").toString(),
+            "--config",
+            FIXTURE.resolve("config.json").toString(),
+            "--serving-root",
+            tmp.resolve("never").toString(),
+            "--labels",
+            labels.toString());
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("three.txt"), r.err());
     assertTrue(Files.notExists(tmp.resolve("never")));

@@ -17,9 +17,9 @@ public final class FileDigest {
   private FileDigest() {}
 
   /**
-   * The SHA-256 of a file, or of a directory tree: every regular file in sorted relative-path
-   * order contributes its path (UTF-8, {@code /}-separated, NUL-terminated) then its bytes, so the
-   * value changes if any file is renamed, added, removed or changed.
+   * The SHA-256 of a file, or of a directory tree: every regular file in sorted relative-path order
+   * contributes its path (UTF-8, {@code /}-separated, NUL-terminated) then its bytes, so the value
+   * changes if any file is renamed, added, removed or changed.
    *
    * @param path a file or directory
    * @return lowercase hex, 64 characters

@@ -1,12 +1,12 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.Predict.Classification;
 import dev.tokenlearner.export.serving.Predictions;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -71,9 +71,16 @@ public final class PredictionFiles {
     for (int i = 0; i < p.size(); i++) {
       int rank = 1;
       for (Predictions.Scored s : p.topK(i, k)) {
-        sb.append(quote(c.names().get(i))).append(',').append(rank++).append(',')
-            .append(s.index()).append(',').append(quote(s.label())).append(',')
-            .append(String.format(Locale.ROOT, "%.6g", s.probability())).append('\n');
+        sb.append(quote(c.names().get(i)))
+            .append(',')
+            .append(rank++)
+            .append(',')
+            .append(s.index())
+            .append(',')
+            .append(quote(s.label()))
+            .append(',')
+            .append(String.format(Locale.ROOT, "%.6g", s.probability()))
+            .append('\n');
       }
     }
     return sb.toString();

@@ -1,10 +1,10 @@
 package dev.tokenlearner.export;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
+import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.ImportPlan;
 import dev.tokenlearner.checkpoint.WeightImporter;
-import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;

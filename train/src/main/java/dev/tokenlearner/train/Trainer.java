@@ -5,8 +5,8 @@ import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
-import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.FileDigest;
+import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ExperimentConfig;
@@ -17,6 +17,7 @@ import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.ImageFolderDataset;
+import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -366,10 +367,13 @@ public final class Trainer {
           spec.withProvenance(
               Map.of("checkpoint", last.toString(), "checkpoint_sha256", FileDigest.sha256(last)));
     }
-    // Class names travel with the model when the data has them (image folders).
+    // Class names travel with the model when the data has them (image folders, shapes).
     if (dataset instanceof ImageFolderDataset folders
         && folders.classes().size() == cfg.numClasses()) {
       spec = spec.withLabels(folders.classes());
+    } else if (dataset instanceof ShapesDataset
+        && cfg.numClasses() <= ShapesDataset.CLASS_NAMES.size()) {
+      spec = spec.withLabels(ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses()));
     }
     ExportResult r =
         SavedModelExporter.of(spec)

@@ -14,9 +14,9 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
 /**
- * The input half of the {@code serving_bytes} signature: a batch of encoded images (JPEG, PNG,
- * GIF or BMP bytes) becomes the model input by running one image's evaluation preprocessing on
- * every example inside the graph.
+ * The input half of the {@code serving_bytes} signature: a batch of encoded images (JPEG, PNG, GIF
+ * or BMP bytes) becomes the model input by running one image's evaluation preprocessing on every
+ * example inside the graph.
  *
  * <p>Layouts:
  *
@@ -57,8 +57,7 @@ final class EncodedImages {
    */
   static Placeholder<TString> placeholder(Ops tf, InputSpec input) {
     Shape shape = input.isVideo() ? Shape.of(-1, input.numFrames()) : Shape.of(-1);
-    return tf.withName(Signatures.IMAGE_BYTES)
-        .placeholder(TString.class, Placeholder.shape(shape));
+    return tf.withName(Signatures.IMAGE_BYTES).placeholder(TString.class, Placeholder.shape(shape));
   }
 
   /**

@@ -1,10 +1,10 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.TemporalEncodingConfig;
 import dev.tokenlearner.graph.config.TokenizerConfig;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;

@@ -1,6 +1,5 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ModelName;
@@ -8,6 +7,7 @@ import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;

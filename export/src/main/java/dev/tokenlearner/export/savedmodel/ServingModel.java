@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

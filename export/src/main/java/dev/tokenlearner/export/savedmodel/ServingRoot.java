@@ -1,17 +1,17 @@
 package dev.tokenlearner.export.savedmodel;
 
-import java.nio.file.NoSuchFileException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
- * A TF Serving model base path: numbered version folders {@code DIR/1/}, {@code DIR/2/}, ...,
- * each a complete SavedModel; TF Serving serves the highest number. New versions are written
- * beside the root and renamed into place, so a server polling the root never sees a partial one.
+ * A TF Serving model base path: numbered version folders {@code DIR/1/}, {@code DIR/2/}, ..., each
+ * a complete SavedModel; TF Serving serves the highest number. New versions are written beside the
+ * root and renamed into place, so a server polling the root never sees a partial one.
  *
  * <pre>{@code
  * Path v = ServingRoot.publish(Path.of("models/tokenlearner"), trainedModel); // models/tokenlearner/3
@@ -58,8 +58,8 @@ public final class ServingRoot {
   }
 
   /**
-   * Resolves a model path given on the command line: a SavedModel directory as is, a serving
-   * root as its newest version.
+   * Resolves a model path given on the command line: a SavedModel directory as is, a serving root
+   * as its newest version.
    *
    * @param dir a SavedModel directory or a serving root
    * @return the SavedModel directory
@@ -77,8 +77,8 @@ public final class ServingRoot {
   }
 
   /**
-   * The folder the next version goes to: one above the highest existing number, {@code 1} for a
-   * new root.
+   * The folder the next version goes to: one above the highest existing number, {@code 1} for a new
+   * root.
    *
    * @param root the serving root
    * @return {@code root/<next version>}

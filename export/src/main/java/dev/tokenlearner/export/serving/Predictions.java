@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.serving;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -12,8 +12,8 @@ import java.util.stream.IntStream;
  * A classifier's output for a batch: logits, probabilities and class names.
  *
  * @param logits {@code [n, num_classes]}
- * @param probabilities {@code [n, num_classes]}: softmax of the logits, or the sigmoid of each
- *     for a multilabel model
+ * @param probabilities {@code [n, num_classes]}: softmax of the logits, or the sigmoid of each for
+ *     a multilabel model
  * @param labels class names in class order; the index as text where the model records none
  */
 public record Predictions(HostArray logits, HostArray probabilities, List<String> labels) {
@@ -28,8 +28,11 @@ public record Predictions(HostArray logits, HostArray probabilities, List<String
     labels = List.copyOf(labels);
     if (logits.rank() != 2 || !java.util.Arrays.equals(logits.shape(), probabilities.shape())) {
       throw new IllegalArgumentException(
-          "logits " + logits.shapeString() + " and probabilities "
-              + probabilities.shapeString() + " must both be [n, num_classes]");
+          "logits "
+              + logits.shapeString()
+              + " and probabilities "
+              + probabilities.shapeString()
+              + " must both be [n, num_classes]");
     }
     if (labels.size() != logits.shape()[1]) {
       throw new IllegalArgumentException(
@@ -47,7 +50,8 @@ public record Predictions(HostArray logits, HostArray probabilities, List<String
    */
   public static Predictions fromLogits(HostArray logits, boolean multilabel, List<String> labels) {
     if (logits.rank() != 2) {
-      throw new IllegalArgumentException("logits must be [n, num_classes], got " + logits.shapeString());
+      throw new IllegalArgumentException(
+          "logits must be [n, num_classes], got " + logits.shapeString());
     }
     int n = Math.toIntExact(logits.shape()[0]);
     int c = Math.toIntExact(logits.shape()[1]);

@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small HTTP endpoint speaking the subset of TF Serving's REST API that classifying images
- * needs, on the JDK's {@link HttpServer}, over one shared {@link TokenLearnerPredictor}.
+ * A small HTTP endpoint speaking the subset of TF Serving's REST API that classifying images needs,
+ * on the JDK's {@link HttpServer}, over one shared {@link TokenLearnerPredictor}.
  *
  * <ul>
  *   <li>{@code GET /v1/models/NAME} (and {@code .../versions/V}): the version status;
@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  *       encoded image; {@code serving_bytes} is then the default signature), a list of those (the
  *       frames of a video example), a nested number array (a preprocessed input for {@code
  *       serving_default}), or an object naming the signature's one input ({@code {"image_bytes":
- *       {"b64": ...}}}). The answer is {@code {"predictions": [...]}}: one row per instance, or
- *       one object of named outputs per instance when the signature has several.
+ *       {"b64": ...}}}). The answer is {@code {"predictions": [...]}}: one row per instance, or one
+ *       object of named outputs per instance when the signature has several.
  * </ul>
  *
  * <p>Errors answer {@code {"error": "..."}} with status 400 (bad request) or 404 (unknown model,
@@ -107,8 +107,12 @@ public final class RestServer implements AutoCloseable {
     server.createContext("/", rest::handle);
     server.setExecutor(executor);
     server.start();
-    LOG.info("serving model '{}' version {} on http://{}/v1/models/{}", name, version,
-        rest.address().getHostString() + ":" + rest.address().getPort(), name);
+    LOG.info(
+        "serving model '{}' version {} on http://{}/v1/models/{}",
+        name,
+        version,
+        rest.address().getHostString() + ":" + rest.address().getPort(),
+        name);
     return rest;
   }
 
@@ -140,12 +144,23 @@ public final class RestServer implements AutoCloseable {
       try {
         Matcher m = PATH.matcher(ex.getRequestURI().getPath());
         if (!m.matches() || !m.group(1).equals(name)) {
-          throw new HttpError(404, "no model at " + ex.getRequestURI().getPath()
-              + "; this server serves /v1/models/" + name);
+          throw new HttpError(
+              404,
+              "no model at "
+                  + ex.getRequestURI().getPath()
+                  + "; this server serves /v1/models/"
+                  + name);
         }
         if (m.group(2) != null && Long.parseLong(m.group(2)) != version) {
-          throw new HttpError(404, "model '" + name + "' has no version " + m.group(2)
-              + "; version " + version + " is served");
+          throw new HttpError(
+              404,
+              "model '"
+                  + name
+                  + "' has no version "
+                  + m.group(2)
+                  + "; version "
+                  + version
+                  + " is served");
         }
         String tail = m.group(3);
         if (":predict".equals(tail)) {

@@ -1,12 +1,12 @@
 package dev.tokenlearner.export.serving;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.graph.config.ModelName;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +26,9 @@ import java.util.List;
  *
  * <p>{@link #predictEncoded} runs the {@code serving_bytes} signature, so decoding, resizing,
  * cropping and normalisation happen inside the graph exactly as in evaluation; {@link #predict}
- * takes inputs already preprocessed. Batches of any size are split into session runs of at most
- * the chunk size. All methods may be called from several threads at once; {@link #close} must
- * come after the last call returns.
+ * takes inputs already preprocessed. Batches of any size are split into session runs of at most the
+ * chunk size. All methods may be called from several threads at once; {@link #close} must come
+ * after the last call returns.
  */
 public final class TokenLearnerPredictor implements AutoCloseable {
 
@@ -78,7 +78,8 @@ public final class TokenLearnerPredictor implements AutoCloseable {
    * @throws IllegalArgumentException if the shape does not fit the model
    */
   public Predictions predict(HostArray images) {
-    return Predictions.fromLogits(model.run(Signatures.SERVING_DEFAULT, images), multilabel, labels);
+    return Predictions.fromLogits(
+        model.run(Signatures.SERVING_DEFAULT, images), multilabel, labels);
   }
 
   /**

@@ -1,6 +1,5 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.Normalization;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ModelMetadataTest {
 

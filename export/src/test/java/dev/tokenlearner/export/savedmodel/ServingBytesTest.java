@@ -30,7 +30,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code serving_bytes} against {@code serving_default} on the same images preprocessed in Java. */
+/**
+ * {@code serving_bytes} against {@code serving_default} on the same images preprocessed in Java.
+ */
 class ServingBytesTest {
 
   private static final List<String> LABELS = List.of("ant", "bee", "cat", "dog", "eel");
@@ -72,8 +74,7 @@ class ServingBytesTest {
 
   @Test
   void runEncoded_pngsOfMixedSizes_matchServingDefaultOnJavaPreprocessedInput() throws IOException {
-    List<byte[]> images =
-        List.of(png(40, 30, 1), png(17, 50, 2), png(64, 9, 3));
+    List<byte[]> images = List.of(png(40, 30, 1), png(17, 50, 2), png(64, 9, 3));
     int per = input.height() * input.width() * 3;
     float[] batch = new float[per * images.size()];
     // The Java pipeline: what evaluation and predict feed serving_default.

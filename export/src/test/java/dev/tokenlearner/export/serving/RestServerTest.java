@@ -79,14 +79,16 @@ class RestServerTest {
     assertEquals("AVAILABLE", v.get("state").getAsString());
     assertEquals(200, get(base + "/versions/7").statusCode());
     assertEquals(404, get(base + "/versions/8").statusCode());
-    assertEquals(404, get("http://127.0.0.1:" + server.address().getPort() + "/v1/models/x").statusCode());
+    assertEquals(
+        404, get("http://127.0.0.1:" + server.address().getPort() + "/v1/models/x").statusCode());
   }
 
   @Test
   void metadata_listsSignaturesAndLabels() throws Exception {
     HttpResponse<String> r = get(base + "/metadata");
     assertEquals(200, r.statusCode(), r.body());
-    JsonObject meta = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("metadata");
+    JsonObject meta =
+        JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonObject("metadata");
     assertEquals(
         "DT_STRING [-1]",
         meta.getAsJsonObject("signature_def")
@@ -102,12 +104,15 @@ class RestServerTest {
     byte[] a = ServingFixture.png(30, 20, 11);
     byte[] b = ServingFixture.png(18, 40, 12);
     String body =
-        "{\"instances\": [{\"b64\": \"" + Base64.getEncoder().encodeToString(a)
-            + "\"}, {\"image_bytes\": {\"b64\": \"" + Base64.getEncoder().encodeToString(b)
+        "{\"instances\": [{\"b64\": \""
+            + Base64.getEncoder().encodeToString(a)
+            + "\"}, {\"image_bytes\": {\"b64\": \""
+            + Base64.getEncoder().encodeToString(b)
             + "\"}}]}";
     HttpResponse<String> r = post(base + ":predict", body);
     assertEquals(200, r.statusCode(), r.body());
-    JsonArray preds = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("predictions");
+    JsonArray preds =
+        JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("predictions");
     Predictions expected = predictor.predictEncoded(List.of(a, b));
     assertEquals(2, preds.size());
     for (int i = 0; i < 2; i++) {
@@ -160,13 +165,13 @@ class RestServerTest {
             "not json",
             "{\"inputs\": []}",
             "{\"instances\": [{\"b64\": \"%%%\"}]}",
-            "{\"instances\": [{\"b64\": \"" + Base64.getEncoder().encodeToString(new byte[] {1, 2})
+            "{\"instances\": [{\"b64\": \""
+                + Base64.getEncoder().encodeToString(new byte[] {1, 2})
                 + "\"}]}",
             "{\"instances\": [[1, 2], [3]]}")) {
       HttpResponse<String> r = post(base + ":predict", body);
       assertEquals(400, r.statusCode(), body + " -> " + r.body());
-      assertTrue(
-          JsonParser.parseString(r.body()).getAsJsonObject().has("error"), r.body());
+      assertTrue(JsonParser.parseString(r.body()).getAsJsonObject().has("error"), r.body());
     }
     assertEquals(405, get(base + ":predict").statusCode());
   }

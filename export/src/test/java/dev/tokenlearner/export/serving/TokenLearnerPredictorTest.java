@@ -89,7 +89,8 @@ class TokenLearnerPredictorTest {
     HostArray logits = new HostArray(new long[] {1, 3}, new float[] {0f, (float) Math.log(2), 0f});
     Predictions soft = Predictions.fromLogits(logits, false, List.of());
     assertArrayEquals(new float[] {0.25f, 0.5f, 0.25f}, soft.probabilities().data(), 1e-6f);
-    assertEquals(List.of("1", "0", "2"), soft.topK(0, 5).stream().map(Predictions.Scored::label).toList());
+    assertEquals(
+        List.of("1", "0", "2"), soft.topK(0, 5).stream().map(Predictions.Scored::label).toList());
     Predictions sig = Predictions.fromLogits(logits, true, List.of("a", "b", "c"));
     assertArrayEquals(new float[] {0.5f, 2f / 3, 0.5f}, sig.probabilities().data(), 1e-6f);
     assertEquals("b", sig.topK(0, 1).get(0).label());
