@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.serving.RestServer;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -64,25 +65,46 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  /** What is served: the SavedModel directory, the model name in URLs and the version. */
+  record Target(Path dir, String name, long version) {}
+
+  /**
+   * Resolves {@code --model} and {@code --name}: a serving root serves its newest version under the
+   * root's folder name; a numbered version folder serves under its parent's name; any other
+   * SavedModel is version 1 under its own folder name.
+   */
+  static Target target(Path model, String name) throws IOException {
+    Path dir = ServingRoot.resolveModel(model).toAbsolutePath().normalize();
+    String folder = dir.getFileName().toString();
+    boolean numbered = folder.matches("[0-9]{1,18}") && dir.getParent() != null;
+    String defaultName = numbered ? dir.getParent().getFileName().toString() : folder;
+    return new Target(
+        dir, name != null ? name : defaultName, numbered ? Long.parseLong(folder) : 1);
+  }
+
   @Override
   public Integer call() throws Exception {
-    Path dir = ServingRoot.resolveModel(model);
-    boolean isRoot = !dir.equals(model);
-    Path root = (isRoot ? model : dir).toAbsolutePath().normalize();
-    String modelName = name != null ? name : root.getFileName().toString();
-    long version = isRoot ? Long.parseLong(dir.getFileName().toString()) : 1;
+    Target t = target(model, name);
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    try (TokenLearnerPredictor predictor = TokenLearnerPredictor.load(dir);
+    Thread hook = new Thread(stopped::countDown);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (TokenLearnerPredictor predictor = TokenLearnerPredictor.load(t.dir());
         RestServer server =
             RestServer.start(
-                predictor, modelName, version, new InetSocketAddress(host, port), threads)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+                predictor, t.name(), t.version(), new InetSocketAddress(host, port), threads)) {
       out.printf(
           "serving %s (version %d) at http://%s:%d/v1/models/%s%n",
-          dir, version, host, server.address().getPort(), modelName);
+          t.dir(), t.version(), host, server.address().getPort(), t.name());
       out.flush();
       stopped.await();
+    } catch (InterruptedException e) {
+      // Stopped by the embedding application rather than by a signal.
+      Thread.currentThread().interrupt();
+    } finally {
+      if (stopped.getCount() > 0) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
     }
     return 0;
   }

@@ -207,6 +207,57 @@ class ServingCommandsTest {
   }
 
   @Test
+  void serve_servingRoot_answersStatusOfNewestVersionUntilInterrupted() throws Exception {
+    StringWriter out = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(new StringWriter(), true));
+    int[] code = {-1};
+    Thread server =
+        new Thread(() -> code[0] = cl.execute("serve", "--model", root.toString(), "--port", "0"));
+    server.start();
+    try {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      java.util.regex.Matcher m;
+      while (!(m =
+              java.util.regex.Pattern.compile("127\\.0\\.0\\.1:([0-9]+)/v1/models/tiny")
+                  .matcher(out.toString()))
+          .find()) {
+        assertTrue(System.nanoTime() < deadline && server.isAlive(), "no server: " + out);
+        Thread.sleep(100);
+      }
+      java.net.http.HttpClient client =
+          java.net.http.HttpClient.newBuilder()
+              .connectTimeout(java.time.Duration.ofSeconds(5))
+              .build();
+      java.net.http.HttpResponse<String> r =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + m.group(1) + "/v1/models/tiny"))
+                  .timeout(java.time.Duration.ofSeconds(10))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      assertTrue(r.body().contains("\"version\":\"2\""), r.body());
+    } finally {
+      server.interrupt();
+      server.join(30_000);
+    }
+    assertEquals(0, code[0]);
+  }
+
+  @Test
+  void serveTarget_versionFolderAndName_followTheServingLayout() throws IOException {
+    ServeCommand.Target t = ServeCommand.target(root, null);
+    assertEquals(root.toAbsolutePath().resolve("2"), t.dir());
+    assertEquals("tiny", t.name());
+    assertEquals(2, t.version());
+    ServeCommand.Target one = ServeCommand.target(root.resolve("1"), "other");
+    assertEquals("other", one.name());
+    assertEquals(1, one.version());
+  }
+
+  @Test
   void import_labelsOfWrongCount_isUserErrorNamingFile() throws IOException {
     Path labels = tmp.resolve("three.txt");
     Files.writeString(labels, "a\nb\nc\n");
