@@ -234,14 +234,17 @@ public final class RestServer implements AutoCloseable {
 
   private JsonObject predict(String text) {
     JsonElement parsed = JsonParser.parseString(text);
-    if (!parsed.isJsonObject() || !parsed.getAsJsonObject().has("instances")) {
+    JsonObject req = parsed.isJsonObject() ? parsed.getAsJsonObject() : new JsonObject();
+    boolean columnar = req.has("inputs") && !req.has("instances");
+    if (!req.has("instances") && !columnar) {
       throw new IllegalArgumentException(
-          "expected a JSON object with \"instances\" (the row format)");
+          "expected a JSON object with \"instances\" (row format) or \"inputs\" (columnar)");
     }
-    JsonObject req = parsed.getAsJsonObject();
-    JsonElement instancesEl = req.get("instances");
+    // Columnar {"inputs": {"image_bytes": [...]}} or {"inputs": [...]}: one input, batch first.
+    JsonElement instancesEl = columnar ? unwrapNamedInput(req.get("inputs")) : req.get("instances");
     if (!instancesEl.isJsonArray() || instancesEl.getAsJsonArray().isEmpty()) {
-      throw new IllegalArgumentException("\"instances\" must be a non-empty list");
+      throw new IllegalArgumentException(
+          (columnar ? "\"inputs\"" : "\"instances\"") + " must be a non-empty list");
     }
     JsonArray instances = instancesEl.getAsJsonArray();
     List<JsonElement> values = new ArrayList<>();
@@ -270,6 +273,18 @@ public final class RestServer implements AutoCloseable {
     } else {
       outputs = model.runAll(signature, numbers(values));
     }
+    if (columnar) {
+      // TF Serving answers columnar requests with whole output tensors.
+      JsonObject out = new JsonObject();
+      if (outputs.size() == 1) {
+        out.add("outputs", whole(outputs.values().iterator().next()));
+      } else {
+        JsonObject named = new JsonObject();
+        outputs.forEach((k, v) -> named.add(k, whole(v)));
+        out.add("outputs", named);
+      }
+      return out;
+    }
     JsonArray predictions = new JsonArray();
     for (int i = 0; i < instances.size(); i++) {
       if (outputs.size() == 1) {
@@ -289,7 +304,7 @@ public final class RestServer implements AutoCloseable {
 
   /** {@code {"image_bytes": X}} or {@code {"images": X}} becomes X; anything else stays. */
   private static JsonElement unwrapNamedInput(JsonElement inst) {
-    if (inst.isJsonObject() && !inst.getAsJsonObject().has("b64")) {
+    if (inst != null && inst.isJsonObject() && !inst.getAsJsonObject().has("b64")) {
       JsonObject o = inst.getAsJsonObject();
       if (o.size() != 1) {
         throw new IllegalArgumentException(
@@ -360,6 +375,11 @@ public final class RestServer implements AutoCloseable {
     for (JsonElement c : e.getAsJsonArray()) {
       flatten(c, shape, depth + 1, data, at, instance);
     }
+  }
+
+  /** A whole array as nested lists. */
+  private static JsonElement whole(HostArray a) {
+    return nest(a.data(), 0, a.shape(), 0);
   }
 
   /** Example {@code i} of a batch-first array as nested lists. */

@@ -127,6 +127,35 @@ class RestServerTest {
   }
 
   @Test
+  void predict_columnarInputs_answerWholeOutputTensors() throws Exception {
+    byte[] a = ServingFixture.png(25, 25, 21);
+    byte[] b = ServingFixture.png(33, 19, 22);
+    String body =
+        "{\"signature_name\": \"serving_bytes\", \"inputs\": {\"image_bytes\": [{\"b64\": \""
+            + Base64.getEncoder().encodeToString(a)
+            + "\"}, {\"b64\": \""
+            + Base64.getEncoder().encodeToString(b)
+            + "\"}]}}";
+    HttpResponse<String> r = post(base + ":predict", body);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonArray logits =
+        JsonParser.parseString(r.body())
+            .getAsJsonObject()
+            .getAsJsonObject("outputs")
+            .getAsJsonArray("logits");
+    Predictions expected = predictor.predictEncoded(List.of(a, b));
+    assertEquals(2, logits.size());
+    for (int i = 0; i < 2; i++) {
+      for (int c = 0; c < 5; c++) {
+        assertEquals(
+            expected.logits().data()[i * 5 + c],
+            logits.get(i).getAsJsonArray().get(c).getAsFloat(),
+            1e-6);
+      }
+    }
+  }
+
+  @Test
   void predict_numberInstances_runServingDefault() throws Exception {
     float[] data = new float[16 * 16 * 3];
     StringBuilder sb = new StringBuilder("{\"instances\": [[");
