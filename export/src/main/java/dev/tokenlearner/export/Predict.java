@@ -105,6 +105,12 @@ public final class Predict {
             IntStream.range(0, out.size()).mapToObj(Integer::toString).toList(), out);
       }
       List<Path> files = imageFiles(input);
+      if (p.model().metadata().map(meta -> meta.input().isVideo()).orElse(false)) {
+        throw new InvalidInputException(
+            input
+                + ": image files are classified one per example, but this is a video model;"
+                + " pass a .npy [n, T, H, W, C], or send frames through serving_bytes");
+      }
       boolean inGraph = p.model().signatures().contains(Signatures.SERVING_BYTES);
       List<HostArray> logits = new ArrayList<>();
       for (int from = 0; from < files.size(); from += batchSize) {
