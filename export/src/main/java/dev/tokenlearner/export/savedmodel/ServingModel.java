@@ -255,6 +255,9 @@ public final class ServingModel implements AutoCloseable {
       throw new InvalidInputException(
           "signature '" + signature + "' takes " + input.getValue().getDtype() + ", not strings");
     }
+    if (encoded.isEmpty()) {
+      throw new InvalidInputException("signature '" + signature + "': no encoded images given");
+    }
     long[] declared = dims(input.getValue());
     int per = declared.length == 2 ? Math.toIntExact(declared[1]) : 1;
     if (declared.length > 2 || per <= 0 || encoded.size() % per != 0) {
@@ -289,7 +292,7 @@ public final class ServingModel implements AutoCloseable {
       }
     }
     Map<String, HostArray> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, v.isEmpty() ? new HostArray(new long[] {0}, new float[0]) : concat(v)));
+    parts.forEach((k, v) -> out.put(k, concat(v)));
     return out;
   }
 
