@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.export.savedmodel.ExportSpec;
+import dev.tokenlearner.export.savedmodel.SavedModelExporter;
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -151,6 +158,52 @@ class RestServerTest {
             expected.logits().data()[i * 5 + c],
             logits.get(i).getAsJsonArray().get(c).getAsFloat(),
             1e-6);
+      }
+    }
+  }
+
+  @Test
+  void predict_videoInstancesOfB64Frames_equalJavaPredictor() throws Exception {
+    ExperimentConfig cfg =
+        ConfigLoader.load(Fixtures.set("tiny_video_3dconv").resolve("config.json"));
+    Path dir = tmp.resolve("video");
+    SavedModelExporter.of(ExportSpec.of(cfg, Optional.empty()))
+        .export(dir, Checkpoints.read(Fixtures.checkpoint("tiny_video_3dconv")).params());
+    int frames = cfg.input().numFrames();
+    List<byte[]> all = new java.util.ArrayList<>();
+    StringBuilder body = new StringBuilder("{\"instances\": [");
+    for (int e = 0; e < 2; e++) {
+      body.append(e == 0 ? "[" : ", [");
+      for (int t = 0; t < frames; t++) {
+        byte[] frame = ServingFixture.png(18 + t, 22 - e, 40 + e * frames + t);
+        all.add(frame);
+        body.append(t == 0 ? "" : ", ")
+            .append("{\"b64\": \"")
+            .append(Base64.getEncoder().encodeToString(frame))
+            .append("\"}");
+      }
+      body.append("]");
+    }
+    body.append("]}");
+    try (TokenLearnerPredictor video = TokenLearnerPredictor.load(dir);
+        RestServer s =
+            RestServer.start(
+                video, "video", 1, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+      HttpResponse<String> r =
+          post(
+              "http://127.0.0.1:" + s.address().getPort() + "/v1/models/video:predict",
+              body.toString());
+      assertEquals(200, r.statusCode(), r.body());
+      JsonArray preds =
+          JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("predictions");
+      Predictions expected = video.predictEncoded(all);
+      int k = cfg.numClasses();
+      assertEquals(2, preds.size());
+      for (int e = 0; e < 2; e++) {
+        JsonArray logits = preds.get(e).getAsJsonObject().getAsJsonArray("logits");
+        for (int c = 0; c < k; c++) {
+          assertEquals(expected.logits().data()[e * k + c], logits.get(c).getAsFloat(), 1e-6);
+        }
       }
     }
   }
