@@ -130,34 +130,6 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * Describes a signature's inputs.
-   *
-   * @param signature the signature key
-   * @return input key to dtype and shape, e.g. {@code image_bytes -> "DT_STRING [-1]"}
-   * @throws IllegalArgumentException if the signature does not exist
-   */
-  public Map<String, String> signatureInputs(String signature) {
-    return describe(signature(signature).getInputsMap());
-  }
-
-  /**
-   * Describes a signature's outputs.
-   *
-   * @param signature the signature key
-   * @return output key to dtype and shape, e.g. {@code logits -> "DT_FLOAT [-1, 1000]"}
-   * @throws IllegalArgumentException if the signature does not exist
-   */
-  public Map<String, String> signatureOutputs(String signature) {
-    return describe(signature(signature).getOutputsMap());
-  }
-
-  private static Map<String, String> describe(Map<String, TensorInfo> infos) {
-    Map<String, String> out = new java.util.TreeMap<>();
-    infos.forEach((k, v) -> out.put(k, v.getDtype() + " " + Arrays.toString(dims(v))));
-    return out;
-  }
-
-  /**
    * Runs a signature with one input and one output.
    *
    * @param signature the signature key, e.g. {@code serving_default}
@@ -237,6 +209,62 @@ public final class ServingModel implements AutoCloseable {
     return out;
   }
 
+  @Override
+  public void close() {
+    bundle.close();
+  }
+
+  private SignatureDef signature(String key) {
+    SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(key);
+    if (def == null) {
+      throw new InvalidInputException(
+          "model " + directory + " has no signature '" + key + "'; it has " + signatures());
+    }
+    return def;
+  }
+
+  private static Map.Entry<String, TensorInfo> singleInput(SignatureDef def, String key) {
+    if (def.getInputsCount() != 1) {
+      throw new InvalidInputException(
+          "signature '" + key + "' has inputs " + def.getInputsMap().keySet() + ", expected one");
+    }
+    return def.getInputsMap().entrySet().iterator().next();
+  }
+
+  private static long[] dims(TensorInfo info) {
+    TensorShapeProto s = info.getTensorShape();
+    return s.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
+  }
+
+  private static HostArray toHost(TFloat32 t) {
+    long[] shape = t.shape().asArray();
+    float[] data = new float[Math.toIntExact(t.shape().size())];
+    t.copyTo(DataBuffers.of(data, false, false));
+    return new HostArray(shape, data);
+  }
+
+  /** Concatenates arrays along axis 0. */
+  static HostArray concat(List<HostArray> parts) {
+    if (parts.size() == 1) {
+      return parts.get(0);
+    }
+    long[] shape = parts.get(0).shape().clone();
+    long rows = 0;
+    int total = 0;
+    for (HostArray p : parts) {
+      rows += p.shape()[0];
+      total += p.data().length;
+    }
+    float[] data = new float[total];
+    int at = 0;
+    for (HostArray p : parts) {
+      System.arraycopy(p.data(), 0, data, at, p.data().length);
+      at += p.data().length;
+    }
+    shape[0] = rows;
+    return new HostArray(shape, data);
+  }
+
   /**
    * Runs a signature whose one input is a string tensor of encoded images ({@code serving_bytes}),
    * at most the chunk size of examples per session run.
@@ -296,59 +324,31 @@ public final class ServingModel implements AutoCloseable {
     return out;
   }
 
-  @Override
-  public void close() {
-    bundle.close();
+  /**
+   * Describes a signature's inputs.
+   *
+   * @param signature the signature key
+   * @return input key to dtype and shape, e.g. {@code image_bytes -> "DT_STRING [-1]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureInputs(String signature) {
+    return describe(signature(signature).getInputsMap());
   }
 
-  private SignatureDef signature(String key) {
-    SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(key);
-    if (def == null) {
-      throw new InvalidInputException(
-          "model " + directory + " has no signature '" + key + "'; it has " + signatures());
-    }
-    return def;
+  /**
+   * Describes a signature's outputs.
+   *
+   * @param signature the signature key
+   * @return output key to dtype and shape, e.g. {@code logits -> "DT_FLOAT [-1, 1000]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureOutputs(String signature) {
+    return describe(signature(signature).getOutputsMap());
   }
 
-  private static Map.Entry<String, TensorInfo> singleInput(SignatureDef def, String key) {
-    if (def.getInputsCount() != 1) {
-      throw new InvalidInputException(
-          "signature '" + key + "' has inputs " + def.getInputsMap().keySet() + ", expected one");
-    }
-    return def.getInputsMap().entrySet().iterator().next();
-  }
-
-  private static long[] dims(TensorInfo info) {
-    TensorShapeProto s = info.getTensorShape();
-    return s.getDimList().stream().mapToLong(TensorShapeProto.Dim::getSize).toArray();
-  }
-
-  private static HostArray toHost(TFloat32 t) {
-    long[] shape = t.shape().asArray();
-    float[] data = new float[Math.toIntExact(t.shape().size())];
-    t.copyTo(DataBuffers.of(data, false, false));
-    return new HostArray(shape, data);
-  }
-
-  /** Concatenates arrays along axis 0. */
-  static HostArray concat(List<HostArray> parts) {
-    if (parts.size() == 1) {
-      return parts.get(0);
-    }
-    long[] shape = parts.get(0).shape().clone();
-    long rows = 0;
-    int total = 0;
-    for (HostArray p : parts) {
-      rows += p.shape()[0];
-      total += p.data().length;
-    }
-    float[] data = new float[total];
-    int at = 0;
-    for (HostArray p : parts) {
-      System.arraycopy(p.data(), 0, data, at, p.data().length);
-      at += p.data().length;
-    }
-    shape[0] = rows;
-    return new HostArray(shape, data);
+  private static Map<String, String> describe(Map<String, TensorInfo> infos) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    infos.forEach((k, v) -> out.put(k, v.getDtype() + " " + Arrays.toString(dims(v))));
+    return out;
   }
 }
