@@ -30,6 +30,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "Checkpoints, tensorboard/, metrics.csv, curves.png and saved_model/ go here.")
   Path workdir;
 
+  @Option(names = "--serving-root", paramLabel = "DIR",
+      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically.")
+  Path servingRoot;
+
   @Option(names = "--resume", description = "Continue from the newest checkpoint in --workdir.")
   boolean resume;
 
@@ -40,10 +44,6 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--eval-data", paramLabel = "FILE.npz",
       description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
-
-  @Option(names = "--serving-root", paramLabel = "DIR",
-      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically.")
-  Path servingRoot;
 
   @Spec CommandSpec spec;
 
