@@ -182,7 +182,7 @@ public final class RestServer implements AutoCloseable {
         body = error(e.getMessage());
       } catch (RuntimeException e) {
         // TensorFlow's errors (e.g. an undecodable image) are the request's fault here too.
-        LOG.warn("request failed", e);
+        LOG.warn("request failed: {}", e.toString());
         status = 400;
         body = error(e.toString());
       }
