@@ -73,7 +73,19 @@ public final class FlaxMsgpackWriter {
       write(out, state, MAX_CHUNK_BYTES);
       out.flush();
       ch.force(true);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      // Name the checkpoint and say what survives: "No space left on device" alone does not.
+      throw new IOException(
+          "cannot write checkpoint "
+              + target
+              + ": "
+              + e.getMessage()
+              + "; the checkpoints already in "
+              + dir
+              + " are unchanged",
+          e);
+    } catch (RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
     }

@@ -5,6 +5,7 @@ import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import dev.tokenlearner.checkpoint.npy.NpyHeader;
 import dev.tokenlearner.ops.HostArray;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -129,9 +130,13 @@ public final class VitNpzReader {
         throw new CheckpointFormatException(file, "no parameters under '" + prefix + "'");
       }
       return new Checkpoint(file, FORMAT, layout, step, params);
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
+      // ZipFile reports a cut-off central directory as EOFException.
       throw new CheckpointFormatException(
-          file, "not a readable zip (.npz) file: " + e.getMessage(), e);
+          file,
+          "not a readable zip (.npz) file: "
+              + (e.getMessage() == null ? "it ends early" : e.getMessage()),
+          e);
     }
   }
 
@@ -163,6 +168,10 @@ public final class VitNpzReader {
       return Npy.readData(in, h, size, z.getName());
     } catch (NpyFormatException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
+    } catch (ZipException | EOFException e) {
+      // The inflater reports a corrupt or cut-off entry as these.
+      throw new CheckpointFormatException(
+          file, z.getName() + ": corrupt compressed entry (" + e.getMessage() + ")", e);
     }
   }
 
@@ -178,6 +187,10 @@ public final class VitNpzReader {
       return v[0];
     } catch (NpyFormatException e) {
       throw new CheckpointFormatException(file, e.getMessage(), e);
+    } catch (ZipException | EOFException e) {
+      // The inflater reports a corrupt or cut-off entry as these.
+      throw new CheckpointFormatException(
+          file, z.getName() + ": corrupt compressed entry (" + e.getMessage() + ")", e);
     }
   }
 

@@ -91,7 +91,9 @@ public final class WeightImporter {
           wrong.add(ParameterMismatch.wrongShape(path, expected, found.shape(), ex.getMessage()));
         }
       } else {
-        wrong.add(ParameterMismatch.wrongShape(path, expected, found.shape(), ""));
+        wrong.add(
+            ParameterMismatch.wrongShape(
+                path, expected, found.shape(), hint(path, expected, found.shape())));
       }
     }
     for (Map.Entry<String, HostArray> e : source.entrySet()) {
@@ -161,6 +163,26 @@ public final class WeightImporter {
     session.initialize();
     store.load(session, all);
     return plan;
+  }
+
+  /**
+   * The fix for a position embedding whose token count differs while its width matches: the
+   * config's image or patch size gives another token grid than the checkpoint was trained with.
+   */
+  private static String hint(String path, long[] expected, long[] found) {
+    if (path.equals(PositionEmbeddings.PATH)
+        && expected.length == 3
+        && found.length == 3
+        && expected[2] == found[2]
+        && expected[1] != found[1]) {
+      return "the config's image and patch size give "
+          + expected[1]
+          + " tokens, the checkpoint has "
+          + found[1]
+          + "; import with --resize-posemb (ImportOptions.withResizePosEmbedding) to resize it"
+          + " as Scenic does";
+    }
+    return "";
   }
 
   private static HostArray resizePosEmbedding(HostArray found, long[] expected, TokenGrid grid) {

@@ -6,6 +6,7 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -70,7 +71,14 @@ public final class ImageInputs {
       float[] out = new float[Math.multiplyExact(per, files.size())];
       for (int i = 0; i < files.size(); i++) {
         Path f = files.get(i);
-        p.run(Files.readAllBytes(f), f.toString(), out, i * per);
+        try {
+          p.run(read(f), f.toString(), out, i * per);
+        } catch (ImageFormatException | NoSuchFileException e) {
+          throw e;
+        } catch (IOException e) {
+          throw new ImageFormatException(
+              f.toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)", e);
+        }
       }
       return new HostArray(
           new long[] {
@@ -78,5 +86,31 @@ public final class ImageInputs {
           },
           out);
     }
+  }
+
+  /**
+   * Reads an image file's bytes, refusing files over {@link ImageDecoder#MAX_FILE_BYTES}.
+   *
+   * @param file the image file
+   * @return its bytes
+   * @throws NoSuchFileException if it does not exist
+   * @throws ImageFormatException if it is not a regular file or too large
+   * @throws IOException if it cannot be read
+   */
+  static byte[] read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file.toString(), null, "no such image file");
+      }
+      throw new ImageFormatException(file.toString(), "not a regular file", null);
+    }
+    long size = Files.size(file);
+    if (size > ImageDecoder.MAX_FILE_BYTES) {
+      throw new ImageFormatException(
+          file.toString(),
+          size + " bytes, more than the " + ImageDecoder.MAX_FILE_BYTES + " accepted",
+          null);
+    }
+    return Files.readAllBytes(file);
   }
 }

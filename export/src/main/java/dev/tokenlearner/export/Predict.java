@@ -116,12 +116,35 @@ public final class Predict {
       for (int from = 0; from < files.size(); from += batchSize) {
         List<Path> chunk = files.subList(from, Math.min(files.size(), from + batchSize));
         Predictions part =
-            inGraph ? p.predictFiles(chunk) : p.predict(preprocessInJava(p.model(), chunk));
+            inGraph ? predictFiles(p, chunk) : p.predict(preprocessInJava(p.model(), chunk));
         logits.add(part.logits());
         progress.accept(from + chunk.size());
       }
       List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
       return new Classification(names, p.scores(concat(logits)));
+    }
+  }
+
+  /** Runs serving_bytes on files; when one fails to decode, names it. */
+  private static Predictions predictFiles(TokenLearnerPredictor p, List<Path> files)
+      throws IOException {
+    List<byte[]> bytes = new ArrayList<>(files.size());
+    for (Path f : files) {
+      bytes.add(ImageInputs.read(f));
+    }
+    try {
+      return p.predictEncoded(bytes);
+    } catch (InvalidInputException e) {
+      for (int i = 0; i < files.size(); i++) {
+        try {
+          p.predictEncoded(List.of(bytes.get(i)));
+        } catch (InvalidInputException one) {
+          throw new ImageFormatException(
+              files.get(i).toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)",
+              one);
+        }
+      }
+      throw e;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.tokenlearner.checkpoint.npy;
 
 import dev.tokenlearner.ops.HostArray;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -75,11 +76,17 @@ public final class Npz {
           NpyHeader h = Npy.readHeader(in, size, source);
           HostArray a = Npy.readData(in, h, size, source);
           out.put(name.substring(0, name.length() - NPY_SUFFIX.length()), new Entry(h.dtype(), a));
+        } catch (ZipException | EOFException e) {
+          // The inflater reports a corrupt or cut-off entry as these.
+          throw new NpyFormatException(source, "corrupt compressed entry (" + e.getMessage() + ")");
         }
       }
-    } catch (ZipException e) {
+    } catch (ZipException | EOFException e) {
+      // ZipFile reports a cut-off central directory as EOFException.
       throw new NpyFormatException(
-          file.toString(), "not a readable zip (.npz) file: " + e.getMessage());
+          file.toString(),
+          "not a readable zip (.npz) file: "
+              + (e.getMessage() == null ? "it ends early" : e.getMessage()));
     }
     if (out.isEmpty()) {
       throw new NpyFormatException(file.toString(), "expected .npy entries in the zip, found none");

@@ -7,7 +7,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -87,6 +90,19 @@ public final class OrbaxOcdbtReader {
               }
             }
             return dir.resolve("manifest.ocdbt");
+          }
+
+          @Override
+          public Collection<String> list(String prefix) {
+            // Keys under "<prefix>/" sort before "<prefix>0" ('0' follows '/').
+            String k = toKey(prefix);
+            Set<String> out = new TreeSet<>();
+            for (OcdbtDatabase db : dbs) {
+              for (String key : db.entries().subMap(k + "/", k + "0").keySet()) {
+                out.add(fromKey(key.substring(k.length() + 1)));
+              }
+            }
+            return out;
           }
         };
     return OrbaxPyTree.read(dir, FORMAT, names, store);

@@ -39,6 +39,24 @@ final class OrbaxPyTree {
 
     /** The file holding {@code key}, for messages. */
     Path fileOf(String key);
+
+    /** The names stored under {@code prefix + "/"}, relative to it (any depth). */
+    Collection<String> list(String prefix) throws IOException;
+  }
+
+  /** The chunks of array {@code name} in {@code store}. */
+  private static ZarrArrayReader.ChunkSource chunks(Store store, String name) {
+    return new ZarrArrayReader.ChunkSource() {
+      @Override
+      public Collection<String> keys() throws IOException {
+        return store.list(name);
+      }
+
+      @Override
+      public byte[] read(String chunkKey) throws IOException {
+        return store.read(name + "/" + chunkKey);
+      }
+    };
   }
 
   private static final long MAX_METADATA_BYTES = 256L << 20;
@@ -90,7 +108,7 @@ final class OrbaxPyTree {
       ZarrArrayMetadata meta = metadata(store, name);
       float[] data =
           ZarrArrayReader.readFloat32(
-              meta, key -> store.read(name + "/" + key), store.fileOf(name + "/.zarray"), name);
+              meta, chunks(store, name), store.fileOf(name + "/.zarray"), name);
       params.put(e.getKey(), new HostArray(meta.shape().clone(), data));
     }
     return new Checkpoint(dir, format, layout, step(dir, arrayNames, store), params);
@@ -116,7 +134,7 @@ final class OrbaxPyTree {
       return OptionalLong.of(
           ZarrArrayReader.readIntegerScalar(
               meta,
-              key -> store.read("global_step/" + key),
+              chunks(store, "global_step"),
               store.fileOf("global_step/.zarray"),
               "global_step"));
     }

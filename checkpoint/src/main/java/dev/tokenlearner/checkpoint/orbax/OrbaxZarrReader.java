@@ -2,9 +2,11 @@ package dev.tokenlearner.checkpoint.orbax;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.CheckpointFormatException;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -21,6 +23,9 @@ public final class OrbaxZarrReader {
 
   /** The {@link Checkpoint#format()} this reader reports. */
   public static final String FORMAT = "orbax-zarr";
+
+  /** Deepest folder nesting searched for chunks ('/'-separated keys of high-rank arrays). */
+  private static final int MAX_RANK = 32;
 
   private OrbaxZarrReader() {}
 
@@ -77,6 +82,19 @@ public final class OrbaxZarrReader {
           @Override
           public Path fileOf(String key) {
             return dir.resolve(key);
+          }
+
+          @Override
+          public Collection<String> list(String prefix) throws IOException {
+            Path array = dir.resolve(prefix);
+            // Chunk keys with the '/' separator are nested folders, one level per dimension.
+            try (Stream<Path> files = Files.walk(array, MAX_RANK)) {
+              return files
+                  .filter(Files::isRegularFile)
+                  .map(p -> array.relativize(p).toString().replace(File.separatorChar, '/'))
+                  .sorted()
+                  .toList();
+            }
           }
         };
     return OrbaxPyTree.read(dir, FORMAT, names, store);

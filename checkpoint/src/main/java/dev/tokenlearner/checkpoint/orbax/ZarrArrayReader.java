@@ -6,6 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Assembles a Zarr v2 array from its chunks into one C-order array.
@@ -17,14 +21,25 @@ import java.util.Arrays;
 final class ZarrArrayReader {
 
   /** Where the chunks of one array come from. */
-  @FunctionalInterface
   interface ChunkSource {
+    /**
+     * The names stored under the array (chunk keys such as {@code 0.1} or {@code 0/1}, and others
+     * such as {@code .zarray}, which are ignored).
+     */
+    Collection<String> keys() throws IOException;
+
     /** The stored bytes of chunk {@code chunkKey}, or {@code null} when it is absent. */
     byte[] read(String chunkKey) throws IOException;
   }
 
   /** Bounds the work a hostile chunk grid can ask for. */
   private static final long MAX_CHUNKS = 1 << 24;
+
+  /** Bytes an array may have without stored chunks (all fill_value). */
+  static final long MAX_FILL_BYTES = 64L << 20;
+
+  /** Largest expansion of stored bytes: zstd's RLE blocks reach about 2^15. */
+  static final long MAX_EXPANSION = 1L << 16;
 
   private ZarrArrayReader() {}
 
@@ -99,12 +114,8 @@ final class ZarrArrayReader {
                 + " bytes");
       }
     }
-    byte[] out = new byte[(int) total];
     if (total == 0) {
-      return out;
-    }
-    if (meta.fillValue() != null) {
-      fill(out, meta);
+      return new byte[0];
     }
     int chunkBytes = (int) (meta.chunkElements() * item);
 
@@ -133,29 +144,97 @@ final class ZarrArrayReader {
       throw new CheckpointFormatException(
           file, where + ": " + numChunks + " chunks, more than the limit " + MAX_CHUNKS);
     }
-    long[] g = new long[rank];
-    while (true) {
-      String key = chunkKey(g, meta.separator());
+    // Only the chunks actually stored are visited, and the array is allocated only once their
+    // bytes can account for its size: missing chunks are fill_value, so a tiny .zarray could
+    // otherwise claim gigabytes, or a grid of millions of chunks to look up.
+    Map<Long, byte[]> present = new TreeMap<>();
+    long storedBytes = 0;
+    for (String key : source.keys()) {
+      long index = chunkIndex(key, grid, meta.separator());
+      if (index < 0) {
+        continue; // not a chunk of this grid (.zarray, .zattrs, stray files)
+      }
       byte[] stored = source.read(key);
-      if (stored == null) {
-        if (meta.fillValue() == null) {
-          throw new CheckpointFormatException(
-              file, where + ": chunk '" + key + "' is missing and the array has no fill_value");
-        }
-      } else {
-        byte[] chunk =
-            decode(stored, chunkBytes, meta.zstd(), file, where + " chunk '" + key + "'");
-        copyChunk(chunk, out, g, meta, outStride, chunkStride);
+      if (stored != null && present.put(index, stored) == null) {
+        storedBytes += stored.length;
       }
-      // Next grid position, last dimension fastest.
-      int d = rank - 1;
-      while (d >= 0 && ++g[d] == grid[d]) {
-        g[d] = 0;
-        d--;
+    }
+    if (present.size() < numChunks && meta.fillValue() == null) {
+      long[] g = new long[rank];
+      for (long index = 0; present.containsKey(index); index++) {
+        next(g, grid);
       }
-      if (d < 0) {
-        return out;
+      throw new CheckpointFormatException(
+          file,
+          where
+              + ": chunk '"
+              + chunkKey(g, meta.separator())
+              + "' is missing and the array has no fill_value");
+    }
+    if (total > MAX_FILL_BYTES + MAX_EXPANSION * storedBytes) {
+      throw new CheckpointFormatException(
+          file,
+          where
+              + ": shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + total
+              + " bytes, more than its "
+              + storedBytes
+              + " stored chunk bytes can hold");
+    }
+    byte[] out = new byte[(int) total];
+    if (meta.fillValue() != null) {
+      fill(out, meta);
+    }
+    long[] g = new long[rank];
+    for (Map.Entry<Long, byte[]> e : present.entrySet()) {
+      long rest = e.getKey();
+      for (int d = rank - 1; d >= 0; d--) {
+        g[d] = rest % grid[d];
+        rest /= grid[d];
       }
+      String what = where + " chunk '" + chunkKey(g, meta.separator()) + "'";
+      byte[] chunk = decode(e.getValue(), chunkBytes, meta.zstd(), file, what);
+      copyChunk(chunk, out, g, meta, outStride, chunkStride);
+    }
+    return out;
+  }
+
+  /**
+   * The C-order index of the chunk named {@code key} in {@code grid}, or -1 if {@code key} does not
+   * name one.
+   */
+  private static long chunkIndex(String key, long[] grid, String separator) {
+    if (grid.length == 0) {
+      return key.equals("0") ? 0 : -1;
+    }
+    String[] parts = key.split(Pattern.quote(separator), -1);
+    if (parts.length != grid.length) {
+      return -1;
+    }
+    long index = 0;
+    for (int d = 0; d < grid.length; d++) {
+      String p = parts[d];
+      if (p.isEmpty() || p.length() > 18 || !p.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return -1;
+      }
+      long v = Long.parseLong(p);
+      if (v >= grid[d] || (p.length() > 1 && p.charAt(0) == '0')) {
+        return -1;
+      }
+      index = index * grid[d] + v;
+    }
+    return index;
+  }
+
+  /** Advances a grid position, last dimension fastest. */
+  private static void next(long[] g, long[] grid) {
+    for (int d = g.length - 1; d >= 0; d--) {
+      if (++g[d] < grid[d]) {
+        return;
+      }
+      g[d] = 0;
     }
   }
 

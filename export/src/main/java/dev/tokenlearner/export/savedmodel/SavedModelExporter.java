@@ -121,6 +121,8 @@ public final class SavedModelExporter {
     if (dir.getParent() == null) {
       throw new InvalidInputException("cannot export to the file system root");
     }
+    // A previous run killed while replacing the target may have left it moved aside.
+    StagedDirectory.recover(dir);
     if (Files.exists(dir) && !overwrite) {
       throw new FileAlreadyExistsException(
           dir.toString(), null, "already exists; pass overwrite to replace it");

@@ -4,6 +4,7 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -29,7 +33,8 @@ import org.tensorflow.types.TString;
  * An exported model loaded for inference: runs a signature on a host batch and returns host
  * arrays, splitting batches larger than the chunk size into several runs.
  *
- * <p>Works on any SavedModel whose signatures take and return float32 tensors; the stored config
+ * <p>Works on any SavedModel whose signatures take and return float32 tensors ({@link
+ * #runEncoded} feeds string signatures such as {@code serving_bytes}); the stored config
  * ({@link #metadata()}) is present for models written by {@link SavedModelExporter}.
  *
  * <pre>{@code
@@ -37,6 +42,15 @@ import org.tensorflow.types.TString;
  *   HostArray logits = m.run(Signatures.SERVING_DEFAULT, images);
  * }
  * }</pre>
+ *
+ * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
+ * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors may be called
+ * concurrently, and give the same results as the same calls made one after another (TensorFlow
+ * sessions run concurrently; each call feeds and fetches its own tensors and closes them before it
+ * returns). Calls do not block each other except through TensorFlow's own thread pools, so there is
+ * no need for a pool of models. {@link #close} waits for calls in progress to finish and frees the
+ * native session and graph; calls after it throw {@link IllegalStateException}, and closing twice
+ * is harmless. Callers must not change a batch's array while a call reads it.
  */
 public final class ServingModel implements AutoCloseable {
 
@@ -47,6 +61,11 @@ public final class ServingModel implements AutoCloseable {
   private final SavedModelBundle bundle;
   private final Optional<ModelMetadata> metadata;
   private final int chunkSize;
+  // Immutable protos, read once: calls never touch the bundle's MetaGraphDef.
+  private final Map<String, SignatureDef> signatureDefs;
+  // Runs hold the read lock, close the write lock: the session is never freed under a run.
+  private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed;
 
   private ServingModel(
       Path directory, SavedModelBundle bundle, Optional<ModelMetadata> metadata, int chunkSize) {
@@ -54,6 +73,7 @@ public final class ServingModel implements AutoCloseable {
     this.bundle = bundle;
     this.metadata = metadata;
     this.chunkSize = chunkSize;
+    this.signatureDefs = Map.copyOf(bundle.metaGraphDef().getSignatureDefMap());
   }
 
   /**
@@ -80,7 +100,14 @@ public final class ServingModel implements AutoCloseable {
     if (chunkSize <= 0) {
       throw new InvalidInputException("chunk size must be positive, got " + chunkSize);
     }
-    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
+    Path abs = dir.toAbsolutePath().normalize();
+    if (!Files.isRegularFile(dir.resolve("saved_model.pb"))
+        && !(abs.getParent() != null
+            && StagedDirectory.recover(abs)
+            && Files.isRegularFile(dir.resolve("saved_model.pb")))) {
+      if (!Files.exists(dir)) {
+        throw new NoSuchFileException(dir.toString(), null, "no such SavedModel directory");
+      }
       throw new IOException(dir + ": no saved_model.pb");
     }
     Optional<ModelMetadata> meta =
@@ -115,7 +142,7 @@ public final class ServingModel implements AutoCloseable {
    * @return the keys, sorted
    */
   public List<String> signatures() {
-    return bundle.metaGraphDef().getSignatureDefMap().keySet().stream().sorted().toList();
+    return signatureDefs.keySet().stream().sorted().toList();
   }
 
   /**
@@ -156,8 +183,22 @@ public final class ServingModel implements AutoCloseable {
    * @return outputs by output key, each batch first
    * @throws IllegalArgumentException if the signature is unknown or the batch does not fit its
    *     input shape
+   * @throws IllegalStateException if the model has been closed
    */
   public Map<String, HostArray> runAll(String signature, HostArray batch) {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("model " + directory + " has been closed");
+      }
+      return runOpen(signature, batch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Map<String, HostArray> runOpen(String signature, HostArray batch) {
     SignatureDef def = signature(signature);
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
     long[] declared = dims(input.getValue());
@@ -170,8 +211,15 @@ public final class ServingModel implements AutoCloseable {
     for (int i = 0; i < shape.length; i++) {
       if (declared[i] >= 0 && declared[i] != shape[i]) {
         throw new InvalidInputException(
-            "signature '" + signature + "' takes " + input.getKey() + " "
-                + Arrays.toString(declared) + ", got " + batch.shapeString());
+            "signature '"
+                + signature
+                + "' takes "
+                + input.getKey()
+                + " "
+                + Arrays.toString(declared)
+                + ", got "
+                + batch.shapeString()
+                + channelHint(declared, shape, i));
       }
     }
     List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
@@ -209,13 +257,32 @@ public final class ServingModel implements AutoCloseable {
     return out;
   }
 
+  /** Waits for calls in progress, then frees the session and graph; later calls throw. */
   @Override
   public void close() {
-    bundle.close();
+    Lock lock = lifecycle.writeLock();
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        bundle.close();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The likely cause when only the channel count differs: grey-scale data for an RGB model. */
+  private static String channelHint(long[] declared, long[] shape, int axis) {
+    if (axis == shape.length - 1 && shape.length >= 4 && declared[axis] == 3 && shape[axis] == 1) {
+      return "; this is grey-scale data and the model takes 3 channels (RGB): repeat the channel"
+          + " three times, or pass the image files, which are converted to RGB";
+    }
+    return "";
   }
 
   private SignatureDef signature(String key) {
-    SignatureDef def = bundle.metaGraphDef().getSignatureDefMap().get(key);
+    SignatureDef def = signatureDefs.get(key);
     if (def == null) {
       throw new InvalidInputException(
           "model " + directory + " has no signature '" + key + "'; it has " + signatures());
@@ -275,8 +342,22 @@ public final class ServingModel implements AutoCloseable {
    * @return outputs by output key, each batch first
    * @throws IllegalArgumentException if the signature is unknown, does not take strings, or the
    *     count is not a multiple of the frames per example
+   * @throws IllegalStateException if the model has been closed
    */
   public Map<String, HostArray> runEncoded(String signature, List<byte[]> encoded) {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("model " + directory + " has been closed");
+      }
+      return runEncodedOpen(signature, encoded);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Map<String, HostArray> runEncodedOpen(String signature, List<byte[]> encoded) {
     SignatureDef def = signature(signature);
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
     if (input.getValue().getDtype() != DataType.DT_STRING) {

@@ -1,11 +1,11 @@
 package dev.tokenlearner.train.data;
 
+import dev.tokenlearner.export.ImageDecoder;
+import dev.tokenlearner.export.ImageFormatException;
 import dev.tokenlearner.graph.config.Normalization;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 
 /**
  * Turns a decoded image into model input: resize the shorter side to {@code size / CROP_FRACTION},
@@ -21,19 +21,15 @@ public final class ImagePreprocessing {
   private ImagePreprocessing() {}
 
   /**
-   * Decodes JPEG, PNG (or any format ImageIO reads).
+   * Decodes JPEG, PNG, BMP or GIF, refusing oversized or corrupt input ({@link ImageDecoder}).
    *
    * @param bytes the encoded image
    * @param what a name for messages (file, record)
    * @return the image
-   * @throws IOException if ImageIO cannot decode it
+   * @throws ImageFormatException if it is not a decodable image or is too large
    */
-  public static BufferedImage decode(byte[] bytes, String what) throws IOException {
-    BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
-    if (img == null) {
-      throw new IOException(what + ": not an image ImageIO can decode (JPEG, PNG, BMP, GIF)");
-    }
-    return img;
+  public static BufferedImage decode(byte[] bytes, String what) throws ImageFormatException {
+    return ImageDecoder.decode(bytes, what);
   }
 
   /**

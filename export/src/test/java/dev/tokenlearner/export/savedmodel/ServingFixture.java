@@ -1,0 +1,47 @@
+package dev.tokenlearner.export.savedmodel;
+
+import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.HostArray;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/** The {@code tiny_v11} fixture exported as a SavedModel, and inputs for serving tests. */
+final class ServingFixture {
+
+  static final String SET = "tiny_v11";
+
+  /** Batch sizes the serving tests cycle through. */
+  static final List<Integer> BATCH_SIZES = List.of(1, 8);
+
+  private ServingFixture() {}
+
+  /** Exports the fixture model into {@code dir}. */
+  static Path export(Path dir) throws IOException {
+    ExperimentConfig config = ConfigLoader.load(Fixtures.set(SET).resolve("config.json"));
+    SavedModelExporter.of(ExportSpec.of(config, Optional.empty()))
+        .export(dir, Checkpoints.read(Fixtures.checkpoint(SET)).params());
+    return dir;
+  }
+
+  /** A batch of {@code n} images of the model's input size, values from {@code seed}. */
+  static HostArray batch(ServingModel m, String signature, int n, long seed) {
+    long[] shape = m.inputShape(signature).clone();
+    shape[0] = n;
+    int size = 1;
+    for (long d : shape) {
+      size = Math.multiplyExact(size, Math.toIntExact(d));
+    }
+    float[] data = new float[size];
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = 0; i < size; i++) {
+      data[i] = (float) r.nextDouble(-1, 1);
+    }
+    return new HostArray(shape, data);
+  }
+}
