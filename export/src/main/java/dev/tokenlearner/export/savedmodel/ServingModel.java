@@ -201,6 +201,11 @@ public final class ServingModel implements AutoCloseable {
   private Map<String, HostArray> runOpen(String signature, HostArray batch) {
     SignatureDef def = signature(signature);
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
+    if (input.getValue().getDtype() != DataType.DT_FLOAT) {
+      throw new InvalidInputException(
+          "signature '" + signature + "' takes " + input.getValue().getDtype()
+              + " " + input.getKey() + ", not float32; use runEncoded for encoded images");
+    }
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();
     if (shape.length != declared.length) {
