@@ -2,6 +2,7 @@ package dev.tokenlearner.bench;
 
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -86,7 +88,24 @@ public final class ModelRunner implements AutoCloseable {
    */
   public static ModelRunner open(
       BenchConfig config, Kind kind, SessionSettings settings, long seed) {
-    return open(config, kind, settings, seed, true);
+    return open(config, kind, settings, seed, true, false);
+  }
+
+  /**
+   * Like {@link #open(BenchConfig, Kind, SessionSettings, long)}, optionally with the forward pass
+   * (and for a training step the backward pass too) compiled by XLA as one computation; the SGD
+   * update of the variables stays outside it.
+   *
+   * @param config the model
+   * @param kind forward pass or training step
+   * @param settings the session settings
+   * @param seed weight seed
+   * @param xla whether to compile with XLA ({@link XlaFunction})
+   * @return the runner; the caller closes it
+   */
+  public static ModelRunner open(
+      BenchConfig config, Kind kind, SessionSettings settings, long seed, boolean xla) {
+    return open(config, kind, settings, seed, true, xla);
   }
 
   /**
@@ -98,11 +117,16 @@ public final class ModelRunner implements AutoCloseable {
    * @return the runner; the caller closes it
    */
   static ModelRunner openUninitialized(BenchConfig config, SessionSettings settings) {
-    return open(config, Kind.FORWARD, settings, 0L, false);
+    return open(config, Kind.FORWARD, settings, 0L, false, false);
   }
 
   private static ModelRunner open(
-      BenchConfig config, Kind kind, SessionSettings settings, long seed, boolean initialize) {
+      BenchConfig config,
+      Kind kind,
+      SessionSettings settings,
+      long seed,
+      boolean initialize,
+      boolean xla) {
     Graph g = new Graph();
     try {
       Ops tf = Ops.create(g);
@@ -129,6 +153,12 @@ public final class ModelRunner implements AutoCloseable {
         Placeholder<TFloat32> labels = null;
         Operand<TFloat32> fetch = out.logits();
         Op target = null;
+        List<Operand<TFloat32>> values = store.parameters().stream().map(Parameter::value).toList();
+        if (xla && !train) {
+          List<Operand<?>> in = new ArrayList<>(values);
+          in.add(0, images);
+          fetch = cast(XlaFunction.call(tf.scope(), "xla_forward", in, List.of(fetch)).get(0));
+        }
         if (train) {
           labels =
               tf.withName("labels")
@@ -139,7 +169,24 @@ public final class ModelRunner implements AutoCloseable {
                   tf.nn.softmaxCrossEntropyWithLogits(out.logits(), labels).loss(),
                   tf.constant(0),
                   Mean.keepDims(false));
-          target = sgdStep(tf, store.parameters(), loss);
+          Gradients grads = tf.gradients(loss, values);
+          List<Operand<TFloat32>> dys = new ArrayList<>();
+          for (int i = 0; i < values.size(); i++) {
+            dys.add(grads.<TFloat32>dy(i));
+          }
+          if (xla) {
+            List<Operand<?>> in = new ArrayList<>(values);
+            in.add(0, images);
+            in.add(1, labels);
+            List<Operand<?>> outs = new ArrayList<>(dys);
+            outs.add(0, loss);
+            List<Output<?>> called = XlaFunction.call(tf.scope(), "xla_train_step", in, outs);
+            loss = cast(called.get(0));
+            for (int i = 0; i < dys.size(); i++) {
+              dys.set(i, cast(called.get(i + 1)));
+            }
+          }
+          target = sgdStep(tf, store.parameters(), dys);
           fetch = loss;
         }
         return new ModelRunner(config, kind, g, s, images, labels, fetch, target, store);
@@ -153,18 +200,19 @@ public final class ModelRunner implements AutoCloseable {
     }
   }
 
-  private static Op sgdStep(Ops tf, List<Parameter> params, Operand<TFloat32> loss) {
-    List<Operand<?>> xs = new ArrayList<>();
-    params.forEach(p -> xs.add(p.value()));
-    Gradients grads = tf.gradients(loss, xs);
+  private static Op sgdStep(Ops tf, List<Parameter> params, List<Operand<TFloat32>> grads) {
     Ops upd = tf.withSubScope("sgd");
     Operand<TFloat32> lr = upd.constant(LEARNING_RATE);
     List<Op> updates = new ArrayList<>();
     for (int i = 0; i < params.size(); i++) {
-      Operand<TFloat32> dy = grads.<TFloat32>dy(i);
-      updates.add(upd.train.applyGradientDescent(params.get(i).variable(), lr, dy));
+      updates.add(upd.train.applyGradientDescent(params.get(i).variable(), lr, grads.get(i)));
     }
     return upd.withControlDependencies(updates).noOp();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> cast(Output<?> out) {
+    return (Output<TFloat32>) out;
   }
 
   /**

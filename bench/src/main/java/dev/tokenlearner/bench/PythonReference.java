@@ -16,12 +16,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The same ViT-B/16 forward in Python TensorFlow (plain graph mode and XLA), measured in the same
- * benchmark run when {@code python3} with {@code tensorflow} is installed.
+ * benchmark run when Python ({@link #python()}) with {@code tensorflow} is installed.
  */
 public final class PythonReference {
 
   /** Line prefix of the script's timings. */
   static final String RESULT_PREFIX = "PY_MS";
+
+  /** System property naming the Python interpreter. */
+  public static final String PYTHON_PROPERTY = "tokenlearner.python";
+
+  /** Environment variable naming the Python interpreter. */
+  public static final String PYTHON_ENV = "TOKENLEARNER_PYTHON";
 
   private static final String SCRIPT = "vit_reference.py";
   private static final long TIMEOUT_MINUTES = 15;
@@ -80,7 +86,7 @@ public final class PythonReference {
       List<String> lines =
           run(
               List.of(
-                  "python3", script.toString(), Integer.toString(batch), Integer.toString(warmup),
+                  python(), script.toString(), Integer.toString(batch), Integer.toString(warmup),
                   Integer.toString(repetitions)));
       Map<String, Summary> modes = new LinkedHashMap<>();
       for (String line : lines) {
@@ -111,10 +117,10 @@ public final class PythonReference {
   }
 
   /** Empty when {@code python3 -c "import tensorflow"} works, else the reason it does not. */
-  private static Optional<String> probe() {
+  static Optional<String> probe() {
     try {
       List<String> out =
-          run(List.of("python3", "-c", "import tensorflow as tf; print('TF', tf.__version__)"));
+          run(List.of(python(), "-c", "import tensorflow as tf; print('TF', tf.__version__)"));
       return out.stream().anyMatch(l -> l.startsWith("TF "))
           ? Optional.empty()
           : Optional.of("python3 cannot import tensorflow: " + tail(out));
@@ -123,9 +129,64 @@ public final class PythonReference {
     }
   }
 
+  /**
+   * The Python interpreter: system property {@value #PYTHON_PROPERTY}, else environment variable
+   * {@value #PYTHON_ENV}, else {@code python3} from the path.
+   */
+  static String python() {
+    String p = System.getProperty(PYTHON_PROPERTY);
+    if (p == null || p.isBlank()) {
+      p = System.getenv(PYTHON_ENV);
+    }
+    return p == null || p.isBlank() ? "python3" : p;
+  }
+
+  /**
+   * Writes a bundled script to a temp file, runs it with the arguments and parses its {@value
+   * #RESULT_PREFIX} lines.
+   *
+   * @param script the resource name next to this class
+   * @param args the script's arguments
+   * @return per-run milliseconds by mode
+   * @throws IOException if the script is missing, fails or prints no timings
+   */
+  static Map<String, Summary> runScript(String script, List<String> args) throws IOException {
+    Path file = Files.createTempFile("tokenlearner_reference", ".py");
+    try {
+      try (InputStream in = PythonReference.class.getResourceAsStream(script)) {
+        if (in == null) {
+          throw new IOException("script resource " + script + " missing from the classpath");
+        }
+        Files.write(file, in.readAllBytes());
+      }
+      List<String> command = new ArrayList<>(List.of(python(), file.toString()));
+      command.addAll(args);
+      List<String> lines = run(command);
+      Map<String, Summary> modes = new LinkedHashMap<>();
+      for (String line : lines) {
+        String[] p = line.trim().split("\\s+");
+        if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
+          double[] ms = new double[p.length - 2];
+          for (int i = 2; i < p.length; i++) {
+            ms[i - 2] = Double.parseDouble(p[i]);
+          }
+          modes.put(p[1], Summary.of(ms));
+        }
+      }
+      if (modes.isEmpty()) {
+        throw new IOException(script + " printed no timings: " + tail(lines));
+      }
+      return modes;
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
   private static List<String> run(List<String> command) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    // Python TF runs with its own XLA defaults; our XLA_FLAGS name TF 2.18's options.
+    pb.environment().remove("XLA_FLAGS");
     Process p = pb.start();
     List<String> lines = new ArrayList<>();
     try (BufferedReader r =

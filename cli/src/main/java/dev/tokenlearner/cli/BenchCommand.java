@@ -3,6 +3,8 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
+import dev.tokenlearner.bench.XlaBench;
+import dev.tokenlearner.graph.config.ViTSize;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,10 +41,31 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--skip", split = ",", paramLabel = "PART", description = "Parts to skip: sweep, processes, peak, import, python.")
   List<String> skip = List.of();
 
+  @Option(names = "--xla", description = "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16 and S/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step). Python comes from TOKENLEARNER_PYTHON (default python3).")
+  boolean xla;
+
+  @Option(names = "--xla-sizes", split = ",", paramLabel = "SIZE", description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S.")
+  List<String> xlaSizes;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    if (xla) {
+      XlaBench.Options d = XlaBench.Options.defaults();
+      XlaBench.Options xo =
+          new XlaBench.Options(
+              xlaSizes == null ? d.sizes() : xlaSizes.stream().map(ViTSize::fromScenicName).toList(),
+              batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+              d.warmup(),
+              repetitions != null ? repetitions : d.repetitions(),
+              d.kinds(),
+              !skip.contains("python"));
+      List<XlaBench.Row> rows = XlaBench.run(xo, System.err);
+      spec.commandLine().getOut().println(XlaBench.markdown(rows, xo.batch()));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
     BenchOptions o = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
     if (configs != null) {
       o = o.withConfigFilter(configs);

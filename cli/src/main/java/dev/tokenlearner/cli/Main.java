@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       ServeCommand.class,
       InspectCommand.class,
       BenchCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

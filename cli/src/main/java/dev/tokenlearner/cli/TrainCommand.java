@@ -2,6 +2,7 @@ package dev.tokenlearner.cli;
 
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
@@ -45,11 +46,23 @@ final class TrainCommand implements Callable<Integer> {
       description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
 
+  @Option(names = "--xla", negatable = true,
+      description = "Compile forward, backward and gradient clipping as one XLA computation (config key jit). Default: the config's jit, else off.")
+  Boolean xla;
+
+  @Option(names = "--device", paramLabel = "cpu|gpu|auto",
+      description = "Where steps run (config key device, default auto). gpu fails at start, naming what is missing, when no GPU can be used.")
+  String device;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    ExperimentConfig cfg = config.load();
+    ExperimentConfig cfg =
+        RuntimeConfig.override(
+            config.load(),
+            Optional.ofNullable(xla),
+            Optional.ofNullable(device).map(RuntimeConfig.Device::parse));
     TrainOptions options = TrainOptions.defaults();
     if (evalData != null) {
       options = options.withEvalData(evalData);

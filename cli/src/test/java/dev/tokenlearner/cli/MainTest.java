@@ -52,6 +52,38 @@ class MainTest {
   }
 
   @Test
+  void train_deviceGpuWithoutGpu_isUserErrorNamingWhatIsMissing(@TempDir Path tmp) {
+    Run r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "gpu");
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("device: gpu was asked for"), r.err());
+    assertTrue(r.err().contains("CPU build"), r.err());
+  }
+
+  @Test
+  void doctor_noGpu_reportsWhatIsMissing() {
+    Run r = run("doctor");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("TensorFlow 2."), r.out());
+    assertTrue(r.out().contains("device:CPU:0 (CPU"), r.out());
+    assertTrue(r.out().contains("GPU: not usable"), r.out());
+    assertTrue(r.out().contains("CPU build"), r.out());
+  }
+
+  @Test
+  void doctorGpu_noGpu_failsAsUserError() {
+    Run r = run("doctor", "--gpu");
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("no GPU can be used"), r.err());
+  }
+
+  @Test
+  void train_unknownDevice_isUserErrorNamingChoices(@TempDir Path tmp) {
+    Run r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "tpu");
+    assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
+    assertTrue(r.err().contains("cpu, gpu, auto"), r.err());
+  }
+
+  @Test
   void inspect_missingConfigFile_isUserErrorNamingIt() {
     Run r = run("inspect", "--config", "/nonexistent/cfg.yaml");
     assertEquals(Main.EXIT_USER_ERROR, r.code());

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
 /**
@@ -104,15 +105,17 @@ public final class ModuleScope {
   }
 
   /**
-   * A fresh stateless-random seed ({@code int64 [2]}) for one random site (a dropout mask), derived
-   * from the root key so that the same key gives the same masks.
+   * A fresh stateless-random seed ({@code int32 [2]}) for one random site (a dropout mask), derived
+   * from the root key so that the same key gives the same masks. The seed is int32 because XLA
+   * compiles stateless random ops only with int32 seeds; the key's values are truncated to 32 bits.
    *
    * @throws IllegalStateException if the root was created without a key
    */
-  public Operand<TInt64> nextSeed() {
+  public Operand<TInt32> nextSeed() {
     Preconditions.checkState(
         rngKey != null, "%s: training-mode randomness needs a root rng key", describe());
     long site = store.nextRandomSite() + 1;
-    return tf.math.add(rngKey, tf.constant(new long[] {site * 1_000_003L, 0L}));
+    return tf.dtypes.cast(
+        tf.math.add(rngKey, tf.constant(new long[] {site * 1_000_003L, 0L})), TInt32.class);
   }
 }

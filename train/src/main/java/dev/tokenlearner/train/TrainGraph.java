@@ -4,8 +4,10 @@ import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
@@ -78,6 +80,7 @@ final class TrainGraph implements AutoCloseable {
   private final Operand<TFloat32> gradNorm;
   private final List<Output<TFloat32>> gradients = new ArrayList<>();
   private final Op trainOp;
+  private final boolean xla;
 
   /**
    * Builds the graph and opens a session on it.
@@ -88,7 +91,22 @@ final class TrainGraph implements AutoCloseable {
    *     gradient
    */
   TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig) {
+    this(cfg, sessionConfig, RuntimeConfig.of(cfg).jitOr(false));
+  }
+
+  /**
+   * Builds the graph and opens a session on it.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options (device placement logging, threads)
+   * @param xla whether forward, backward and clipping run as one XLA computation ({@link
+   *     XlaFunction}); the numbers equal the plain graph's within float32 rounding
+   * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
+   *     gradient
+   */
+  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, boolean xla) {
     this.cfg = cfg;
+    this.xla = xla;
     this.spec = OptimizerSpec.of(cfg);
     LrConfig lr =
         cfg.train()
@@ -131,8 +149,8 @@ final class TrainGraph implements AutoCloseable {
                     t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
                     Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
-      loss = t.withName("loss").identity(objective);
-      correct = t.withName("correct").identity(Losses.correct(t, out.logits(), labels));
+      Operand<TFloat32> lossValue = objective;
+      Operand<TFloat32> correctValue = Losses.correct(t, out.logits(), labels);
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
@@ -143,7 +161,7 @@ final class TrainGraph implements AutoCloseable {
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
-      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), loss, values);
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), lossValue, values);
       Operand<TFloat32> sumSq = t.constant(0f);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
@@ -157,15 +175,33 @@ final class TrainGraph implements AutoCloseable {
                 sumSq,
                 t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
       }
-      gradNorm = t.withName("grad_norm").math.sqrt(sumSq);
+      Operand<TFloat32> norm = t.math.sqrt(sumSq);
       List<Operand<TFloat32>> clipped = new ArrayList<>(gradients);
       if (spec.maxGradNorm().isPresent()) {
         Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
         // Scenic's clip_grads: g if norm < max else g * max / norm.
         Operand<TFloat32> factor =
-            t.select(t.math.less(gradNorm, max), t.constant(1f), t.math.div(max, gradNorm));
+            t.select(t.math.less(norm, max), t.constant(1f), t.math.div(max, norm));
         clipped.replaceAll(d -> t.math.mul(d, factor));
       }
+      if (xla) {
+        // Forward, loss, backward and clipping as one XLA computation; the optimizer updates the
+        // variables from its outputs.
+        List<Operand<?>> in = new ArrayList<>(List.of(images, labels, rngKey));
+        in.addAll(values);
+        List<Operand<?>> outs = new ArrayList<>(List.of(lossValue, correctValue, norm));
+        outs.addAll(clipped);
+        List<Output<?>> called = XlaFunction.call(t.scope(), "xla_train_step", in, outs);
+        lossValue = floats(called.get(0));
+        correctValue = floats(called.get(1));
+        norm = floats(called.get(2));
+        for (int i = 0; i < clipped.size(); i++) {
+          clipped.set(i, floats(called.get(3 + i)));
+        }
+      }
+      loss = t.withName("loss").identity(lossValue);
+      correct = t.withName("correct").identity(correctValue);
+      gradNorm = t.withName("grad_norm").identity(norm);
       optimizer = new OptimizerGraph(tf, spec, params);
       for (OptimizerGraph.Slot s : optimizer.slots()) {
         slotIo.add(tf, s.key(), s.param().shape(), s.variable(), s.value());
@@ -303,6 +339,16 @@ final class TrainGraph implements AutoCloseable {
     try (TInt64 s = TInt64.scalarOf(state.step())) {
       session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
     }
+  }
+
+  /** Whether the step runs as one XLA computation. */
+  boolean xla() {
+    return xla;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Output<?> out) {
+    return (Output<TFloat32>) out;
   }
 
   /** JAX's {@code PRNGKey(seed)}: the seed's high and low 32 bits. */

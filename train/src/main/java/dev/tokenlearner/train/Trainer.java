@@ -10,6 +10,7 @@ import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.graph.config.TrainConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.data.Batch;
@@ -168,18 +169,23 @@ public final class Trainer {
     long summaryEvery = tc.resolvedLogSummarySteps(stepsPerEpoch);
     long stopAt = Math.min(totalSteps, options.stopAfterStep().orElse(totalSteps));
     long seed = tc.rngSeed();
-    String device = Devices.preferredDevice();
-    ConfigProto session = Devices.sessionConfig(options.logDevicePlacement());
+    RuntimeConfig runtime = RuntimeConfig.of(cfg);
+    Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
+    String device = placement.device();
+    ConfigProto session = placement.sessionConfig();
+    boolean xla = runtime.jitOr(false);
     LOG.info(
-        "training {} on {}: {} steps of {} examples, ops on {}",
+        "training {} on {}: {} steps of {} examples; steps run on {} ({}), XLA {}",
         cfg.source(),
         dataset.describe(),
         totalSteps,
         batchSize,
-        device);
+        device,
+        placement.reason(),
+        xla ? "on" : "off");
 
     List<Path> written = new ArrayList<>();
-    try (TrainGraph train = new TrainGraph(cfg, session);
+    try (TrainGraph train = new TrainGraph(cfg, session, xla);
         EvalGraph eval = new EvalGraph(cfg, dataset, session)) {
       long start = 0;
       if (resume && latest.isPresent()) {

@@ -19,10 +19,11 @@
  * </ul>
  *
  * <p>Devices: the CPU natives by default. Building with the Maven profile {@code gpu} swaps in
- * TensorFlow's CUDA natives ({@code tensorflow-core-native:linux-x86_64-gpu}); TensorFlow 2.18
- * loads CUDA 12.5 and cuDNN 9.3 ({@code libcudart.so.12}, {@code libcublas.so.12}, {@code
- * libcudnn.so.9}) from the library path at run time and falls back to the CPU, with a log line,
- * when they or a GPU are missing. The trainer logs the device it found; {@link
+ * TensorFlow's CUDA natives ({@code tensorflow-core-native:linux-x86_64-gpu}) and JavaCPP's CUDA
+ * and cuDNN redistributable, which {@code CudaRedist} loads before TensorFlow opens the libraries.
+ * {@link dev.tokenlearner.train.Devices} turns the config's {@code device} ({@code cpu}, {@code
+ * gpu}, {@code auto}) into session options; {@code gpu} fails at start naming what is missing
+ * instead of TensorFlow's silent fallback to the CPU. The trainer logs where the steps run; {@link
  * dev.tokenlearner.train.TrainOptions#logDevicePlacement()} makes TensorFlow log every op's
  * placement. Mixed precision ({@code model_dtype_str: bfloat16}) is rejected: the trainer trains in
  * float32.

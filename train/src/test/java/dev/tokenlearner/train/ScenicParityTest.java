@@ -8,6 +8,7 @@ import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.net.URISyntaxException;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -51,8 +53,18 @@ class ScenicParityTest {
   @ValueSource(
       strings = {"adamw_softmax_v11", "momentum_multilabel_fuser_v1", "sgd_rsqrt_fuser_v11"})
   void train_fromScenicInit_matchesScenicStepByStep(String name) throws Exception {
+    trainAndCompare(name, false);
+  }
+
+  @Test
+  void train_withXla_matchesScenicStepByStep() throws Exception {
+    trainAndCompare("sgd_rsqrt_fuser_v11", true);
+  }
+
+  private void trainAndCompare(String name, boolean xla) throws Exception {
     Path dir = fixture(name);
-    ExperimentConfig cfg = config(dir);
+    ExperimentConfig cfg =
+        RuntimeConfig.override(config(dir), Optional.of(xla), Optional.empty());
     Map<String, Npz.Entry> expected = Npz.read(dir.resolve("expected.npz"));
 
     TrainSummary s =

@@ -232,6 +232,7 @@ public final class ConfigLoader {
       InitFromConfig.read(root);
       root.optBool("skip_scale_and_bias_regularization");
       Normalization normalization = normalization();
+      runtime();
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }
@@ -748,6 +749,20 @@ public final class ConfigLoader {
             "unknown value '" + name.get() + "'; expected one of "
                 + Arrays.stream(Normalization.values()).map(Normalization::configName).toList());
       }
+    }
+
+    /** Checks the top-level {@code jit} (boolean) and {@code device} (cpu, gpu or auto). */
+    private void runtime() {
+      root.optBool(RuntimeConfig.JIT_KEY);
+      root.optString(RuntimeConfig.DEVICE_KEY)
+          .ifPresent(
+              v -> {
+                try {
+                  RuntimeConfig.Device.parse(v);
+                } catch (IllegalArgumentException e) {
+                  throw root.error(RuntimeConfig.DEVICE_KEY, e.getMessage());
+                }
+              });
     }
 
     private List<String> unusedKeys() {

@@ -1,0 +1,282 @@
+package dev.tokenlearner.bench;
+
+import dev.tokenlearner.graph.config.ViTSize;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Our plain graph and our XLA-compiled graph against Python TensorFlow's {@code tf.function} with
+ * and without {@code jit_compile=True}, on the same models in one run.
+ *
+ * <p>For each ViT size, the plain ViT and TokenLearner v1.1 with {@value ConfigMatrix#TOKENS_SMALL}
+ * tokens at {@code L/2}; for each, the inference forward pass and the training step (forward,
+ * backward, SGD update; dropout 0.1). Per row our two modes run interleaved, then the Python script
+ * ({@code vit_xla_reference.py}) measures its two modes interleaved, so both sides see the same
+ * machine load within a minute or two.
+ *
+ * <p>Usage: {@code java -cp ... dev.tokenlearner.bench.XlaBench [--sizes Ti,S] [--batch 8]
+ * [--warmup 2] [--repetitions 5] [--kinds forward,train]}; the Python interpreter comes from {@code
+ * -Dtokenlearner.python} or {@code TOKENLEARNER_PYTHON} (default {@code python3}).
+ */
+public final class XlaBench {
+
+  /**
+   * What to measure.
+   *
+   * @param sizes ViT sizes
+   * @param batch batch size of every row
+   * @param warmup discarded runs per mode (the first compiles)
+   * @param repetitions measured runs per mode
+   * @param kinds forward and/or training step
+   * @param python whether to run the Python reference
+   */
+  public record Options(
+      List<ViTSize> sizes,
+      int batch,
+      int warmup,
+      int repetitions,
+      List<ModelRunner.Kind> kinds,
+      boolean python) {
+
+    /** Validates the counts. */
+    public Options {
+      sizes = List.copyOf(sizes);
+      kinds = List.copyOf(kinds);
+      if (sizes.isEmpty() || kinds.isEmpty() || batch < 1 || warmup < 1 || repetitions < 1) {
+        throw new IllegalArgumentException(
+            "need sizes, kinds, batch >= 1, warmup >= 1 (it compiles) and repetitions >= 1");
+      }
+    }
+
+    /** Ti/16 and S/16 at batch 8, both kinds, 2 warm-up and 5 measured runs, with Python. */
+    public static Options defaults() {
+      return new Options(
+          List.of(ViTSize.TI, ViTSize.S),
+          8,
+          2,
+          5,
+          List.of(ModelRunner.Kind.FORWARD, ModelRunner.Kind.TRAIN_STEP),
+          true);
+    }
+  }
+
+  /**
+   * One row.
+   *
+   * @param model the config name
+   * @param kind forward or training step
+   * @param graph our plain graph
+   * @param xla our XLA-compiled graph
+   * @param python Python's modes ({@code graph}, {@code xla}) when it ran
+   * @param pythonNote why Python did not run, or empty
+   */
+  public record Row(
+      String model,
+      ModelRunner.Kind kind,
+      Summary graph,
+      Summary xla,
+      Map<String, Summary> python,
+      String pythonNote) {
+
+    /** Our mode with the lower median. */
+    public double oursBestMs() {
+      return Math.min(graph.median(), xla.median());
+    }
+
+    /** Our throughput over Python XLA's (both medians), or NaN without Python. */
+    public double ratioVsPythonXla() {
+      Summary py = python.get("xla");
+      return py == null ? Double.NaN : py.median() / oursBestMs();
+    }
+  }
+
+  private XlaBench() {}
+
+  /**
+   * Measures every row.
+   *
+   * @param o the options
+   * @param log progress lines
+   * @return the rows, in size, model, kind order
+   */
+  public static List<Row> run(Options o, PrintStream log) {
+    Optional<String> noPython =
+        o.python() ? PythonReference.probe() : Optional.of("Python reference skipped");
+    List<Row> rows = new ArrayList<>();
+    for (ViTSize size : o.sizes()) {
+      List<BenchConfig> configs =
+          List.of(
+              BenchConfig.plain(size, ConfigMatrix.PATCH, 224),
+              BenchConfig.tokenLearner(
+                  size,
+                  ConfigMatrix.PATCH,
+                  224,
+                  ConfigMatrix.TOKENS_SMALL,
+                  size.numLayers() / 2,
+                  false));
+      for (BenchConfig c : configs) {
+        for (ModelRunner.Kind kind : o.kinds()) {
+          log.printf(Locale.ROOT, "measuring %s %s at batch %d%n", c.name(), kind, o.batch());
+          rows.add(row(c, kind, o, noPython));
+          log.println("  " + line(rows.get(rows.size() - 1)));
+        }
+      }
+    }
+    return rows;
+  }
+
+  private static Row row(
+      BenchConfig c, ModelRunner.Kind kind, Options o, Optional<String> noPython) {
+    double[][] ms;
+    try (ModelRunner graph = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, false);
+        ModelRunner xla = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, true);
+        TFloat32 x = Inputs.images(c.input(), o.batch(), 3L);
+        TFloat32 y = Inputs.oneHotLabels(c.input().numClasses(), o.batch())) {
+      List<Interleaved.Timed> tasks = List.of(() -> graph.run(x, y), () -> xla.run(x, y));
+      ms = Interleaved.measure(tasks, o.warmup(), o.repetitions());
+    }
+    Map<String, Summary> py = Map.of();
+    String note = noPython.orElse("");
+    if (noPython.isEmpty()) {
+      try {
+        py = PythonReference.runScript("vit_xla_reference.py", pythonArgs(c, kind, o));
+      } catch (IOException e) {
+        note = "python run failed: " + e.getMessage();
+      }
+    }
+    return new Row(c.name(), kind, Summary.of(ms[0]), Summary.of(ms[1]), py, note);
+  }
+
+  private static List<String> pythonArgs(BenchConfig c, ModelRunner.Kind kind, Options o) {
+    var m = c.model();
+    var tok = m.tokenizer();
+    boolean tl = tok.type().learnsTokens();
+    return List.of(
+        Integer.toString(m.hiddenSize()),
+        Integer.toString(m.numHeads()),
+        Integer.toString(m.mlpDim()),
+        Integer.toString(m.numLayers()),
+        Integer.toString(tl ? tok.numTokens() : 0),
+        Integer.toString(tl ? tok.tokenlearnerLoc() : 0),
+        Integer.toString(c.input().numClasses()),
+        Integer.toString(o.batch()),
+        kind == ModelRunner.Kind.FORWARD ? "forward" : "train",
+        Integer.toString(o.warmup()),
+        Integer.toString(o.repetitions()));
+  }
+
+  private static String line(Row r) {
+    return String.format(
+        Locale.ROOT,
+        "graph %.1f ms, xla %.1f ms, python graph %s, python xla %s, ours/python-xla %.2fx",
+        r.graph().median(),
+        r.xla().median(),
+        pyMs(r, "graph"),
+        pyMs(r, "xla"),
+        r.ratioVsPythonXla());
+  }
+
+  private static String pyMs(Row r, String mode) {
+    Summary s = r.python().get(mode);
+    return s == null ? "n/a" : String.format(Locale.ROOT, "%.1f ms", s.median());
+  }
+
+  /**
+   * The rows as a Markdown table: median milliseconds per run and our best mode's throughput
+   * relative to Python's XLA.
+   *
+   * @param rows the rows
+   * @param batch the batch size
+   * @return the table
+   */
+  public static String markdown(List<Row> rows, int batch) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| model | batch ")
+        .append(batch)
+        .append(" | ours graph ms | ours XLA ms ")
+        .append("| Python graph ms | Python XLA ms | ours (best) / Python XLA |\n");
+    sb.append("|---|---|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1f | %.1f | %s | %s | %s |%n",
+              r.model(),
+              r.kind() == ModelRunner.Kind.FORWARD ? "forward" : "train step",
+              r.graph().median(),
+              r.xla().median(),
+              pyCell(r, "graph"),
+              pyCell(r, "xla"),
+              Double.isNaN(r.ratioVsPythonXla())
+                  ? "n/a"
+                  : String.format(Locale.ROOT, "%.2fx", r.ratioVsPythonXla())));
+    }
+    rows.stream()
+        .filter(r -> !r.pythonNote().isEmpty())
+        .findFirst()
+        .ifPresent(r -> sb.append("\nPython: ").append(r.pythonNote()).append('\n'));
+    return sb.toString();
+  }
+
+  private static String pyCell(Row r, String mode) {
+    Summary s = r.python().get(mode);
+    return s == null ? "n/a" : String.format(Locale.ROOT, "%.1f", s.median());
+  }
+
+  /**
+   * Parses the options (see the class comment), runs and prints the table on stdout.
+   *
+   * @param args command-line arguments
+   */
+  public static void main(String[] args) {
+    Options d = Options.defaults();
+    List<ViTSize> sizes = d.sizes();
+    int batch = d.batch();
+    int warmup = d.warmup();
+    int reps = d.repetitions();
+    List<ModelRunner.Kind> kinds = d.kinds();
+    boolean python = true;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--no-python")) {
+        python = false;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("missing value after " + a);
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--sizes" -> {
+          sizes = new ArrayList<>();
+          for (String s : v.split(",")) {
+            sizes.add(ViTSize.fromScenicName(s.trim()));
+          }
+        }
+        case "--batch" -> batch = Integer.parseInt(v);
+        case "--warmup" -> warmup = Integer.parseInt(v);
+        case "--repetitions" -> reps = Integer.parseInt(v);
+        case "--kinds" -> {
+          kinds = new ArrayList<>();
+          for (String k : v.split(",")) {
+            kinds.add(
+                k.trim().equals("forward")
+                    ? ModelRunner.Kind.FORWARD
+                    : ModelRunner.Kind.TRAIN_STEP);
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown option " + a);
+      }
+    }
+    Options o = new Options(sizes, batch, warmup, reps, kinds, python);
+    System.err.println("XLA_FLAGS=" + Optional.ofNullable(System.getenv("XLA_FLAGS")).orElse(""));
+    List<Row> rows = run(o, System.err);
+    System.out.println(markdown(rows, o.batch()));
+  }
+}
