@@ -37,6 +37,7 @@ public record BenchReport(
     List<Measurement> measurements,
     Optional<ImportBench.Result> importResult,
     Optional<PythonReference.Result> python,
+    Optional<GraphBuildBench.Result> graphBuild,
     double totalSeconds) {
 
   /** Python TF 2.21 + XLA, ViT-B/16 forward at batch 8 on a 2-core machine of this kind. */
@@ -162,7 +163,7 @@ public record BenchReport(
             .append(
                 kind == ModelRunner.Kind.FORWARD
                     ? "Inference"
-                    : "Training step (forward, backward, SGD update of every parameter)")
+                    : "Training step (the trainer's step: forward, backward, clipping, AdamW)")
             .append(", batch ")
             .append(b)
             .append("\n\n")
@@ -179,9 +180,27 @@ public record BenchReport(
       }
     }
     flopsSection(sb);
+    graphBuild.ifPresent(g -> graphBuildSection(sb, g));
     sweep.ifPresent(s -> sweepSection(sb, s));
     importResult.ifPresent(r -> importSection(sb, r));
     return sb.toString();
+  }
+
+  private static void graphBuildSection(StringBuilder sb, GraphBuildBench.Result r) {
+    sb.append("## Graph build\n\n");
+    sb.append("| model | graph | ops | build s | s per 1000 ops |\n|---|---|---:|---:|---:|\n");
+    for (GraphBuildBench.Row row : r.rows()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %d | %.2f | %.3f |%n",
+              row.model(),
+              row.graph(),
+              row.ops(),
+              row.seconds(),
+              row.secondsPerThousandOps()));
+    }
+    sb.append('\n');
   }
 
   private void flopsSection(StringBuilder sb) {

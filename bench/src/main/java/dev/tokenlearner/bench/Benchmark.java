@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * The {@code bench} command: inference and training-step throughput of plain ViTs and their
@@ -77,6 +78,10 @@ public final class Benchmark {
                   options.seed(), say));
     }
 
+    // Build times of B/16 and L/16 take a few seconds; the quick run leaves them out.
+    Optional<GraphBuildBench.Result> graphBuild =
+        options.quick() ? Optional.empty() : Optional.of(GraphBuildBench.run(say));
+
     Optional<SettingsSweep.Result> sweep = Optional.empty();
     if (options.sweep()) {
       BenchConfig model = smallestPlain(options.configs());
@@ -131,7 +136,7 @@ public final class Benchmark {
         new BenchReport(
             options.quick(), env, Environment.currentLoadAverage(), options.settings(),
             options.warmup(), options.repetitions(), sweep, peak, measurements, imported, python,
-            (System.nanoTime() - start) / 1e9);
+            graphBuild, (System.nanoTime() - start) / 1e9);
     write(report, options.outDir());
     say.accept("bench: results in " + options.outDir().toAbsolutePath());
     return report;
@@ -198,7 +203,8 @@ public final class Benchmark {
         long tb = System.nanoTime();
         double[][] ms;
         try (TFloat32 images = Inputs.images(family.get(0).input(), batch, o.seed());
-            TFloat32 labels = kind == ModelRunner.Kind.TRAIN_STEP ? Inputs.oneHotLabels(classes, batch) : null) {
+            TInt32 labels =
+                kind == ModelRunner.Kind.TRAIN_STEP ? Inputs.labels(classes, batch) : null) {
           List<Interleaved.Timed> tasks = new ArrayList<>();
           for (ModelRunner r : runners) {
             tasks.add(() -> r.run(images, labels));

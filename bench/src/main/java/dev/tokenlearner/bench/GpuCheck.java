@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * The GPU benchmark of {@code tokenlearner doctor --gpu}: each model's forward pass and training
@@ -55,7 +56,7 @@ public final class GpuCheck {
         log.flush();
         List<ModelRunner> runners = new ArrayList<>();
         try (TFloat32 x = Inputs.images(models.get(0).input(), batch, 3L);
-            TFloat32 y = Inputs.oneHotLabels(models.get(0).input().numClasses(), batch)) {
+            TInt32 y = Inputs.labels(models.get(0).input().numClasses(), batch)) {
           List<Interleaved.Timed> tasks = new ArrayList<>();
           for (BenchConfig c : models) {
             ModelRunner r = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, xla);

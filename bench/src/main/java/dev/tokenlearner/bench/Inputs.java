@@ -5,6 +5,7 @@ import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /** Fixed random inputs, created once per batch size and fed to every run. */
 final class Inputs {
@@ -30,17 +31,17 @@ final class Inputs {
   }
 
   /**
-   * One-hot labels, example {@code i} of class {@code i mod classes}.
+   * Class labels, example {@code i} of class {@code i mod classes}.
    *
    * @param classes number of classes
    * @param batch batch size
-   * @return a new tensor {@code [batch, classes]}; the caller closes it
+   * @return a new tensor {@code [batch]}; the caller closes it
    */
-  static TFloat32 oneHotLabels(int classes, int batch) {
-    float[] v = new float[Math.multiplyExact(batch, classes)];
+  static TInt32 labels(int classes, int batch) {
+    int[] v = new int[batch];
     for (int i = 0; i < batch; i++) {
-      v[i * classes + i % classes] = 1f;
+      v[i] = i % classes;
     }
-    return TFloat32.tensorOf(Shape.of(batch, classes), DataBuffers.of(v, true, false));
+    return TInt32.vectorOf(v);
   }
 }

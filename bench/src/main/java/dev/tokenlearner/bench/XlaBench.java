@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * Our plain graph and our XLA-compiled graph against Python TensorFlow's {@code tf.function} with
@@ -137,7 +138,7 @@ public final class XlaBench {
     try (ModelRunner graph = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, false);
         ModelRunner xla = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, true);
         TFloat32 x = Inputs.images(c.input(), o.batch(), 3L);
-        TFloat32 y = Inputs.oneHotLabels(c.input().numClasses(), o.batch())) {
+        TInt32 y = Inputs.labels(c.input().numClasses(), o.batch())) {
       List<Interleaved.Timed> tasks = List.of(() -> graph.run(x, y), () -> xla.run(x, y));
       ms = Interleaved.measure(tasks, o.warmup(), o.repetitions());
     }

@@ -161,7 +161,7 @@ public final class WeightImporter {
       plan.fresh().forEach(p -> all.put(p, init.get(p)));
     }
     session.initialize();
-    store.load(session, all);
+    store.weights().load(session, all);
     return plan;
   }
 

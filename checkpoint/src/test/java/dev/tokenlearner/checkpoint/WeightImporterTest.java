@@ -242,7 +242,7 @@ class WeightImporterTest {
           WeightImporter.load(
               s, store, cfg.tokenGrid(), ckpt, ImportOptions.strict().withDropHead(true));
       assertEquals(List.of(HEAD_B, HEAD_K), plan.fresh().stream().sorted().toList());
-      Map<String, HostArray> read = store.read(s);
+      Map<String, HostArray> read = store.weights().read(s);
       for (float v : read.get(HEAD_K).data()) {
         assertEquals(0f, v);
       }

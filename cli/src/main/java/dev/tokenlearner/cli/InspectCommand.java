@@ -3,26 +3,20 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
-import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
-import dev.tokenlearner.ops.ModuleScope;
-import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.train.BuildTime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.tensorflow.Graph;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -58,6 +52,13 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--unused", description = "Also list config keys this toolkit does not read.")
   boolean unused;
 
+  @Option(
+      names = "--build-time",
+      description =
+          "Only time building the inference graph and the training step's graph (model, loss,"
+              + " gradients, clipping, optimizer); prints two lines.")
+  boolean buildTime;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -72,15 +73,21 @@ final class InspectCommand implements Callable<Integer> {
       return 0;
     }
     ExperimentConfig cfg = ConfigLoader.loadNamed(config);
+    if (buildTime) {
+      BuildTime inference = BuildTime.inference(cfg);
+      out.printf(
+          Locale.ROOT, "build inference: %d ops in %.2f s%n", inference.ops(), inference.seconds());
+      BuildTime training = BuildTime.training(cfg);
+      out.printf(
+          Locale.ROOT, "build training: %d ops in %.2f s%n", training.ops(), training.seconds());
+      out.flush();
+      return 0;
+    }
     Map<String, long[]> tree;
     long count;
-    try (Graph g = new Graph()) {
-      Ops tf = Ops.create(g);
-      var images = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
-      ParameterStore store = new ParameterStore(tf);
-      TokenLearnerViT.build(ModuleScope.root(store), cfg.model(), cfg.numClasses(), images, Mode.INFERENCE);
-      tree = store.shapes();
-      count = store.parameterCount();
+    try (ModelGraph graph = ModelGraph.build(cfg, Mode.INFERENCE, -1)) {
+      tree = graph.store().shapes();
+      count = graph.store().parameterCount();
     }
     out.printf(Locale.ROOT, "config: %s%n", cfg.source());
     out.printf(Locale.ROOT, "input: %s, %d classes%n", Arrays.toString(cfg.input().shape(-1)), cfg.numClasses());

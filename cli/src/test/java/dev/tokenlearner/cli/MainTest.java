@@ -84,6 +84,21 @@ class MainTest {
   }
 
   @Test
+  void inspectBuildTime_tinyConfig_printsExactlyTwoLinesWithOpCounts() {
+    Run r = run("inspect", "--config", "tiny", "--build-time");
+
+    assertEquals(0, r.code(), r.err());
+    String[] lines = r.out().split("\n");
+    assertEquals(2, lines.length, r.out());
+    assertTrue(lines[0].matches("build inference: \\d+ ops in \\d+\\.\\d+ s"), lines[0]);
+    assertTrue(lines[1].matches("build training: \\d+ ops in \\d+\\.\\d+ s"), lines[1]);
+    long inference = Long.parseLong(lines[0].split(" ")[2]);
+    long training = Long.parseLong(lines[1].split(" ")[2]);
+    // The training graph holds the model plus its gradients and the optimizer.
+    assertTrue(training > 2 * inference, r.out());
+  }
+
+  @Test
   void inspect_missingConfigFile_isUserErrorNamingIt() {
     Run r = run("inspect", "--config", "/nonexistent/cfg.yaml");
     assertEquals(Main.EXIT_USER_ERROR, r.code());

@@ -194,8 +194,9 @@ public final class TokenLearnerViT {
           y = block.apply(blockScope, y, mode);
           // [b*t, K, D]
           y = Shapes.reshapeBatch(tf, y, k, d);
-          y = new TokenFuser(TokenFuser.BOTTLENECK_DIM_DEFAULT, (float) model.dropoutRate())
-              .apply(s.child(TokenFuser.NAME), y, residual, mode);
+          var fuser =
+              new TokenFuser(TokenFuser.BOTTLENECK_DIM_DEFAULT, (float) model.dropoutRate());
+          y = fuser.apply(s.child(fuser), y, residual, mode);
           x = tf.math.add(y, residual);
           // [b, t*hw, D]
           x = Shapes.reshapeBatch(tf, x, timeDims * hw, d);
@@ -216,11 +217,15 @@ public final class TokenLearnerViT {
 
     private Operand<TFloat32> tokenLearner(ModuleScope s, Operand<TFloat32> x, Mode mode) {
       if (tok.useV11()) {
-        return new TokenLearnerModuleV11(
-                tok.numTokens(), TokenLearnerModuleV11.BOTTLENECK_DIM_DEFAULT, (float) model.dropoutRate())
-            .apply(s.child(TokenLearnerModuleV11.NAME), x, mode);
+        var v11 =
+            new TokenLearnerModuleV11(
+                tok.numTokens(),
+                TokenLearnerModuleV11.BOTTLENECK_DIM_DEFAULT,
+                (float) model.dropoutRate());
+        return v11.apply(s.child(v11), x, mode);
       }
-      return TokenLearnerModule.defaults(tok.numTokens()).apply(s.child(TokenLearnerModule.NAME), x, mode);
+      TokenLearnerModule v1 = TokenLearnerModule.defaults(tok.numTokens());
+      return v1.apply(s.child(v1), x, mode);
     }
   }
 }

@@ -28,10 +28,21 @@ import org.tensorflow.types.TFloat32;
  * @param kernelInit kernel initialiser (Flax default lecun_normal)
  */
 public record Conv(
-    int features, long[] kernelSize, long[] strides, String padding, boolean useBias, Initializer kernelInit) {
+    int features,
+    long[] kernelSize,
+    long[] strides,
+    String padding,
+    boolean useBias,
+    Initializer kernelInit)
+    implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances ({@code Conv_0}). */
   public static final String NAME = "Conv";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Validates and copies the window. */
   public Conv {
@@ -39,11 +50,15 @@ public record Conv(
       throw new IllegalArgumentException("Conv features must be positive, got " + features);
     }
     if (kernelSize.length != 2 && kernelSize.length != 3) {
-      throw new IllegalArgumentException("Conv supports 2-D and 3-D windows, got " + Arrays.toString(kernelSize));
+      throw new IllegalArgumentException(
+          "Conv supports 2-D and 3-D windows, got " + Arrays.toString(kernelSize));
     }
     if (strides.length != kernelSize.length) {
       throw new IllegalArgumentException(
-          "Conv strides " + Arrays.toString(strides) + " do not match window " + Arrays.toString(kernelSize));
+          "Conv strides "
+              + Arrays.toString(strides)
+              + " do not match window "
+              + Arrays.toString(kernelSize));
     }
     if (!padding.equals("SAME") && !padding.equals("VALID")) {
       throw new IllegalArgumentException("Conv padding must be SAME or VALID, got " + padding);
@@ -85,12 +100,15 @@ public record Conv(
     int spatial = kernelSize.length;
     long[] shape =
         Shapes.requireRank(
-            x, s.describe(), spatial == 2 ? "[batch, h, w, channels]" : "[batch, t, h, w, channels]", spatial + 2);
+            x,
+            s.describe(),
+            spatial == 2 ? "[batch, h, w, channels]" : "[batch, t, h, w, channels]",
+            spatial + 2);
     long in = shape[shape.length - 1];
     long[] kshape = Arrays.copyOf(kernelSize, spatial + 2);
     kshape[spatial] = in;
     kshape[spatial + 1] = features;
-    Operand<TFloat32> kernel = s.param("kernel", kshape, kernelInit);
+    Operand<TFloat32> kernel = s.param("kernel", ParameterRole.KERNEL, kshape, kernelInit);
     Ops tf = s.tf();
     List<Long> st = new ArrayList<>();
     st.add(1L);
@@ -104,7 +122,7 @@ public record Conv(
     Operand<TFloat32> y =
         spatial == 2 ? tf.nn.conv2d(x, kernel, st, padding) : tf.nn.conv3d(x, kernel, st, padding);
     if (useBias) {
-      y = tf.math.add(y, s.param("bias", new long[] {features}, Initializer.zeros()));
+      y = tf.math.add(y, s.param("bias", ParameterRole.BIAS, new long[] {features}, Initializer.zeros()));
     }
     return y;
   }

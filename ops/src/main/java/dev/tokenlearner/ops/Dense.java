@@ -17,10 +17,16 @@ import org.tensorflow.types.TFloat32;
  * @param kernelInit the kernel's initialiser (Flax default: lecun_normal)
  * @param biasInit the bias's initialiser (Flax default: zeros)
  */
-public record Dense(int features, boolean useBias, Initializer kernelInit, Initializer biasInit) {
+public record Dense(int features, boolean useBias, Initializer kernelInit, Initializer biasInit)
+    implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances ({@code Dense_0}). */
   public static final String NAME = "Dense";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Checks the width. */
   public Dense {
@@ -53,8 +59,8 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
           s.describe() + ": expected [..., in] with known in, got " + Shapes.describe(x));
     }
     long in = shape[shape.length - 1];
-    Operand<TFloat32> kernel = s.param("kernel", new long[] {in, features}, kernelInit);
-    Operand<TFloat32> bias = useBias ? s.param("bias", new long[] {features}, biasInit) : null;
+    Operand<TFloat32> kernel = s.param("kernel", ParameterRole.KERNEL, new long[] {in, features}, kernelInit);
+    Operand<TFloat32> bias = useBias ? s.param("bias", ParameterRole.BIAS, new long[] {features}, biasInit) : null;
     return project(s.tf(), x, kernel, bias, in, features);
   }
 
@@ -63,7 +69,12 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
    * Rank-2 inputs use one MatMul; higher ranks are flattened to rank 2 and back.
    */
   static Operand<TFloat32> project(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias, long in, long out) {
+      Ops tf,
+      Operand<TFloat32> x,
+      Operand<TFloat32> kernel,
+      Operand<TFloat32> bias,
+      long in,
+      long out) {
     Operand<TFloat32> y;
     if (Shapes.of(x).length == 2) {
       y = tf.linalg.matMul(x, kernel);

@@ -24,7 +24,11 @@ import org.tensorflow.types.TFloat32;
  * @param stochasticDepth residual-branch drop rate (training only)
  */
 public record Encoder1DBlock(
-    int mlpDim, int numHeads, float dropoutRate, float attentionDropoutRate, float stochasticDepth) {
+    int mlpDim,
+    int numHeads,
+    float dropoutRate,
+    float attentionDropoutRate,
+    float stochasticDepth) {
 
   /** A block without dropout or stochastic depth. */
   public static Encoder1DBlock of(int mlpDim, int numHeads) {
@@ -43,14 +47,16 @@ public record Encoder1DBlock(
     Shapes.requireRank(x, s.describe(), "[batch, tokens, features]", 3);
     var tf = s.tf();
     StochasticDepth drop = new StochasticDepth(stochasticDepth);
-    Operand<TFloat32> y = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), x);
-    y = new MultiHeadDotProductAttention(numHeads, attentionDropoutRate)
-        .apply(s.child(MultiHeadDotProductAttention.NAME), y, mode);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> y = norm.apply(s.child(norm), x);
+    var attention = new MultiHeadDotProductAttention(numHeads, attentionDropoutRate);
+    y = attention.apply(s.child(attention), y, mode);
     y = new Dropout(dropoutRate).apply(s, y, mode);
     y = drop.apply(s, y, mode);
     Operand<TFloat32> x1 = tf.math.add(y, x);
-    Operand<TFloat32> z = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), x1);
-    z = MlpBlock.of(mlpDim, dropoutRate).apply(s.child(MlpBlock.NAME), z, mode);
+    Operand<TFloat32> z = norm.apply(s.child(norm), x1);
+    MlpBlock mlp = MlpBlock.of(mlpDim, dropoutRate);
+    z = mlp.apply(s.child(mlp), z, mode);
     z = drop.apply(s, z, mode);
     return tf.math.add(z, x1);
   }

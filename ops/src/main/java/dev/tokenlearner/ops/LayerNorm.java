@@ -18,13 +18,18 @@ import org.tensorflow.types.TFloat32;
  *
  * @param epsilon added to the variance; Flax's default is {@value #EPSILON_DEFAULT}
  */
-public record LayerNorm(float epsilon) {
+public record LayerNorm(float epsilon) implements FlaxModule {
 
   /** Flax's LayerNorm epsilon (Keras uses 1e-3; Scenic never overrides Flax). */
   public static final float EPSILON_DEFAULT = 1e-6f;
 
   /** Flax's class name, the prefix of auto-named instances ({@code LayerNorm_0}). */
   public static final String NAME = "LayerNorm";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** A LayerNorm with Flax's default epsilon. */
   public static LayerNorm defaults() {
@@ -42,18 +47,21 @@ public record LayerNorm(float epsilon) {
     long[] shape = Shapes.of(x);
     if (shape.length == 0 || shape[shape.length - 1] < 0) {
       throw new IllegalArgumentException(
-          s.describe() + ": expected [..., features] with known features, got " + Shapes.describe(x));
+          s.describe()
+              + ": expected [..., features] with known features, got "
+              + Shapes.describe(x));
     }
     long d = shape[shape.length - 1];
-    Operand<TFloat32> scale = s.param("scale", new long[] {d}, Initializer.ones());
-    Operand<TFloat32> bias = s.param("bias", new long[] {d}, Initializer.zeros());
+    Operand<TFloat32> scale = s.param("scale", ParameterRole.SCALE, new long[] {d}, Initializer.ones());
+    Operand<TFloat32> bias = s.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
     Ops tf = s.tf();
     var lastAxis = tf.constant(-1);
     Operand<TFloat32> mean = tf.math.mean(x, lastAxis, Mean.keepDims(true));
     Operand<TFloat32> meanSq = tf.math.mean(tf.math.mul(x, x), lastAxis, Mean.keepDims(true));
     Operand<TFloat32> var =
         tf.math.maximum(tf.constant(0f), tf.math.sub(meanSq, tf.math.mul(mean, mean)));
-    Operand<TFloat32> mul = tf.math.mul(tf.math.rsqrt(tf.math.add(var, tf.constant(epsilon))), scale);
+    Operand<TFloat32> mul =
+        tf.math.mul(tf.math.rsqrt(tf.math.add(var, tf.constant(epsilon))), scale);
     return tf.math.add(tf.math.mul(tf.math.sub(x, mean), mul), bias);
   }
 }

@@ -19,10 +19,15 @@ import org.tensorflow.types.TFloat32;
  * @param outDim output width, or 0 for the input width
  * @param dropoutRate dropout after the activation and after the output layer (training only)
  */
-public record MlpBlock(int mlpDim, int outDim, float dropoutRate) {
+public record MlpBlock(int mlpDim, int outDim, float dropoutRate) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances ({@code MlpBlock_0}). */
   public static final String NAME = "MlpBlock";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Scenic's MlpBlock bias initialiser standard deviation. */
   public static final double BIAS_INIT_STDDEV = 1e-6;
@@ -30,7 +35,8 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) {
   /** Checks the widths. */
   public MlpBlock {
     if (mlpDim <= 0 || outDim < 0) {
-      throw new IllegalArgumentException("MlpBlock widths must be positive, got " + mlpDim + ", " + outDim);
+      throw new IllegalArgumentException(
+          "MlpBlock widths must be positive, got " + mlpDim + ", " + outDim);
     }
   }
 
@@ -50,16 +56,19 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) {
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
     long in = Shapes.lastDim(x);
     if (in < 0) {
-      throw new IllegalArgumentException(s.describe() + ": unknown input width in " + Shapes.describe(x));
+      throw new IllegalArgumentException(
+          s.describe() + ": unknown input width in " + Shapes.describe(x));
     }
     Initializer kernel = Initializer.xavierUniform();
     Initializer bias = Initializer.normal(BIAS_INIT_STDDEV);
     Dropout dropout = new Dropout(dropoutRate);
-    Operand<TFloat32> h = Dense.of(mlpDim).withInit(kernel, bias).apply(s.child(Dense.NAME), x);
+    Dense hidden = Dense.of(mlpDim).withInit(kernel, bias);
+    Operand<TFloat32> h = hidden.apply(s.child(hidden), x);
     h = Activations.gelu(s.tf(), h);
     h = dropout.apply(s, h, mode);
     int out = outDim == 0 ? Math.toIntExact(in) : outDim;
-    Operand<TFloat32> y = Dense.of(out).withInit(kernel, bias).apply(s.child(Dense.NAME), h);
+    Dense output = Dense.of(out).withInit(kernel, bias);
+    Operand<TFloat32> y = output.apply(s.child(output), h);
     return dropout.apply(s, y, mode);
   }
 }

@@ -25,10 +25,15 @@ import org.tensorflow.types.TFloat32;
  * @param numHeads number of heads H; must divide D
  * @param dropoutRate attention-weight dropout (training only)
  */
-public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) {
+public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "MultiHeadDotProductAttention";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Checks the head count. */
   public MultiHeadDotProductAttention {
@@ -73,8 +78,8 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) {
     o = Shapes.reshapeBatch(tf, o, n, d);
     ModuleScope out = s.named("out");
     Operand<TFloat32> kernel =
-        out.param("kernel", new long[] {numHeads, hd, d}, Initializer.denseGeneral(2));
-    Operand<TFloat32> bias = out.param("bias", new long[] {d}, Initializer.zeros());
+        out.param("kernel", ParameterRole.KERNEL, new long[] {numHeads, hd, d}, Initializer.denseGeneral(2));
+    Operand<TFloat32> bias = out.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
     Ops otf = out.tf();
     return Dense.project(otf, o, otf.reshape(kernel, otf.constant(new long[] {d, d})), bias, d, d);
   }
@@ -82,13 +87,18 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) {
   /** DenseGeneral {@code [b, n, D] -> [b, n, H*hd]} with kernel {@code [D, H, hd]}. */
   private Operand<TFloat32> project(ModuleScope s, Operand<TFloat32> x, long d, long hd) {
     Operand<TFloat32> kernel =
-        s.param("kernel", new long[] {d, numHeads, hd}, Initializer.denseGeneral(1));
-    Operand<TFloat32> bias = s.param("bias", new long[] {numHeads, hd}, Initializer.zeros());
+        s.param("kernel", ParameterRole.KERNEL, new long[] {d, numHeads, hd}, Initializer.denseGeneral(1));
+    Operand<TFloat32> bias = s.param("bias", ParameterRole.BIAS, new long[] {numHeads, hd}, Initializer.zeros());
     Ops tf = s.tf();
     long f = numHeads * hd;
     // Row-major flattening keeps Flax's head order: column h*hd + k.
     return Dense.project(
-        tf, x, tf.reshape(kernel, tf.constant(new long[] {d, f})), tf.reshape(bias, tf.constant(new long[] {f})), d, f);
+        tf,
+        x,
+        tf.reshape(kernel, tf.constant(new long[] {d, f})),
+        tf.reshape(bias, tf.constant(new long[] {f})),
+        d,
+        f);
   }
 
   /** {@code [b, n, H*hd] -> [b, H, n, hd]}. */

@@ -6,10 +6,11 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * One model parameter: its Flax path, shape, initialiser and graph variable.
+ * One model parameter: its Flax path, role, shape, initialiser and graph variable.
  *
  * @param path the Flax path joined with '/', also the variable's op name (e.g. {@code
  *     Transformer/encoderblock_0/LayerNorm_0/scale})
+ * @param role what the parameter is for, as its layer declared it
  * @param shape the parameter's shape, as in the Flax parameter tree
  * @param initializer how a fresh model initialises it
  * @param variable the {@code VariableV2} holding it
@@ -17,6 +18,7 @@ import org.tensorflow.types.TFloat32;
  */
 public record Parameter(
     String path,
+    ParameterRole role,
     long[] shape,
     Initializer initializer,
     Variable<TFloat32> variable,

@@ -27,10 +27,15 @@ import org.tensorflow.types.TFloat32;
  * @param bottleneckDim width of the mix MLP (Scenic: 64)
  * @param dropoutRate dropout in the mix MLP and on the output (training only)
  */
-public record TokenFuser(int bottleneckDim, float dropoutRate) {
+public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "TokenFuser";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Scenic's default bottleneck width. */
   public static final int BOTTLENECK_DIM_DEFAULT = 64;
@@ -38,7 +43,8 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) {
   /** Checks the size. */
   public TokenFuser {
     if (bottleneckDim <= 0) {
-      throw new IllegalArgumentException("TokenFuser bottleneck_dim must be positive, got " + bottleneckDim);
+      throw new IllegalArgumentException(
+          "TokenFuser bottleneck_dim must be positive, got " + bottleneckDim);
     }
   }
 
@@ -52,17 +58,28 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) {
    *
    * @param s this module's scope
    * @param tokens {@code [b, K, D]}
-   * @param original {@code [b, S, D]} or {@code [b, h, w, D]}, the input the tokens were learned from
+   * @param original {@code [b, S, D]} or {@code [b, h, w, D]}, the input the tokens were learned
+   *     from
    * @param mode inference or training
    * @return {@code [b, S, D]} (without the residual)
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> tokens, Operand<TFloat32> original, Mode mode) {
+  public Operand<TFloat32> apply(
+      ModuleScope s, Operand<TFloat32> tokens, Operand<TFloat32> original, Mode mode) {
     long[] ts = Shapes.requireRank(tokens, s.describe(), "tokens [batch, tokens, features]", 3);
     long[] os =
-        Shapes.requireRank(original, s.describe(), "original [batch, tokens, features] or [batch, h, w, features]", 3, 4);
+        Shapes.requireRank(
+            original,
+            s.describe(),
+            "original [batch, tokens, features] or [batch, h, w, features]",
+            3,
+            4);
     if (ts[2] != os[os.length - 1]) {
       throw new IllegalArgumentException(
-          s.describe() + ": tokens " + Shapes.describe(tokens) + " and original " + Shapes.describe(original)
+          s.describe()
+              + ": tokens "
+              + Shapes.describe(tokens)
+              + " and original "
+              + Shapes.describe(original)
               + " differ in features");
     }
     Ops tf = s.tf();
@@ -71,14 +88,18 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) {
     Operand<TFloat32> t = LayerNorm.defaults().apply(s.named("fuser_mix_norm1"), tokens);
     // [b, D, K]: the Dense mixes the token axis
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
-    t = new Dense(numTokens, true, Initializer.zeros(), Initializer.zeros()).apply(s.child(Dense.NAME), t);
+    Dense tokenMix = new Dense(numTokens, true, Initializer.zeros(), Initializer.zeros());
+    t = tokenMix.apply(s.child(tokenMix), t);
     // [b, K, D]
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
     t = LayerNorm.defaults().apply(s.named("fuser_mix_norm2"), t);
     Operand<TFloat32> orig = TokenPooling.flattenSpatial(tf, original);
-    Operand<TFloat32> mix = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), orig);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> mix = norm.apply(s.child(norm), orig);
     // [b, S, K]
-    mix = new MlpBlock(bottleneckDim, numTokens, dropoutRate).apply(s.named("token_masking"), mix, mode);
+    mix =
+        new MlpBlock(bottleneckDim, numTokens, dropoutRate)
+            .apply(s.named("token_masking"), mix, mode);
     mix = tf.math.sigmoid(mix);
     // [b, S, D]
     Operand<TFloat32> out = tf.train.batchMatMul(mix, t, TFloat32.class);

@@ -27,10 +27,15 @@ import org.tensorflow.types.TFloat32;
  * @param useSumPooling sum pooling (Scenic's default) or mean pooling over space
  * @see <a href="https://arxiv.org/abs/2106.11297">TokenLearner (Ryoo et al., NeurIPS 2021)</a>
  */
-public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
+public record TokenLearnerModule(int numTokens, boolean useSumPooling) implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "TokenLearnerModule";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Number of 3x3 convolutions in the attention-map stack. */
   public static final int NUM_CONVS = 4;
@@ -38,7 +43,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
   /** Checks the size. */
   public TokenLearnerModule {
     if (numTokens <= 0) {
-      throw new IllegalArgumentException("TokenLearnerModule needs positive num_tokens, got " + numTokens);
+      throw new IllegalArgumentException(
+          "TokenLearnerModule needs positive num_tokens, got " + numTokens);
     }
   }
 
@@ -58,7 +64,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
    */
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
     long[] shape =
-        Shapes.requireRank(x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
+        Shapes.requireRank(
+            x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
     Ops tf = s.tf();
     long d = shape[shape.length - 1];
     long h;
@@ -66,21 +73,28 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) {
       h = Math.round(Math.sqrt(shape[1]));
       if (h * h != shape[1]) {
         throw new IllegalArgumentException(
-            s.describe() + ": TokenLearnerModule (v1) needs a square token grid, got " + shape[1]
-                + " tokens in input of shape " + Shapes.describe(x));
+            s.describe()
+                + ": TokenLearnerModule (v1) needs a square token grid, got "
+                + shape[1]
+                + " tokens in input of shape "
+                + Shapes.describe(x));
       }
     } else {
       if (shape[1] != shape[2]) {
         throw new IllegalArgumentException(
-            s.describe() + ": TokenLearnerModule (v1) needs a square token grid, got shape " + Shapes.describe(x));
+            s.describe()
+                + ": TokenLearnerModule (v1) needs a square token grid, got shape "
+                + Shapes.describe(x));
       }
       h = shape[1];
     }
     // [b, h, h, D]
     Operand<TFloat32> grid = Shapes.reshapeBatch(tf, x, h, h, d);
-    Operand<TFloat32> sel = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), grid);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> sel = norm.apply(s.child(norm), grid);
+    Conv conv = Conv.sameNoBias(numTokens, 3, 3);
     for (int i = 0; i < NUM_CONVS; i++) {
-      sel = Conv.sameNoBias(numTokens, 3, 3).apply(s.child(Conv.NAME), sel);
+      sel = conv.apply(s.child(conv), sel);
       if (i < NUM_CONVS - 1) {
         sel = Activations.gelu(tf, sel);
       }

@@ -27,10 +27,16 @@ import org.tensorflow.types.TFloat32;
  * @param dropoutRate dropout inside the mask MLP (training only)
  * @see <a href="https://arxiv.org/abs/2106.11297">TokenLearner (Ryoo et al., NeurIPS 2021)</a>
  */
-public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float dropoutRate) {
+public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float dropoutRate)
+    implements FlaxModule {
 
   /** Flax's class name, the prefix of auto-named instances. */
   public static final String NAME = "TokenLearnerModuleV11";
+
+  @Override
+  public String flaxName() {
+    return NAME;
+  }
 
   /** Scenic's default bottleneck width. */
   public static final int BOTTLENECK_DIM_DEFAULT = 64;
@@ -39,7 +45,10 @@ public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float drop
   public TokenLearnerModuleV11 {
     if (numTokens <= 0 || bottleneckDim <= 0) {
       throw new IllegalArgumentException(
-          "TokenLearnerModuleV11 needs positive num_tokens and bottleneck_dim, got " + numTokens + ", " + bottleneckDim);
+          "TokenLearnerModuleV11 needs positive num_tokens and bottleneck_dim, got "
+              + numTokens
+              + ", "
+              + bottleneckDim);
     }
   }
 
@@ -57,12 +66,16 @@ public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float drop
    * @return {@code [b, K, D]}
    */
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
-    Shapes.requireRank(x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
+    Shapes.requireRank(
+        x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
     Ops tf = s.tf();
     x = TokenPooling.flattenSpatial(tf, x);
-    Operand<TFloat32> sel = LayerNorm.defaults().apply(s.child(LayerNorm.NAME), x);
+    LayerNorm norm = LayerNorm.defaults();
+    Operand<TFloat32> sel = norm.apply(s.child(norm), x);
     // [b, S, K]
-    sel = new MlpBlock(bottleneckDim, numTokens, dropoutRate).apply(s.named("token_masking"), sel, mode);
+    sel =
+        new MlpBlock(bottleneckDim, numTokens, dropoutRate)
+            .apply(s.named("token_masking"), sel, mode);
     // [b, K, S], softmax over the spatial axis
     sel = tf.linalg.transpose(sel, tf.constant(new int[] {0, 2, 1}));
     sel = tf.nn.softmax(sel);

@@ -5,8 +5,11 @@
  * <p>A layer is a record holding its configuration (Scenic's attributes and defaults) with one
  * {@code apply(ModuleScope, Operand<TFloat32>, Mode)} method, Flax's {@code __call__}. {@link
  * dev.tokenlearner.ops.ModuleScope} mirrors Flax's module naming ({@code Dense_0}, {@code
- * token_masking}) and creates parameters in the single {@link dev.tokenlearner.ops.ParameterStore}
- * of a graph; variables are named by their Flax path joined with '/'.
+ * token_masking}; {@code scope.child(layer)} asks the layer for its class name) and declares
+ * parameters in the single {@link dev.tokenlearner.ops.ParameterStore} of a graph; variables are
+ * named by their Flax path joined with '/'. {@link dev.tokenlearner.ops.PathScope} turns paths into
+ * TF op names with one table of used names per graph, so building is linear in the number of ops;
+ * {@link dev.tokenlearner.ops.WeightIo} reads and assigns variables by key through a session.
  *
  * <p>The TokenLearner pieces are {@link dev.tokenlearner.ops.TokenLearnerModule} (v1), {@link
  * dev.tokenlearner.ops.TokenLearnerModuleV11} and {@link dev.tokenlearner.ops.TokenFuser}; the ViT

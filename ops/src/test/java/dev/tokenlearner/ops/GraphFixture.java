@@ -24,7 +24,7 @@ public final class GraphFixture implements AutoCloseable {
   public final Graph graph = new Graph();
 
   /** Root ops of {@link #graph}. */
-  public final Ops tf = Ops.create(graph);
+  public final Ops tf = PathScope.create(graph);
 
   /** The graph's parameters. */
   public final ParameterStore store = new ParameterStore(tf);
@@ -91,7 +91,7 @@ public final class GraphFixture implements AutoCloseable {
    * @param values one value per parameter
    */
   public void load(Map<String, HostArray> values) {
-    store.load(session(), values);
+    store.weights().load(session(), values);
   }
 
   /**

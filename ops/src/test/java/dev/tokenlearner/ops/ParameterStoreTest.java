@@ -23,16 +23,16 @@ class ParameterStoreTest {
     try (GraphFixture g = mlp()) {
       Map<String, HostArray> values = g.loadRandom(1);
 
-      assertEquals(values, new TreeMap<>(g.store.read(g.session())));
+      assertEquals(values, new TreeMap<>(g.store.weights().read(g.session())));
     }
   }
 
   @Test
   void initialize_seed_readsBackInitialValues() {
     try (GraphFixture g = mlp()) {
-      g.store.initialize(g.session(), 5);
+      g.store.weights().initialize(g.session(), g.store.initialValues(5));
 
-      assertEquals(g.store.initialValues(5), g.store.read(g.session()));
+      assertEquals(g.store.initialValues(5), g.store.weights().read(g.session()));
     }
   }
 
@@ -53,7 +53,7 @@ class ParameterStoreTest {
       assertTrue(
           m.contains("wrong shape MlpBlock_0/Dense_1/kernel: expected [6, 4], found [4, 6]"), m);
       assertTrue(m.contains("unexpected MlpBlock_0/Dense_2/kernel [6, 4]"), m);
-      assertEquals(before, new TreeMap<>(g.store.read(g.session())));
+      assertEquals(before, new TreeMap<>(g.store.weights().read(g.session())));
     }
   }
 
@@ -63,11 +63,11 @@ class ParameterStoreTest {
       Map<String, HostArray> before = g.loadRandom(1);
       HostArray bias = new HostArray(new long[] {4}, new float[] {1, 2, 3, 4});
 
-      g.store.assign(g.session(), Map.of("MlpBlock_0/Dense_1/bias", bias));
+      g.store.weights().assign(g.session(), Map.of("MlpBlock_0/Dense_1/bias", bias));
 
       Map<String, HostArray> after = new TreeMap<>(before);
       after.put("MlpBlock_0/Dense_1/bias", bias);
-      assertEquals(after, new TreeMap<>(g.store.read(g.session())));
+      assertEquals(after, new TreeMap<>(g.store.weights().read(g.session())));
     }
   }
 
@@ -77,13 +77,14 @@ class ParameterStoreTest {
       var e1 =
           assertThrows(
               IllegalArgumentException.class,
-              () -> g.store.assign(g.session(), Map.of("head/bias", HostArray.zeros(3))));
+              () -> g.store.weights().assign(g.session(), Map.of("head/bias", HostArray.zeros(3))));
       var e2 =
           assertThrows(
               IllegalArgumentException.class,
               () ->
-                  g.store.assign(
-                      g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
+                  g.store
+                      .weights()
+                      .assign(g.session(), Map.of("MlpBlock_0/Dense_1/bias", HostArray.zeros(3))));
 
       assertTrue(e1.getMessage().contains("head/bias"), e1.getMessage());
       assertTrue(

@@ -37,7 +37,7 @@ class ReadmeExampleTest {
     // README-BEGIN
     try (Graph graph = new Graph();
         Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
+      Ops tf = PathScope.create(graph); // names ops without rescanning the graph
       ParameterStore store = new ParameterStore(tf);
       ModuleScope root = ModuleScope.root(store);
       Mode mode = Mode.INFERENCE;
@@ -51,13 +51,14 @@ class ReadmeExampleTest {
       x = new AddPositionEmbs().apply(root.named("posembed_input"), x);
       x = Encoder1DBlock.of(64, 2).apply(root.named("encoderblock_0"), x, mode);
       // 64 tokens -> 8 learned tokens
-      x = TokenLearnerModuleV11.defaults(8).apply(root.child(TokenLearnerModuleV11.NAME), x, mode);
+      TokenLearnerModuleV11 learner = TokenLearnerModuleV11.defaults(8);
+      x = learner.apply(root.child(learner), x, mode); // auto-named TokenLearnerModuleV11_0
       x = Encoder1DBlock.of(64, 2).apply(root.named("encoderblock_1"), x, mode);
       x = LayerNorm.defaults().apply(root.named("encoder_norm"), x);
       Operand<TFloat32> pooled = tf.math.mean(x, tf.constant(1));
       Operand<TFloat32> logits = Dense.of(10).apply(root.named("head"), pooled);
 
-      store.initialize(session, 42);
+      store.weights().initialize(session, store.initialValues(42));
       try (TFloat32 batch = TFloat32.tensorOf(Shape.of(2, 32, 32, 3), DataBuffers.of(pixels));
           Result out = session.runner().feed(images, batch).fetch(logits).run()) {
         direct = StdArrays.array2dCopyOf((TFloat32) out.get(0));

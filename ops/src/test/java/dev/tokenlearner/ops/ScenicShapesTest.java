@@ -17,7 +17,7 @@ class ScenicShapesTest {
       var y =
           TokenLearnerModule.defaults(tokens)
               .apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
-      g.store.initialize(g.session(), 1);
+      g.store.weights().initialize(g.session(), g.store.initialValues(1));
       HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());
     }
@@ -31,7 +31,7 @@ class ScenicShapesTest {
       var y =
           TokenLearnerModuleV11.defaults(tokens)
               .apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
-      g.store.initialize(g.session(), 1);
+      g.store.weights().initialize(g.session(), g.store.initialValues(1));
       HostArray out = g.run(y, Map.of(x, TestArrays.uniform(7, 4, 224, 224, 64)));
       assertArrayEquals(new long[] {4, tokens, 64}, out.shape());
     }

@@ -62,7 +62,7 @@ final class InitFrom {
                 .flatMap(TemporalEncodingConfig::kernelInitMethod),
             cfg.train().rngSeed());
     ImportPlan plan = InitFromTrainState.plan(store.shapes(), cfg.tokenGrid(), ckpt, options);
-    store.assign(session, plan.values());
+    store.weights().assign(session, plan.values());
     log(ckpt, plan);
     return Optional.of(plan);
   }

@@ -2,8 +2,9 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Parameter;
+import dev.tokenlearner.ops.ParameterRole;
+import dev.tokenlearner.ops.PathScope;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +68,11 @@ final class OptimizerGraph {
   OptimizerGraph(Ops tf, OptimizerSpec spec, List<Parameter> params) {
     this.spec = spec;
     this.params = List.copyOf(params);
-    // TF makes every withSubScope call unique, so each name scope is entered once and reused.
-    Map<String, Ops> scopes = new HashMap<>();
-    scopes.put(SCOPE, tf.withSubScope(SCOPE));
+    Ops names = PathScope.of(tf);
     for (String kind : slotKinds(spec)) {
       List<Slot> list = new ArrayList<>();
       for (Parameter p : params) {
-        list.add(createSlot(scopes, kind, p));
+        list.add(createSlot(names, kind, p));
       }
       slots.put(kind, list);
     }
@@ -86,20 +85,15 @@ final class OptimizerGraph {
     return spec.momentum().isPresent() ? List.of(TRACE) : List.of();
   }
 
-  private static Slot createSlot(Map<String, Ops> scopes, String kind, Parameter p) {
-    String[] parts = p.path().split("/");
-    String prefix = SCOPE;
-    Ops scoped = scopes.get(prefix);
-    for (int i = -1; i < parts.length - 1; i++) {
-      String name = i < 0 ? kind : parts[i];
-      Ops parent = scoped;
-      prefix = prefix + "/" + name;
-      scoped = scopes.computeIfAbsent(prefix, k -> parent.withSubScope(name));
-    }
+  private static Slot createSlot(Ops tf, String kind, Parameter p) {
+    String path = p.path();
+    int slash = path.lastIndexOf('/');
+    String parent = SCOPE + "/" + kind + (slash < 0 ? "" : "/" + path.substring(0, slash));
+    Ops scoped = PathScope.at(tf, parent);
     Ops init = scoped.withInitScope();
     Variable<TFloat32> v =
         scoped
-            .withName(parts[parts.length - 1])
+            .withName(path.substring(slash + 1))
             .variable(init.zeros(init.constant(p.shape()), TFloat32.class));
     String expected = SCOPE + "/" + kind + "/" + p.path();
     if (!v.op().name().equals(expected)) {
@@ -190,7 +184,7 @@ final class OptimizerGraph {
         }
       }
       Operand<TFloat32> w1 = u.math.sub(w, u.math.mul(lr, step1));
-      if (spec.explicitWeightDecay().isPresent() && p.path().contains("kernel")) {
+      if (spec.explicitWeightDecay().isPresent() && p.role() == ParameterRole.KERNEL) {
         float d = (float) spec.explicitWeightDecay().getAsDouble();
         w1 = u.math.mul(w1, u.math.sub(u.constant(1f), u.math.mul(lr, u.constant(d))));
       }
@@ -200,7 +194,10 @@ final class OptimizerGraph {
     mustRunFirst.forEach(o -> deps.add(u.identity(o)));
     newParams.forEach(o -> deps.add(u.identity(o)));
     newSlots.values().forEach(o -> deps.add(u.identity(o)));
-    Ops after = u.withControlDependencies(deps);
+    // One gate op carries the dependencies: giving each assign all of them would add
+    // (#assigns x #deps) control edges, quadratic in the number of parameters.
+    Op ready = u.withControlDependencies(deps).withName("ready").noOp();
+    Ops after = u.withControlDependencies(List.of(ready));
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < params.size(); i++) {
       assigns.add(after.assign(params.get(i).variable(), newParams.get(i)));

@@ -1,26 +1,30 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
-import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
-import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
+import dev.tokenlearner.ops.WeightIo;
 import dev.tokenlearner.train.data.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Function;
+import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -52,21 +56,17 @@ final class TrainGraph implements AutoCloseable {
   /** Name of the int64 global-step variable. */
   static final String GLOBAL_STEP = "global_step";
 
-  /** What one training step reports. */
-  record StepResult(
-      long step, float loss, float correct, int examples, float learningRate, float gradNorm) {
-    float accuracy() {
-      return correct / examples;
-    }
-  }
+  /** Name prefix of the feed and assign ops of the optimizer slots and the global step. */
+  static final String SLOT_IO_SCOPE = "opt_state_io";
 
   private final ExperimentConfig cfg;
   private final OptimizerSpec spec;
+  private final ModelGraph model;
   private final Graph graph;
   private final Session session;
   private final ParameterStore store;
   private final OptimizerGraph optimizer;
-  private final VariableIo slotIo = new VariableIo();
+  private final WeightIo slotIo;
   private final Placeholder<TFloat32> images;
   private final Placeholder<TInt32> labels;
   private final Placeholder<TInt64> rngKey;
@@ -95,16 +95,35 @@ final class TrainGraph implements AutoCloseable {
   }
 
   /**
-   * Builds the graph and opens a session on it.
+   * Builds the graph and opens a session on it, with or without XLA.
    *
    * @param cfg the experiment
    * @param sessionConfig session options (device placement logging, threads)
+   * @param xla whether forward, backward and clipping run as one XLA computation
+   */
+  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, boolean xla) {
+    this(cfg, sessionConfig, g -> g, Optional.empty(), xla);
+  }
+
+  /**
+   * Builds the graph and opens a session on it.
+   *
+   * @param cfg the experiment
+   * @param sessionConfig session options
+   * @param aggregator applied to the raw gradients (one per parameter, in parameter order) before
+   *     the norm and clipping, e.g. to average them over devices
+   * @param device where the model tower, loss and gradients go; empty: TF places them
    * @param xla whether forward, backward and clipping run as one XLA computation ({@link
    *     XlaFunction}); the numbers equal the plain graph's within float32 rounding
    * @throws IllegalArgumentException if the config has no {@code lr_configs} or a parameter gets no
    *     gradient
    */
-  TrainGraph(ExperimentConfig cfg, ConfigProto sessionConfig, boolean xla) {
+  TrainGraph(
+      ExperimentConfig cfg,
+      ConfigProto sessionConfig,
+      Function<List<Operand<TFloat32>>, List<Operand<TFloat32>>> aggregator,
+      Optional<DeviceSpec> device,
+      boolean xla) {
     this.cfg = cfg;
     this.xla = xla;
     this.spec = OptimizerSpec.of(cfg);
@@ -114,22 +133,15 @@ final class TrainGraph implements AutoCloseable {
             .orElseThrow(
                 () -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
     CustomGradients.register();
-    graph = new Graph();
+    model = ModelGraph.build(cfg.model(), cfg.input(), Mode.TRAINING, -1, device);
+    graph = model.graph();
     try {
-      Ops tf = Ops.create(graph);
-      images =
-          tf.withName("images")
-              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+      Ops tf = model.tf();
+      images = model.images();
+      rngKey = model.rngKey();
+      store = model.store();
+      ModelOutputs out = model.outputs();
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      rngKey = tf.withName("rng_key").placeholder(TInt64.class, Placeholder.shape(Shape.of(2)));
-      store = new ParameterStore(tf);
-      ModelOutputs out =
-          TokenLearnerViT.build(
-              ModuleScope.root(store, rngKey),
-              cfg.model(),
-              cfg.numClasses(),
-              images,
-              Mode.TRAINING);
       Ops t = tf.withSubScope("train");
       Operand<TFloat32> objective =
           Losses.mean(
@@ -154,15 +166,14 @@ final class TrainGraph implements AutoCloseable {
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
+      Ops stepIo = PathScope.at(tf, SLOT_IO_SCOPE + "/" + GLOBAL_STEP);
       stepInput =
-          tf.withSubScope("variable_io")
-              .placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
-      stepAssign = tf.withSubScope("variable_io").assign(globalStep, stepInput);
+          stepIo.withName("value").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      stepAssign = stepIo.withName("assign").assign(globalStep, stepInput);
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
       Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), lossValue, values);
-      Operand<TFloat32> sumSq = t.constant(0f);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
@@ -170,13 +181,25 @@ final class TrainGraph implements AutoCloseable {
               "parameter " + params.get(i).path() + " gets no gradient from the loss");
         }
         gradients.add(dy);
+      }
+      List<Operand<TFloat32>> aggregated = List.copyOf(aggregator.apply(List.copyOf(gradients)));
+      if (aggregated.size() != params.size()) {
+        throw new IllegalStateException(
+            "the gradient aggregator returned "
+                + aggregated.size()
+                + " gradients for "
+                + params.size()
+                + " parameters");
+      }
+      Operand<TFloat32> sumSq = t.constant(0f);
+      for (Operand<TFloat32> dy : aggregated) {
         sumSq =
             t.math.add(
                 sumSq,
                 t.sum(t.math.square(t.reshape(dy, t.constant(new long[] {-1}))), t.constant(0)));
       }
       Operand<TFloat32> norm = t.math.sqrt(sumSq);
-      List<Operand<TFloat32>> clipped = new ArrayList<>(gradients);
+      List<Operand<TFloat32>> clipped = new ArrayList<>(aggregated);
       if (spec.maxGradNorm().isPresent()) {
         Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
         // Scenic's clip_grads: g if norm < max else g * max / norm.
@@ -203,8 +226,9 @@ final class TrainGraph implements AutoCloseable {
       correct = t.withName("correct").identity(correctValue);
       gradNorm = t.withName("grad_norm").identity(norm);
       optimizer = new OptimizerGraph(tf, spec, params);
+      slotIo = new WeightIo(tf, SLOT_IO_SCOPE, "optimizer slot");
       for (OptimizerGraph.Slot s : optimizer.slots()) {
-        slotIo.add(tf, s.key(), s.param().shape(), s.variable(), s.value());
+        slotIo.add(s.key(), s.param().shape(), s.variable(), s.value());
       }
       trainOp =
           optimizer.update(
@@ -223,6 +247,14 @@ final class TrainGraph implements AutoCloseable {
 
   ParameterStore store() {
     return store;
+  }
+
+  ModelGraph model() {
+    return model;
+  }
+
+  Graph graph() {
+    return graph;
   }
 
   OptimizerSpec spec() {
@@ -258,13 +290,13 @@ final class TrainGraph implements AutoCloseable {
    * head's bias, zero slots and step 0.
    */
   void initialize(long seed, OptionalDouble initHeadBias) {
-    store.initialize(session, seed);
+    store.weights().initialize(session, store.initialValues(seed));
     if (initHeadBias.isPresent()) {
       String path = Names.OUTPUT_PROJECTION + "/bias";
       Parameter bias = store.get(path);
       float[] v = new float[Math.toIntExact(bias.size())];
       Arrays.fill(v, (float) initHeadBias.getAsDouble());
-      store.assign(session, Map.of(path, new HostArray(bias.shape(), v)));
+      store.weights().assign(session, Map.of(path, new HostArray(bias.shape(), v)));
     }
   }
 
@@ -286,8 +318,21 @@ final class TrainGraph implements AutoCloseable {
     try (TFloat32 x =
             TFloat32.tensorOf(
                 Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
-        TInt32 y = TInt32.vectorOf(batch.labels());
-        TInt64 key = TInt64.vectorOf(seed, batch.step());
+        TInt32 y = TInt32.vectorOf(batch.labels())) {
+      return run(x, y, batch.step(), seed);
+    }
+  }
+
+  /**
+   * Runs one training step on a batch already in tensors.
+   *
+   * @param x images {@code [b, H, W, C]}
+   * @param y labels {@code [b]}
+   * @param step the batch's step (the dropout key is {@code [seed, step]})
+   * @param seed the run's seed
+   */
+  StepResult run(TFloat32 x, TInt32 y, long step, long seed) {
+    try (TInt64 key = TInt64.vectorOf(seed, step);
         Result r =
             session
                 .runner()
@@ -301,18 +346,74 @@ final class TrainGraph implements AutoCloseable {
                 .fetch(gradNorm)
                 .run()) {
       return new StepResult(
-          batch.step(),
+          step,
           ((TFloat32) r.get(0)).getFloat(),
           ((TFloat32) r.get(1)).getFloat(),
-          batch.size(),
+          (int) x.shape().get(0),
           ((TFloat32) r.get(2)).getFloat(),
           ((TFloat32) r.get(3)).getFloat());
     }
   }
 
+  /** Feeds and fetches of the inference tower used for held-out evaluation. */
+  private record EvalTower(
+      Placeholder<TFloat32> images,
+      Placeholder<TInt32> labels,
+      Operand<TFloat32> lossSum,
+      Operand<TFloat32> correct) {}
+
+  private EvalTower evalTower;
+
+  /**
+   * Sum of the loss without label smoothing (Scenic's evaluation loss) and the number of correct
+   * top-1 predictions over one held-out batch, computed by an inference-mode tower on this graph's
+   * variables (built on first use).
+   *
+   * @return {@code {lossSum, correct}}
+   */
+  double[] evaluate(Batch batch) {
+    if (evalTower == null) {
+      evalTower = buildEvalTower();
+    }
+    EvalTower e = evalTower;
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
+        TInt32 y = TInt32.vectorOf(batch.labels());
+        Result r =
+            session
+                .runner()
+                .feed(e.images(), x)
+                .feed(e.labels(), y)
+                .fetch(e.lossSum())
+                .fetch(e.correct())
+                .run()) {
+      return new double[] {((TFloat32) r.get(0)).getFloat(), ((TFloat32) r.get(1)).getFloat()};
+    }
+  }
+
+  private EvalTower buildEvalTower() {
+    Ops tf = model.tf();
+    Placeholder<TFloat32> x =
+        tf.withName("eval_images")
+            .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+    Placeholder<TInt32> y =
+        tf.withName("eval_labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    ModelOutputs out = model.inferenceTower("eval", x);
+    Ops e = tf.withSubScope("eval_metrics");
+    Operand<TFloat32> mean =
+        Losses.mean(e, cfg.modelName(), out.logits(), y, cfg.numClasses(), OptionalDouble.empty());
+    Operand<TFloat32> n = e.dtypes.cast(e.size(y), TFloat32.class);
+    return new EvalTower(
+        x,
+        y,
+        e.withName("loss_sum").math.mul(mean, n),
+        e.withName("correct").identity(Losses.correct(e, out.logits(), y)));
+  }
+
   /** The model parameters by path. */
   Map<String, HostArray> params() {
-    return store.read(session);
+    return store.weights().read(session);
   }
 
   /**
@@ -334,8 +435,8 @@ final class TrainGraph implements AutoCloseable {
    */
   void restore(FlaxTrainState state) {
     session.initialize();
-    store.load(session, state.params());
-    slotIo.assign(session, OptimizerGraph.slotValues(spec, state.optState()));
+    store.weights().load(session, state.params());
+    slotIo.load(session, OptimizerGraph.slotValues(spec, state.optState()));
     try (TInt64 s = TInt64.scalarOf(state.step())) {
       session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
     }

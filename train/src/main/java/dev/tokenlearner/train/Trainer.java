@@ -2,7 +2,6 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
-import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.FileDigest;
@@ -22,25 +21,17 @@ import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
-import dev.tokenlearner.train.summary.TensorBoardWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tensorflow.proto.ConfigProto;
 
 /**
  * Trains a TokenLearner model from an experiment config, as Scenic's {@code classification_trainer}
@@ -143,7 +134,6 @@ public final class Trainer {
       throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
-    TrainConfig tc = cfg.train();
     Files.createDirectories(workdir);
     Optional<Path> latest = Checkpoints.latest(workdir);
     if (!resume && latest.isPresent()) {
@@ -153,187 +143,245 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    int batchSize = tc.requireBatchSize();
-    long stepsPerEpoch = tc.stepsPerEpoch(dataset.numTrain());
-    long totalSteps = tc.resolvedTotalSteps(dataset.numTrain());
-    if (totalSteps <= 0) {
-      throw new IllegalArgumentException(
-          "the config trains for 0 steps ("
-              + dataset.numTrain()
-              + " examples, batch_size "
-              + batchSize
-              + ")");
-    }
-    long evalEvery = tc.resolvedLogEvalSteps(stepsPerEpoch);
-    long checkpointEvery = tc.resolvedCheckpointSteps(stepsPerEpoch);
-    long summaryEvery = tc.resolvedLogSummarySteps(stepsPerEpoch);
-    long stopAt = Math.min(totalSteps, options.stopAfterStep().orElse(totalSteps));
-    long seed = tc.rngSeed();
+    Plan plan = Plan.of(cfg.train(), dataset.numTrain(), options);
     RuntimeConfig runtime = RuntimeConfig.of(cfg);
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
-    ConfigProto session = placement.sessionConfig();
     boolean xla = runtime.jitOr(false);
     LOG.info(
         "training {} on {}: {} steps of {} examples; steps run on {} ({}), XLA {}",
         cfg.source(),
         dataset.describe(),
-        totalSteps,
-        batchSize,
+        plan.totalSteps(),
+        plan.batchSize(),
         device,
         placement.reason(),
         xla ? "on" : "off");
-
-    List<Path> written = new ArrayList<>();
-    try (TrainGraph train = new TrainGraph(cfg, session, xla);
-        EvalGraph eval = new EvalGraph(cfg, dataset, session)) {
-      long start = 0;
-      if (resume && latest.isPresent()) {
-        FlaxTrainState state = FlaxMsgpackReader.readTrainState(latest.get());
-        train.restore(state);
-        start = state.step();
-        LOG.info("resumed from {} at step {}", latest.get(), start);
-        if (!Arrays.equals(state.rng(), TrainGraph.prngKey(seed))) {
-          LOG.warn(
-              "{} was written with another rng_seed; continuing with rng_seed {}",
-              latest.get(),
-              seed);
-        }
-      } else {
-        if (resume) {
-          LOG.info("no checkpoint in {}; starting from scratch", workdir);
-        }
-        train.initialize(seed, tc.initHeadBias());
-        InitFrom.apply(cfg, train.store(), train.session());
+    try (TrainStep step =
+        TrainStep.builder(cfg).sessionConfig(placement.sessionConfig()).xla(xla).build()) {
+      long start = startFrom(step, cfg, workdir, resume, latest);
+      Loop loop = new Loop(cfg, workdir, dataset, plan, step);
+      loop.run(start, options.progressBar());
+      if (start >= plan.stopAt()) {
+        // Nothing left to train (a finished run resumed): still report the held-out numbers.
+        LOG.info(
+            "{} is already at step {} of {}; nothing to train", workdir, start, plan.totalSteps());
+        loop.evaluate();
       }
-      Path tbDir = workdir.resolve(TENSORBOARD_DIR);
-      Path csv = workdir.resolve(METRICS_CSV);
-      Path png = workdir.resolve(CURVES_PNG);
-      Window window = new Window();
-      OptionalDouble evalLoss = OptionalDouble.empty();
-      OptionalDouble evalAcc = OptionalDouble.empty();
-      long stepNanos = 0;
-      long stepExamples = 0;
-      long step = start;
-      try (MetricsLog metrics = new MetricsLog(csv, start);
-          TensorBoardWriter tb = new TensorBoardWriter(tbDir);
+      CurvePlot.write(
+          MetricsLog.read(workdir.resolve(METRICS_CSV)),
+          cfg.source() + " (" + dataset.describe() + ")",
+          workdir.resolve(CURVES_PNG));
+      Optional<Path> savedModel = Optional.empty();
+      if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
+        savedModel =
+            Optional.of(
+                export(cfg, workdir, step.params(), loop.checkpoints.newestWritten(), dataset));
+        writeSample(dataset, workdir);
+      }
+      return summarize(loop, start, started, device, savedModel);
+    }
+  }
+
+  /** What the run did, logged in one line. */
+  private static TrainSummary summarize(
+      Loop loop, long start, long startedNanos, String device, Optional<Path> savedModel) {
+    TrainSummary summary =
+        new TrainSummary(
+            start,
+            loop.step,
+            loop.plan.totalSteps(),
+            loop.window.recentLoss(),
+            loop.window.recentAccuracy(),
+            loop.evalLoss,
+            loop.evalAccuracy,
+            loop.imagesPerSecond(),
+            (System.nanoTime() - startedNanos) / 1e9,
+            device,
+            loop.dataset.describe(),
+            loop.checkpoints.written(),
+            savedModel,
+            loop.workdir.resolve(TENSORBOARD_DIR),
+            loop.workdir.resolve(METRICS_CSV),
+            loop.workdir.resolve(CURVES_PNG));
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
+            summary.finalStep(),
+            summary.wallSeconds(),
+            summary.imagesPerSecond(),
+            loop.evalAccuracy.isPresent()
+                ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
+                : "n/a"));
+    return summary;
+  }
+
+  /**
+   * Restores the newest checkpoint when resuming, otherwise gives the step fresh weights.
+   *
+   * @return the step training continues from
+   */
+  private static long startFrom(
+      TrainStep step, ExperimentConfig cfg, Path workdir, boolean resume, Optional<Path> latest)
+      throws IOException {
+    long seed = cfg.train().rngSeed();
+    if (resume && latest.isPresent()) {
+      FlaxTrainState state = FlaxMsgpackReader.readTrainState(latest.get());
+      step.restore(state);
+      LOG.info("resumed from {} at step {}", latest.get(), state.step());
+      if (!Arrays.equals(state.rng(), TrainGraph.prngKey(seed))) {
+        LOG.warn(
+            "{} was written with another rng_seed; continuing with rng_seed {}",
+            latest.get(),
+            seed);
+      }
+      return state.step();
+    }
+    if (resume) {
+      LOG.info("no checkpoint in {}; starting from scratch", workdir);
+    }
+    step.initialize();
+    InitFrom.apply(cfg, step.parameters(), step.session());
+    return 0;
+  }
+
+  /** How long a run trains and how often it logs, evaluates and saves. */
+  private record Plan(
+      int batchSize,
+      long totalSteps,
+      long stopAt,
+      long summaryEvery,
+      long evalEvery,
+      long checkpointEvery) {
+
+    static Plan of(TrainConfig tc, long numTrain, TrainOptions options) {
+      int batchSize = tc.requireBatchSize();
+      long stepsPerEpoch = tc.stepsPerEpoch(numTrain);
+      long total = tc.resolvedTotalSteps(numTrain);
+      if (total <= 0) {
+        throw new IllegalArgumentException(
+            "the config trains for 0 steps ("
+                + numTrain
+                + " examples, batch_size "
+                + batchSize
+                + ")");
+      }
+      return new Plan(
+          batchSize,
+          total,
+          Math.min(total, options.stopAfterStep().orElse(total)),
+          tc.resolvedLogSummarySteps(stepsPerEpoch),
+          tc.resolvedLogEvalSteps(stepsPerEpoch),
+          tc.resolvedCheckpointSteps(stepsPerEpoch));
+    }
+  }
+
+  /** The training loop and what it reports: one step, then summaries, evaluation, checkpoints. */
+  private static final class Loop {
+    private final ExperimentConfig cfg;
+    private final Path workdir;
+    private final ImageDataset dataset;
+    private final Plan plan;
+    private final TrainStep train;
+    private final Evaluator evaluator;
+    private final Checkpointer checkpoints;
+    private final MetricWindow window = new MetricWindow();
+    private OptionalDouble evalLoss = OptionalDouble.empty();
+    private OptionalDouble evalAccuracy = OptionalDouble.empty();
+    private long stepNanos;
+    private long stepExamples;
+    private long step;
+
+    Loop(ExperimentConfig cfg, Path workdir, ImageDataset dataset, Plan plan, TrainStep train) {
+      this.cfg = cfg;
+      this.workdir = workdir;
+      this.dataset = dataset;
+      this.plan = plan;
+      this.train = train;
+      this.evaluator = new Evaluator(dataset, cfg.train().resolvedEvalBatchSize());
+      this.checkpoints = new Checkpointer(workdir, cfg.train().maxCheckpointKeep());
+    }
+
+    void run(long start, boolean showProgress) throws IOException {
+      step = start;
+      long seed = cfg.train().rngSeed();
+      try (MetricsSink metrics =
+              new MetricsSink(
+                  workdir.resolve(TENSORBOARD_DIR), workdir.resolve(METRICS_CSV), start);
           BatchProducer producer =
               new BatchProducer(
                   dataset,
-                  new TrainOrder(seed, batchSize, dataset.numTrain()),
-                  batchSize,
+                  new TrainOrder(seed, plan.batchSize(), dataset.numTrain()),
+                  plan.batchSize(),
                   start,
-                  stopAt,
+                  plan.stopAt(),
                   BatchProducer.QUEUE_CAPACITY_DEFAULT);
-          ProgressBar bar = options.progressBar() ? progressBar(start, totalSteps) : null) {
-        while (step < stopAt) {
-          long t0 = System.nanoTime();
-          Batch batch = producer.next();
-          TrainGraph.StepResult r = train.run(batch, seed);
-          stepNanos += System.nanoTime() - t0;
-          stepExamples += batch.size();
-          step = batch.step() + 1;
-          if (!Float.isFinite(r.loss())) {
-            Optional<Path> good =
-                written.isEmpty()
-                    ? Checkpoints.latest(workdir)
-                    : Optional.of(written.get(written.size() - 1));
-            throw new TrainingDivergedException(step, r.loss(), r.learningRate(), good);
+          Progress progress = Progress.of(showProgress, start, plan.totalSteps())) {
+        while (step < plan.stopAt()) {
+          StepResult r = trainOne(producer);
+          if (step % plan.summaryEvery() == 0 || step == plan.totalSteps()) {
+            summarize(metrics, r);
           }
-          window.add(r);
-          double imagesPerSecond = stepExamples / (stepNanos / 1e9);
-          if (step % summaryEvery == 0 || step == totalSteps) {
-            tb.scalar("train/loss", step, window.loss());
-            tb.scalar("train/accuracy", step, window.accuracy());
-            tb.scalar("train/learning_rate", step, r.learningRate());
-            tb.scalar("train/grad_norm", step, window.gradNorm());
-            tb.scalar("train/images_per_second", step, imagesPerSecond);
-            metrics.add(step, "train", "loss", window.loss());
-            metrics.add(step, "train", "accuracy", window.accuracy());
-            metrics.add(step, "train", "learning_rate", r.learningRate());
-            metrics.add(step, "train", "grad_norm", window.gradNorm());
-            window.roll();
+          if (step % plan.evalEvery() == 0 || step == plan.totalSteps()) {
+            evaluate(metrics);
           }
-          if (step % evalEvery == 0 || step == totalSteps) {
-            EvalGraph.Evaluation e = eval.evaluate(train.params());
-            evalLoss = OptionalDouble.of(e.loss());
-            evalAcc = OptionalDouble.of(e.accuracy());
-            tb.scalar("eval/loss", step, e.loss());
-            tb.scalar("eval/accuracy", step, e.accuracy());
-            metrics.add(step, "eval", "loss", e.loss());
-            metrics.add(step, "eval", "accuracy", e.accuracy());
-            tb.flush();
-            LOG.info(
-                String.format(
-                    Locale.ROOT,
-                    "step %d: held-out loss %.4f, accuracy %.4f (%d examples)",
-                    step,
-                    e.loss(),
-                    e.accuracy(),
-                    e.examples()));
+          if (step % plan.checkpointEvery() == 0 || step == plan.stopAt()) {
+            checkpoints.save(train);
           }
-          if (step % checkpointEvery == 0 || step == stopAt) {
-            written.add(
-                FlaxMsgpackWriter.save(workdir, train.snapshot(seed), tc.maxCheckpointKeep()));
-          }
-          if (bar != null) {
-            bar.stepTo(step);
-            bar.setExtraMessage(
-                String.format(
-                    Locale.ROOT,
-                    "loss %.3f acc %.3f%s %.0f img/s",
-                    window.lastLoss(),
-                    window.lastAccuracy(),
-                    evalAcc.isPresent()
-                        ? String.format(Locale.ROOT, " val %.3f", evalAcc.getAsDouble())
-                        : "",
-                    imagesPerSecond));
-          }
+          progress.update(step, window, evalAccuracy, imagesPerSecond());
         }
       }
-      if (start >= stopAt) {
-        // Nothing left to train (a finished run resumed): still report the held-out numbers.
-        LOG.info("{} is already at step {} of {}; nothing to train", workdir, start, totalSteps);
-        EvalGraph.Evaluation e = eval.evaluate(train.params());
-        evalLoss = OptionalDouble.of(e.loss());
-        evalAcc = OptionalDouble.of(e.accuracy());
+    }
+
+    private StepResult trainOne(BatchProducer producer) throws IOException {
+      long t0 = System.nanoTime();
+      Batch batch = producer.next();
+      StepResult r = train.run(batch);
+      stepNanos += System.nanoTime() - t0;
+      stepExamples += batch.size();
+      step = batch.step() + 1;
+      if (!Float.isFinite(r.loss())) {
+        throw new TrainingDivergedException(
+            step, r.loss(), r.learningRate(), checkpoints.lastGood());
       }
-      CurvePlot.write(MetricsLog.read(csv), cfg.source() + " (" + dataset.describe() + ")", png);
-      Optional<Path> savedModel = Optional.empty();
-      if (options.exportSavedModel() && step >= totalSteps) {
-        savedModel = Optional.of(export(cfg, workdir, train.params(), written, dataset));
-        writeSample(dataset, workdir);
-      }
-      double ips = stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
-      TrainSummary summary =
-          new TrainSummary(
-              start,
-              step,
-              totalSteps,
-              window.summaryLoss(),
-              window.summaryAccuracy(),
-              evalLoss,
-              evalAcc,
-              ips,
-              (System.nanoTime() - started) / 1e9,
-              device,
-              dataset.describe(),
-              written,
-              savedModel,
-              tbDir,
-              csv,
-              png);
+      window.add(r);
+      return r;
+    }
+
+    private void summarize(MetricsSink metrics, StepResult r) throws IOException {
+      metrics.add(step, "train", "loss", window.loss());
+      metrics.add(step, "train", "accuracy", window.accuracy());
+      metrics.add(step, "train", "learning_rate", r.learningRate());
+      metrics.add(step, "train", "grad_norm", window.gradNorm());
+      metrics.addTensorBoardOnly(step, "train", "images_per_second", imagesPerSecond());
+      window.roll();
+    }
+
+    private void evaluate(MetricsSink metrics) throws IOException {
+      Evaluator.Evaluation e = evaluate();
+      metrics.add(step, "eval", "loss", e.loss());
+      metrics.add(step, "eval", "accuracy", e.accuracy());
+      metrics.flush();
       LOG.info(
           String.format(
               Locale.ROOT,
-              "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
-              summary.finalStep(),
-              summary.wallSeconds(),
-              ips,
-              evalAcc.isPresent()
-                  ? String.format(Locale.ROOT, "%.4f", evalAcc.getAsDouble())
-                  : "n/a"));
-      return summary;
+              "step %d: held-out loss %.4f, accuracy %.4f (%d examples)",
+              step,
+              e.loss(),
+              e.accuracy(),
+              e.examples()));
+    }
+
+    Evaluator.Evaluation evaluate() throws IOException {
+      Evaluator.Evaluation e = evaluator.evaluate(train.trainGraph());
+      evalLoss = OptionalDouble.of(e.loss());
+      evalAccuracy = OptionalDouble.of(e.accuracy());
+      return e;
+    }
+
+    double imagesPerSecond() {
+      return stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
     }
   }
 
@@ -358,7 +406,7 @@ public final class Trainer {
       ExperimentConfig cfg,
       Path workdir,
       Map<String, HostArray> params,
-      List<Path> written,
+      Optional<Path> checkpoint,
       ImageDataset dataset)
       throws IOException {
     Optional<String> text = Optional.empty();
@@ -367,11 +415,14 @@ public final class Trainer {
       text = Optional.of(Files.readString(source, StandardCharsets.UTF_8));
     }
     ExportSpec spec = ExportSpec.of(cfg, text);
-    if (!written.isEmpty()) {
-      Path last = written.get(written.size() - 1);
+    if (checkpoint.isPresent()) {
       spec =
           spec.withProvenance(
-              Map.of("checkpoint", last.toString(), "checkpoint_sha256", FileDigest.sha256(last)));
+              Map.of(
+                  "checkpoint",
+                  checkpoint.get().toString(),
+                  "checkpoint_sha256",
+                  FileDigest.sha256(checkpoint.get())));
     }
     // Class names travel with the model when the data has them (image folders, shapes).
     if (dataset instanceof ImageFolderDataset folders
@@ -406,78 +457,5 @@ public final class Trainer {
     }
     Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(Batch.shapeOf(n, shape), images));
     Npy.write(workdir.resolve(SAMPLE_LABELS_NPY), new HostArray(new long[] {n}, labels));
-  }
-
-  private static ProgressBar progressBar(long start, long total) {
-    ProgressBarBuilder b =
-        new ProgressBarBuilder()
-            .setTaskName("train")
-            .setInitialMax(total)
-            .startsFrom(start, Duration.ZERO)
-            .setStyle(ProgressBarStyle.ASCII)
-            .setUpdateIntervalMillis(500);
-    if (System.console() == null) {
-      // Not an interactive terminal (a log file, CI): its width is unknown, so do not cut the line.
-      b.setMaxRenderedLength(120);
-    }
-    return b.build();
-  }
-
-  /** Running means over the current summary window, and those of the last closed window. */
-  private static final class Window {
-    private double loss;
-    private double accuracy;
-    private double gradNorm;
-    private int n;
-    private double lastLoss = Double.NaN;
-    private double lastAccuracy = Double.NaN;
-    private double closedLoss = Double.NaN;
-    private double closedAccuracy = Double.NaN;
-
-    void add(TrainGraph.StepResult r) {
-      loss += r.loss();
-      accuracy += r.accuracy();
-      gradNorm += r.gradNorm();
-      n++;
-      lastLoss = r.loss();
-      lastAccuracy = r.accuracy();
-    }
-
-    double loss() {
-      return loss / n;
-    }
-
-    double accuracy() {
-      return accuracy / n;
-    }
-
-    double gradNorm() {
-      return gradNorm / n;
-    }
-
-    double lastLoss() {
-      return n == 0 ? closedLoss : loss();
-    }
-
-    double lastAccuracy() {
-      return n == 0 ? closedAccuracy : accuracy();
-    }
-
-    void roll() {
-      closedLoss = loss();
-      closedAccuracy = accuracy();
-      loss = 0;
-      accuracy = 0;
-      gradNorm = 0;
-      n = 0;
-    }
-
-    double summaryLoss() {
-      return n > 0 ? loss() : closedLoss;
-    }
-
-    double summaryAccuracy() {
-      return n > 0 ? accuracy() : closedAccuracy;
-    }
   }
 }

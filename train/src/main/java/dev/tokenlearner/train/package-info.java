@@ -1,7 +1,8 @@
 /**
  * Training TokenLearner models in a TensorFlow Java graph, the way Scenic's {@code
  * classification_trainer} trains them; {@link dev.tokenlearner.train.Trainer#run} is the entry
- * point.
+ * point, and {@link dev.tokenlearner.train.TrainStep} is its step as a library (with a seam for
+ * aggregating gradients across devices).
  *
  * <ul>
  *   <li>Losses: softmax cross-entropy ({@code token_learner_classification}) or per-class sigmoid

@@ -3,6 +3,7 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tokenlearner.ops.Dense;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.ModuleScope;
@@ -54,7 +55,7 @@ class OptimizerGraphTest {
         Session s = new Session(g)) {
       Ops tf = Ops.create(g);
       ParameterStore store = new ParameterStore(tf);
-      ModuleScope dense = ModuleScope.root(store).child("Dense");
+      ModuleScope dense = ModuleScope.root(store).child(Dense.of(3));
       Operand<TFloat32> kernel =
           dense.param("kernel", new long[] {2, 3}, Initializer.constant(0.5f));
       Operand<TFloat32> bias = dense.param("bias", new long[] {3}, Initializer.constant(-0.4f));
@@ -71,11 +72,11 @@ class OptimizerGraphTest {
       Variable<TInt64> step = tf.withName("global_step").variable(tf.withInitScope().constant(0L));
       OptimizerGraph opt = new OptimizerGraph(tf, spec, params);
       Op update = opt.update(tf, gs, tf.constant(LR), tf.identity(step), step, List.of(loss));
-      store.initialize(s, 0);
+      store.weights().initialize(s, store.initialValues(0));
       for (int i = 0; i < steps; i++) {
         s.run(update);
       }
-      Map<String, HostArray> v = store.read(s);
+      Map<String, HostArray> v = store.weights().read(s);
       return new double[][] {
         toDouble(v.get("Dense_0/kernel").data()), toDouble(v.get("Dense_0/bias").data())
       };

@@ -41,7 +41,7 @@ class TrainGraphTest {
       double first = 0;
       double last = 0;
       for (int s = 0; s < 30; s++) {
-        TrainGraph.StepResult r = g.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult r = g.run(BatchProducer.build(ds, order, 16, s), 3);
         if (s < 4) {
           first += r.loss() / 4;
         }
@@ -90,7 +90,7 @@ class TrainGraphTest {
       // Scenic zero-initialises the head, which blocks every earlier gradient; use a random one.
       Parameter head = g.store().get("output_projection/kernel");
       float[] w = Initializer.normal(0.5).sample(head.shape(), new SplittableRandom(1));
-      g.store().assign(g.session(), Map.of(head.path(), new HostArray(head.shape(), w)));
+      g.store().weights().assign(g.session(), Map.of(head.path(), new HostArray(head.shape(), w)));
       List<Parameter> params = g.store().parameters();
       List<Output<TFloat32>> grads = g.gradients();
       assertEquals(params.size(), grads.size());

@@ -30,8 +30,8 @@ class TrainGraphXlaTest {
       plain.initialize(7, cfg.train().initHeadBias());
       xla.initialize(7, cfg.train().initHeadBias());
       for (int s = 0; s < 2; s++) {
-        TrainGraph.StepResult a = plain.run(BatchProducer.build(ds, order, 16, s), 3);
-        TrainGraph.StepResult b = xla.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult a = plain.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult b = xla.run(BatchProducer.build(ds, order, 16, s), 3);
         assertEquals(a.loss(), b.loss(), 1e-4 * Math.max(1, Math.abs(a.loss())), "loss @" + s);
         assertEquals(a.correct(), b.correct(), "correct @" + s);
         assertEquals(a.gradNorm(), b.gradNorm(), 1e-4 * Math.max(1, a.gradNorm()), "norm @" + s);

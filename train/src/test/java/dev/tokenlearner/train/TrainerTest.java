@@ -290,7 +290,7 @@ class TrainerTest {
                   Shape.of(images.shape()),
                   DataBuffers.of(images.data(), true, false))) {
         session.initialize();
-        store.load(session, ckpt.params());
+        store.weights().load(session, ckpt.params());
         try (var r = session.runner().feed(x, t).fetch(out.logits()).run()) {
           float[] logits = new float[16 * k];
           ((TFloat32) r.get(0))

@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ModelName;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
@@ -9,7 +9,6 @@ import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
-import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -21,16 +20,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
@@ -127,23 +123,22 @@ public final class SavedModelExporter {
       throw new FileAlreadyExistsException(
           dir.toString(), null, "already exists; pass overwrite to replace it");
     }
-    try (Graph graph = new Graph();
-        Session session = new Session(graph)) {
-      Ops tf = Ops.create(graph);
-      ParameterStore store = new ParameterStore(tf);
-      // images defaults to the decoded image_bytes, so serving_bytes runs the same model as
-      // serving_default; feeding images directly skips the decoding.
+    // The model's input placeholder is the signature's input: ModelGraph.IMAGES == Signatures.INPUT.
+    try (ModelGraph model =
+            ModelGraph.build(spec.model(), spec.input(), Mode.INFERENCE, -1, Optional.empty());
+        Session session = new Session(model.graph())) {
+      Ops tf = model.tf();
+      ParameterStore store = model.store();
+      Placeholder<TFloat32> images = model.images();
+      ModelOutputs outputs = model.outputs();
+      // serving_bytes: exactly the evaluation preprocessing (graph/preprocess), once per image in
+      // the graph, then a second inference tower on the same variables.
       Placeholder<TString> bytes = EncodedImages.placeholder(tf, spec.input());
-      // Exactly the evaluation preprocessing (graph/preprocess), once per image in the graph.
       EvalPreprocessing preprocessing = EvalPreprocessing.of(spec.input(), spec.normalization());
       Operand<TFloat32> decoded =
           EncodedImages.decode(tf, bytes, spec.input(), preprocessing::apply);
-      PlaceholderWithDefault<TFloat32> images =
-          tf.withName(Signatures.INPUT)
-              .placeholderWithDefault(decoded, Shape.of(spec.input().shape(-1)));
-      ModelOutputs outputs =
-          TokenLearnerViT.build(
-              ModuleScope.root(store), spec.model(), spec.input().numClasses(), images, Mode.INFERENCE);
+      Operand<TFloat32> bytesLogits =
+          model.inferenceTower(Signatures.SERVING_BYTES, decoded).logits();
       Map<String, Operand<TFloat32>> named = new LinkedHashMap<>();
       named.put(Signatures.SERVING_DEFAULT, outputs.logits());
       named.put(Signatures.REPRESENTATION, outputs.representation());
@@ -151,13 +146,9 @@ public final class SavedModelExporter {
       outputs.learnedTokens().ifPresent(t -> named.put(Signatures.LEARNED_TOKENS, t));
 
       List<SessionFunction> functions = new ArrayList<>();
-      Operand<TFloat32> logits = null;
       for (Map.Entry<String, Operand<TFloat32>> e : named.entrySet()) {
         String output = Signatures.outputOf(e.getKey());
         Operand<TFloat32> tensor = tf.withName(output).identity(e.getValue());
-        if (e.getKey().equals(Signatures.SERVING_DEFAULT)) {
-          logits = tensor;
-        }
         Signature signature =
             Signature.builder()
                 .key(e.getKey())
@@ -168,6 +159,8 @@ public final class SavedModelExporter {
         functions.add(SessionFunction.create(signature, session));
       }
       ModelName modelName = ModelName.fromScenicName(spec.modelName());
+      Operand<TFloat32> logits =
+          tf.withName(Signatures.SERVING_BYTES + "_" + Signatures.LOGITS).identity(bytesLogits);
       Operand<TFloat32> probabilities =
           tf.withName(Signatures.PROBABILITIES)
               .identity(modelName.multilabel() ? tf.math.sigmoid(logits) : tf.nn.softmax(logits));

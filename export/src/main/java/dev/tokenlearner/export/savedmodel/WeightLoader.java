@@ -30,7 +30,7 @@ public interface WeightLoader {
   static WeightLoader exactly(Map<String, HostArray> values) {
     return (session, store) -> {
       session.initialize();
-      store.load(session, values);
+      store.weights().load(session, values);
     };
   }
 }

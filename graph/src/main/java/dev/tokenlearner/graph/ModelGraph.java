@@ -1,0 +1,196 @@
+package dev.tokenlearner.graph;
+
+import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.ops.PathScope;
+import java.util.Objects;
+import java.util.Optional;
+import org.tensorflow.DeviceSpec;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * A {@link TokenLearnerViT} in its own {@link Graph}: the {@code images} placeholder, the
+ * parameters and the model's outputs, built once for a config, a mode and a batch size. Trainer,
+ * evaluation, exporter, benchmark and {@code inspect} all build the model through here.
+ *
+ * <p>A training-mode graph also has the {@code rng_key} placeholder ({@code int64 [2]}, {@code
+ * [seed, step]}) from which dropout masks are derived. {@link #inferenceTower} applies the same
+ * model a second time in inference mode on the same variables, e.g. to evaluate while training
+ * without copying weights.
+ *
+ * <p>Closing it closes the graph; sessions on it must be closed first.
+ */
+public final class ModelGraph implements AutoCloseable {
+
+  /** Name of the image placeholder. */
+  public static final String IMAGES = "images";
+
+  /** Name of the dropout key placeholder of a training graph. */
+  public static final String RNG_KEY = "rng_key";
+
+  private final Graph graph;
+  private final Ops tf;
+  private final ParameterStore store;
+  private final ModelConfig model;
+  private final InputSpec input;
+  private final Mode mode;
+  private final Placeholder<TFloat32> images;
+  private final Optional<Placeholder<TInt64>> rngKey;
+  private final ModelOutputs outputs;
+
+  private ModelGraph(
+      Graph graph,
+      Ops tf,
+      ParameterStore store,
+      ModelConfig model,
+      InputSpec input,
+      Mode mode,
+      Placeholder<TFloat32> images,
+      Optional<Placeholder<TInt64>> rngKey,
+      ModelOutputs outputs) {
+    this.graph = graph;
+    this.tf = tf;
+    this.store = store;
+    this.model = model;
+    this.input = input;
+    this.mode = mode;
+    this.images = images;
+    this.rngKey = rngKey;
+    this.outputs = outputs;
+  }
+
+  /**
+   * Builds the model of {@code config}.
+   *
+   * @param config the experiment (model, input shape, classes)
+   * @param mode inference or training (dropout, stochastic depth)
+   * @param batch the static batch size, or -1 for any
+   */
+  public static ModelGraph build(ExperimentConfig config, Mode mode, int batch) {
+    return build(config.model(), config.input(), mode, batch, Optional.empty());
+  }
+
+  /**
+   * Builds a model.
+   *
+   * @param model the architecture
+   * @param input image size, frames and classes
+   * @param mode inference or training
+   * @param batch the static batch size, or -1 for any
+   * @param device where the model's ops go (e.g. {@code /device:GPU:0}); empty: TF places them
+   */
+  public static ModelGraph build(
+      ModelConfig model, InputSpec input, Mode mode, int batch, Optional<DeviceSpec> device) {
+    Objects.requireNonNull(mode, "mode");
+    if (batch == 0 || batch < -1) {
+      throw new IllegalArgumentException("batch must be positive or -1, got " + batch);
+    }
+    Graph graph = new Graph();
+    try {
+      Ops root = PathScope.create(graph);
+      Ops tf = device.map(root::withDevice).orElse(root);
+      Placeholder<TFloat32> images =
+          tf.withName(IMAGES)
+              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(input.shape(batch))));
+      Optional<Placeholder<TInt64>> key =
+          mode == Mode.TRAINING
+              ? Optional.of(
+                  tf.withName(RNG_KEY).placeholder(TInt64.class, Placeholder.shape(Shape.of(2))))
+              : Optional.empty();
+      ParameterStore store = new ParameterStore(tf);
+      ModelOutputs out =
+          TokenLearnerViT.build(
+              ModuleScope.root(store, key.orElse(null)), model, input.numClasses(), images, mode);
+      return new ModelGraph(graph, tf, store, model, input, mode, images, key, out);
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The model applied again to {@code images} in inference mode, on this graph's variables; its ops
+   * are named below {@code name}.
+   *
+   * @param name the name scope of the tower's ops, e.g. {@code eval}
+   * @param images {@code [b, H, W, C]} (or with frames) in this graph
+   */
+  public ModelOutputs inferenceTower(String name, Operand<TFloat32> images) {
+    return TokenLearnerViT.build(
+        ModuleScope.tower(store, name, null), model, input.numClasses(), images, Mode.INFERENCE);
+  }
+
+  /** The graph. */
+  public Graph graph() {
+    return graph;
+  }
+
+  /** Root ops of the graph (named through a {@link PathScope}, on the model's device). */
+  public Ops tf() {
+    return tf;
+  }
+
+  /** The model's parameters. */
+  public ParameterStore store() {
+    return store;
+  }
+
+  /** The image input, {@code [batch, H, W, C]} or {@code [batch, T, H, W, C]}. */
+  public Placeholder<TFloat32> images() {
+    return images;
+  }
+
+  /**
+   * The dropout key {@code [seed, step]} of a training graph.
+   *
+   * @throws IllegalStateException in an inference graph
+   */
+  public Placeholder<TInt64> rngKey() {
+    return rngKey.orElseThrow(
+        () -> new IllegalStateException("an inference-mode model has no " + RNG_KEY));
+  }
+
+  /** The model's outputs. */
+  public ModelOutputs outputs() {
+    return outputs;
+  }
+
+  /** The mode the model was built in. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /** The input this model was built for. */
+  public InputSpec input() {
+    return input;
+  }
+
+  /** Number of ops in the graph. */
+  public int opCount() {
+    return countOps(graph);
+  }
+
+  /** Number of ops in {@code graph}. */
+  public static int countOps(Graph graph) {
+    int n = 0;
+    for (var it = graph.operations(); it.hasNext(); it.next()) {
+      n++;
+    }
+    return n;
+  }
+
+  @Override
+  public void close() {
+    graph.close();
+  }
+}
