@@ -1,7 +1,9 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
+import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -28,6 +30,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workdir", required = true, paramLabel = "DIR",
       description = "Checkpoints, tensorboard/, metrics.csv, curves.png and saved_model/ go here.")
   Path workdir;
+
+  @Option(names = "--serving-root", paramLabel = "DIR",
+      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically.")
+  Path servingRoot;
 
   @Option(names = "--resume", description = "Continue from the newest checkpoint in --workdir.")
   boolean resume;
@@ -72,6 +78,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
     s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
+    if (servingRoot != null) {
+      if (s.savedModel().isEmpty()) {
+        throw new InvalidInputException(
+            "training stopped before its last step, so there is no SavedModel to publish to "
+                + servingRoot);
+      }
+      out.println("serving version: " + ServingRoot.publish(servingRoot, s.savedModel().get()));
+    }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
     out.flush();

@@ -6,6 +6,7 @@ import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -57,8 +58,7 @@ public final class ImageInputs {
    * @param files the images, in batch order
    * @param preprocessing the model's preprocessing
    * @return {@code [files.size(), H, W, C]}
-   * @throws ImageFormatException naming the file if it is not a decodable image
-   * @throws IOException if a file cannot be read
+   * @throws IOException naming the file if it cannot be read or decoded
    * @throws IllegalArgumentException if no files are given
    */
   public static HostArray load(List<Path> files, EvalPreprocessing preprocessing)
@@ -71,9 +71,10 @@ public final class ImageInputs {
       float[] out = new float[Math.multiplyExact(per, files.size())];
       for (int i = 0; i < files.size(); i++) {
         Path f = files.get(i);
-        byte[] bytes = Files.readAllBytes(f);
         try {
-          p.run(bytes, f.toString(), out, i * per);
+          p.run(read(f), f.toString(), out, i * per);
+        } catch (ImageFormatException | NoSuchFileException e) {
+          throw e;
         } catch (IOException e) {
           throw new ImageFormatException(
               f.toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)", e);
@@ -85,5 +86,31 @@ public final class ImageInputs {
           },
           out);
     }
+  }
+
+  /**
+   * Reads an image file's bytes, refusing files over {@link ImageDecoder#MAX_FILE_BYTES}.
+   *
+   * @param file the image file
+   * @return its bytes
+   * @throws NoSuchFileException if it does not exist
+   * @throws ImageFormatException if it is not a regular file or too large
+   * @throws IOException if it cannot be read
+   */
+  static byte[] read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file.toString(), null, "no such image file");
+      }
+      throw new ImageFormatException(file.toString(), "not a regular file", null);
+    }
+    long size = Files.size(file);
+    if (size > ImageDecoder.MAX_FILE_BYTES) {
+      throw new ImageFormatException(
+          file.toString(),
+          size + " bytes, more than the " + ImageDecoder.MAX_FILE_BYTES + " accepted",
+          null);
+    }
+    return Files.readAllBytes(file);
   }
 }

@@ -4,6 +4,7 @@ import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.export.FileDigest;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
@@ -15,6 +16,8 @@ import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.ImageFolderDataset;
+import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -172,7 +175,8 @@ public final class Trainer {
       Optional<Path> savedModel = Optional.empty();
       if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
         savedModel =
-            Optional.of(export(cfg, workdir, step.params(), loop.checkpoints.newestWritten()));
+            Optional.of(
+                export(cfg, workdir, step.params(), loop.checkpoints.newestWritten(), dataset));
         writeSample(dataset, workdir);
       }
       return summarize(loop, start, started, device, savedModel);
@@ -410,7 +414,11 @@ public final class Trainer {
   }
 
   private static Path export(
-      ExperimentConfig cfg, Path workdir, Map<String, HostArray> params, Optional<Path> checkpoint)
+      ExperimentConfig cfg,
+      Path workdir,
+      Map<String, HostArray> params,
+      Optional<Path> checkpoint,
+      ImageDataset dataset)
       throws IOException {
     Optional<String> text = Optional.empty();
     Path source = Path.of(cfg.source());
@@ -419,7 +427,21 @@ public final class Trainer {
     }
     ExportSpec spec = ExportSpec.of(cfg, text);
     if (checkpoint.isPresent()) {
-      spec = spec.withProvenance(Map.of("checkpoint", checkpoint.get().toString()));
+      spec =
+          spec.withProvenance(
+              Map.of(
+                  "checkpoint",
+                  checkpoint.get().toString(),
+                  "checkpoint_sha256",
+                  FileDigest.sha256(checkpoint.get())));
+    }
+    // Class names travel with the model when the data has them (image folders, shapes).
+    if (dataset instanceof ImageFolderDataset folders
+        && folders.classes().size() == cfg.numClasses()) {
+      spec = spec.withLabels(folders.classes());
+    } else if (dataset instanceof ShapesDataset
+        && cfg.numClasses() <= ShapesDataset.CLASS_NAMES.size()) {
+      spec = spec.withLabels(ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses()));
     }
     ExportResult r =
         SavedModelExporter.of(spec)
