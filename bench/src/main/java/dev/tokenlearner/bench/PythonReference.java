@@ -182,7 +182,7 @@ public final class PythonReference {
     }
   }
 
-  private static List<String> run(List<String> command) throws IOException {
+  static List<String> run(List<String> command) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     // Python TF runs with its own XLA defaults; our XLA_FLAGS name TF 2.18's options.

@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
+import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.graph.config.ViTSize;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--repetitions", paramLabel = "N", description = "Timed runs per configuration (after warm-up).")
   Integer repetitions;
 
-  @Option(names = "--skip", split = ",", paramLabel = "PART", description = "Parts to skip: sweep, processes, peak, import, python.")
+  @Option(names = "--skip", split = ",", paramLabel = "PART", description = "Parts to skip: sweep, processes, peak, import, python (and train for --input).")
   List<String> skip = List.of();
 
   @Option(names = "--xla", description = "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16 and S/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step). Python comes from TOKENLEARNER_PYTHON (default python3).")
@@ -46,6 +47,15 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--xla-sizes", split = ",", paramLabel = "SIZE", description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S.")
   List<String> xlaSizes;
+
+  @Option(names = "--input", description = "Measure the training input pipeline instead: images/s at 1 and N threads, Python tf.data on the same files, and the trainer's input wait.")
+  boolean input;
+
+  @Option(names = "--data", paramLabel = "DIR", description = "Image folder (one sub-folder per class) for --input.")
+  Path data;
+
+  @Option(names = "--threads", split = ",", paramLabel = "N", description = "Worker thread counts for --input. Default: 1 and the core count.")
+  List<Integer> threads;
 
   @Spec CommandSpec spec;
 
@@ -66,6 +76,9 @@ final class BenchCommand implements Callable<Integer> {
       spec.commandLine().getOut().flush();
       return 0;
     }
+    if (input) {
+      return inputBench();
+    }
     BenchOptions o = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
     if (configs != null) {
       o = o.withConfigFilter(configs);
@@ -85,6 +98,32 @@ final class BenchCommand implements Callable<Integer> {
     BenchReport report = Benchmark.run(o);
     spec.commandLine().getOut().println(report.toMarkdown());
     spec.commandLine().getOut().println("results written to " + out.toAbsolutePath());
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int inputBench() throws java.io.IOException {
+    if (data == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--input needs --data DIR (an image folder)");
+    }
+    int cores = Runtime.getRuntime().availableProcessors();
+    List<Integer> t = threads != null ? threads : cores > 1 ? List.of(1, cores) : List.of(1);
+    int steps = repetitions != null ? repetitions : quick ? 10 : 30;
+    InputBench.Result r =
+        InputBench.run(
+            data,
+            224,
+            trainBatch != null && trainBatch > 0 ? trainBatch : 32,
+            3,
+            steps,
+            t,
+            !skip.contains("python"),
+            !skip.contains("train"));
+    java.nio.file.Files.createDirectories(out);
+    java.nio.file.Files.writeString(out.resolve("input.md"), r.toMarkdown());
+    spec.commandLine().getOut().println(r.toMarkdown());
+    spec.commandLine().getOut().println("results written to " + out.toAbsolutePath().resolve("input.md"));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -2,9 +2,14 @@ package dev.tokenlearner.cli;
 
 import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.export.ImportSummary;
+import dev.tokenlearner.export.Labels;
 import dev.tokenlearner.export.ScenicImport;
+import dev.tokenlearner.export.savedmodel.ServingRoot;
+import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,8 +31,16 @@ final class ImportCommand implements Callable<Integer> {
       description = "The model's config: YAML or Scenic-keys JSON.")
   Path config;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "SavedModel directory to create.")
+  @Option(names = "--out", paramLabel = "DIR", description = "SavedModel directory to create.")
   Path out;
+
+  @Option(names = "--serving-root", paramLabel = "DIR",
+      description = "Instead of --out: write DIR/<version>/ with the next version number (TF Serving's layout), atomically.")
+  Path servingRoot;
+
+  @Option(names = "--labels", paramLabel = "FILE",
+      description = "Class names, one per line in class order; stored in the export (assets.extra/labels.txt).")
+  Path labels;
 
   @Option(names = "--overwrite", description = "Replace an existing SavedModel at --out.")
   boolean overwrite;
@@ -49,7 +62,18 @@ final class ImportCommand implements Callable<Integer> {
     ImportOptions options = initFromVit ? ImportOptions.initFromVit() : ImportOptions.strict();
     options = options.withDropHead(dropHead || options.dropHead());
     options = options.withResizePosEmbedding(resizePosEmbedding || options.resizePosEmbedding());
-    ImportSummary s = ScenicImport.run(checkpoint, config, out, options, overwrite);
+    if ((out == null) == (servingRoot == null)) {
+      throw new InvalidInputException("give exactly one of --out DIR and --serving-root DIR");
+    }
+    if (servingRoot != null && overwrite) {
+      throw new InvalidInputException("--overwrite applies to --out; --serving-root always adds a version");
+    }
+    List<String> names =
+        labels == null
+            ? List.of()
+            : Labels.read(labels, ConfigLoader.load(config).numClasses());
+    Path target = out != null ? out : ServingRoot.nextVersion(servingRoot);
+    ImportSummary s = ScenicImport.run(checkpoint, config, target, options, overwrite, names);
     PrintWriter w = spec.commandLine().getOut();
     w.printf("read %s (%s, layout %s%s)%n", checkpoint, s.checkpointFormat(), s.checkpointLayout(),
         s.step().isPresent() ? ", step " + s.step().getAsLong() : "");

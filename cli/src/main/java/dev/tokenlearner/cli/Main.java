@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code tokenlearner} command: train, import, predict, inspect and bench.
+ * The {@code tokenlearner} command: train, import, predict, serve, inspect and bench.
  *
  * <p>Exit codes: 0 success, 1 a user error (bad option, config, checkpoint or input; one-line
  * message), 2 an internal error (stack trace), 3 a replica of a data-parallel run failed or a peer
@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
       TrainCommand.class,
       ImportCommand.class,
       PredictCommand.class,
+      ServeCommand.class,
       InspectCommand.class,
       BenchCommand.class,
       DoctorCommand.class,

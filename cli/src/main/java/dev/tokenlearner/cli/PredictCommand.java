@@ -1,42 +1,163 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.export.Predict;
+import dev.tokenlearner.export.Predict.Classification;
+import dev.tokenlearner.export.PredictionFiles;
+import dev.tokenlearner.export.savedmodel.Signatures;
+import dev.tokenlearner.export.serving.Predictions;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Runs a SavedModel on a .npy batch or on image files and writes the output as .npy. */
+/** Runs a SavedModel on a .npy batch or on image files; prints or writes the top-k classes. */
 @Command(
     name = "predict",
     mixinStandardHelpOptions = true,
-    description = "Run an exported SavedModel on a .npy batch (float32, C order) or image files; write the output as .npy.")
+    description = {
+      "Run an exported SavedModel on a .npy batch (float32, C order), an image file or a folder of"
+          + " images.",
+      "Images go through the model's serving_bytes signature, i.e. the evaluation preprocessing"
+          + " inside the graph.",
+      "Prints the top-k classes with labels and probabilities (softmax; sigmoid for the multilabel"
+          + " model); --output writes them as .csv or .json, or the logits as .npy."
+    })
 final class PredictCommand implements Callable<Integer> {
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "SavedModel directory.")
+  /** Images folders with more files than this get a progress bar. */
+  static final int PROGRESS_MIN = 64;
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "SavedModel directory, or a serving root (its newest version).")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE|DIR",
-      description = "A .npy batch (NHWC, or NTHWC for video), an image file, or a directory of images.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE|DIR",
+      description =
+          "A .npy batch (NHWC, or NTHWC for video), an image file, or a directory of images.")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE", description = "The .npy file to write.")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE",
+      description =
+          ".csv or .json: the top-k classes per input; .npy: the signature's output (logits for"
+              + " serving_default).")
   Path output;
 
-  @Option(names = "--signature", defaultValue = "serving_default",
-      description = "Signature to run: serving_default (logits), representation, encoded, learned_tokens. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      defaultValue = "5",
+      description = "Classes per input to print and write. Default: ${DEFAULT-VALUE}.")
+  int topK;
+
+  @Option(
+      names = "--batch-size",
+      paramLabel = "N",
+      defaultValue = "32",
+      description =
+          "Images read and run at a time; any folder size works. Default: ${DEFAULT-VALUE}.")
+  int batchSize;
+
+  @Option(names = "--quiet", description = "Do not print the top-k classes.")
+  boolean quiet;
+
+  @Option(
+      names = "--signature",
+      defaultValue = "serving_default",
+      description =
+          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens"
+              + " (written as .npy). Default: ${DEFAULT-VALUE}.")
   String signature;
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
-    HostArray out = Predict.run(model, input, output, signature);
-    spec.commandLine().getOut().printf("wrote %s %s%n", output, out.shapeString());
-    spec.commandLine().getOut().flush();
+    PrintWriter out = spec.commandLine().getOut();
+    if (topK <= 0) {
+      throw new InvalidInputException("--top-k must be positive, got " + topK);
+    }
+    if (!Signatures.SERVING_DEFAULT.equals(signature)) {
+      if (output == null) {
+        throw new InvalidInputException("--signature " + signature + " needs --output FILE.npy");
+      }
+      HostArray result = Predict.run(model, input, output, signature);
+      out.printf("wrote %s %s%n", output, result.shapeString());
+      out.flush();
+      return 0;
+    }
+    Classification c;
+    try (Progress progress = new Progress(input)) {
+      c = Predict.classify(model, input, batchSize, progress);
+    }
+    if (!quiet) {
+      Predictions p = c.predictions();
+      for (int i = 0; i < p.size(); i++) {
+        StringBuilder line = new StringBuilder(c.names().get(i));
+        for (Predictions.Scored s : p.topK(i, topK)) {
+          line.append(String.format(Locale.ROOT, "  %s %.4f", s.label(), s.probability()));
+        }
+        out.println(line);
+      }
+    }
+    if (output != null) {
+      PredictionFiles.write(output, c, topK);
+      out.printf("wrote %s (%d inputs)%n", output, c.names().size());
+    }
+    out.flush();
     return 0;
+  }
+
+  /** A progress bar on stderr for large image folders; silent otherwise. */
+  private static final class Progress implements LongConsumer, AutoCloseable {
+    private final ProgressBar bar;
+
+    Progress(Path input) throws java.io.IOException {
+      long n =
+          java.nio.file.Files.isDirectory(input)
+              ? dev.tokenlearner.export.ImageInputs.list(input).size()
+              : 0;
+      bar =
+          n > PROGRESS_MIN
+              ? new ProgressBarBuilder()
+                  .setTaskName("predict")
+                  .setInitialMax(n)
+                  .setStyle(ProgressBarStyle.ASCII)
+                  .setUpdateIntervalMillis(500)
+                  .setMaxRenderedLength(100)
+                  .build()
+              : null;
+    }
+
+    @Override
+    public void accept(long done) {
+      if (bar != null) {
+        bar.stepTo(done);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.InvalidInputException;
@@ -37,6 +38,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workdir", required = true, paramLabel = "DIR",
       description = "Checkpoints, tensorboard/, metrics.csv, curves.png and saved_model/ go here.")
   Path workdir;
+
+  @Option(names = "--serving-root", paramLabel = "DIR",
+      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically; in a cluster only the chief publishes.")
+  Path servingRoot;
 
   @Option(names = "--resume", description = "Continue from the newest checkpoint in --workdir.")
   boolean resume;
@@ -107,6 +112,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     Optional<ClusterSpec> cluster = cluster();
     TrainSummary s;
+    // Only the chief of a cluster writes the SavedModel, so only it publishes a serving version.
+    boolean chief = true;
     if (cluster.isPresent()) {
       if (replicas != 1) {
         throw new InvalidInputException("--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
@@ -117,8 +124,8 @@ final class TrainCommand implements Callable<Integer> {
               Devices.sessionConfig(options.logDevicePlacement()),
               Duration.ofSeconds(startupTimeout),
               collectiveTimeout);
-      s = Trainer.run(cfg, workdir, resume, dataOverride,
-          options.withProgressBar(replica.isChief()), replica);
+      chief = replica.isChief();
+      s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
     } else if (replicas > 1) {
       s = LocalReplicas.train(cfg, workdir, resume, dataOverride, options, replicas, collectiveTimeout);
     } else if (replicas == 1) {
@@ -136,6 +143,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
     s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
+    if (servingRoot != null && chief) {
+      if (s.savedModel().isEmpty()) {
+        throw new InvalidInputException(
+            "training stopped before its last step, so there is no SavedModel to publish to "
+                + servingRoot);
+      }
+      out.println("serving version: " + ServingRoot.publish(servingRoot, s.savedModel().get()));
+    }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
     out.flush();

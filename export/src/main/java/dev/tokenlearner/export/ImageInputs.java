@@ -1,11 +1,12 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.InvalidInputException;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import dev.tokenlearner.ops.HostArray;
-import java.awt.image.BufferedImage;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -13,10 +14,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Turns image files into a model input batch {@code [n, H, W, 3]}: decode (any format {@code
- * javax.imageio} reads: PNG, JPEG, BMP, GIF), resize the whole image bilinearly to {@code H x W}
- * (half-pixel centres, as TF's {@code resize_bilinear(half_pixel_centers=True)}, no cropping or
- * antialiasing), then normalise the {@code 0..255} RGB values with a {@link Normalization}.
+ * Turns image files into a model input batch {@code [n, H, W, C]} with the model's evaluation
+ * preprocessing ({@link EvalPreprocessing}: decode PNG, JPEG, BMP or GIF, resize the shorter side,
+ * centre crop, normalise).
  */
 public final class ImageInputs {
 
@@ -51,100 +51,66 @@ public final class ImageInputs {
   }
 
   /**
-   * Decodes, resizes and normalises images into one batch.
+   * Decodes and preprocesses images into one batch with the evaluation preprocessing ({@link
+   * EvalPreprocessing}: resize the shorter side, centre crop, normalise), the same ops the
+   * trainer's evaluation runs.
    *
    * @param files the images, in batch order
-   * @param height the model's input height
-   * @param width the model's input width
-   * @param normalization how to map {@code 0..255} to model inputs
-   * @return {@code [files.size(), height, width, 3]}
-   * @throws IOException if a file cannot be read or decoded
-   * @throws IllegalArgumentException if no files are given or a size is not positive
+   * @param preprocessing the model's preprocessing
+   * @return {@code [files.size(), H, W, C]}
+   * @throws IOException naming the file if it cannot be read or decoded
+   * @throws IllegalArgumentException if no files are given
    */
-  public static HostArray load(
-      List<Path> files, int height, int width, Normalization normalization) throws IOException {
+  public static HostArray load(List<Path> files, EvalPreprocessing preprocessing)
+      throws IOException {
     if (files.isEmpty()) {
       throw new InvalidInputException("no image files given");
     }
-    if (height <= 0 || width <= 0) {
-      throw new InvalidInputException("size must be positive, got " + height + "x" + width);
-    }
-    int per = height * width * 3;
-    float[] out = new float[Math.multiplyExact(per, files.size())];
-    for (int i = 0; i < files.size(); i++) {
-      double[] rgb = resizeBilinear(decode(files.get(i)), height, width);
-      for (int k = 0; k < per; k++) {
-        out[i * per + k] = normalization.apply(rgb[k], k % 3);
-      }
-    }
-    return new HostArray(new long[] {files.size(), height, width, 3}, out);
-  }
-
-  /**
-   * Reads an image as RGB values {@code 0..255}, row-major {@code [h, w, 3]}; grey images are
-   * replicated to three channels and alpha is dropped.
-   *
-   * @param file an image file
-   * @return the decoded image
-   * @throws ImageFormatException if no decoder accepts it, it is corrupt or too large
-   * @throws IOException if it cannot be read
-   */
-  static Rgb decode(Path file) throws IOException {
-    BufferedImage img = ImageDecoder.decode(file);
-    int h = img.getHeight();
-    int w = img.getWidth();
-    double[] data = new double[h * w * 3];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int argb = img.getRGB(x, y);
-        int o = (y * w + x) * 3;
-        data[o] = (argb >> 16) & 0xff;
-        data[o + 1] = (argb >> 8) & 0xff;
-        data[o + 2] = argb & 0xff;
-      }
-    }
-    return new Rgb(h, w, data);
-  }
-
-  /** A decoded RGB image, row-major {@code [h, w, 3]}. */
-  record Rgb(int height, int width, double[] data) {}
-
-  /**
-   * Bilinear resize with half-pixel centres: output pixel {@code o} samples input coordinate
-   * {@code (o + 0.5) * in / out - 0.5}, clamped to the image.
-   *
-   * @param img the image
-   * @param outH output rows
-   * @param outW output columns
-   * @return {@code [outH, outW, 3]}
-   */
-  static double[] resizeBilinear(Rgb img, int outH, int outW) {
-    double[] out = new double[outH * outW * 3];
-    for (int y = 0; y < outH; y++) {
-      double sy = clamp((y + 0.5) * img.height() / outH - 0.5, img.height() - 1);
-      int y0 = (int) Math.floor(sy);
-      int y1 = Math.min(y0 + 1, img.height() - 1);
-      double ty = sy - y0;
-      for (int x = 0; x < outW; x++) {
-        double sx = clamp((x + 0.5) * img.width() / outW - 0.5, img.width() - 1);
-        int x0 = (int) Math.floor(sx);
-        int x1 = Math.min(x0 + 1, img.width() - 1);
-        double tx = sx - x0;
-        for (int c = 0; c < 3; c++) {
-          double a = img.data()[(y0 * img.width() + x0) * 3 + c];
-          double b = img.data()[(y0 * img.width() + x1) * 3 + c];
-          double d = img.data()[(y1 * img.width() + x0) * 3 + c];
-          double e = img.data()[(y1 * img.width() + x1) * 3 + c];
-          double top = a + (b - a) * tx;
-          double bottom = d + (e - d) * tx;
-          out[(y * outW + x) * 3 + c] = top + (bottom - top) * ty;
+    try (EvalPreprocessor p = new EvalPreprocessor(preprocessing)) {
+      int per = p.outputSize();
+      float[] out = new float[Math.multiplyExact(per, files.size())];
+      for (int i = 0; i < files.size(); i++) {
+        Path f = files.get(i);
+        try {
+          p.run(read(f), f.toString(), out, i * per);
+        } catch (ImageFormatException | NoSuchFileException e) {
+          throw e;
+        } catch (IOException e) {
+          throw new ImageFormatException(
+              f.toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)", e);
         }
       }
+      return new HostArray(
+          new long[] {
+            files.size(), preprocessing.height(), preprocessing.width(), preprocessing.channels()
+          },
+          out);
     }
-    return out;
   }
 
-  private static double clamp(double v, double max) {
-    return Math.min(Math.max(v, 0.0), max);
+  /**
+   * Reads an image file's bytes, refusing files over {@link ImageDecoder#MAX_FILE_BYTES}.
+   *
+   * @param file the image file
+   * @return its bytes
+   * @throws NoSuchFileException if it does not exist
+   * @throws ImageFormatException if it is not a regular file or too large
+   * @throws IOException if it cannot be read
+   */
+  static byte[] read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      if (!Files.exists(file)) {
+        throw new NoSuchFileException(file.toString(), null, "no such image file");
+      }
+      throw new ImageFormatException(file.toString(), "not a regular file", null);
+    }
+    long size = Files.size(file);
+    if (size > ImageDecoder.MAX_FILE_BYTES) {
+      throw new ImageFormatException(
+          file.toString(),
+          size + " bytes, more than the " + ImageDecoder.MAX_FILE_BYTES + " accepted",
+          null);
+    }
+    return Files.readAllBytes(file);
   }
 }

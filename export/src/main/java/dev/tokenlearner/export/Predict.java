@@ -1,17 +1,23 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
+import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.savedmodel.Signatures;
+import dev.tokenlearner.export.serving.Predictions;
+import dev.tokenlearner.export.serving.TokenLearnerPredictor;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongConsumer;
+import java.util.stream.IntStream;
 
 /**
  * The prediction pipeline behind {@code tokenlearner predict}: runs one signature of an exported
@@ -19,8 +25,9 @@ import java.util.Locale;
  *
  * <p>Inputs: a {@code .npy} float32 array already shaped like the signature's input ({@code [n,
  * H, W, C]} or {@code [n, T, H, W, C]}, preprocessed), or image files (one file, or every image in
- * a directory, sorted by name), which are resized and normalised as the model's stored config says
- * ({@link ImageInputs}; images models only).
+ * a directory, sorted by name), which are preprocessed as the model's stored metadata says ({@link
+ * ModelMetadata#preprocessing()}: resize the shorter side, centre crop, normalise; image models
+ * only).
  */
 public final class Predict {
 
@@ -41,7 +48,7 @@ public final class Predict {
   public static HostArray run(Path model, Path input, Path output, String signature)
       throws IOException {
     String key = signature == null ? Signatures.SERVING_DEFAULT : signature;
-    try (ServingModel m = ServingModel.load(model)) {
+    try (ServingModel m = ServingModel.load(ServingRoot.resolveModel(model))) {
       HostArray batch = readInput(m, input);
       HostArray out = m.run(key, batch);
       Path parent = output.toAbsolutePath().getParent();
@@ -53,23 +60,141 @@ public final class Predict {
     }
   }
 
-  private static HostArray readInput(ServingModel m, Path input) throws IOException {
-    if (Files.isRegularFile(input) && input.toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
-      return Npy.read(input);
+  /**
+   * What {@link #classify} returns: a name per example and its predictions.
+   *
+   * @param names the image file names, or the example index for a {@code .npy} batch
+   * @param predictions logits, probabilities and labels
+   */
+  public record Classification(List<String> names, Predictions predictions) {
+
+    /** Copies the names. */
+    public Classification {
+      names = List.copyOf(names);
+      if (names.size() != predictions.size()) {
+        throw new IllegalArgumentException(
+            names.size() + " names for " + predictions.size() + " predictions");
+      }
     }
-    List<Path> files;
+  }
+
+  /**
+   * Classifies a {@code .npy} batch, an image file or a folder of images, reading images {@code
+   * batchSize} at a time so folders of any size fit in memory. Images go through the model's
+   * {@code serving_bytes} signature (the evaluation preprocessing inside the graph); models
+   * exported without it get {@link ImageInputs}' resize instead.
+   *
+   * @param model a SavedModel directory or a serving root
+   * @param input a {@code .npy} file, an image file or a directory of images
+   * @param batchSize images per session run
+   * @param progress told the number of examples done after every batch
+   * @return names and predictions, in input order
+   * @throws IOException if reading fails
+   * @throws IllegalArgumentException if the input does not fit the model
+   */
+  public static Classification classify(
+      Path model, Path input, int batchSize, LongConsumer progress) throws IOException {
+    if (batchSize <= 0) {
+      throw new InvalidInputException("batch size must be positive, got " + batchSize);
+    }
+    try (TokenLearnerPredictor p = TokenLearnerPredictor.load(model, batchSize)) {
+      if (isNpy(input)) {
+        Predictions out = p.predict(Npy.read(input));
+        progress.accept(out.size());
+        return new Classification(
+            IntStream.range(0, out.size()).mapToObj(Integer::toString).toList(), out);
+      }
+      List<Path> files = imageFiles(input);
+      if (p.model().metadata().map(meta -> meta.input().isVideo()).orElse(false)) {
+        throw new InvalidInputException(
+            input
+                + ": image files are classified one per example, but this is a video model;"
+                + " pass a .npy [n, T, H, W, C], or send frames through serving_bytes");
+      }
+      boolean inGraph = p.model().signatures().contains(Signatures.SERVING_BYTES);
+      List<HostArray> logits = new ArrayList<>();
+      for (int from = 0; from < files.size(); from += batchSize) {
+        List<Path> chunk = files.subList(from, Math.min(files.size(), from + batchSize));
+        Predictions part =
+            inGraph ? predictFiles(p, chunk) : p.predict(preprocessInJava(p.model(), chunk));
+        logits.add(part.logits());
+        progress.accept(from + chunk.size());
+      }
+      List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
+      return new Classification(names, p.scores(concat(logits)));
+    }
+  }
+
+  /** Runs serving_bytes on files; when one fails to decode, names it. */
+  private static Predictions predictFiles(TokenLearnerPredictor p, List<Path> files)
+      throws IOException {
+    List<byte[]> bytes = new ArrayList<>(files.size());
+    for (Path f : files) {
+      bytes.add(ImageInputs.read(f));
+    }
+    try {
+      return p.predictEncoded(bytes);
+    } catch (InvalidInputException e) {
+      for (int i = 0; i < files.size(); i++) {
+        try {
+          p.predictEncoded(List.of(bytes.get(i)));
+        } catch (InvalidInputException one) {
+          throw new ImageFormatException(
+              files.get(i).toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)",
+              one);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static HostArray concat(List<HostArray> parts) {
+    long rows = 0;
+    int total = 0;
+    for (HostArray a : parts) {
+      rows += a.shape()[0];
+      total += a.data().length;
+    }
+    float[] data = new float[total];
+    int at = 0;
+    for (HostArray a : parts) {
+      System.arraycopy(a.data(), 0, data, at, a.data().length);
+      at += a.data().length;
+    }
+    long[] shape = parts.get(0).shape().clone();
+    shape[0] = rows;
+    return new HostArray(shape, data);
+  }
+
+  private static boolean isNpy(Path input) {
+    return Files.isRegularFile(input)
+        && input.toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+  }
+
+  private static List<Path> imageFiles(Path input) throws IOException {
     if (Files.isDirectory(input)) {
-      files = ImageInputs.list(input);
+      List<Path> files = ImageInputs.list(input);
       if (files.isEmpty()) {
         throw new InvalidInputException(
             input + ": no image files (" + ImageInputs.EXTENSIONS + ") in this directory");
       }
-    } else if (Files.isRegularFile(input) && ImageInputs.isImage(input)) {
-      files = List.of(input);
-    } else {
-      throw new InvalidInputException(
-          input + ": expected a .npy file, an image file or a directory of images");
+      return files;
     }
+    if (Files.isRegularFile(input) && ImageInputs.isImage(input)) {
+      return List.of(input);
+    }
+    throw new InvalidInputException(
+        input + ": expected a .npy file, an image file or a directory of images");
+  }
+
+  private static HostArray readInput(ServingModel m, Path input) throws IOException {
+    if (isNpy(input)) {
+      return Npy.read(input);
+    }
+    return preprocessInJava(m, imageFiles(input));
+  }
+
+  private static HostArray preprocessInJava(ServingModel m, List<Path> files) throws IOException {
     ModelMetadata meta =
         m.metadata()
             .orElseThrow(
@@ -78,11 +203,11 @@ public final class Predict {
                         m.directory() + " has no stored config, so images cannot be"
                             + " preprocessed for it; pass a preprocessed .npy instead"));
     InputSpec spec = meta.input();
-    if (spec.isVideo() || spec.channels() != 3) {
+    if (spec.isVideo() || (spec.channels() != 3 && spec.channels() != 1)) {
       throw new InvalidInputException(
-          "image files feed RGB image models only; this model takes "
+          "image files feed RGB or grey image models only; this model takes "
               + java.util.Arrays.toString(spec.shape(-1)) + "; pass a .npy instead");
     }
-    return ImageInputs.load(files, spec.height(), spec.width(), meta.normalization());
+    return ImageInputs.load(files, meta.preprocessing());
   }
 }

@@ -1,10 +1,10 @@
 package dev.tokenlearner.export;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
+import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.ImportPlan;
 import dev.tokenlearner.checkpoint.WeightImporter;
-import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
@@ -17,6 +17,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,6 +57,31 @@ public final class ScenicImport {
   public static ImportSummary run(
       Path checkpoint, Path config, Path out, ImportOptions options, boolean overwrite)
       throws IOException {
+    return run(checkpoint, config, out, options, overwrite, List.of());
+  }
+
+  /**
+   * Imports a checkpoint into a SavedModel that records class names.
+   *
+   * @param checkpoint a checkpoint file or directory
+   * @param config the experiment config (YAML or JSON) the checkpoint was trained with
+   * @param out the SavedModel directory to create
+   * @param options how strictly the checkpoint must match the model
+   * @param overwrite whether an existing {@code out} may be replaced
+   * @param labels class names in class order, or empty
+   * @return what was imported and written
+   * @throws FileAlreadyExistsException if {@code out} exists and {@code overwrite} is false
+   * @throws IOException if the checkpoint or config cannot be read or the model cannot be written
+   * @throws IllegalArgumentException if the config is invalid or the label count is wrong
+   */
+  public static ImportSummary run(
+      Path checkpoint,
+      Path config,
+      Path out,
+      ImportOptions options,
+      boolean overwrite,
+      List<String> labels)
+      throws IOException {
     if (Files.exists(out) && !overwrite) {
       throw new FileAlreadyExistsException(
           out.toString(), null, "already exists; pass overwrite to replace it");
@@ -67,11 +93,13 @@ public final class ScenicImport {
 
     Map<String, String> provenance = new LinkedHashMap<>();
     provenance.put("checkpoint", ckpt.source().toString());
+    provenance.put("checkpoint_sha256", FileDigest.sha256(ckpt.source()));
     provenance.put("checkpoint_format", ckpt.format());
     provenance.put("checkpoint_layout", ckpt.layout());
     ckpt.step().ifPresent(s -> provenance.put("checkpoint_step", Long.toString(s)));
     provenance.put("import_options", options.toString());
-    ExportSpec spec = ExportSpec.of(cfg, Optional.of(text)).withProvenance(provenance);
+    ExportSpec spec =
+        ExportSpec.of(cfg, Optional.of(text)).withProvenance(provenance).withLabels(labels);
 
     AtomicReference<ImportPlan> plan = new AtomicReference<>();
     ExportResult result =

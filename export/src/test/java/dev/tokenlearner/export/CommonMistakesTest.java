@@ -13,6 +13,7 @@ import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import java.awt.image.BufferedImage;
@@ -139,7 +140,11 @@ class CommonMistakesTest {
     NoSuchFileException e2 =
         assertThrows(
             NoSuchFileException.class,
-            () -> ImageInputs.load(List.of(noImage), 16, 16, Normalization.NONE));
+            () ->
+                ImageInputs.load(
+                    List.of(noImage),
+                    new EvalPreprocessing(
+                        16, 16, 3, EvalPreprocessing.CROP_FRACTION_DEFAULT, Normalization.NONE)));
     assertEquals(noImage.toString(), e2.getFile());
   }
 

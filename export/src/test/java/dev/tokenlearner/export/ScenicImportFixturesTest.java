@@ -83,12 +83,15 @@ class ScenicImportFixturesTest {
       Map<String, SignatureDef> sigs = bundle.metaGraphDef().getSignatureDefMap();
       List<String> expectedKeys =
           cfg.model().hasTokenLearner()
-              ? List.of("encoded", "learned_tokens", "representation", "serving_default")
-              : List.of("encoded", "representation", "serving_default");
+              ? List.of(
+                  "encoded", "learned_tokens", "representation", "serving_bytes", "serving_default")
+              : List.of("encoded", "representation", "serving_bytes", "serving_default");
       assertEquals(expectedKeys, sigs.keySet().stream().sorted().toList());
-      for (SignatureDef def : sigs.values()) {
-        assertEquals("tensorflow/serving/predict", def.getMethodName());
-        assertEquals(List.of("images"), List.copyOf(def.getInputsMap().keySet()));
+      for (Map.Entry<String, SignatureDef> e : sigs.entrySet()) {
+        assertEquals("tensorflow/serving/predict", e.getValue().getMethodName());
+        assertEquals(
+            List.of(e.getKey().equals("serving_bytes") ? "image_bytes" : "images"),
+            List.copyOf(e.getValue().getInputsMap().keySet()));
       }
 
       assertClose(

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -124,7 +125,7 @@ public final class ModelGraph implements AutoCloseable {
    * @param name the name scope of the tower's ops, e.g. {@code eval}
    * @param images {@code [b, H, W, C]} (or with frames) in this graph
    */
-  public ModelOutputs inferenceTower(String name, Placeholder<TFloat32> images) {
+  public ModelOutputs inferenceTower(String name, Operand<TFloat32> images) {
     return TokenLearnerViT.build(
         ModuleScope.tower(store, name, null), model, input.numClasses(), images, Mode.INFERENCE);
   }

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
@@ -27,20 +27,20 @@ class PathScopeTest {
   /** A small build that exercises auto names, explicit names, sub-scopes and name-as-sub-scope. */
   private static List<String> build(Ops tf) {
     List<String> names = new ArrayList<>();
-    Function<Operand<?>, Boolean> add = o -> names.add(o.op().name());
+    Consumer<Operand<?>> add = o -> names.add(o.op().name());
     Operand<TFloat32> a = tf.constant(1f);
-    add.apply(a);
-    add.apply(tf.constant(2f));
-    add.apply(tf.withName("x").constant(3f));
-    add.apply(tf.withName("x").constant(4f));
+    add.accept(a);
+    add.accept(tf.constant(2f));
+    add.accept(tf.withName("x").constant(3f));
+    add.accept(tf.withName("x").constant(4f));
     Ops sub = tf.withSubScope("block");
-    add.apply(sub.math.add(a, a));
-    add.apply(sub.math.add(a, a));
+    add.accept(sub.math.add(a, a));
+    add.accept(sub.math.add(a, a));
     Ops again = tf.withSubScope("block");
-    add.apply(again.math.add(a, a));
-    add.apply(sub.zeros(sub.constant(new long[] {2}), TFloat32.class));
-    add.apply(sub.zeros(sub.constant(new long[] {2}), TFloat32.class));
-    add.apply(tf.withName("block").constant(5f));
+    add.accept(again.math.add(a, a));
+    add.accept(sub.zeros(sub.constant(new long[] {2}), TFloat32.class));
+    add.accept(sub.zeros(sub.constant(new long[] {2}), TFloat32.class));
+    add.accept(tf.withName("block").constant(5f));
     return names;
   }
 

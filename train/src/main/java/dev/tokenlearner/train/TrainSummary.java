@@ -26,6 +26,8 @@ import java.util.OptionalDouble;
  * @param tensorboardDir the TensorBoard log directory
  * @param metricsCsv the CSV of all logged scalars
  * @param curvesPng the learning-curve plot
+ * @param inputWaitFraction share of the timed step loop spent waiting for the next batch (0 when
+ *     the input pipeline keeps up)
  */
 public record TrainSummary(
     long startStep,
@@ -43,7 +45,8 @@ public record TrainSummary(
     Optional<Path> savedModel,
     Path tensorboardDir,
     Path metricsCsv,
-    Path curvesPng) {
+    Path curvesPng,
+    double inputWaitFraction) {
 
   /** Copies the checkpoint list. */
   public TrainSummary {

@@ -4,6 +4,7 @@ import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.export.FileDigest;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
@@ -16,6 +17,8 @@ import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.ImageFolderDataset;
+import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -156,6 +159,19 @@ public final class Trainer {
       TrainOptions options,
       Replication replication)
       throws IOException {
+    try (ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData())) {
+      return run(cfg, workdir, resume, dataset, options, replication);
+    }
+  }
+
+  private static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      ImageDataset dataset,
+      TrainOptions options,
+      Replication replication)
+      throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
     Files.createDirectories(workdir);
@@ -167,7 +183,6 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData());
     Plan plan = Plan.of(cfg.train(), dataset.numTrain(), options);
     RuntimeConfig runtime = RuntimeConfig.of(cfg);
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
@@ -219,7 +234,8 @@ public final class Trainer {
       Optional<Path> savedModel = Optional.empty();
       if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
         savedModel =
-            Optional.of(export(cfg, workdir, step.params(), loop.checkpoints.newestWritten()));
+            Optional.of(
+                export(cfg, workdir, step.params(), loop.checkpoints.newestWritten(), dataset));
         writeSample(dataset, workdir);
       }
       return summarize(loop, start, started, device, savedModel);
@@ -246,14 +262,17 @@ public final class Trainer {
             savedModel,
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
-            loop.workdir.resolve(CURVES_PNG));
+            loop.workdir.resolve(CURVES_PNG),
+            loop.inputWaitFraction());
     LOG.info(
         String.format(
             Locale.ROOT,
-            "trained to step %d in %.1f s (%.0f images/s); held-out accuracy %s",
+            "trained to step %d in %.1f s (%.0f images/s, %.1f %% of step time waiting for"
+                + " input); held-out accuracy %s",
             summary.finalStep(),
             summary.wallSeconds(),
             summary.imagesPerSecond(),
+            100 * summary.inputWaitFraction(),
             loop.evalAccuracy.isPresent()
                 ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
                 : "n/a"));
@@ -334,6 +353,7 @@ public final class Trainer {
     private OptionalDouble evalLoss = OptionalDouble.empty();
     private OptionalDouble evalAccuracy = OptionalDouble.empty();
     private long stepNanos;
+    private long inputNanos;
     private long stepExamples;
     private long step;
 
@@ -369,7 +389,8 @@ public final class Trainer {
                   order.shardSize(),
                   start,
                   plan.stopAt(),
-                  BatchProducer.QUEUE_CAPACITY_DEFAULT);
+                  BatchProducer.QUEUE_CAPACITY_DEFAULT,
+                  BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress && chief, start, plan.totalSteps())) {
         while (step < plan.stopAt()) {
           StepResult r = trainOne(producer);
@@ -393,6 +414,7 @@ public final class Trainer {
     private StepResult trainOne(BatchProducer producer) throws IOException {
       long t0 = System.nanoTime();
       Batch batch = producer.next();
+      inputNanos += System.nanoTime() - t0;
       StepResult r = train.run(batch);
       stepNanos += System.nanoTime() - t0;
       stepExamples += (long) batch.size() * replication.replicas();
@@ -436,6 +458,11 @@ public final class Trainer {
       return e;
     }
 
+    /** Share of the timed step loop spent waiting for the next batch. */
+    double inputWaitFraction() {
+      return stepNanos == 0 ? 0 : (double) inputNanos / stepNanos;
+    }
+
     double imagesPerSecond() {
       return stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
     }
@@ -459,7 +486,11 @@ public final class Trainer {
   }
 
   private static Path export(
-      ExperimentConfig cfg, Path workdir, Map<String, HostArray> params, Optional<Path> checkpoint)
+      ExperimentConfig cfg,
+      Path workdir,
+      Map<String, HostArray> params,
+      Optional<Path> checkpoint,
+      ImageDataset dataset)
       throws IOException {
     Optional<String> text = Optional.empty();
     Path source = Path.of(cfg.source());
@@ -468,7 +499,21 @@ public final class Trainer {
     }
     ExportSpec spec = ExportSpec.of(cfg, text);
     if (checkpoint.isPresent()) {
-      spec = spec.withProvenance(Map.of("checkpoint", checkpoint.get().toString()));
+      spec =
+          spec.withProvenance(
+              Map.of(
+                  "checkpoint",
+                  checkpoint.get().toString(),
+                  "checkpoint_sha256",
+                  FileDigest.sha256(checkpoint.get())));
+    }
+    // Class names travel with the model when the data has them (image folders, shapes).
+    if (dataset instanceof ImageFolderDataset folders
+        && folders.classes().size() == cfg.numClasses()) {
+      spec = spec.withLabels(folders.classes());
+    } else if (dataset instanceof ShapesDataset
+        && cfg.numClasses() <= ShapesDataset.CLASS_NAMES.size()) {
+      spec = spec.withLabels(ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses()));
     }
     ExportResult r =
         SavedModelExporter.of(spec)

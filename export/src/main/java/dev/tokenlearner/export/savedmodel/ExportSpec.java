@@ -1,12 +1,14 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,6 +23,7 @@ import java.util.Optional;
  * @param normalization how pixels are normalised for this model (stored for {@code predict})
  * @param sourceConfig the original config file text, stored verbatim when present
  * @param provenance free-form facts stored with the model (checkpoint path, format, step, ...)
+ * @param labels class names in class order, or empty when unknown
  */
 public record ExportSpec(
     String modelName,
@@ -28,7 +31,8 @@ public record ExportSpec(
     InputSpec input,
     Normalization normalization,
     Optional<String> sourceConfig,
-    Map<String, String> provenance) {
+    Map<String, String> provenance,
+    List<String> labels) {
 
   /** Validates and copies the fields. */
   public ExportSpec {
@@ -38,6 +42,12 @@ public record ExportSpec(
     Objects.requireNonNull(normalization, "normalization");
     Objects.requireNonNull(sourceConfig, "sourceConfig");
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    labels = List.copyOf(labels);
+    if (!labels.isEmpty() && labels.size() != input.numClasses()) {
+      throw new InvalidInputException(
+          labels.size() + " class labels given for a model with " + input.numClasses()
+              + " classes");
+    }
   }
 
   /**
@@ -54,7 +64,8 @@ public record ExportSpec(
         config.input(),
         Normalization.of(config),
         sourceText,
-        Map.of("config_source", config.source()));
+        Map.of("config_source", config.source()),
+        List.of());
   }
 
   /**
@@ -71,7 +82,8 @@ public record ExportSpec(
         input,
         Normalization.ZERO_CENTERED,
         Optional.empty(),
-        Map.of());
+        Map.of(),
+        List.of());
   }
 
   /**
@@ -83,6 +95,18 @@ public record ExportSpec(
   public ExportSpec withProvenance(Map<String, String> more) {
     Map<String, String> p = new LinkedHashMap<>(provenance);
     p.putAll(more);
-    return new ExportSpec(modelName, model, input, normalization, sourceConfig, p);
+    return new ExportSpec(modelName, model, input, normalization, sourceConfig, p, labels);
+  }
+
+  /**
+   * Returns a copy with class names.
+   *
+   * @param names one per class, in class order (empty: unknown)
+   * @return the copy
+   * @throws IllegalArgumentException if the count is not the number of classes
+   */
+  public ExportSpec withLabels(List<String> names) {
+    return new ExportSpec(
+        modelName, model, input, normalization, sourceConfig, provenance, names);
   }
 }

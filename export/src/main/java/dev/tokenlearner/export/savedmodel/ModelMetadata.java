@@ -1,12 +1,13 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.TemporalEncodingConfig;
 import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,7 +37,10 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * format_version: 1
  * signatures: [serving_default, representation, encoded, learned_tokens]
  * input: {layout: NHWC, height: 224, width: 224, channels: 3, num_frames: 0, num_classes: 1000}
- * preprocessing: {normalization: imagenet}
+ * preprocessing:          # EvalPreprocessing.toMap(): what serving_bytes, predict and evaluation apply
+ *   {normalization: imagenet, crop_fraction: 0.875, resize: bilinear_half_pixel_centers}
+ * labels: [tench, goldfish, ...]   # class names, also in assets.extra/labels.txt (absent: unknown)
+ * statistics: {parameters: 5717416, parameter_arrays: 152, gflops: 1.26, plain_vit_gflops: 1.26}
  * resolved_config:        # Scenic key names; ConfigLoader.fromMap reads it back
  *   model_name: token_learner_classification
  *   model_dtype_str: float32
@@ -55,6 +59,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
  * @param signatures the exported signature keys
  * @param provenance where the weights and config came from (free-form keys)
  * @param sourceConfig the original config text, when the export started from a file
+ * @param labels class names in class order, empty when unknown
+ * @param statistics parameter count and FLOPs, when recorded
  */
 public record ModelMetadata(
     String modelName,
@@ -63,7 +69,9 @@ public record ModelMetadata(
     Normalization normalization,
     List<String> signatures,
     Map<String, String> provenance,
-    Optional<String> sourceConfig) {
+    Optional<String> sourceConfig,
+    List<String> labels,
+    Optional<ModelStatistics> statistics) {
 
   /** Value of the {@code format} key. */
   public static final String FORMAT = "tokenlearner-savedmodel";
@@ -80,6 +88,49 @@ public record ModelMetadata(
     Objects.requireNonNull(sourceConfig, "sourceConfig");
     signatures = List.copyOf(signatures);
     provenance = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    labels = List.copyOf(labels);
+    Objects.requireNonNull(statistics, "statistics");
+  }
+
+  /**
+   * Metadata without labels or statistics.
+   *
+   * @param modelName Scenic's {@code model_name}
+   * @param model the resolved model config
+   * @param input the input spec the graph was built for
+   * @param normalization how pixels were normalised in training
+   * @param signatures the exported signature keys
+   * @param provenance where the weights and config came from
+   * @param sourceConfig the original config text, when the export started from a file
+   */
+  public ModelMetadata(
+      String modelName,
+      ModelConfig model,
+      InputSpec input,
+      Normalization normalization,
+      List<String> signatures,
+      Map<String, String> provenance,
+      Optional<String> sourceConfig) {
+    this(
+        modelName,
+        model,
+        input,
+        normalization,
+        signatures,
+        provenance,
+        sourceConfig,
+        List.of(),
+        Optional.empty());
+  }
+
+  /**
+   * The name of a class.
+   *
+   * @param index the class index
+   * @return its label, or the index as text when no labels are recorded
+   */
+  public String label(int index) {
+    return index >= 0 && index < labels.size() ? labels.get(index) : Integer.toString(index);
   }
 
   /**
@@ -132,6 +183,16 @@ public record ModelMetadata(
   }
 
   /**
+   * The evaluation preprocessing of this model's inputs (the crop fraction and resize method this
+   * version implements, recorded under {@code preprocessing}).
+   *
+   * @return the preprocessing that {@code predict} and evaluation apply to image files
+   */
+  public EvalPreprocessing preprocessing() {
+    return EvalPreprocessing.of(input, normalization);
+  }
+
+  /**
    * Rebuilds the experiment config from {@link #resolvedConfig()}; training keys take their
    * defaults.
    *
@@ -139,6 +200,17 @@ public record ModelMetadata(
    */
   public ExperimentConfig experimentConfig() {
     return ConfigLoader.fromMap(resolvedConfig(), "tokenlearner_config.yaml#resolved_config");
+  }
+
+  /**
+   * Renders {@link #resolvedConfig()} as YAML (a config file {@code ConfigLoader} reads).
+   *
+   * @return the document text
+   */
+  public String resolvedConfigYaml() {
+    return new Dump(
+            DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setWidth(100).build())
+        .dumpToString(resolvedConfig());
   }
 
   /**
@@ -159,7 +231,19 @@ public record ModelMetadata(
     in.put("num_frames", input.numFrames());
     in.put("num_classes", input.numClasses());
     doc.put("input", in);
-    doc.put(Normalization.SECTION, Map.of(Normalization.KEY, normalization.configName()));
+    doc.put(Normalization.SECTION, preprocessing().toMap());
+    if (!labels.isEmpty()) {
+      doc.put("labels", labels);
+    }
+    statistics.ifPresent(
+        st -> {
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("parameters", st.parameters());
+          m.put("parameter_arrays", st.parameterArrays());
+          m.put("gflops", st.gflops());
+          m.put("plain_vit_gflops", st.plainVitGflops());
+          doc.put("statistics", m);
+        });
     doc.put("resolved_config", resolvedConfig());
     doc.put("provenance", provenance);
     sourceConfig.ifPresent(s -> doc.put("source_config", s));
@@ -179,6 +263,12 @@ public record ModelMetadata(
     Path dir = modelDir.resolve(Signatures.ASSETS_EXTRA);
     Files.createDirectories(dir);
     Files.writeString(dir.resolve(Signatures.CONFIG_FILE), toYaml(), StandardCharsets.UTF_8);
+    if (!labels.isEmpty()) {
+      Files.writeString(
+          dir.resolve(Signatures.LABELS_FILE),
+          String.join("\n", labels) + "\n",
+          StandardCharsets.UTF_8);
+    }
   }
 
   /**
@@ -234,9 +324,13 @@ public record ModelMetadata(
             integer(in, "channels", source),
             integer(in, "num_frames", source),
             integer(in, "num_classes", source));
-    Normalization norm =
-        Normalization.fromConfigName(
-            String.valueOf(map(doc, Normalization.SECTION, source).get(Normalization.KEY)));
+    Normalization norm;
+    try {
+      norm = EvalPreprocessing.fromMap(map(doc, Normalization.SECTION, source), input)
+          .normalization();
+    } catch (IllegalArgumentException e) {
+      throw new IOException(source + ": " + e.getMessage(), e);
+    }
     List<String> signatures = new ArrayList<>();
     if (doc.get("signatures") instanceof List<?> l) {
       l.forEach(s -> signatures.add(String.valueOf(s)));
@@ -247,6 +341,20 @@ public record ModelMetadata(
     }
     Optional<String> sourceConfig =
         Optional.ofNullable(doc.get("source_config")).map(String::valueOf);
+    List<String> labels = new ArrayList<>();
+    if (doc.get("labels") instanceof List<?> l) {
+      l.forEach(s -> labels.add(String.valueOf(s)));
+    }
+    Optional<ModelStatistics> statistics = Optional.empty();
+    if (doc.get("statistics") instanceof Map<?, ?> st) {
+      statistics =
+          Optional.of(
+              new ModelStatistics(
+                  number(st, "parameters", source).longValue(),
+                  number(st, "parameter_arrays", source).intValue(),
+                  number(st, "gflops", source).doubleValue(),
+                  number(st, "plain_vit_gflops", source).doubleValue()));
+    }
     return new ModelMetadata(
         config.modelName().scenicName(),
         config.model(),
@@ -254,7 +362,16 @@ public record ModelMetadata(
         norm,
         signatures,
         provenance,
-        sourceConfig);
+        sourceConfig,
+        labels,
+        statistics);
+  }
+
+  private static Number number(Map<?, ?> m, String key, String source) throws IOException {
+    if (m.get(key) instanceof Number n) {
+      return n;
+    }
+    throw new IOException(source + ": statistics." + key + ": expected a number, found " + m.get(key));
   }
 
   private static Map<?, ?> map(Map<?, ?> doc, String key, String source) throws IOException {

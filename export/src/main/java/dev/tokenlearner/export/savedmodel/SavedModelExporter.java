@@ -2,6 +2,10 @@ package dev.tokenlearner.export.savedmodel;
 
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
+import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.graph.flops.FlopCounter;
+import dev.tokenlearner.graph.flops.FlopReport;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
@@ -24,6 +28,7 @@ import org.tensorflow.Signature;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
 
 /**
  * Writes a TokenLearner model as a SavedModel: builds the inference graph from an {@link
@@ -126,6 +131,14 @@ public final class SavedModelExporter {
       ParameterStore store = model.store();
       Placeholder<TFloat32> images = model.images();
       ModelOutputs outputs = model.outputs();
+      // serving_bytes: exactly the evaluation preprocessing (graph/preprocess), once per image in
+      // the graph, then a second inference tower on the same variables.
+      Placeholder<TString> bytes = EncodedImages.placeholder(tf, spec.input());
+      EvalPreprocessing preprocessing = EvalPreprocessing.of(spec.input(), spec.normalization());
+      Operand<TFloat32> decoded =
+          EncodedImages.decode(tf, bytes, spec.input(), preprocessing::apply);
+      Operand<TFloat32> bytesLogits =
+          model.inferenceTower(Signatures.SERVING_BYTES, decoded).logits();
       Map<String, Operand<TFloat32>> named = new LinkedHashMap<>();
       named.put(Signatures.SERVING_DEFAULT, outputs.logits());
       named.put(Signatures.REPRESENTATION, outputs.representation());
@@ -145,6 +158,24 @@ public final class SavedModelExporter {
                 .build();
         functions.add(SessionFunction.create(signature, session));
       }
+      ModelName modelName = ModelName.fromScenicName(spec.modelName());
+      Operand<TFloat32> logits =
+          tf.withName(Signatures.SERVING_BYTES + "_" + Signatures.LOGITS).identity(bytesLogits);
+      Operand<TFloat32> probabilities =
+          tf.withName(Signatures.PROBABILITIES)
+              .identity(modelName.multilabel() ? tf.math.sigmoid(logits) : tf.nn.softmax(logits));
+      functions.add(
+          SessionFunction.create(
+              Signature.builder()
+                  .key(Signatures.SERVING_BYTES)
+                  .methodName(Signatures.METHOD_NAME)
+                  .input(Signatures.IMAGE_BYTES, bytes)
+                  .output(Signatures.LOGITS, logits)
+                  .output(Signatures.PROBABILITIES, probabilities)
+                  .build(),
+              session));
+      List<String> keys = new ArrayList<>(named.keySet());
+      keys.add(Signatures.SERVING_BYTES);
 
       weights.load(session, store);
 
@@ -154,9 +185,11 @@ public final class SavedModelExporter {
               spec.model(),
               spec.input(),
               spec.normalization(),
-              List.copyOf(named.keySet()),
+              keys,
               spec.provenance(),
-              spec.sourceConfig());
+              spec.sourceConfig(),
+              spec.labels(),
+              Optional.of(statistics(store)));
       try (StagedDirectory stage = StagedDirectory.beside(dir)) {
         SavedModelBundle.exporter(stage.path().toString())
             .withTags(Signatures.TAG)
@@ -168,5 +201,25 @@ public final class SavedModelExporter {
       }
       return new ExportResult(dir, metadata, store.parameters().size(), store.parameterCount());
     }
+  }
+
+  private ModelStatistics statistics(ParameterStore store) {
+    ModelMetadata probe =
+        new ModelMetadata(
+            spec.modelName(),
+            spec.model(),
+            spec.input(),
+            spec.normalization(),
+            List.of(),
+            Map.of(),
+            Optional.empty(),
+            List.of(),
+            Optional.empty());
+    FlopReport flops = FlopCounter.count(probe.experimentConfig());
+    return new ModelStatistics(
+        store.parameterCount(),
+        store.parameters().size(),
+        flops.gflops(),
+        flops.plainFlops() / 1e9);
   }
 }

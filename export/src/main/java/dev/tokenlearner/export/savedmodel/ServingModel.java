@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +18,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.NdArray;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.proto.DataType;
@@ -25,12 +27,14 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
 
 /**
  * An exported model loaded for inference: runs a signature on a host batch and returns host
  * arrays, splitting batches larger than the chunk size into several runs.
  *
- * <p>Works on any SavedModel whose signatures take and return float32 tensors; the stored config
+ * <p>Works on any SavedModel whose signatures take and return float32 tensors ({@link
+ * #runEncoded} feeds string signatures such as {@code serving_bytes}); the stored config
  * ({@link #metadata()}) is present for models written by {@link SavedModelExporter}.
  *
  * <pre>{@code
@@ -40,7 +44,7 @@ import org.tensorflow.types.TFloat32;
  * }</pre>
  *
  * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
- * {@link #runAll}, {@link #inputShape}, {@link #signatures} and the accessors may be called
+ * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors may be called
  * concurrently, and give the same results as the same calls made one after another (TensorFlow
  * sessions run concurrently; each call feeds and fetches its own tensors and closes them before it
  * returns). Calls do not block each other except through TensorFlow's own thread pools, so there is
@@ -197,6 +201,11 @@ public final class ServingModel implements AutoCloseable {
   private Map<String, HostArray> runOpen(String signature, HostArray batch) {
     SignatureDef def = signature(signature);
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
+    if (input.getValue().getDtype() != DataType.DT_FLOAT) {
+      throw new InvalidInputException(
+          "signature '" + signature + "' takes " + input.getValue().getDtype()
+              + " " + input.getKey() + ", not float32; use runEncoded for encoded images");
+    }
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();
     if (shape.length != declared.length) {
@@ -326,5 +335,106 @@ public final class ServingModel implements AutoCloseable {
     }
     shape[0] = rows;
     return new HostArray(shape, data);
+  }
+
+  /**
+   * Runs a signature whose one input is a string tensor of encoded images ({@code serving_bytes}),
+   * at most the chunk size of examples per session run.
+   *
+   * @param signature the signature key, e.g. {@code serving_bytes}
+   * @param encoded the encoded images: one per example for {@code [b]} inputs, or {@code T} per
+   *     example, example after example, for {@code [b, T]} inputs
+   * @return outputs by output key, each batch first
+   * @throws IllegalArgumentException if the signature is unknown, does not take strings, or the
+   *     count is not a multiple of the frames per example
+   * @throws IllegalStateException if the model has been closed
+   */
+  public Map<String, HostArray> runEncoded(String signature, List<byte[]> encoded) {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("model " + directory + " has been closed");
+      }
+      return runEncodedOpen(signature, encoded);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Map<String, HostArray> runEncodedOpen(String signature, List<byte[]> encoded) {
+    SignatureDef def = signature(signature);
+    Map.Entry<String, TensorInfo> input = singleInput(def, signature);
+    if (input.getValue().getDtype() != DataType.DT_STRING) {
+      throw new InvalidInputException(
+          "signature '" + signature + "' takes " + input.getValue().getDtype() + ", not strings");
+    }
+    if (encoded.isEmpty()) {
+      throw new InvalidInputException("signature '" + signature + "': no encoded images given");
+    }
+    long[] declared = dims(input.getValue());
+    int per = declared.length == 2 ? Math.toIntExact(declared[1]) : 1;
+    if (declared.length > 2 || per <= 0 || encoded.size() % per != 0) {
+      throw new InvalidInputException(
+          "signature '" + signature + "' takes " + input.getKey() + " "
+              + Arrays.toString(declared) + "; got " + encoded.size() + " encoded images");
+    }
+    List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
+    keys.sort(null);
+    int n = encoded.size() / per;
+    Map<String, List<HostArray>> parts = new LinkedHashMap<>();
+    keys.forEach(k -> parts.put(k, new ArrayList<>()));
+    for (int from = 0; from < n; from += chunkSize) {
+      int count = Math.min(chunkSize, n - from);
+      Shape shape = declared.length == 2 ? Shape.of(count, per) : Shape.of(count);
+      NdArray<byte[]> chunk = NdArrays.ofObjects(byte[].class, shape);
+      for (int i = 0; i < count * per; i++) {
+        long[] at = declared.length == 2 ? new long[] {i / per, i % per} : new long[] {i};
+        chunk.setObject(encoded.get(from * per + i), at);
+      }
+      Session.Runner runner = bundle.session().runner();
+      try (TString in = TString.tensorOfBytes(chunk)) {
+        runner.feed(input.getValue().getName(), in);
+        for (String k : keys) {
+          runner.fetch(def.getOutputsMap().get(k).getName());
+        }
+        try (Result result = runner.run()) {
+          for (int i = 0; i < keys.size(); i++) {
+            parts.get(keys.get(i)).add(toHost((TFloat32) result.get(i)));
+          }
+        }
+      }
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    parts.forEach((k, v) -> out.put(k, concat(v)));
+    return out;
+  }
+
+  /**
+   * Describes a signature's inputs.
+   *
+   * @param signature the signature key
+   * @return input key to dtype and shape, e.g. {@code image_bytes -> "DT_STRING [-1]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureInputs(String signature) {
+    return describe(signature(signature).getInputsMap());
+  }
+
+  /**
+   * Describes a signature's outputs.
+   *
+   * @param signature the signature key
+   * @return output key to dtype and shape, e.g. {@code logits -> "DT_FLOAT [-1, 1000]"}
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public Map<String, String> signatureOutputs(String signature) {
+    return describe(signature(signature).getOutputsMap());
+  }
+
+  private static Map<String, String> describe(Map<String, TensorInfo> infos) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    infos.forEach((k, v) -> out.put(k, v.getDtype() + " " + Arrays.toString(dims(v))));
+    return out;
   }
 }

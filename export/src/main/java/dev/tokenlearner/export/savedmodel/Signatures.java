@@ -29,11 +29,32 @@ public final class Signatures {
   /** Signature key and output of the first TokenLearner's tokens {@code [b, t*K, D]}. */
   public static final String LEARNED_TOKENS = "learned_tokens";
 
+  /**
+   * Signature key of the classifier on encoded images: {@code image_bytes -> logits,
+   * probabilities}, with the evaluation preprocessing inside the graph.
+   */
+  public static final String SERVING_BYTES = "serving_bytes";
+
+  /**
+   * Input of {@link #SERVING_BYTES}: JPEG/PNG/GIF/BMP bytes, {@code [b]} for images or {@code [b,
+   * T]} (frames in time order) for video.
+   */
+  public static final String IMAGE_BYTES = "image_bytes";
+
+  /**
+   * Output of {@link #SERVING_BYTES}: softmax of the logits, or the sigmoid for the multilabel
+   * model, {@code [b, num_classes]}.
+   */
+  public static final String PROBABILITIES = "probabilities";
+
   /** Folder of an exported model that TensorFlow ignores when loading. */
   public static final String ASSETS_EXTRA = "assets.extra";
 
   /** File name of the stored config inside {@link #ASSETS_EXTRA}. */
   public static final String CONFIG_FILE = "tokenlearner_config.yaml";
+
+  /** File name of the class names inside {@link #ASSETS_EXTRA}, one per line in class order. */
+  public static final String LABELS_FILE = "labels.txt";
 
   private Signatures() {}
 
@@ -51,11 +72,11 @@ public final class Signatures {
    * The signature keys a model exports.
    *
    * @param hasTokenLearner whether the model has a TokenLearner
-   * @return the keys, {@code serving_default} first
+   * @return the keys, {@code serving_default} first and {@code serving_bytes} last
    */
   public static List<String> keys(boolean hasTokenLearner) {
     return hasTokenLearner
-        ? List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED, LEARNED_TOKENS)
-        : List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED);
+        ? List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED, LEARNED_TOKENS, SERVING_BYTES)
+        : List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED, SERVING_BYTES);
   }
 }

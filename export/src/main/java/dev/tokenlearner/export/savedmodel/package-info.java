@@ -13,10 +13,17 @@
  *       float32 {@code [-1, H, W, C]} or {@code [-1, T, H, W, C]}): {@code serving_default} →
  *       {@code logits}, {@code representation} → {@code representation}, {@code encoded} → {@code
  *       encoded}, and {@code learned_tokens} → {@code learned_tokens} for models with a
- *       TokenLearner;
+ *       TokenLearner; {@code serving_bytes} takes {@code image_bytes} (encoded images, string
+ *       {@code [-1]}, or {@code [-1, T]} frames for video), runs the evaluation preprocessing in
+ *       the graph and returns {@code logits} and {@code probabilities};
  *   <li>{@code assets.extra/tokenlearner_config.yaml}: the resolved model config, input spec,
- *       preprocessing, provenance and the original config text ({@link
- *       dev.tokenlearner.export.savedmodel.ModelMetadata}).
+ *       preprocessing, class labels, parameter count and FLOPs, provenance (source checkpoint and
+ *       its SHA-256) and the original config text ({@link
+ *       dev.tokenlearner.export.savedmodel.ModelMetadata}); {@code assets.extra/labels.txt}: the
+ *       class names, one per line.
  * </ul>
+ *
+ * <p>{@link dev.tokenlearner.export.savedmodel.ServingRoot} keeps TF Serving's numbered version
+ * folders.
  */
 package dev.tokenlearner.export.savedmodel;

@@ -1,6 +1,5 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.Normalization;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class ModelMetadataTest {
 
@@ -34,11 +34,17 @@ class ModelMetadataTest {
             Normalization.IMAGENET,
             Signatures.keys(cfg.model().hasTokenLearner()),
             Map.of("checkpoint", "/x/checkpoint_1", "checkpoint_step", "1"),
-            Optional.of(AWKWARD_TEXT));
+            Optional.of(AWKWARD_TEXT),
+            labels(cfg.input().numClasses()),
+            Optional.of(new ModelStatistics(1234, 7, 0.5, 0.75)));
     ModelMetadata back = ModelMetadata.parse(meta.toYaml(), "test");
     assertEquals(meta, back);
     assertEquals(cfg.model(), back.experimentConfig().model());
     assertEquals(cfg.input().numClasses(), back.experimentConfig().numClasses());
+  }
+
+  private static List<String> labels(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> "class \u00e9 " + i).toList();
   }
 
   @Test
@@ -62,8 +68,10 @@ class ModelMetadataTest {
   @Test
   void keys_withAndWithoutTokenLearner_listLearnedTokensOnlyWithIt() {
     assertEquals(
-        List.of("serving_default", "representation", "encoded", "learned_tokens"),
+        List.of("serving_default", "representation", "encoded", "learned_tokens", "serving_bytes"),
         Signatures.keys(true));
-    assertEquals(List.of("serving_default", "representation", "encoded"), Signatures.keys(false));
+    assertEquals(
+        List.of("serving_default", "representation", "encoded", "serving_bytes"),
+        Signatures.keys(false));
   }
 }

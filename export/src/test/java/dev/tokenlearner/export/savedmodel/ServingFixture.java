@@ -44,4 +44,9 @@ final class ServingFixture {
     }
     return new HostArray(shape, data);
   }
+
+  /** The model's signatures that take float32 images (all but {@code serving_bytes}). */
+  static List<String> floatSignatures(ServingModel m) {
+    return m.signatures().stream().filter(s -> !s.equals(Signatures.SERVING_BYTES)).toList();
+  }
 }

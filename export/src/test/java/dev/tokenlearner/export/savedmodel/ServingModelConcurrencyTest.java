@@ -36,7 +36,8 @@ class ServingModelConcurrencyTest {
     try (ServingModel m = ServingModel.load(ServingFixture.export(tmp.resolve("m")))) {
       // Sequential reference for every (signature, batch size, input) the threads will use.
       List<Call> calls = new ArrayList<>();
-      for (String sig : m.signatures()) {
+      // The float signatures; serving_bytes takes encoded images (ServingBytesTest).
+      for (String sig : ServingFixture.floatSignatures(m)) {
         for (int n : ServingFixture.BATCH_SIZES) {
           for (int k = 0; k < DISTINCT_INPUTS; k++) {
             HostArray batch = ServingFixture.batch(m, sig, n, 31L * n + k);

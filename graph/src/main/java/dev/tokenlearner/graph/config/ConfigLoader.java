@@ -55,6 +55,9 @@ public final class ConfigLoader {
   /** Classpath folder holding the bundled configs ({@code configs/<name>.yaml}). */
   public static final String RESOURCE_DIR = "configs/";
 
+  /** Datasets whose images are grey: their inputs have one channel. */
+  static final Set<String> GREY_DATASETS = Set.of("fashion_mnist", "mnist");
+
   static final Set<String> MODEL_KEYS =
       Set.of(
           "hidden_size",
@@ -468,6 +471,9 @@ public final class ConfigLoader {
           channels = s[s.length - 1];
         }
       }
+      if (fixture.isEmpty() && GREY_DATASETS.contains(root.optString("dataset_name").orElse(""))) {
+        channels = 1; // Scenic's MNIST-style datasets are [28, 28, 1]
+      }
       dataset.ifPresent(d -> addSize(sizes, d, "image_size"));
       addSize(sizes, root, "image_size");
       dataset.ifPresent(d -> addSize(sizes, d, "crop_size"));
@@ -668,7 +674,9 @@ public final class ConfigLoader {
       Optional<String> dir = Optional.empty();
       OptionalLong train = OptionalLong.empty();
       OptionalLong eval = OptionalLong.empty();
+      boolean skipBad = false;
       if (d.isPresent()) {
+        skipBad = d.get().optBool("skip_bad_examples").orElse(false);
         dir = d.get().optString("data_dir");
         if (dir.isEmpty()) {
           dir = d.get().optString("base_dir");
@@ -687,8 +695,9 @@ public final class ConfigLoader {
       Optional<String> dataDir = dir;
       OptionalLong nTrain = train;
       OptionalLong nEval = eval;
+      boolean skip = skipBad;
       return construct(
-          d.orElse(root), () -> new DatasetConfig(name, dataDir, nTrain, nEval, dtype));
+          d.orElse(root), () -> new DatasetConfig(name, dataDir, nTrain, nEval, dtype, skip));
     }
 
     // ---------------------------------------------------------------- helpers

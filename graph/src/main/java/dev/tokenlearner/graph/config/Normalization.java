@@ -17,7 +17,9 @@ public enum Normalization {
   /** {@code x / 127.5 - 1}, i.e. {@code [-1, 1]}. */
   ZERO_CENTERED("zero_centered"),
   /** The raw {@code 0..255} values as floats. */
-  NONE("none");
+  NONE("none"),
+  /** {@code x / 255}, i.e. {@code [0, 1]} (Scenic's {@code fashion_mnist} and MNIST datasets). */
+  UNIT("unit");
 
   /** The config section holding {@link #KEY}. */
   public static final String SECTION = "preprocessing";
@@ -78,10 +80,15 @@ public enum Normalization {
    * The default when {@code preprocessing.normalization} is absent.
    *
    * @param datasetName the config's {@code dataset_name} (may be empty)
-   * @return {@link #IMAGENET} for ImageNet datasets, else {@link #ZERO_CENTERED}
+   * @return {@link #IMAGENET} for ImageNet datasets, {@link #UNIT} for {@code fashion_mnist} and
+   *     {@code mnist} (Scenic scales them to {@code [0, 1]}), else {@link #ZERO_CENTERED}
    */
   public static Normalization defaultFor(String datasetName) {
-    return datasetName.toLowerCase(Locale.ROOT).contains("imagenet") ? IMAGENET : ZERO_CENTERED;
+    String n = datasetName.toLowerCase(Locale.ROOT);
+    if (n.equals("fashion_mnist") || n.equals("mnist")) {
+      return UNIT;
+    }
+    return n.contains("imagenet") ? IMAGENET : ZERO_CENTERED;
   }
 
   /**
@@ -99,6 +106,37 @@ public enum Normalization {
       }
       case ZERO_CENTERED -> (float) (pixel / 127.5 - 1.0);
       case NONE -> (float) pixel;
+      case UNIT -> (float) (pixel / 255.0);
+    };
+  }
+
+  /**
+   * The value subtracted from a {@code 0..255} pixel: {@code apply(x, c) = (x - mean(c)) /
+   * std(c)}. In-graph preprocessing uses this form.
+   *
+   * @param channel the channel index (0 = R)
+   * @return the offset in pixel units
+   */
+  public double mean(int channel) {
+    return switch (this) {
+      case IMAGENET -> 255 * IMAGENET_MEAN[channel % 3];
+      case ZERO_CENTERED -> 127.5;
+      case NONE, UNIT -> 0.0;
+    };
+  }
+
+  /**
+   * The divisor of a centred pixel value; see {@link #mean}.
+   *
+   * @param channel the channel index (0 = R)
+   * @return the scale in pixel units
+   */
+  public double std(int channel) {
+    return switch (this) {
+      case IMAGENET -> 255 * IMAGENET_STD[channel % 3];
+      case ZERO_CENTERED -> 127.5;
+      case NONE -> 1.0;
+      case UNIT -> 255.0;
     };
   }
 

@@ -97,7 +97,7 @@ class ConfigLoaderTest {
 
   @Test
   void parse_unknownNormalization_namesKey() {
-    ConfigException e = fails(BASE + "preprocessing: {normalization: unit}\n");
+    ConfigException e = fails(BASE + "preprocessing: {normalization: percent}\n");
     assertNames(e, "preprocessing.normalization");
     assertTrue(e.getMessage().contains("zero_centered"), e.getMessage());
   }

@@ -39,7 +39,7 @@ class NormalizationTest {
   void of_unknownValue_throwsListingAccepted() {
     IllegalArgumentException e =
         assertThrows(
-            IllegalArgumentException.class, () -> of("preprocessing: {normalization: unit}\n"));
+            IllegalArgumentException.class, () -> of("preprocessing: {normalization: percent}\n"));
     assertTrue(e.getMessage().contains("imagenet, zero_centered, none"), e.getMessage());
   }
 

@@ -1,10 +1,11 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.ops.InvalidInputException;
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.config.DatasetConfig;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +18,23 @@ public final class Datasets {
 
   /** Dataset names accepted in {@code dataset_name}. */
   public static final List<String> NAMES =
-      List.of(ShapesDataset.NAME, ImageFolderDataset.NAME, TfRecordDataset.NAME);
+      List.of(
+          ShapesDataset.NAME,
+          ImageFolderDataset.NAME,
+          TfRecordDataset.NAME,
+          FashionMnistDataset.NAME,
+          VideoTfRecordDataset.NAME,
+          VideoFolderDataset.NAME);
 
   private Datasets() {}
 
   /**
    * Opens the training data.
    *
-   * <p>With {@code override}, the path decides: a folder with sub-folders is an image folder,
-   * anything else TFRecord files. Without it, {@code dataset_name} decides (the embedded shapes
-   * when unset), reading {@code dataset_configs.data_dir} for the file-based ones.
+   * <p>With {@code override}, the path decides: a folder with the Fashion-MNIST IDX files is {@code
+   * fashion_mnist}, a folder with sub-folders is an image folder, anything else TFRecord files.
+   * Without it, {@code dataset_name} decides (the embedded shapes when unset), reading {@code
+   * dataset_configs.data_dir} for the file-based ones.
    *
    * @param cfg the experiment (input size, classes, dataset keys)
    * @param override a data path that replaces the config's
@@ -65,17 +73,46 @@ public final class Datasets {
           "held-out data " + evalOverride.get() + " is read only with .npz training data");
     }
     InputSpec in = cfg.input();
-    if (in.isVideo()) {
-      throw new InvalidInputException(
-          "the trainer's datasets are images; video input (num_frames="
-              + in.numFrames()
-              + ") has no loader yet");
-    }
     DatasetConfig dc = cfg.train().dataset();
     Normalization norm = Normalization.of(cfg);
+    EvalPreprocessing eval = EvalPreprocessing.of(in, norm);
     ImageDataset ds;
-    if (override.isPresent()) {
-      ds = openPath(override.get(), in, norm);
+    if (in.isVideo()) {
+      String name = dc.datasetName().orElse(VideoTfRecordDataset.NAME);
+      if (override.isEmpty()
+          && !name.equals(VideoTfRecordDataset.NAME)
+          && !name.equals(VideoFolderDataset.NAME)) {
+        throw new InvalidInputException(
+            "video input (num_frames="
+                + in.numFrames()
+                + ") reads dataset_name '"
+                + VideoTfRecordDataset.NAME
+                + "' or '"
+                + VideoFolderDataset.NAME
+                + "', not '"
+                + name
+                + "'");
+      }
+      VideoSampling sampling;
+      try {
+        sampling = VideoSampling.of(cfg);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException(e.getMessage(), e);
+      }
+      Path p = override.isPresent() ? override.get() : dataDir(dc, name);
+      if (!Files.exists(p)) {
+        throw new InvalidInputException("data path " + p + " does not exist");
+      }
+      boolean folders =
+          override.isPresent()
+              ? Files.isDirectory(p) && VideoFolderDataset.isVideoFolder(p)
+              : name.equals(VideoFolderDataset.NAME);
+      ds =
+          folders
+              ? new VideoFolderDataset(p, sampling, eval)
+              : new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
+    } else if (override.isPresent()) {
+      ds = openPath(override.get(), in, eval, randomFlip(cfg));
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -89,16 +126,26 @@ public final class Datasets {
                     dc.numTrainExamples().orElse(ShapesDataset.NUM_TRAIN_DEFAULT),
                     dc.numEvalExamples().orElse(ShapesDataset.NUM_EVAL_DEFAULT),
                     norm);
-            case ImageFolderDataset.NAME ->
-                new ImageFolderDataset(dataDir(dc, name), in.height(), in.width(), norm);
+            case ImageFolderDataset.NAME -> new ImageFolderDataset(dataDir(dc, name), eval);
             case TfRecordDataset.NAME ->
-                new TfRecordDataset(
-                    dataDir(dc, name), in.height(), in.width(), in.numClasses(), norm);
+                new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
+            case FashionMnistDataset.NAME ->
+                new FashionMnistDataset(dataDir(dc, name), norm, randomFlip(cfg));
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
           };
     }
+    try {
+      check(ds, in);
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    return dc.skipBadExamples() ? new SkippingDataset(ds) : ds;
+  }
+
+  private static void check(ImageDataset ds, InputSpec in) {
     if (ds.numClasses() != in.numClasses()) {
       throw new InvalidInputException(
           ds.describe()
@@ -107,17 +154,25 @@ public final class Datasets {
               + " classes but the config says num_classes="
               + in.numClasses());
     }
-    if (in.channels() != 3) {
+    long[] shape = Batch.shapeOf(1, ds.exampleShape());
+    if (!java.util.Arrays.equals(shape, in.shape(1))) {
       throw new InvalidInputException(
-          "the trainer's datasets are RGB; config asks for " + in.channels() + " channels");
+          ds.describe()
+              + " gives "
+              + java.util.Arrays.toString(shape)
+              + " examples but the model takes "
+              + java.util.Arrays.toString(in.shape(1))
+              + " (dataset_configs.image_size, num_frames; channels from dataset_name)");
     }
-    return ds;
   }
 
-  private static ImageDataset openPath(Path p, InputSpec in, Normalization norm)
-      throws IOException {
+  private static ImageDataset openPath(
+      Path p, InputSpec in, EvalPreprocessing eval, boolean randomFlip) throws IOException {
     if (!Files.exists(p)) {
       throw new InvalidInputException("data path " + p + " does not exist");
+    }
+    if (Files.isDirectory(p) && FashionMnistDataset.isFashionMnistFolder(p)) {
+      return new FashionMnistDataset(p, eval.normalization(), randomFlip);
     }
     if (Files.isDirectory(p)) {
       boolean hasFolders;
@@ -125,10 +180,16 @@ public final class Datasets {
         hasFolders = s.anyMatch(Files::isDirectory);
       }
       if (hasFolders) {
-        return new ImageFolderDataset(p, in.height(), in.width(), norm);
+        return new ImageFolderDataset(p, eval);
       }
     }
-    return new TfRecordDataset(p, in.height(), in.width(), in.numClasses(), norm);
+    return new TfRecordDataset(p, eval, in.numClasses());
+  }
+
+  /** {@code dataset_configs.random_flip} (used by datasets that do not augment otherwise). */
+  private static boolean randomFlip(ExperimentConfig cfg) {
+    return cfg.raw().get("dataset_configs") instanceof java.util.Map<?, ?> d
+        && Boolean.TRUE.equals(d.get("random_flip"));
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {

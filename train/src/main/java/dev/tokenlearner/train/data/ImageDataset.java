@@ -9,8 +9,10 @@ import java.util.SplittableRandom;
  *
  * <p>Examples are written as float32 NHWC pixels, already normalised for the model. Implementations
  * must be safe to call from one producer thread while the caller's thread reads the held-out split.
+ * Held-out examples go through {@link dev.tokenlearner.graph.preprocess.EvalPreprocessing}, the
+ * same ops {@code predict} runs on image files.
  */
-public interface ImageDataset {
+public interface ImageDataset extends AutoCloseable {
 
   /**
    * A short description for logs, e.g. {@code embedded_shapes(32x32, 10 classes)}.
@@ -84,4 +86,8 @@ public interface ImageDataset {
     }
     return n;
   }
+
+  /** Frees native resources (the preprocessing graph); the default holds none. */
+  @Override
+  default void close() {}
 }

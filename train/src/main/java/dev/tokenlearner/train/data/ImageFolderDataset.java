@@ -1,7 +1,8 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.base.Preconditions;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,26 +41,22 @@ public final class ImageFolderDataset implements ImageDataset {
   private final List<Integer> trainLabels = new ArrayList<>();
   private final List<Path> evalFiles = new ArrayList<>();
   private final List<Integer> evalLabels = new ArrayList<>();
-  private final Normalization normalization;
-  private final int height;
-  private final int width;
+  private final EvalPreprocessing preprocessing;
+  private final EvalPreprocessor evalPreprocessor;
+  private final TrainPreprocessing trainPreprocessing;
 
   /**
    * Scans the folder.
    *
    * @param root the dataset folder
-   * @param height model input height
-   * @param width model input width
-   * @param normalization how {@code 0..255} pixel values become inputs
+   * @param preprocessing model input size, channels and normalisation; held-out images go through
+   *     exactly this
    * @throws IllegalArgumentException if the folder has no class folders or a split is empty
    * @throws IOException if the folder cannot be listed
    */
-  public ImageFolderDataset(Path root, int height, int width, Normalization normalization)
-      throws IOException {
+  public ImageFolderDataset(Path root, EvalPreprocessing preprocessing) throws IOException {
     this.root = root;
-    this.height = height;
-    this.normalization = normalization;
-    this.width = width;
+    this.preprocessing = preprocessing;
     Path trainDir = root.resolve("train");
     Path evalDir =
         EVAL_DIRS.stream().map(root::resolve).filter(Files::isDirectory).findFirst().orElse(null);
@@ -100,6 +97,8 @@ public final class ImageFolderDataset implements ImageDataset {
         "%s: no held-out images (add a val/ folder or at least %s images per class)",
         root,
         HOLD_OUT_EVERY);
+    this.evalPreprocessor = new EvalPreprocessor(preprocessing);
+    this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
 
   private static List<String> classFolders(Path dir) throws IOException {
@@ -158,7 +157,7 @@ public final class ImageFolderDataset implements ImageDataset {
 
   @Override
   public int[] exampleShape() {
-    return new int[] {height, width, 3};
+    return new int[] {preprocessing.height(), preprocessing.width(), preprocessing.channels()};
   }
 
   @Override
@@ -182,12 +181,18 @@ public final class ImageFolderDataset implements ImageDataset {
   @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     int i = Math.toIntExact(index);
-    load(evalFiles.get(i), null, dst, offset);
+    Path f = evalFiles.get(i);
+    evalPreprocessor.run(Files.readAllBytes(f), f.toString(), dst, offset);
     return evalLabels.get(i);
   }
 
   private void load(Path f, SplittableRandom random, float[] dst, int offset) throws IOException {
-    ImagePreprocessing.decodeAndApply(
-        Files.readAllBytes(f), f.toString(), height, width, random, normalization, dst, offset);
+    trainPreprocessing.run(Files.readAllBytes(f), f.toString(), random, dst, offset);
+  }
+
+  @Override
+  public void close() {
+    evalPreprocessor.close();
+    trainPreprocessing.close();
   }
 }

@@ -11,7 +11,9 @@ import org.tensorflow.proto.Int64List;
 
 /**
  * The two {@code tf.train.Example} features an image-classification TFRecord carries, read and
- * written with the proto classes that ship in {@code tensorflow-core-native}.
+ * written with the proto classes that ship in {@code tensorflow-core-native}. Two layouts are read:
+ * the classic ImageNet converters' {@code image/encoded} + {@code image/class/label}, and TFDS's
+ * {@code image} + {@code label} (as TFDS writes {@code imagenet2012}).
  */
 public final class TfExamples {
 
@@ -20,6 +22,12 @@ public final class TfExamples {
 
   /** Feature holding the integer class label. */
   public static final String CLASS_LABEL = "image/class/label";
+
+  /** TFDS's feature holding the encoded image. */
+  public static final String TFDS_IMAGE = "image";
+
+  /** TFDS's feature holding the integer label. */
+  public static final String TFDS_LABEL = "label";
 
   private TfExamples() {}
 
@@ -54,7 +62,30 @@ public final class TfExamples {
   }
 
   /**
-   * Parses a record as a {@code tf.train.Example} and takes its image and label.
+   * Serialises an example with TFDS's {@link #TFDS_IMAGE} and {@link #TFDS_LABEL}.
+   *
+   * @param encoded the encoded image
+   * @param label the class label
+   * @return the serialised {@code tf.train.Example}
+   */
+  public static byte[] tfdsImageExample(byte[] encoded, long label) {
+    Features f =
+        Features.newBuilder()
+            .putFeature(
+                TFDS_IMAGE,
+                Feature.newBuilder()
+                    .setBytesList(BytesList.newBuilder().addValue(ByteString.copyFrom(encoded)))
+                    .build())
+            .putFeature(
+                TFDS_LABEL,
+                Feature.newBuilder().setInt64List(Int64List.newBuilder().addValue(label)).build())
+            .build();
+    return Example.newBuilder().setFeatures(f).build().toByteArray();
+  }
+
+  /**
+   * Parses a record as a {@code tf.train.Example} and takes its image and label ({@code
+   * image/encoded} + {@code image/class/label}, or TFDS's {@code image} + {@code label}).
    *
    * @param record the record's bytes
    * @param file the file, for messages
@@ -72,25 +103,28 @@ public final class TfExamples {
           file, offset, "record is not a tf.train.Example: " + e.getMessage(), e);
     }
     var features = ex.getFeatures().getFeatureMap();
-    Feature img = features.get(IMAGE_ENCODED);
+    boolean tfds = !features.containsKey(IMAGE_ENCODED) && features.containsKey(TFDS_IMAGE);
+    String imageKey = tfds ? TFDS_IMAGE : IMAGE_ENCODED;
+    String labelKey = tfds ? TFDS_LABEL : CLASS_LABEL;
+    Feature img = features.get(imageKey);
     if (img == null || img.getBytesList().getValueCount() != 1) {
       throw new TfRecordFormatException(
           file,
           offset,
           "expected one bytes value in feature '"
-              + IMAGE_ENCODED
+              + imageKey
               + "', found "
               + (img == null ? "no such feature" : img.getBytesList().getValueCount() + " values")
               + "; features: "
               + features.keySet());
     }
-    Feature label = features.get(CLASS_LABEL);
+    Feature label = features.get(labelKey);
     if (label == null || label.getInt64List().getValueCount() != 1) {
       throw new TfRecordFormatException(
           file,
           offset,
           "expected one int64 value in feature '"
-              + CLASS_LABEL
+              + labelKey
               + "', found "
               + (label == null
                   ? "no such feature"

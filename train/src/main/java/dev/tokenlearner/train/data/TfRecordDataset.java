@@ -1,7 +1,8 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.base.Preconditions;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * Image-classification TFRecord files of {@code tf.train.Example}s with {@code image/encoded} and
- * {@code image/class/label}, read in Java (framing and CRC-32C checks in {@link TfRecords}).
+ * {@code image/class/label} (classic ImageNet converters) or TFDS's {@code image} and {@code
+ * label}, read in Java (framing and CRC-32C checks in {@link TfRecords}); sharded files such as
+ * {@code train-00000-of-01024} or TFDS's {@code imagenet2012-train.tfrecord-00000-of-01024}.
  *
  * <p>Input: one file, or a folder of files. In a folder, files whose names contain {@code train}
  * form the training split and those containing {@code val}, {@code eval} or {@code test} the
@@ -32,30 +35,26 @@ public final class TfRecordDataset implements ImageDataset {
   private final Path source;
   private final List<TfRecords.Pointer> train = new ArrayList<>();
   private final List<TfRecords.Pointer> eval = new ArrayList<>();
-  private final Normalization normalization;
-  private final int height;
-  private final int width;
+  private final EvalPreprocessing preprocessing;
+  private final EvalPreprocessor evalPreprocessor;
+  private final TrainPreprocessing trainPreprocessing;
   private final int numClasses;
 
   /**
    * Indexes the files.
    *
    * @param source a TFRecord file or a folder of them
-   * @param height model input height
-   * @param width model input width
-   * @param normalization how {@code 0..255} pixel values become inputs
+   * @param preprocessing model input size, channels and normalisation; held-out images go through
+   *     exactly this
    * @param numClasses labels must lie in {@code [0, numClasses)}
    * @throws TfRecordFormatException if a record header is corrupt
    * @throws IOException if a file cannot be read
    * @throws IllegalArgumentException if there are no records or a split is empty
    */
-  public TfRecordDataset(
-      Path source, int height, int width, int numClasses, Normalization normalization)
+  public TfRecordDataset(Path source, EvalPreprocessing preprocessing, int numClasses)
       throws IOException {
     this.source = source;
-    this.height = height;
-    this.normalization = normalization;
-    this.width = width;
+    this.preprocessing = preprocessing;
     this.numClasses = numClasses;
     List<Path> files;
     if (Files.isDirectory(source)) {
@@ -99,6 +98,8 @@ public final class TfRecordDataset implements ImageDataset {
         "%s: no held-out records (need a *val*/*test* file or >= %s records)",
         source,
         HOLD_OUT_EVERY);
+    this.evalPreprocessor = new EvalPreprocessor(preprocessing);
+    this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
 
   private static String name(Path p) {
@@ -124,7 +125,7 @@ public final class TfRecordDataset implements ImageDataset {
 
   @Override
   public int[] exampleShape() {
-    return new int[] {height, width, 3};
+    return new int[] {preprocessing.height(), preprocessing.width(), preprocessing.channels()};
   }
 
   @Override
@@ -157,15 +158,18 @@ public final class TfRecordDataset implements ImageDataset {
           p.offset(),
           "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
     }
-    ImagePreprocessing.decodeAndApply(
-        ex.encoded(),
-        p.file() + " record at byte " + p.offset(),
-        height,
-        width,
-        random,
-        normalization,
-        dst,
-        offset);
+    String what = p.file() + " record at byte " + p.offset();
+    if (random == null) {
+      evalPreprocessor.run(ex.encoded(), what, dst, offset);
+    } else {
+      trainPreprocessing.run(ex.encoded(), what, random, dst, offset);
+    }
     return (int) ex.label();
+  }
+
+  @Override
+  public void close() {
+    evalPreprocessor.close();
+    trainPreprocessing.close();
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -23,6 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DatasetsTest {
 
   @TempDir Path dir;
+
+  private static EvalPreprocessing eval(int size, Normalization norm) {
+    return new EvalPreprocessing(size, size, 3, EvalPreprocessing.CROP_FRACTION_DEFAULT, norm);
+  }
 
   /** A solid-colour PNG. */
   private static byte[] png(int w, int h, int rgb) throws IOException {
@@ -49,18 +54,69 @@ class DatasetsTest {
       }
       TfRecords.write(v, TfExamples.imageExample(png(9, 9, colours[2]), 2));
     }
-    TfRecordDataset ds = new TfRecordDataset(dir, 8, 8, 3, Normalization.ZERO_CENTERED);
-    assertEquals(6, ds.numTrain());
-    assertEquals(1, ds.numEval());
-    float[] x = new float[8 * 8 * 3];
-    assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
-    // pure green -> (-1, 1, -1) everywhere, whatever the crop
-    for (int p = 0; p < 64; p++) {
-      assertArrayEquals(
-          new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+    try (TfRecordDataset ds = new TfRecordDataset(dir, eval(8, Normalization.ZERO_CENTERED), 3)) {
+      assertEquals(6, ds.numTrain());
+      assertEquals(1, ds.numEval());
+      float[] x = new float[8 * 8 * 3];
+      assertEquals(1, ds.train(4, new SplittableRandom(1), x, 0));
+      // pure green -> (-1, 1, -1) everywhere, whatever the crop
+      for (int p = 0; p < 64; p++) {
+        assertArrayEquals(
+            new float[] {-1f, 1f, -1f}, new float[] {x[3 * p], x[3 * p + 1], x[3 * p + 2]}, 1e-6f);
+      }
+      assertEquals(2, ds.eval(0, x, 0));
+      assertEquals(1f, x[2], 1e-6f);
     }
-    assertEquals(2, ds.eval(0, x, 0));
-    assertEquals(1f, x[2], 1e-6f);
+  }
+
+  @Test
+  void tfRecordDataset_tfdsShards_readsImageAndLabelFeaturesAcrossShards() throws IOException {
+    int[] colours = {0xFF0000, 0x00FF00, 0x0000FF};
+    for (int shard = 0; shard < 2; shard++) {
+      Path f = dir.resolve("imagenet2012-train.tfrecord-0000" + shard + "-of-00002");
+      try (OutputStream t = Files.newOutputStream(f)) {
+        for (int i = 0; i < 3; i++) {
+          TfRecords.write(t, TfExamples.tfdsImageExample(png(10, 8, colours[i]), i));
+        }
+      }
+    }
+    try (OutputStream v =
+        Files.newOutputStream(dir.resolve("imagenet2012-validation.tfrecord-00000-of-00001"))) {
+      TfRecords.write(v, TfExamples.tfdsImageExample(png(9, 9, colours[1]), 1));
+    }
+    try (TfRecordDataset ds = new TfRecordDataset(dir, eval(4, Normalization.ZERO_CENTERED), 3)) {
+      assertEquals(6, ds.numTrain());
+      assertEquals(1, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(2, ds.train(5, new SplittableRandom(2), x, 0));
+      assertEquals(1f, x[2], 1e-6f); // blue
+      assertEquals(1, ds.eval(0, x, 0));
+      assertEquals(1f, x[1], 1e-6f); // green
+    }
+  }
+
+  @Test
+  void imageFolder_corruptJpeg_failsNamingFileOrIsSkippedAndCounted() throws IOException {
+    for (String c : new String[] {"a", "b"}) {
+      Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        Files.write(dir.resolve(c).resolve(i + ".png"), png(6, 6, c.equals("a") ? 0xFFFFFF : 0));
+      }
+    }
+    // Sorted by name, "0.png" of class a is training example 0; make it a broken JPEG.
+    Path bad = dir.resolve("a").resolve("0.png");
+    Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3});
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      float[] x = new float[48];
+      IOException e =
+          assertThrows(IOException.class, () -> ds.train(0, new SplittableRandom(1), x, 0));
+      assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+      SkippingDataset skipping = new SkippingDataset(ds);
+      assertEquals(0, skipping.train(0, new SplittableRandom(1), x, 0)); // 1.png of class a
+      assertEquals(1f, x[0], 1e-6f);
+      assertEquals(1, skipping.skipped());
+    }
   }
 
   @Test
@@ -71,12 +127,13 @@ class DatasetsTest {
         TfRecords.write(t, TfExamples.imageExample(png(4, 4, 0), i == 3 ? 7 : 0));
       }
     }
-    TfRecordDataset ds = new TfRecordDataset(f, 4, 4, 2, Normalization.NONE);
-    assertEquals(9, ds.numTrain()); // every 10th record held out
-    float[] x = new float[48];
-    TfRecordFormatException e =
-        assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
-    assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+    try (TfRecordDataset ds = new TfRecordDataset(f, eval(4, Normalization.NONE), 2)) {
+      assertEquals(9, ds.numTrain()); // every 10th record held out
+      float[] x = new float[48];
+      TfRecordFormatException e =
+          assertThrows(TfRecordFormatException.class, () -> ds.train(3, null, x, 0));
+      assertTrue(e.getMessage().contains("label 7"), e.getMessage());
+    }
   }
 
   @Test
@@ -104,15 +161,16 @@ class DatasetsTest {
       }
     }
     Files.writeString(dir.resolve("apple").resolve("notes.txt"), "not an image");
-    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
-    assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
-    assertEquals(18, ds.numTrain());
-    assertEquals(2, ds.numEval());
-    float[] x = new float[48];
-    assertEquals(0, ds.eval(0, x, 0));
-    assertEquals(1f, x[0], 1e-6f); // white apple
-    assertEquals(1, ds.eval(1, x, 0));
-    assertEquals(-1f, x[0], 1e-6f); // black zebra
+    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
+      assertEquals(18, ds.numTrain());
+      assertEquals(2, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(0, ds.eval(0, x, 0));
+      assertEquals(1f, x[0], 1e-6f); // white apple
+      assertEquals(1, ds.eval(1, x, 0));
+      assertEquals(-1f, x[0], 1e-6f); // black zebra
+    }
   }
 
   @Test
@@ -126,13 +184,14 @@ class DatasetsTest {
         }
       }
     }
-    ImageFolderDataset ds = new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED);
-    assertEquals(java.util.List.of("a", "b"), ds.classes());
-    assertEquals(6, ds.numTrain());
-    assertEquals(2, ds.numEval());
-    float[] x = new float[48];
-    assertEquals(1, ds.eval(1, x, 0));
-    assertEquals(-1f, x[47], 1e-6f);
+    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+      assertEquals(java.util.List.of("a", "b"), ds.classes());
+      assertEquals(6, ds.numTrain());
+      assertEquals(2, ds.numEval());
+      float[] x = new float[48];
+      assertEquals(1, ds.eval(1, x, 0));
+      assertEquals(-1f, x[47], 1e-6f);
+    }
   }
 
   @Test
@@ -142,7 +201,7 @@ class DatasetsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> new ImageFolderDataset(dir, 4, 4, Normalization.ZERO_CENTERED));
+            () -> new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED)));
     assertTrue(e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
   }
 
@@ -217,6 +276,36 @@ class DatasetsTest {
         assertArrayEquals(direct.labels(), b.labels());
       }
       assertThrows(IllegalStateException.class, p::next);
+    }
+  }
+
+  @Test
+  void batchProducer_threeThreadsOnJpegFolder_equalDirectBuildsInStepOrder() throws IOException {
+    SplittableRandom r = new SplittableRandom(9);
+    for (String c : new String[] {"a", "b"}) {
+      Path d = Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        BufferedImage img = new BufferedImage(30 + i, 20 + 2 * i, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+          for (int x = 0; x < img.getWidth(); x++) {
+            img.setRGB(x, y, r.nextInt(1 << 24));
+          }
+        }
+        ImageIO.write(img, "jpg", d.resolve(i + ".jpg").toFile());
+      }
+    }
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(8, Normalization.ZERO_CENTERED))) {
+      TrainOrder order = new TrainOrder(11, 4, ds.numTrain());
+      try (BatchProducer p = new BatchProducer(ds, order, 4, 2, 12, 4, 3)) {
+        for (long s = 2; s < 12; s++) {
+          Batch b = p.next();
+          assertEquals(s, b.step());
+          Batch direct = BatchProducer.build(ds, new TrainOrder(11, 4, ds.numTrain()), 4, s);
+          assertArrayEquals(direct.images(), b.images(), 0f);
+          assertArrayEquals(direct.labels(), b.labels());
+        }
+      }
     }
   }
 

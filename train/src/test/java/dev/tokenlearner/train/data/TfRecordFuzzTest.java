@@ -57,7 +57,7 @@ class TfRecordFuzzTest {
             try {
               for (TfRecords.Pointer p : TfRecords.index(file)) {
                 TfExamples.LabelledImage ex = TfExamples.parse(TfRecords.read(p), file, p.offset());
-                ImagePreprocessing.decode(ex.encoded(), file + "@" + p.offset());
+                ImageDecoder.decode(ex.encoded(), file + "@" + p.offset());
               }
             } catch (TfRecordFormatException | ImageFormatException expected) {
               // as above

@@ -1,0 +1,111 @@
+package dev.tokenlearner.cli;
+
+import dev.tokenlearner.export.savedmodel.ServingRoot;
+import dev.tokenlearner.export.serving.RestServer;
+import dev.tokenlearner.export.serving.TokenLearnerPredictor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Serves an exported model over HTTP with TF Serving's REST API. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve a SavedModel over HTTP with TF Serving's REST API (one shared session).",
+      "  GET  /v1/models/NAME            version status",
+      "  GET  /v1/models/NAME/metadata   signatures and labels",
+      "  POST /v1/models/NAME:predict    {\"instances\": [{\"b64\": \"<JPEG/PNG base64>\"}, ...]}"
+          + " or preprocessed number arrays",
+      "Runs until stopped (Ctrl-C)."
+    })
+final class ServeCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "A serving root (its newest version is served) or a SavedModel directory.")
+  Path model;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8501",
+      paramLabel = "P",
+      description =
+          "TCP port; 0 picks a free one. Default: ${DEFAULT-VALUE} (TF Serving's REST port).")
+  int port;
+
+  @Option(
+      names = "--host",
+      defaultValue = "127.0.0.1",
+      paramLabel = "ADDR",
+      description = "Address to bind; 0.0.0.0 for every interface. Default: ${DEFAULT-VALUE}.")
+  String host;
+
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "Model name in URLs. Default: the serving root's folder name.")
+  String name;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "4",
+      paramLabel = "N",
+      description = "Request threads sharing the one session. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Spec CommandSpec spec;
+
+  /** What is served: the SavedModel directory, the model name in URLs and the version. */
+  record Target(Path dir, String name, long version) {}
+
+  /**
+   * Resolves {@code --model} and {@code --name}: a serving root serves its newest version under the
+   * root's folder name; a numbered version folder serves under its parent's name; any other
+   * SavedModel is version 1 under its own folder name.
+   */
+  static Target target(Path model, String name) throws IOException {
+    Path dir = ServingRoot.resolveModel(model).toAbsolutePath().normalize();
+    String folder = dir.getFileName().toString();
+    boolean numbered = folder.matches("[0-9]{1,18}") && dir.getParent() != null;
+    String defaultName = numbered ? dir.getParent().getFileName().toString() : folder;
+    return new Target(
+        dir, name != null ? name : defaultName, numbered ? Long.parseLong(folder) : 1);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Target t = target(model, name);
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(stopped::countDown);
+    Runtime.getRuntime().addShutdownHook(hook);
+    try (TokenLearnerPredictor predictor = TokenLearnerPredictor.load(t.dir());
+        RestServer server =
+            RestServer.start(
+                predictor, t.name(), t.version(), new InetSocketAddress(host, port), threads)) {
+      out.printf(
+          "serving %s (version %d) at http://%s:%d/v1/models/%s%n",
+          t.dir(), t.version(), host, server.address().getPort(), t.name());
+      out.flush();
+      stopped.await();
+    } catch (InterruptedException e) {
+      // Stopped by the embedding application rather than by a signal.
+      Thread.currentThread().interrupt();
+    } finally {
+      if (stopped.getCount() > 0) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.tokenlearner.export.serving;
+
+import dev.tokenlearner.export.savedmodel.ModelMetadata;
+import dev.tokenlearner.export.savedmodel.ServingModel;
+import dev.tokenlearner.export.savedmodel.ServingRoot;
+import dev.tokenlearner.export.savedmodel.Signatures;
+import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.InvalidInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Classifies images with an exported TokenLearner model from Java: one loaded SavedModel and one
+ * TensorFlow session, shared by every thread that calls it.
+ *
+ * <pre>{@code
+ * try (TokenLearnerPredictor p = TokenLearnerPredictor.load(Path.of("models/tokenlearner"))) {
+ *   Predictions out = p.predictEncoded(List.of(Files.readAllBytes(Path.of("cat.jpg"))));
+ *   Predictions.Scored best = out.topK(0, 1).get(0); // label and probability
+ * }
+ * }</pre>
+ *
+ * <p>{@link #predictEncoded} runs the {@code serving_bytes} signature, so decoding, resizing,
+ * cropping and normalisation happen inside the graph exactly as in evaluation; {@link #predict}
+ * takes inputs already preprocessed. Batches of any size are split into session runs of at most the
+ * chunk size. All methods may be called from several threads at once; {@link #close} must come
+ * after the last call returns.
+ */
+public final class TokenLearnerPredictor implements AutoCloseable {
+
+  private final ServingModel model;
+  private final List<String> labels;
+  private final boolean multilabel;
+
+  private TokenLearnerPredictor(ServingModel model) {
+    this.model = model;
+    this.labels = model.metadata().map(ModelMetadata::labels).orElse(List.of());
+    this.multilabel =
+        model
+            .metadata()
+            .map(m -> ModelName.fromScenicName(m.modelName()).multilabel())
+            .orElse(false);
+  }
+
+  /**
+   * Loads a model.
+   *
+   * @param dir a SavedModel directory, or a serving root (its newest version is loaded)
+   * @return the predictor; close it
+   * @throws IOException if no SavedModel is found there
+   */
+  public static TokenLearnerPredictor load(Path dir) throws IOException {
+    return new TokenLearnerPredictor(ServingModel.load(ServingRoot.resolveModel(dir)));
+  }
+
+  /**
+   * Loads a model with a chosen number of examples per session run.
+   *
+   * @param dir a SavedModel directory, or a serving root
+   * @param chunkSize the most examples per session run
+   * @return the predictor; close it
+   * @throws IOException if no SavedModel is found there
+   */
+  public static TokenLearnerPredictor load(Path dir, int chunkSize) throws IOException {
+    return new TokenLearnerPredictor(ServingModel.load(ServingRoot.resolveModel(dir), chunkSize));
+  }
+
+  /**
+   * Classifies preprocessed inputs.
+   *
+   * @param images {@code [n, H, W, C]} (or {@code [n, T, H, W, C]} for video), normalised as the
+   *     model's metadata says
+   * @return logits, probabilities and labels
+   * @throws IllegalArgumentException if the shape does not fit the model
+   */
+  public Predictions predict(HostArray images) {
+    return Predictions.fromLogits(
+        model.run(Signatures.SERVING_DEFAULT, images), multilabel, labels);
+  }
+
+  /**
+   * Classifies encoded images (JPEG, PNG, GIF, BMP) with the preprocessing inside the model.
+   *
+   * @param images one encoded image per example; for video models {@code T} frames per example,
+   *     example after example
+   * @return logits, probabilities and labels
+   * @throws IllegalArgumentException if the model has no {@code serving_bytes} signature (exported
+   *     by an older version) or an image cannot be decoded
+   */
+  public Predictions predictEncoded(List<byte[]> images) {
+    HostArray logits;
+    try {
+      logits = model.runEncoded(Signatures.SERVING_BYTES, images).get(Signatures.LOGITS);
+    } catch (org.tensorflow.exceptions.TFInvalidArgumentException e) {
+      throw new InvalidInputException("cannot decode an image: " + e.getMessage(), e);
+    }
+    return Predictions.fromLogits(logits, multilabel, labels);
+  }
+
+  /**
+   * Reads and classifies image files.
+   *
+   * @param files image files
+   * @return predictions in file order
+   * @throws IOException if a file cannot be read
+   */
+  public Predictions predictFiles(List<Path> files) throws IOException {
+    List<byte[]> bytes = new ArrayList<>(files.size());
+    for (Path f : files) {
+      bytes.add(Files.readAllBytes(f));
+    }
+    return predictEncoded(bytes);
+  }
+
+  /**
+   * Turns this model's logits into predictions (softmax, or sigmoid for the multilabel model).
+   *
+   * @param logits {@code [n, num_classes]}
+   * @return the predictions with this model's labels
+   */
+  public Predictions scores(HostArray logits) {
+    return Predictions.fromLogits(logits, multilabel, labels);
+  }
+
+  /**
+   * Returns the class names.
+   *
+   * @return labels in class order, empty when the model records none
+   */
+  public List<String> labels() {
+    return labels;
+  }
+
+  /**
+   * Returns the underlying model (signatures, metadata, directory).
+   *
+   * @return the model
+   */
+  public ServingModel model() {
+    return model;
+  }
+
+  @Override
+  public void close() {
+    model.close();
+  }
+}

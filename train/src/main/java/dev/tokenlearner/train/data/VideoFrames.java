@@ -1,0 +1,164 @@
+package dev.tokenlearner.train.data;
+
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import java.io.IOException;
+import java.util.List;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeImage;
+import org.tensorflow.op.image.ResizeBilinear;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+
+/**
+ * Turns the encoded frames of a video into one clip {@code [T, crop, crop, C]} as TF ops run from
+ * Java: the frames {@link VideoSampling#frames} picks, each decoded, resized so its shorter side is
+ * {@code min_resize}, cropped at one position for the whole clip, optionally flipped, and
+ * normalised. Shared by the video datasets; safe to call from several threads.
+ */
+final class VideoFrames implements AutoCloseable {
+
+  /** Reads encoded frame {@code i} of a video. */
+  @FunctionalInterface
+  interface FrameReader {
+    /**
+     * @param i the frame index
+     * @return the encoded frame
+     * @throws IOException if it cannot be read
+     */
+    byte[] read(int i) throws IOException;
+  }
+
+  private final VideoSampling sampling;
+  private final EvalPreprocessing frame;
+  private final Graph graph;
+  private final Session session;
+  private final Placeholder<TString> encoded;
+  private final Placeholder<TFloat32> position;
+  private final Placeholder<TBool> flip;
+  private final Operand<TFloat32> output;
+
+  VideoFrames(VideoSampling sampling, EvalPreprocessing frame) {
+    this.sampling = sampling;
+    this.frame = frame;
+    graph = new Graph();
+    Ops tf = Ops.create(graph);
+    encoded = tf.withName("frame").placeholder(TString.class);
+    position = tf.withName("position").placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
+    flip = tf.withName("flip").placeholder(TBool.class, Placeholder.shape(Shape.scalar()));
+    output = frameOps(tf);
+    session = new Session(graph);
+  }
+
+  /**
+   * One frame: decode, resize the shorter side to {@code min_resize}, crop {@code crop_size} at a
+   * relative position ({@code 0} = top/left, {@code 1} = bottom/right), flip, normalise.
+   */
+  private Operand<TFloat32> frameOps(Ops tf) {
+    int crop = sampling.cropSize();
+    Operand<TUint8> img =
+        tf.image.decodeImage(
+            encoded,
+            TUint8.class,
+            DecodeImage.channels((long) frame.channels()),
+            DecodeImage.expandAnimations(false));
+    Operand<TFloat32> hw =
+        tf.dtypes.cast(
+            tf.slice(tf.shape(img), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
+            TFloat32.class);
+    Operand<TFloat32> scale =
+        tf.math.div(tf.constant((float) sampling.minResize()), tf.min(hw, tf.constant(0)));
+    Operand<TInt32> size =
+        tf.math.maximum(
+            tf.dtypes.cast(tf.math.round(tf.math.mul(hw, scale)), TInt32.class),
+            tf.constant(new int[] {crop, crop}));
+    Operand<TFloat32> big =
+        tf.image.resizeBilinear(
+            tf.expandDims(img, tf.constant(0)), size, ResizeBilinear.halfPixelCenters(true));
+    Operand<TFloat32> spare = tf.dtypes.cast(tf.math.sub(size, tf.constant(crop)), TFloat32.class);
+    Operand<TInt32> offset =
+        tf.math.minimum(
+            tf.dtypes.cast(
+                tf.math.floor(tf.math.mul(position, tf.math.add(spare, tf.constant(1f)))),
+                TInt32.class),
+            tf.dtypes.cast(spare, TInt32.class));
+    Operand<TInt32> begin =
+        tf.concat(
+            List.of(tf.constant(new int[] {0}), offset, tf.constant(new int[] {0})),
+            tf.constant(0));
+    Operand<TFloat32> cropped =
+        tf.reshape(
+            tf.slice(big, begin, tf.constant(new int[] {1, crop, crop, frame.channels()})),
+            tf.constant(new int[] {crop, crop, frame.channels()}));
+    Operand<TFloat32> flipped =
+        tf.select(flip, tf.reverse(cropped, tf.constant(new int[] {1})), cropped);
+    return tf.withName("clip_frame").identity(frame.normalize(tf, flipped));
+  }
+
+  /**
+   * Writes one clip.
+   *
+   * @param reader the video's encoded frames
+   * @param length frames in the video
+   * @param what the file or record, for messages
+   * @param start first sampled frame
+   * @param u relative crop position along the height ({@code 0} top, {@code 1} bottom)
+   * @param v relative crop position along the width
+   * @param flipped whether to flip every frame horizontally
+   * @param dst destination, {@code [T, crop, crop, C]} float32
+   * @param offset first float in {@code dst}
+   * @throws IOException naming {@code what} and the frame if a frame cannot be read or decoded
+   */
+  void write(
+      FrameReader reader,
+      int length,
+      String what,
+      int start,
+      float u,
+      float v,
+      boolean flipped,
+      float[] dst,
+      int offset)
+      throws IOException {
+    int per = sampling.cropSize() * sampling.cropSize() * frame.channels();
+    int[] idx = sampling.frames(start, length);
+    try (TFloat32 pos = TFloat32.vectorOf(u, v);
+        TBool f = TBool.scalarOf(flipped)) {
+      for (int t = 0; t < idx.length; t++) {
+        byte[] bytes = reader.read(idx[t]);
+        try (TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
+            Result r =
+                session
+                    .runner()
+                    .feed(encoded, in)
+                    .feed(position, pos)
+                    .feed(flip, f)
+                    .fetch(output)
+                    .run()) {
+          ((TFloat32) r.get(0))
+              .copyTo(DataBuffers.of(dst, false, false).slice(offset + t * per, per));
+        } catch (TFInvalidArgumentException e) {
+          String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+          throw new IOException(what + ", frame " + idx[t] + ": cannot decode image: " + m, e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}

@@ -1,0 +1,321 @@
+package dev.tokenlearner.train.data;
+
+import com.google.common.base.Preconditions;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.tensorflow.proto.BytesList;
+import org.tensorflow.proto.Feature;
+import org.tensorflow.proto.FeatureList;
+import org.tensorflow.proto.FeatureLists;
+import org.tensorflow.proto.Features;
+import org.tensorflow.proto.Int64List;
+import org.tensorflow.proto.SequenceExample;
+
+/**
+ * Video clips in DMVR-style TFRecords, as Scenic's video datasets read them: each record a {@code
+ * tf.train.SequenceExample} with the JPEG frames in the feature list {@value #FRAMES} and the label
+ * in the context feature {@value #LABEL}.
+ *
+ * <p>Sampling ({@link VideoSampling}): training takes {@code num_frames} frames every {@code
+ * stride} from a random start (wrapping past the end, as DMVR), resizes each frame so the shorter
+ * side is {@code min_resize}, and takes one random {@code crop_size} crop and flip for the whole
+ * clip; evaluation takes the centred clip and the centre crop, and {@link #evalView} gives the
+ * {@code num_test_clips} × (1 or 3 spatial crops) views of multi-view evaluation. A clip with fewer
+ * frames than {@code num_frames} is an error naming the file and record. Files and splits as {@link
+ * TfRecordDataset} (names with {@code train}, {@code val}/{@code eval}/{@code test}, else every
+ * 10th record held out).
+ */
+public final class VideoTfRecordDataset implements ImageDataset {
+
+  /** Name of this dataset in {@code dataset_name} (Scenic's). */
+  public static final String NAME = "video_tfrecord_dataset";
+
+  /** Feature list holding the encoded frames. */
+  public static final String FRAMES = "image/encoded";
+
+  /** Context feature holding the class label. */
+  public static final String LABEL = "clip/label/index";
+
+  private final Path source;
+  private final VideoSampling sampling;
+  private final EvalPreprocessing frame;
+  private final int numClasses;
+  private final List<TfRecords.Pointer> train = new ArrayList<>();
+  private final List<TfRecords.Pointer> eval = new ArrayList<>();
+  private final VideoFrames frames;
+
+  /**
+   * Indexes the files and builds the frame graph.
+   *
+   * @param source a TFRecord file or a folder of them
+   * @param sampling clip sampling
+   * @param frame frame size ({@code crop_size}), channels and normalisation
+   * @param numClasses labels must lie in {@code [0, numClasses)}
+   * @throws IOException if a file cannot be read or a record header is corrupt
+   */
+  public VideoTfRecordDataset(
+      Path source, VideoSampling sampling, EvalPreprocessing frame, int numClasses)
+      throws IOException {
+    this.source = source;
+    this.sampling = sampling;
+    this.frame = frame;
+    this.numClasses = numClasses;
+    List<Path> files;
+    if (Files.isDirectory(source)) {
+      try (Stream<Path> s = Files.list(source)) {
+        files =
+            s.filter(Files::isRegularFile)
+                .filter(p -> !p.getFileName().toString().startsWith("."))
+                .sorted()
+                .toList();
+      }
+    } else {
+      files = List.of(source);
+    }
+    Preconditions.checkArgument(!files.isEmpty(), "%s: no TFRecord files", source);
+    List<Path> trainFiles = files.stream().filter(p -> name(p).contains("train")).toList();
+    List<Path> evalFiles =
+        files.stream()
+            .filter(p -> !name(p).contains("train"))
+            .filter(p -> name(p).contains("val") || name(p).contains("test"))
+            .toList();
+    if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
+      for (Path f : trainFiles) {
+        train.addAll(TfRecords.index(f));
+      }
+      for (Path f : evalFiles) {
+        eval.addAll(TfRecords.index(f));
+      }
+    } else {
+      int i = 0;
+      for (Path f : files) {
+        for (TfRecords.Pointer p : TfRecords.index(f)) {
+          (i++ % TfRecordDataset.HOLD_OUT_EVERY == TfRecordDataset.HOLD_OUT_EVERY - 1
+                  ? eval
+                  : train)
+              .add(p);
+        }
+      }
+    }
+    Preconditions.checkArgument(!train.isEmpty(), "%s: no training clips", source);
+    Preconditions.checkArgument(!eval.isEmpty(), "%s: no held-out clips", source);
+    this.frames = new VideoFrames(sampling, frame);
+  }
+
+  private static String name(Path p) {
+    return p.getFileName().toString().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Serialises a clip as DMVR writes it (for tests and converters).
+   *
+   * @param frames encoded frames (JPEG)
+   * @param label the class label
+   * @return the serialised {@code tf.train.SequenceExample}
+   */
+  public static byte[] sequenceExample(List<byte[]> frames, long label) {
+    FeatureList.Builder list = FeatureList.newBuilder();
+    for (byte[] f : frames) {
+      list.addFeature(
+          Feature.newBuilder()
+              .setBytesList(BytesList.newBuilder().addValue(ByteString.copyFrom(f))));
+    }
+    return SequenceExample.newBuilder()
+        .setContext(
+            Features.newBuilder()
+                .putFeature(
+                    LABEL,
+                    Feature.newBuilder()
+                        .setInt64List(Int64List.newBuilder().addValue(label))
+                        .build()))
+        .setFeatureLists(FeatureLists.newBuilder().putFeatureList(FRAMES, list.build()))
+        .build()
+        .toByteArray();
+  }
+
+  /** A parsed clip: its frames and label. */
+  private record Clip(List<ByteString> frames, int label, String what) {}
+
+  private Clip read(TfRecords.Pointer p) throws IOException {
+    String what = p.file() + " record at byte " + p.offset();
+    SequenceExample ex;
+    try {
+      ex = SequenceExample.parseFrom(TfRecords.read(p));
+    } catch (InvalidProtocolBufferException e) {
+      throw new TfRecordFormatException(
+          p.file(), p.offset(), "record is not a tf.train.SequenceExample: " + e.getMessage(), e);
+    }
+    Feature label = ex.getContext().getFeatureMap().get(LABEL);
+    if (label == null || label.getInt64List().getValueCount() != 1) {
+      throw new TfRecordFormatException(
+          p.file(),
+          p.offset(),
+          "expected one int64 in context feature '"
+              + LABEL
+              + "'; context features: "
+              + ex.getContext().getFeatureMap().keySet());
+    }
+    long l = label.getInt64List().getValue(0);
+    if (l < 0 || l >= numClasses) {
+      throw new TfRecordFormatException(
+          p.file(), p.offset(), "label " + l + " outside [0, num_classes=" + numClasses + ")");
+    }
+    FeatureList list = ex.getFeatureLists().getFeatureListMap().get(FRAMES);
+    if (list == null) {
+      throw new TfRecordFormatException(
+          p.file(),
+          p.offset(),
+          "no feature list '"
+              + FRAMES
+              + "'; feature lists: "
+              + ex.getFeatureLists().getFeatureListMap().keySet());
+    }
+    List<ByteString> frames = new ArrayList<>(list.getFeatureCount());
+    for (Feature f : list.getFeatureList()) {
+      if (f.getBytesList().getValueCount() != 1) {
+        throw new TfRecordFormatException(
+            p.file(), p.offset(), "frame " + frames.size() + " is not one bytes value");
+      }
+      frames.add(f.getBytesList().getValue(0));
+    }
+    if (frames.size() < sampling.numFrames()) {
+      throw new TfRecordFormatException(
+          p.file(),
+          p.offset(),
+          "clip has " + frames.size() + " frames, fewer than num_frames=" + sampling.numFrames());
+    }
+    return new Clip(frames, (int) l, what);
+  }
+
+  @Override
+  public int train(long index, SplittableRandom random, float[] dst, int offset)
+      throws IOException {
+    Clip clip = read(train.get(Math.toIntExact(index)));
+    int last = Math.max(clip.frames().size() - sampling.span(), 0);
+    int start = random.nextInt(last + 1);
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
+        start,
+        (float) random.nextDouble(),
+        (float) random.nextDouble(),
+        random.nextBoolean(),
+        dst,
+        offset);
+    return clip.label();
+  }
+
+  @Override
+  public int eval(long index, float[] dst, int offset) throws IOException {
+    Clip clip = read(eval.get(Math.toIntExact(index)));
+    int last = Math.max(clip.frames().size() - sampling.span(), 0);
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
+        last / 2,
+        0.5f,
+        0.5f,
+        false,
+        dst,
+        offset);
+    return clip.label();
+  }
+
+  /**
+   * One view of multi-view evaluation: clip {@code view / crops} of {@link
+   * VideoSampling#testStarts}, and spatial crop {@code view % crops} (left/top, centre,
+   * right/bottom along the longer side with {@code do_three_spatial_crops}, else the centre).
+   *
+   * @param index the held-out clip
+   * @param view in {@code [0, numViews())}
+   * @param dst destination
+   * @param offset first float of the clip in {@code dst}
+   * @return the label
+   * @throws IOException if the clip cannot be read
+   */
+  public int evalView(long index, int view, float[] dst, int offset) throws IOException {
+    Preconditions.checkArgument(
+        view >= 0 && view < sampling.numViews(),
+        "view %s outside [0, %s)",
+        view,
+        sampling.numViews());
+    Clip clip = read(eval.get(Math.toIntExact(index)));
+    int crops = sampling.threeSpatialCrops() ? 3 : 1;
+    int start = sampling.testStarts(clip.frames().size())[view / crops];
+    float where = crops == 1 ? 0.5f : (view % crops) / 2f;
+    // Both axes get the same relative position: the shorter one has no spare pixels, so only the
+    // longer side moves.
+    frames.write(
+        i -> clip.frames().get(i).toByteArray(),
+        clip.frames().size(),
+        clip.what(),
+        start,
+        where,
+        where,
+        false,
+        dst,
+        offset);
+    return clip.label();
+  }
+
+  /**
+   * Views per held-out clip.
+   *
+   * @return {@code num_test_clips * (3 or 1)}
+   */
+  public int numViews() {
+    return sampling.numViews();
+  }
+
+  @Override
+  public String describe() {
+    return NAME
+        + "("
+        + source
+        + ", "
+        + train.size()
+        + " train / "
+        + eval.size()
+        + " held-out clips of "
+        + sampling.numFrames()
+        + " frames)";
+  }
+
+  @Override
+  public int numClasses() {
+    return numClasses;
+  }
+
+  @Override
+  public int[] exampleShape() {
+    return new int[] {
+      sampling.numFrames(), sampling.cropSize(), sampling.cropSize(), frame.channels()
+    };
+  }
+
+  @Override
+  public long numTrain() {
+    return train.size();
+  }
+
+  @Override
+  public long numEval() {
+    return eval.size();
+  }
+
+  @Override
+  public void close() {
+    frames.close();
+  }
+}
