@@ -173,7 +173,7 @@ class ServingCommandsTest {
         BufferedImage img = new BufferedImage(20, 18, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 18; y++) {
           for (int x = 0; x < 20; x++) {
-            img.setRGB(x, y, (c * 25 << 16) | rnd.nextInt(256));
+            img.setRGB(x, y, ((c * 25) << 16) | rnd.nextInt(256));
           }
         }
         ImageIO.write(img, "png", dir.resolve(i + ".png").toFile());
@@ -218,13 +218,13 @@ class ServingCommandsTest {
     server.start();
     try {
       long deadline = System.nanoTime() + 60_000_000_000L;
-      java.util.regex.Matcher m;
-      while (!(m =
-              java.util.regex.Pattern.compile("127\\.0\\.0\\.1:([0-9]+)/v1/models/tiny")
-                  .matcher(out.toString()))
-          .find()) {
+      java.util.regex.Pattern listening =
+          java.util.regex.Pattern.compile("127\\.0\\.0\\.1:([0-9]+)/v1/models/tiny");
+      java.util.regex.Matcher m = listening.matcher(out.toString());
+      while (!m.find()) {
         assertTrue(System.nanoTime() < deadline && server.isAlive(), "no server: " + out);
         Thread.sleep(100);
+        m = listening.matcher(out.toString());
       }
       java.net.http.HttpClient client =
           java.net.http.HttpClient.newBuilder()

@@ -129,7 +129,7 @@ class ExportCrashSafetyTest {
         String line = lines.poll(1, TimeUnit.SECONDS);
         if (line != null) {
           seen.add(line);
-        } else if (!p.isAlive() && lines.isEmpty() || System.nanoTime() > deadline) {
+        } else if ((!p.isAlive() && lines.isEmpty()) || System.nanoTime() > deadline) {
           fail("writer did not get ready; output: " + seen);
         }
       }

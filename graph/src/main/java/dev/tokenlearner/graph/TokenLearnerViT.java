@@ -56,7 +56,6 @@ public final class TokenLearnerViT {
   public static ModelOutputs build(
       ModuleScope root, ModelConfig model, int numClasses, Operand<TFloat32> inputs, Mode mode) {
     Ops tf = root.tf();
-    TokenizerConfig tok = model.tokenizer();
     Tokens stem = embed(root, model, inputs);
     Encoder encoder = new Encoder(model, stem.timeDims());
     Encoder.Result enc = encoder.apply(root.named(Names.TRANSFORMER), stem.tokens(), mode);

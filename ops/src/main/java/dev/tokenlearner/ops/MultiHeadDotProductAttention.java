@@ -63,7 +63,7 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
     Operand<TFloat32> q = project(s.named("query"), x, d, hd);
     Operand<TFloat32> k = project(s.named("key"), x, d, hd);
     Operand<TFloat32> v = project(s.named("value"), x, d, hd);
-    q = tf.math.div(q, tf.constant((float) Math.sqrt(hd)));
+    q = tf.math.div(q, tf.constant((float) Math.sqrt((double) hd)));
     // [b, H, n, hd]
     q = heads(tf, q, n, hd);
     k = heads(tf, k, n, hd);

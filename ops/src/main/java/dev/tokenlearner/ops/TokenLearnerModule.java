@@ -70,7 +70,7 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
     long d = shape[shape.length - 1];
     long h;
     if (shape.length == 3) {
-      h = Math.round(Math.sqrt(shape[1]));
+      h = Math.round(Math.sqrt((double) shape[1]));
       if (h * h != shape[1]) {
         throw new IllegalArgumentException(
             s.describe()

@@ -45,8 +45,7 @@ class GradientTest {
     return Arguments.of(name, build);
   }
 
-  private static Built single(
-      GraphFixture g, Operand<TFloat32> x, Operand<TFloat32> y, long... shape) {
+  private static Built single(Operand<TFloat32> x, Operand<TFloat32> y, long... shape) {
     return new Built(y, Map.of(x, uniform(31, shape)));
   }
 
@@ -56,14 +55,13 @@ class GradientTest {
             "LayerNorm",
             g -> {
               var x = g.input("x", 4, 6);
-              return single(
-                  g, x, LayerNorm.defaults().apply(g.root.child(LayerNorm.NAME), x), 2, 4, 6);
+              return single(x, LayerNorm.defaults().apply(g.root.child(LayerNorm.NAME), x), 2, 4, 6);
             }),
         module(
             "Dense",
             g -> {
               var x = g.input("x", 4, 6);
-              return single(g, x, Dense.of(3).apply(g.root.child(Dense.NAME), x), 2, 4, 6);
+              return single(x, Dense.of(3).apply(g.root.child(Dense.NAME), x), 2, 4, 6);
             }),
         module(
             "Conv 2-D",
@@ -78,22 +76,19 @@ class GradientTest {
                           true,
                           Initializer.lecunNormal())
                       .apply(g.root.child(Conv.NAME), x);
-              return single(g, x, y, 2, 5, 5, 3);
+              return single(x, y, 2, 5, 5, 3);
             }),
         module(
             "Conv 3-D",
             g -> {
               var x = g.input("x", 4, 4, 4, 2);
-              return single(
-                  g, x, Conv.patches(3, 2, 2, 2).apply(g.root.child(Conv.NAME), x), 2, 4, 4, 4, 2);
+              return single(x, Conv.patches(3, 2, 2, 2).apply(g.root.child(Conv.NAME), x), 2, 4, 4, 4, 2);
             }),
         module(
             "MlpBlock",
             g -> {
               var x = g.input("x", 4, 6);
-              return single(
-                  g,
-                  x,
+              return single(x,
                   MlpBlock.of(8, 0f).apply(g.root.child(MlpBlock.NAME), x, Mode.INFERENCE),
                   2,
                   4,
@@ -106,15 +101,13 @@ class GradientTest {
               var y =
                   new MultiHeadDotProductAttention(2, 0f)
                       .apply(g.root.child(MultiHeadDotProductAttention.NAME), x, Mode.INFERENCE);
-              return single(g, x, y, 2, 5, 8);
+              return single(x, y, 2, 5, 8);
             }),
         module(
             "Encoder1DBlock",
             g -> {
               var x = g.input("x", 5, 8);
-              return single(
-                  g,
-                  x,
+              return single(x,
                   Encoder1DBlock.of(16, 2).apply(g.root.named("encoderblock_0"), x, Mode.INFERENCE),
                   2,
                   5,
@@ -124,8 +117,7 @@ class GradientTest {
             "AddPositionEmbs",
             g -> {
               var x = g.input("x", 5, 8);
-              return single(
-                  g, x, new AddPositionEmbs().apply(g.root.named("posembed_input"), x), 2, 5, 8);
+              return single(x, new AddPositionEmbs().apply(g.root.named("posembed_input"), x), 2, 5, 8);
             }),
         module(
             "TokenLearnerModule",
@@ -134,7 +126,7 @@ class GradientTest {
               var y =
                   TokenLearnerModule.defaults(3)
                       .apply(g.root.child(TokenLearnerModule.NAME), x, Mode.INFERENCE);
-              return single(g, x, y, 2, 16, 6);
+              return single(x, y, 2, 16, 6);
             }),
         module(
             "TokenLearnerModuleV11",
@@ -143,7 +135,7 @@ class GradientTest {
               var y =
                   TokenLearnerModuleV11.defaults(5)
                       .apply(g.root.child(TokenLearnerModuleV11.NAME), x, Mode.INFERENCE);
-              return single(g, x, y, 2, 3, 4, 6);
+              return single(x, y, 2, 3, 4, 6);
             }),
         module(
             "TokenFuser",

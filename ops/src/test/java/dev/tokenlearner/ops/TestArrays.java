@@ -50,7 +50,7 @@ public final class TestArrays {
             fanIn *= shape[i];
           }
           double mean = leaf.equals("scale") ? 1.0 : 0.0;
-          double std = leaf.equals("kernel") ? 1.0 / Math.sqrt(fanIn) : 0.1;
+          double std = leaf.equals("kernel") ? 1.0 / Math.sqrt((double) fanIn) : 0.1;
           float[] v = new float[Math.toIntExact(HostArray.numElements(shape))];
           for (int i = 0; i < v.length; i++) {
             v[i] = (float) (mean + std * Initializer.gaussian(r));

@@ -30,7 +30,10 @@ final class Progress implements AutoCloseable {
             .startsFrom(start, Duration.ZERO)
             .setStyle(ProgressBarStyle.ASCII)
             .setUpdateIntervalMillis(500);
-    if (System.console() == null) {
+    // On Java 17, a null console means standard output is not a terminal.
+    @SuppressWarnings("SystemConsoleNull")
+    boolean terminal = System.console() != null;
+    if (!terminal) {
       // Not an interactive terminal (a log file, CI): its width is unknown, so do not cut the line.
       b.setMaxRenderedLength(120);
     }

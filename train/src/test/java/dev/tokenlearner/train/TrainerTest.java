@@ -234,7 +234,7 @@ class TrainerTest {
             new java.awt.image.BufferedImage(20, 18, java.awt.image.BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 18; y++) {
           for (int x = 0; x < 20; x++) {
-            img.setRGB(x, y, (c * 60 << 16) | r.nextInt(256));
+            img.setRGB(x, y, ((c * 60) << 16) | r.nextInt(256));
           }
         }
         javax.imageio.ImageIO.write(

@@ -311,7 +311,7 @@ class OrbaxOcdbtReaderTest {
   private static byte[] envelope(byte[] body, int compression) {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.writeBytes(new byte[] {0x0c, (byte) 0xdb, 0x3a, 0x2a});
-    long length = 4 + 8 + 1 + 1 + body.length + 4;
+    long length = 4L + 8 + 1 + 1 + body.length + 4;
     for (int i = 0; i < 8; i++) {
       b.write((int) (length >>> (8 * i)));
     }

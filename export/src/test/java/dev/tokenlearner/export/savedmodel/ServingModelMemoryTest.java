@@ -34,6 +34,12 @@ class ServingModelMemoryTest {
    */
   private static final long MAX_NATIVE_GROWTH_BYTES = 8L << 20;
 
+  /**
+   * Growth every quarter must reach to count as a steady climb; that leak would add about 3.4 MiB
+   * a quarter.
+   */
+  private static final long MIN_STEADY_CLIMB_BYTES = 1L << 20;
+
   @Test
   void run_servingLoop_nativeMemoryStaysFlatAfterWarmUp(@TempDir Path tmp) throws IOException {
     try (ServingModel m = ServingModel.load(ServingFixture.export(tmp.resolve("m")))) {
@@ -87,13 +93,22 @@ class ServingModelMemoryTest {
           trace,
           (heap[SAMPLES] - heap[1]) / 1048576.0,
           nativeGrowth / 1048576.0);
+      // A leak climbs in every quarter; a one-off jump (an allocator arena, a late JIT buffer) on a
+      // loaded machine does not, so it alone does not fail the test.
+      long smallestQuarter = Long.MAX_VALUE;
+      for (int sample = 2; sample <= SAMPLES; sample++) {
+        long quarter = (rss[sample] - rss[sample - 1]) - (heap[sample] - heap[sample - 1]);
+        smallestQuarter = Math.min(smallestQuarter, quarter);
+      }
       assertTrue(
-          nativeGrowth < MAX_NATIVE_GROWTH_BYTES,
+          nativeGrowth < MAX_NATIVE_GROWTH_BYTES || smallestQuarter < MIN_STEADY_CLIMB_BYTES,
           "native memory grew by "
               + nativeGrowth
               + " bytes over the last 3/4 of "
               + CALLS
-              + " calls");
+              + " calls, at least "
+              + smallestQuarter
+              + " bytes in every quarter");
     }
   }
 

@@ -347,9 +347,8 @@ public final class ConfigLoader {
         warnings.add(
             t.key("temporal_encoding_config") + " is ignored for tokenizer '" + type + "'");
       }
-      boolean conv3d =
-          temporal.map(x -> x.method() == TemporalEncodingMethod.THREE_D_CONV).orElse(false);
-      int[] patch = patchSize(t, variant, conv3d);
+      // TokenizerConfig checks the patch rank against the temporal encoding.
+      int[] patch = patchSize(t, variant);
 
       boolean learns = type.learnsTokens();
       int numTokens;
@@ -392,7 +391,7 @@ public final class ConfigLoader {
           t, () -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
     }
 
-    private int[] patchSize(ConfigNode t, Optional<Variant> variant, boolean conv3d) {
+    private int[] patchSize(ConfigNode t, Optional<Variant> variant) {
       Optional<ConfigNode> patches = t.child("patches");
       patches.ifPresent(p -> p.requireKnownKeys(PATCHES_KEYS));
       Optional<int[]> size = patches.flatMap(p -> p.optIntArray("size", false));

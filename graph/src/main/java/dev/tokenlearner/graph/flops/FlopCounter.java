@@ -196,7 +196,7 @@ public final class FlopCounter {
     long k = t.numTokens();
     long frames = g.tDims();
     long perFrame = g.tokensPerFrame();
-    int n = g.sequenceLength();
+    long n = g.sequenceLength();
     long learned = frames * k;
 
     List<LayerCost> out = new ArrayList<>();
@@ -205,20 +205,20 @@ public final class FlopCounter {
     out.add(cost(EMBEDDING, n, embed, shapes));
     out.add(cost(POSEMBED, n, n * d, shapes));
 
-    int seq = n;
+    long seq = n;
     int loc = t.tokenlearnerLoc();
     for (int lyr = 0; lyr < m.numLayers(); lyr++) {
       String block = TRANSFORMER + "/encoderblock_" + lyr;
       if (m.layerUsesLearnedTokens(lyr) && t.useTokenfuse()) {
         int j = lyr - loc;
         out.add(cost(tokenLearnerName(t, j), n, frames * tokenLearner(m, perFrame), shapes));
-        out.add(cost(block, (int) learned, block(m, learned), shapes));
+        out.add(cost(block, learned, block(m, learned), shapes));
         out.add(
             cost(TRANSFORMER + "/TokenFuser_" + j, n, frames * tokenFuser(m, perFrame), shapes));
       } else {
         if (m.hasTokenLearner() && lyr == loc) {
           out.add(cost(tokenLearnerName(t, 0), seq, frames * tokenLearner(m, perFrame), shapes));
-          seq = (int) learned;
+          seq = learned;
         }
         out.add(cost(block, seq, block(m, seq), shapes));
       }
@@ -254,7 +254,7 @@ public final class FlopCounter {
         3 * dense(n, d, d) // q, k, v
             + n * d // q / sqrt(head_dim)
             + FLOPS_PER_MAC * n * n * d // logits, all heads
-            + SOFTMAX_FLOPS * m.numHeads() * n * n
+            + (long) SOFTMAX_FLOPS * m.numHeads() * n * n
             + FLOPS_PER_MAC * n * n * d // weights · values
             + dense(n, d, d); // out
     long mlpBlock = dense(n, d, mlp) + GELU_FLOPS * n * mlp + dense(n, mlp, d);

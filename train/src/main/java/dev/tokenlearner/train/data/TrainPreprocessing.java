@@ -42,8 +42,11 @@ public final class TrainPreprocessing implements AutoCloseable {
   /** Smallest crop area, as a fraction of the image (Inception's 8 %). */
   public static final float AREA_MIN = 0.08f;
 
-  /** Aspect ratio range (width / height) of the crop. */
-  public static final float[] ASPECT_RANGE = {3f / 4f, 4f / 3f};
+  /** Smallest aspect ratio (width / height) of the crop. */
+  public static final float ASPECT_MIN = 3f / 4f;
+
+  /** Largest aspect ratio (width / height) of the crop. */
+  public static final float ASPECT_MAX = 4f / 3f;
 
   /** Tries before the box falls back to the whole image. */
   public static final long MAX_ATTEMPTS = 10;
@@ -104,7 +107,7 @@ public final class TrainPreprocessing implements AutoCloseable {
         tf.constant(0.1f),
         seed,
         StatelessSampleDistortedBoundingBox.areaRange(AREA_MIN, 1f),
-        StatelessSampleDistortedBoundingBox.aspectRatioRange(ASPECT_RANGE[0], ASPECT_RANGE[1]),
+        StatelessSampleDistortedBoundingBox.aspectRatioRange(ASPECT_MIN, ASPECT_MAX),
         StatelessSampleDistortedBoundingBox.maxAttempts(MAX_ATTEMPTS),
         StatelessSampleDistortedBoundingBox.useImageIfNoBoundingBoxes(true));
   }

@@ -33,6 +33,8 @@ final class VideoFrames implements AutoCloseable {
   @FunctionalInterface
   interface FrameReader {
     /**
+     * Reads one frame.
+     *
      * @param i the frame index
      * @return the encoded frame
      * @throws IOException if it cannot be read
