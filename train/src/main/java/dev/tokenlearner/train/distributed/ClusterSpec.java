@@ -80,7 +80,7 @@ public record ClusterSpec(Map<String, List<String>> jobs, String taskType, int t
    *
    * @param chief the chief's {@code host:port}
    * @param workers the workers' {@code host:port}, in index order
-   * @param taskType {@code chief} or {@code worker}
+   * @param taskType the job of this task: {@link #CHIEF} or {@link #WORKER}
    * @param taskIndex index in that job
    * @return the spec
    */
