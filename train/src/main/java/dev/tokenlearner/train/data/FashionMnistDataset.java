@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * Fashion-MNIST from its four IDX files ({@code train-images-idx3-ubyte.gz}, {@code
@@ -95,53 +96,79 @@ public final class FashionMnistDataset implements ImageDataset {
     return f.toString().endsWith(".gz") ? new GZIPInputStream(in, 1 << 16) : in;
   }
 
-  private static byte[] readImages(Path f) throws IOException {
+  /**
+   * Reads an IDX image file ({@code N x 28 x 28} unsigned bytes, optionally gzipped).
+   *
+   * @throws DatasetFormatException naming the file if it is not such a file or holds fewer bytes
+   *     than its header claims
+   */
+  static byte[] readImages(Path f) throws IOException {
     try (DataInputStream in = new DataInputStream(open(f))) {
       int magic = in.readInt();
       if (magic != IMAGES_MAGIC) {
-        throw new IOException(
-            f + ": not an IDX image file (magic " + Integer.toHexString(magic) + ")");
+        throw new DatasetFormatException(
+            f, "not an IDX image file (magic " + Integer.toHexString(magic) + ")");
       }
       int n = in.readInt();
       int rows = in.readInt();
       int cols = in.readInt();
-      if (rows != SIDE || cols != SIDE || n <= 0) {
-        throw new IOException(
-            f + ": expected N x 28 x 28 images, found " + n + " x " + rows + " x " + cols);
+      if (rows != SIDE || cols != SIDE || n <= 0 || n > Integer.MAX_VALUE / (SIDE * SIDE)) {
+        throw new DatasetFormatException(
+            f, "expected N x 28 x 28 images, found " + n + " x " + rows + " x " + cols);
       }
-      byte[] out = new byte[Math.multiplyExact(n, SIDE * SIDE)];
-      in.readFully(out);
-      return out;
-    } catch (EOFException e) {
-      throw new IOException(f + ": truncated", e);
+      return readClaimed(in, n * SIDE * SIDE, f);
+    } catch (EOFException | ZipException e) {
+      throw new DatasetFormatException(f, "truncated or corrupt", e);
     }
   }
 
-  private static byte[] readLabels(Path f) throws IOException {
+  /**
+   * Reads an IDX label file ({@code N} unsigned bytes in {@code [0, 10)}, optionally gzipped).
+   *
+   * @throws DatasetFormatException naming the file if it is not such a file, is short, or holds a
+   *     label outside the classes
+   */
+  static byte[] readLabels(Path f) throws IOException {
     try (DataInputStream in = new DataInputStream(open(f))) {
       int magic = in.readInt();
       if (magic != LABELS_MAGIC) {
-        throw new IOException(
-            f + ": not an IDX label file (magic " + Integer.toHexString(magic) + ")");
+        throw new DatasetFormatException(
+            f, "not an IDX label file (magic " + Integer.toHexString(magic) + ")");
       }
-      byte[] out = new byte[in.readInt()];
-      in.readFully(out);
+      int n = in.readInt();
+      if (n <= 0) {
+        throw new DatasetFormatException(f, "expected a positive label count, found " + n);
+      }
+      byte[] out = readClaimed(in, n, f);
       for (int i = 0; i < out.length; i++) {
         if (out[i] < 0 || out[i] >= NUM_CLASSES) {
-          throw new IOException(
-              f + ": label " + out[i] + " of example " + i + " outside [0, " + NUM_CLASSES + ")");
+          throw new DatasetFormatException(
+              f, "label " + out[i] + " of example " + i + " outside [0, " + NUM_CLASSES + ")");
         }
       }
       return out;
-    } catch (EOFException e) {
-      throw new IOException(f + ": truncated", e);
+    } catch (EOFException | ZipException e) {
+      throw new DatasetFormatException(f, "truncated or corrupt", e);
     }
+  }
+
+  /**
+   * Reads the {@code claimed} bytes a header announced. {@code readNBytes} grows its buffer with
+   * what actually arrives, so a header claiming gigabytes costs only the bytes present.
+   */
+  private static byte[] readClaimed(InputStream in, int claimed, Path f) throws IOException {
+    byte[] out = in.readNBytes(claimed);
+    if (out.length != claimed) {
+      throw new DatasetFormatException(
+          f, "truncated: the header claims " + claimed + " bytes of data, found " + out.length);
+    }
+    return out;
   }
 
   private static void check(byte[] images, byte[] labels, Path what) throws IOException {
     if (images.length / (SIDE * SIDE) != labels.length) {
-      throw new IOException(
-          what + ": " + images.length / (SIDE * SIDE) + " images but " + labels.length + " labels");
+      throw new DatasetFormatException(
+          what, images.length / (SIDE * SIDE) + " images but " + labels.length + " labels");
     }
   }
 

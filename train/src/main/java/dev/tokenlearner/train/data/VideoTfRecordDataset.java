@@ -143,22 +143,39 @@ public final class VideoTfRecordDataset implements ImageDataset {
   }
 
   /** A parsed clip: its frames and label. */
-  private record Clip(List<ByteString> frames, int label, String what) {}
+  record Clip(List<ByteString> frames, int label, String what) {}
 
   private Clip read(TfRecords.Pointer p) throws IOException {
-    String what = p.file() + " record at byte " + p.offset();
+    return parse(TfRecords.read(p), p.file(), p.offset(), numClasses, sampling.numFrames());
+  }
+
+  /**
+   * Parses one DMVR record: a {@code tf.train.SequenceExample} with the label in context feature
+   * {@value #LABEL} and one encoded frame per entry of feature list {@value #FRAMES}.
+   *
+   * @param record the record's bytes
+   * @param file the file it came from, for messages
+   * @param offset its byte offset in the file, for messages
+   * @param numClasses labels must lie in {@code [0, numClasses)}
+   * @param minFrames the fewest frames a clip may have ({@code num_frames})
+   * @return the clip
+   * @throws TfRecordFormatException naming the file and offset if the record is not such a clip
+   */
+  static Clip parse(byte[] record, Path file, long offset, int numClasses, int minFrames)
+      throws TfRecordFormatException {
+    String what = file + " record at byte " + offset;
     SequenceExample ex;
     try {
-      ex = SequenceExample.parseFrom(TfRecords.read(p));
+      ex = SequenceExample.parseFrom(record);
     } catch (InvalidProtocolBufferException e) {
       throw new TfRecordFormatException(
-          p.file(), p.offset(), "record is not a tf.train.SequenceExample: " + e.getMessage(), e);
+          file, offset, "record is not a tf.train.SequenceExample: " + e.getMessage(), e);
     }
     Feature label = ex.getContext().getFeatureMap().get(LABEL);
     if (label == null || label.getInt64List().getValueCount() != 1) {
       throw new TfRecordFormatException(
-          p.file(),
-          p.offset(),
+          file,
+          offset,
           "expected one int64 in context feature '"
               + LABEL
               + "'; context features: "
@@ -167,13 +184,13 @@ public final class VideoTfRecordDataset implements ImageDataset {
     long l = label.getInt64List().getValue(0);
     if (l < 0 || l >= numClasses) {
       throw new TfRecordFormatException(
-          p.file(), p.offset(), "label " + l + " outside [0, num_classes=" + numClasses + ")");
+          file, offset, "label " + l + " outside [0, num_classes=" + numClasses + ")");
     }
     FeatureList list = ex.getFeatureLists().getFeatureListMap().get(FRAMES);
     if (list == null) {
       throw new TfRecordFormatException(
-          p.file(),
-          p.offset(),
+          file,
+          offset,
           "no feature list '"
               + FRAMES
               + "'; feature lists: "
@@ -183,15 +200,13 @@ public final class VideoTfRecordDataset implements ImageDataset {
     for (Feature f : list.getFeatureList()) {
       if (f.getBytesList().getValueCount() != 1) {
         throw new TfRecordFormatException(
-            p.file(), p.offset(), "frame " + frames.size() + " is not one bytes value");
+            file, offset, "frame " + frames.size() + " is not one bytes value");
       }
       frames.add(f.getBytesList().getValue(0));
     }
-    if (frames.size() < sampling.numFrames()) {
+    if (frames.size() < minFrames) {
       throw new TfRecordFormatException(
-          p.file(),
-          p.offset(),
-          "clip has " + frames.size() + " frames, fewer than num_frames=" + sampling.numFrames());
+          file, offset, "clip has " + frames.size() + " frames, fewer than num_frames=" + minFrames);
     }
     return new Clip(frames, (int) l, what);
   }
