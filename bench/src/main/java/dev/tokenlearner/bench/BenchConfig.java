@@ -60,7 +60,12 @@ public record BenchConfig(String name, String plainName, ModelConfig model, Inpu
   public static BenchConfig plain(ViTSize size, int patch, int imageSize) {
     TokenizerConfig tok =
         new TokenizerConfig(
-            TokenizerType.PATCH, new int[] {patch, patch}, 0, size.numLayers(), false, true,
+            TokenizerType.PATCH,
+            new int[] {patch, patch},
+            0,
+            size.numLayers(),
+            false,
+            true,
             Optional.empty());
     return new BenchConfig(
         baseName(size, patch), baseName(size, patch), model(size, tok), image(imageSize));
@@ -86,7 +91,12 @@ public record BenchConfig(String name, String plainName, ModelConfig model, Inpu
     }
     TokenizerConfig tok =
         new TokenizerConfig(
-            TokenizerType.DYNAMIC, new int[] {patch, patch}, numTokens, loc, fuser, true,
+            TokenizerType.DYNAMIC,
+            new int[] {patch, patch},
+            numTokens,
+            loc,
+            fuser,
+            true,
             Optional.empty());
     String base = baseName(size, patch);
     String name = base + " tl" + numTokens + "@" + loc + (fuser ? "+fuser" : "");
@@ -100,8 +110,15 @@ public record BenchConfig(String name, String plainName, ModelConfig model, Inpu
   private static ModelConfig model(ViTSize size, TokenizerConfig tok) {
     // Dropout as Scenic's defaults; it only changes the training graph.
     return new ModelConfig(
-        size.hiddenSize(), size.numHeads(), size.mlpDim(), size.numLayers(), OptionalInt.empty(),
-        Classifier.GAP, ModelConfig.DROPOUT_RATE_DEFAULT, ModelConfig.DROPOUT_RATE_DEFAULT, 0.0,
+        size.hiddenSize(),
+        size.numHeads(),
+        size.mlpDim(),
+        size.numLayers(),
+        OptionalInt.empty(),
+        Classifier.GAP,
+        ModelConfig.DROPOUT_RATE_DEFAULT,
+        ModelConfig.DROPOUT_RATE_DEFAULT,
+        0.0,
         tok);
   }
 

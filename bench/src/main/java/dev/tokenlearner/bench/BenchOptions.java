@@ -20,8 +20,8 @@ import java.util.function.Consumer;
  * @param warmup discarded runs per model and batch
  * @param repetitions measured runs per model and batch (interleaved across models)
  * @param sweep whether to try session settings (threads, XLA) first
- * @param sweepProcesses whether the sweep also starts child JVMs for process-wide switches
- *     (oneDNN off, XLA CPU auto-jit flags)
+ * @param sweepProcesses whether the sweep also starts child JVMs for process-wide switches (oneDNN
+ *     off, XLA CPU auto-jit flags)
  * @param peak whether to measure the MatMul peak
  * @param peakMatrixSide side of the peak MatMul
  * @param importBench whether to time checkpoint import of the largest model in {@code configs}
@@ -96,17 +96,30 @@ public record BenchOptions(
 
   /**
    * The quick mode: Ti/16 and S/16 inference at batch 8, the in-process settings sweep, the MatMul
-   * peak and the import of S/16. No training step (add one with {@link #withBatches}): building
-   * the 18 training graphs alone takes minutes on a 2-core machine.
+   * peak and the import of S/16. No training step (add one with {@link #withBatches}): building the
+   * 18 training graphs alone takes minutes on a 2-core machine.
    *
    * @param outDir results folder
    * @return the options
    */
   public static BenchOptions quick(Path outDir) {
     return new BenchOptions(
-        true, outDir, ConfigMatrix.standard(List.of(ViTSize.TI, ViTSize.S), IMAGE_SIZE), List.of(8),
-        0, 2, 5, true, false, true, PEAK_MATRIX_SIDE_DEFAULT, true, false,
-        SessionSettings.defaults(), 0L, System.err::println);
+        true,
+        outDir,
+        ConfigMatrix.standard(List.of(ViTSize.TI, ViTSize.S), IMAGE_SIZE),
+        List.of(8),
+        0,
+        2,
+        5,
+        true,
+        false,
+        true,
+        PEAK_MATRIX_SIDE_DEFAULT,
+        true,
+        false,
+        SessionSettings.defaults(),
+        0L,
+        System.err::println);
   }
 
   /**
@@ -119,10 +132,22 @@ public record BenchOptions(
    */
   public static BenchOptions full(Path outDir) {
     return new BenchOptions(
-        false, outDir,
+        false,
+        outDir,
         ConfigMatrix.standard(List.of(ViTSize.TI, ViTSize.S, ViTSize.B), IMAGE_SIZE),
-        List.of(1, 8, 32), 8, 2, 5, true, true, true, PEAK_MATRIX_SIDE_DEFAULT, true, true,
-        SessionSettings.defaults(), 0L, System.err::println);
+        List.of(1, 8, 32),
+        8,
+        2,
+        5,
+        true,
+        true,
+        true,
+        PEAK_MATRIX_SIDE_DEFAULT,
+        true,
+        true,
+        SessionSettings.defaults(),
+        0L,
+        System.err::println);
   }
 
   /**
@@ -143,8 +168,21 @@ public record BenchOptions(
    */
   public BenchOptions withConfigs(List<BenchConfig> newConfigs) {
     return new BenchOptions(
-        quick, outDir, newConfigs, batches, trainBatch, warmup, repetitions, sweep,
-        sweepProcesses, peak, peakMatrixSide, importBench, pythonReference, settings, seed,
+        quick,
+        outDir,
+        newConfigs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
         progress);
   }
 
@@ -157,8 +195,21 @@ public record BenchOptions(
    */
   public BenchOptions withBatches(List<Integer> newBatches, int newTrainBatch) {
     return new BenchOptions(
-        quick, outDir, configs, newBatches, newTrainBatch, warmup, repetitions, sweep,
-        sweepProcesses, peak, peakMatrixSide, importBench, pythonReference, settings, seed,
+        quick,
+        outDir,
+        configs,
+        newBatches,
+        newTrainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
         progress);
   }
 
@@ -171,8 +222,21 @@ public record BenchOptions(
    */
   public BenchOptions withRuns(int newWarmup, int newRepetitions) {
     return new BenchOptions(
-        quick, outDir, configs, batches, trainBatch, newWarmup, newRepetitions, sweep,
-        sweepProcesses, peak, peakMatrixSide, importBench, pythonReference, settings, seed,
+        quick,
+        outDir,
+        configs,
+        batches,
+        trainBatch,
+        newWarmup,
+        newRepetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
         progress);
   }
 
@@ -193,9 +257,22 @@ public record BenchOptions(
       boolean newImportBench,
       boolean newPythonReference) {
     return new BenchOptions(
-        quick, outDir, configs, batches, trainBatch, warmup, repetitions, newSweep,
-        newSweepProcesses, newPeak, peakMatrixSide, newImportBench, newPythonReference, settings,
-        seed, progress);
+        quick,
+        outDir,
+        configs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        newSweep,
+        newSweepProcesses,
+        newPeak,
+        peakMatrixSide,
+        newImportBench,
+        newPythonReference,
+        settings,
+        seed,
+        progress);
   }
 
   /**
@@ -206,8 +283,22 @@ public record BenchOptions(
    */
   public BenchOptions withPeakMatrixSide(int side) {
     return new BenchOptions(
-        quick, outDir, configs, batches, trainBatch, warmup, repetitions, sweep, sweepProcesses,
-        peak, side, importBench, pythonReference, settings, seed, progress);
+        quick,
+        outDir,
+        configs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        side,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
+        progress);
   }
 
   /**
@@ -218,8 +309,22 @@ public record BenchOptions(
    */
   public BenchOptions withSettings(SessionSettings newSettings) {
     return new BenchOptions(
-        quick, outDir, configs, batches, trainBatch, warmup, repetitions, sweep, sweepProcesses,
-        peak, peakMatrixSide, importBench, pythonReference, newSettings, seed, progress);
+        quick,
+        outDir,
+        configs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        newSettings,
+        seed,
+        progress);
   }
 
   /**
@@ -230,8 +335,22 @@ public record BenchOptions(
    */
   public BenchOptions withProgress(Consumer<String> newProgress) {
     return new BenchOptions(
-        quick, outDir, configs, batches, trainBatch, warmup, repetitions, sweep, sweepProcesses,
-        peak, peakMatrixSide, importBench, pythonReference, settings, seed, newProgress);
+        quick,
+        outDir,
+        configs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
+        newProgress);
   }
 
   /**
@@ -242,8 +361,21 @@ public record BenchOptions(
    */
   public BenchOptions withOutDir(Path newOutDir) {
     return new BenchOptions(
-        quick, newOutDir, configs, batches, trainBatch, warmup, repetitions, sweep,
-        sweepProcesses, peak, peakMatrixSide, importBench, pythonReference, settings, seed,
+        quick,
+        newOutDir,
+        configs,
+        batches,
+        trainBatch,
+        warmup,
+        repetitions,
+        sweep,
+        sweepProcesses,
+        peak,
+        peakMatrixSide,
+        importBench,
+        pythonReference,
+        settings,
+        seed,
         progress);
   }
 }

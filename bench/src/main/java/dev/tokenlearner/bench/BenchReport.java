@@ -72,8 +72,8 @@ public record BenchReport(
   }
 
   /**
-   * The one-row-per-config table of one kind and batch: {@code config}, {@code flop_ratio},
-   * {@code speedup} and the timings.
+   * The one-row-per-config table of one kind and batch: {@code config}, {@code flop_ratio}, {@code
+   * speedup} and the timings.
    *
    * @param kind forward or training step
    * @param batch the batch size
@@ -84,8 +84,17 @@ public record BenchReport(
     List<String> h =
         new ArrayList<>(
             List.of(
-                "config", "GFLOPs/img", "flop_ratio", "speedup", "speedup/flop_ratio", "target",
-                "best-run speedup", "p50 ms", "p95 ms", "range %", "img/s"));
+                "config",
+                "GFLOPs/img",
+                "flop_ratio",
+                "speedup",
+                "speedup/flop_ratio",
+                "target",
+                "best-run speedup",
+                "p50 ms",
+                "p95 ms",
+                "range %",
+                "img/s"));
     if (fwd) {
       h.add("GFLOP/s");
       h.add("% of peak");
@@ -133,7 +142,10 @@ public record BenchReport(
         String.format(
             Locale.ROOT,
             "- machine: %d CPUs (%s), Java %s, TensorFlow %s, max heap %.1f GB%n",
-            e.cpus(), e.cpuModel(), e.javaVersion(), e.tensorflowVersion(),
+            e.cpus(),
+            e.cpuModel(),
+            e.javaVersion(),
+            e.tensorflowVersion(),
             e.maxHeapBytes() / 1e9));
     sb.append("- load average (1/5/15 min) at start: ")
         .append(e.loadAverage().orElse("n/a"))
@@ -147,11 +159,13 @@ public record BenchReport(
             "- %d warm-up runs discarded, then %d measured runs per model and batch, interleaved"
                 + " across the models of one ViT size (round r starts at model r); medians"
                 + " reported, `range %%` = (max - min) / median%n",
-            warmup, repetitions));
+            warmup,
+            repetitions));
     sb.append(
         "- `flop_ratio` = plain-ViT FLOPs / config FLOPs (analytic, FlopCounter); `speedup` ="
             + " plain median time / config median time, same run; target: speedup >= "
-            + Measurement.SPEEDUP_TARGET + " x flop_ratio; `best-run speedup` = plain fastest run"
+            + Measurement.SPEEDUP_TARGET
+            + " x flop_ratio; `best-run speedup` = plain fastest run"
             + " / config fastest run (less sensitive to other load on the machine)\n");
     sb.append(String.format(Locale.ROOT, "- total wall time: %.0f s%n%n", totalSeconds));
 
@@ -174,7 +188,9 @@ public record BenchReport(
           long met = tl.stream().filter(Measurement::meetsTarget).count();
           sb.append(
               String.format(
-                  Locale.ROOT, "Speedup target met by %d of %d TokenLearner configs.%n%n", met,
+                  Locale.ROOT,
+                  "Speedup target met by %d of %d TokenLearner configs.%n%n",
+                  met,
                   tl.size()));
         }
       }
@@ -213,7 +229,11 @@ public record BenchReport(
                     "- measured peak: %dx%d float32 MatMul, fastest of %d runs (on its own and in every"
                         + " inference round) %.1f ms (median %.1f ms) = **%.1f GFLOP/s**; `%% of peak`"
                         + " in the tables uses the peak of the same rounds%n",
-                    p.n(), p.n(), p.timing().n(), p.timing().min(), p.timing().median(),
+                    p.n(),
+                    p.n(),
+                    p.timing().n(),
+                    p.timing().min(),
+                    p.timing().median(),
                     p.gflops())));
     measurements.stream()
         .filter(m -> m.kind() == ModelRunner.Kind.FORWARD && m.isPlain())
@@ -221,13 +241,18 @@ public record BenchReport(
             m ->
                 sb.append(
                     String.format(
-                        Locale.ROOT, "- %s forward, batch %d: %.1f GFLOP/s%s%n", m.config(),
-                        m.batch(), m.gflopsPerSecond(),
+                        Locale.ROOT,
+                        "- %s forward, batch %d: %.1f GFLOP/s%s%n",
+                        m.config(),
+                        m.batch(),
+                        m.gflopsPerSecond(),
                         Double.isNaN(m.peakGflops())
                             ? ""
                             : String.format(
-                                Locale.ROOT, " (%.0f%% of the %.1f GFLOP/s peak of its rounds)",
-                                100 * m.fractionOfPeak(), m.peakGflops()))));
+                                Locale.ROOT,
+                                " (%.0f%% of the %.1f GFLOP/s peak of its rounds)",
+                                100 * m.fractionOfPeak(),
+                                m.peakGflops()))));
     Optional<Measurement> ref =
         measurements.stream()
             .filter(
@@ -243,7 +268,10 @@ public record BenchReport(
               Locale.ROOT,
               "- reference (Python TF 2.21, same machine kind, B/16 batch 8): XLA ~%.0f GFLOP/s,"
                   + " plain graph ~%.0f GFLOP/s; ours %.1f GFLOP/s = %.2fx the XLA figure (%s)%n",
-              REFERENCE_XLA_GFLOPS, REFERENCE_GRAPH_GFLOPS, g, g / REFERENCE_XLA_GFLOPS,
+              REFERENCE_XLA_GFLOPS,
+              REFERENCE_GRAPH_GFLOPS,
+              g,
+              g / REFERENCE_XLA_GFLOPS,
               g >= REFERENCE_XLA_GFLOPS ? "target met" : "target missed"));
     }
     python.ifPresent(
@@ -255,13 +283,19 @@ public record BenchReport(
           for (Map.Entry<String, Summary> e : p.millisByMode().entrySet()) {
             String line =
                 String.format(
-                    Locale.ROOT, "- Python TF %s, B/16 batch %d: %.1f ms median", e.getKey(),
-                    p.batch(), e.getValue().median());
+                    Locale.ROOT,
+                    "- Python TF %s, B/16 batch %d: %.1f ms median",
+                    e.getKey(),
+                    p.batch(),
+                    e.getValue().median());
             if (ref.isPresent() && ref.get().batch() == p.batch()) {
-              double gf = ref.get().flopsPerImage() * p.batch() / (e.getValue().median() / 1e3) / 1e9;
+              double gf =
+                  ref.get().flopsPerImage() * p.batch() / (e.getValue().median() / 1e3) / 1e9;
               line +=
                   String.format(
-                      Locale.ROOT, " = %.1f GFLOP/s; Java/Python time ratio %.2f", gf,
+                      Locale.ROOT,
+                      " = %.1f GFLOP/s; Java/Python time ratio %.2f",
+                      gf,
                       ref.get().millis().median() / e.getValue().median());
             }
             sb.append(line).append('\n');
@@ -281,9 +315,17 @@ public record BenchReport(
             List.of("setting", "process", "p50 ms", "range %", "vs TF default"),
             List.of(Align.LEFT, Align.LEFT, Align.RIGHT, Align.RIGHT, Align.RIGHT));
     double baseIn =
-        s.entries().stream().filter(e -> !e.childProcess()).findFirst().map(e -> e.millis().median()).orElse(Double.NaN);
+        s.entries().stream()
+            .filter(e -> !e.childProcess())
+            .findFirst()
+            .map(e -> e.millis().median())
+            .orElse(Double.NaN);
     double baseChild =
-        s.entries().stream().filter(SettingsSweep.Entry::childProcess).findFirst().map(e -> e.millis().median()).orElse(Double.NaN);
+        s.entries().stream()
+            .filter(SettingsSweep.Entry::childProcess)
+            .findFirst()
+            .map(e -> e.millis().median())
+            .orElse(Double.NaN);
     for (SettingsSweep.Entry e : s.entries()) {
       double base = e.childProcess() ? baseChild : baseIn;
       t.row(
@@ -339,7 +381,9 @@ public record BenchReport(
             Locale.ROOT,
             "Import / read = %.2f (target <= %.1f: %s); first import into a fresh graph / read ="
                 + " %.2f.%n%n",
-            r.importOverRead(), IMPORT_TARGET, r.importOverRead() <= IMPORT_TARGET ? "met" : "missed",
+            r.importOverRead(),
+            IMPORT_TARGET,
+            r.importOverRead() <= IMPORT_TARGET ? "met" : "missed",
             r.firstImportMillis() / read));
     sb.append("## Memory\n\n");
     MarkdownTable m =

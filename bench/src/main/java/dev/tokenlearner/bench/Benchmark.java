@@ -60,8 +60,12 @@ public final class Benchmark {
     Files.createDirectories(options.outDir());
     say.accept(
         String.format(
-            Locale.ROOT, "bench: %d configs, batches %s, training batch %d, %s", options.configs().size(),
-            options.batches(), options.trainBatch(), options.settings().label()));
+            Locale.ROOT,
+            "bench: %d configs, batches %s, training batch %d, %s",
+            options.configs().size(),
+            options.batches(),
+            options.trainBatch(),
+            options.settings().label()));
 
     // Import first: its memory peaks then start from a process that has built no model yet.
     Optional<ImportBench.Result> imported = Optional.empty();
@@ -74,8 +78,13 @@ public final class Benchmark {
       imported =
           Optional.of(
               ImportBench.run(
-                  largest, options.settings(), options.warmup(), options.repetitions(), batch,
-                  options.seed(), say));
+                  largest,
+                  options.settings(),
+                  options.warmup(),
+                  options.repetitions(),
+                  batch,
+                  options.seed(),
+                  say));
     }
 
     // Build times of B/16 and L/16 take a few seconds; the quick run leaves them out.
@@ -85,21 +94,28 @@ public final class Benchmark {
     Optional<SettingsSweep.Result> sweep = Optional.empty();
     if (options.sweep()) {
       BenchConfig model = smallestPlain(options.configs());
-      int batch = options.batches().contains(SWEEP_BATCH) || options.batches().isEmpty()
-          ? SWEEP_BATCH
-          : options.batches().get(0);
+      int batch =
+          options.batches().contains(SWEEP_BATCH) || options.batches().isEmpty()
+              ? SWEEP_BATCH
+              : options.batches().get(0);
       sweep =
           Optional.of(
               SettingsSweep.run(
-                  model, batch, options.sweepProcesses(), options.warmup(), options.repetitions(),
-                  options.seed(), say));
+                  model,
+                  batch,
+                  options.sweepProcesses(),
+                  options.warmup(),
+                  options.repetitions(),
+                  options.seed(),
+                  say));
       say.accept("sweep: fastest in-process setting " + sweep.get().bestInProcess().label());
     }
 
     Optional<PeakMatMul.Result> peak = Optional.empty();
     List<Measurement> measurements;
     if (options.peak()) {
-      try (PeakMatMul.Probe probe = new PeakMatMul.Probe(options.peakMatrixSide(), options.settings())) {
+      try (PeakMatMul.Probe probe =
+          new PeakMatMul.Probe(options.peakMatrixSide(), options.settings())) {
         List<Double> samples = new ArrayList<>();
         Consumer<double[]> collect =
             ms -> {
@@ -111,7 +127,8 @@ public final class Benchmark {
             Interleaved.measure(List.of(probe), options.warmup(), options.repetitions())[0]);
         say.accept(
             String.format(
-                Locale.ROOT, "peak: %.1f GFLOP/s on its own",
+                Locale.ROOT,
+                "peak: %.1f GFLOP/s on its own",
                 PeakMatMul.Result.of(probe.n(), samples.stream().mapToDouble(d -> d).toArray())
                     .gflops()));
         measurements = measureModels(options, probe, collect);
@@ -134,9 +151,19 @@ public final class Benchmark {
 
     BenchReport report =
         new BenchReport(
-            options.quick(), env, Environment.currentLoadAverage(), options.settings(),
-            options.warmup(), options.repetitions(), sweep, peak, measurements, imported, python,
-            graphBuild, (System.nanoTime() - start) / 1e9);
+            options.quick(),
+            env,
+            Environment.currentLoadAverage(),
+            options.settings(),
+            options.warmup(),
+            options.repetitions(),
+            sweep,
+            peak,
+            measurements,
+            imported,
+            python,
+            graphBuild,
+            (System.nanoTime() - start) / 1e9);
     write(report, options.outDir());
     say.accept("bench: results in " + options.outDir().toAbsolutePath());
     return report;
@@ -169,7 +196,12 @@ public final class Benchmark {
       if (o.trainBatch() > 0) {
         out.addAll(
             measureFamily(
-                o, ordered, ModelRunner.Kind.TRAIN_STEP, List.of(o.trainBatch()), flops, null,
+                o,
+                ordered,
+                ModelRunner.Kind.TRAIN_STEP,
+                List.of(o.trainBatch()),
+                flops,
+                null,
                 peakSamples));
       }
     }
@@ -195,8 +227,11 @@ public final class Benchmark {
       }
       say.accept(
           String.format(
-              Locale.ROOT, "%s %s: %d graphs built and initialised in %.1f s", plain,
-              kind == ModelRunner.Kind.FORWARD ? "inference" : "training", family.size(),
+              Locale.ROOT,
+              "%s %s: %d graphs built and initialised in %.1f s",
+              plain,
+              kind == ModelRunner.Kind.FORWARD ? "inference" : "training",
+              family.size(),
               (System.nanoTime() - t0) / 1e9));
       int classes = family.get(0).input().numClasses();
       for (int batch : batches) {
@@ -228,14 +263,27 @@ public final class Benchmark {
           FlopReport f = flops.get(c.name());
           out.add(
               new Measurement(
-                  c.name(), c.plainName(), kind, batch, s, f.flops(), c.isPlain() ? 1.0 : f.flopRatio(),
-                  plainMedian / s.median(), plainSummary.min() / s.min(), peakGflops));
+                  c.name(),
+                  c.plainName(),
+                  kind,
+                  batch,
+                  s,
+                  f.flops(),
+                  c.isPlain() ? 1.0 : f.flopRatio(),
+                  plainMedian / s.median(),
+                  plainSummary.min() / s.min(),
+                  peakGflops));
         }
         say.accept(
             String.format(
-                Locale.ROOT, "%s %s batch %d: plain %.1f ms median, %d models, %.0f s", plain,
-                kind == ModelRunner.Kind.FORWARD ? "inference" : "training", batch, plainMedian,
-                family.size(), (System.nanoTime() - tb) / 1e9));
+                Locale.ROOT,
+                "%s %s batch %d: plain %.1f ms median, %d models, %.0f s",
+                plain,
+                kind == ModelRunner.Kind.FORWARD ? "inference" : "training",
+                batch,
+                plainMedian,
+                family.size(),
+                (System.nanoTime() - tb) / 1e9));
       }
     } finally {
       runners.forEach(ModelRunner::close);

@@ -106,7 +106,8 @@ public final class Chart {
         int x1 = LEFT + (int) Math.round(1.0 / axisMax * plotW);
         g.setColor(Color.GRAY);
         g.setStroke(
-            new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
+            new BasicStroke(
+                1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 4f}, 0f));
         g.drawLine(x1, top, x1, y);
         g.setStroke(new BasicStroke(1f));
         g.drawLine(LEFT, top, LEFT, y);

@@ -55,8 +55,8 @@ public final class ConfigMatrix {
    * Keeps the configs whose name matches one of the patterns, plus the plain ViT each kept config
    * is compared with.
    *
-   * <p>A pattern is a glob over the whole name: {@code *} stands for any text ({@code B/16*}, {@code
-   * *+fuser}, {@code *tl8@6}); without {@code *} it names one config. Matching ignores case.
+   * <p>A pattern is a glob over the whole name: {@code *} stands for any text ({@code B/16*},
+   * {@code *+fuser}, {@code *tl8@6}); without {@code *} it names one config. Matching ignores case.
    *
    * @param configs the candidates
    * @param patterns the patterns; empty keeps everything

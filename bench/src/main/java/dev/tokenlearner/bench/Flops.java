@@ -41,7 +41,8 @@ public final class Flops {
     // field goes through a second spelling.
     Map<String, Object> tokenizer = new LinkedHashMap<>();
     tokenizer.put("type", "patch");
-    tokenizer.put("patches", Map.of("size", List.of(m.tokenizer().patchH(), m.tokenizer().patchW())));
+    tokenizer.put(
+        "patches", Map.of("size", List.of(m.tokenizer().patchH(), m.tokenizer().patchW())));
     Map<String, Object> model = new LinkedHashMap<>();
     model.put("hidden_size", m.hiddenSize());
     model.put("num_heads", m.numHeads());

@@ -1,11 +1,11 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.WeightImporter;
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.checkpoint.WeightImporter;
 import dev.tokenlearner.graph.config.TokenGrid;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
@@ -22,10 +22,10 @@ import org.tensorflow.types.TFloat32;
  * Checkpoint import time against the time to just read the file's bytes, and peak memory during
  * import and during inference.
  *
- * <p>A Scenic msgpack checkpoint of the model's random weights is written to a temporary folder
- * and read once so both contenders find it in the page cache. Then, interleaved: reading the file
- * into a byte array; parsing it ({@code Checkpoints.read}); and the full import, parsing plus
- * assignment into the graph's variables ({@code WeightImporter.load}, strict).
+ * <p>A Scenic msgpack checkpoint of the model's random weights is written to a temporary folder and
+ * read once so both contenders find it in the page cache. Then, interleaved: reading the file into
+ * a byte array; parsing it ({@code Checkpoints.read}); and the full import, parsing plus assignment
+ * into the graph's variables ({@code WeightImporter.load}, strict).
  */
 public final class ImportBench {
 
@@ -38,11 +38,10 @@ public final class ImportBench {
    * @param fileBytes checkpoint size
    * @param readBytesMillis {@code Files.readAllBytes}
    * @param parseMillis {@code Checkpoints.read}
-   * @param importMillis {@code Checkpoints.read} plus {@code WeightImporter.load} into a graph
-   *     that has been loaded before (its loader ops exist)
+   * @param importMillis {@code Checkpoints.read} plus {@code WeightImporter.load} into a graph that
+   *     has been loaded before (its loader ops exist)
    * @param firstImportMillis one {@code Checkpoints.read} plus {@code WeightImporter.load} into a
-   *     freshly built graph, which also creates the loader ops, as {@code tokenlearner import}
-   *     does
+   *     freshly built graph, which also creates the loader ops, as {@code tokenlearner import} does
    * @param importPeaks heap and resident peaks over the first import into a fresh graph
    * @param inferencePeaks heap and resident peaks over forward runs after the import
    * @param inferenceBatch batch size of those forward runs
@@ -92,7 +91,8 @@ public final class ImportBench {
     Path dir = null;
     try {
       dir = Files.createTempDirectory("tokenlearner-bench-import");
-      try (ModelRunner runner = ModelRunner.open(config, ModelRunner.Kind.FORWARD, settings, seed)) {
+      try (ModelRunner runner =
+          ModelRunner.open(config, ModelRunner.Kind.FORWARD, settings, seed)) {
         Map<String, HostArray> weights = runner.store().initialValues(seed + 1);
         Path file =
             FlaxMsgpackWriter.save(
@@ -101,7 +101,9 @@ public final class ImportBench {
         long bytes = Files.size(file);
         progress.accept(
             String.format(
-                java.util.Locale.ROOT, "import: %s, checkpoint of %.1f MB", config.name(),
+                java.util.Locale.ROOT,
+                "import: %s, checkpoint of %.1f MB",
+                config.name(),
                 bytes / 1e6));
         TokenGrid grid = TokenGrid.of(config.model(), config.input());
         Interleaved.Timed readBytes =
@@ -146,7 +148,8 @@ public final class ImportBench {
         }
         // Page cache and JIT warm for all three.
         double[][] ms =
-            Interleaved.measure(List.of(readBytes, parse, fullImport), Math.max(1, warmup), repetitions);
+            Interleaved.measure(
+                List.of(readBytes, parse, fullImport), Math.max(1, warmup), repetitions);
         MemoryProbe.Peaks inferencePeaks;
         try (TFloat32 images = Inputs.images(config.input(), inferenceBatch, seed)) {
           runner.run(images, null);
@@ -158,8 +161,15 @@ public final class ImportBench {
           inferencePeaks = p2.stop();
         }
         return new Result(
-            config.name(), bytes, Summary.of(ms[0]), Summary.of(ms[1]), Summary.of(ms[2]), first,
-            importPeaks, inferencePeaks, inferenceBatch);
+            config.name(),
+            bytes,
+            Summary.of(ms[0]),
+            Summary.of(ms[1]),
+            Summary.of(ms[2]),
+            first,
+            importPeaks,
+            inferencePeaks,
+            inferenceBatch);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("checkpoint import benchmark failed: " + e.getMessage(), e);

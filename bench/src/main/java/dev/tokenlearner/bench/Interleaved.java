@@ -41,7 +41,9 @@ public final class Interleaved {
     }
     if (warmup < 0 || repetitions < 1) {
       throw new IllegalArgumentException(
-          "need warmup >= 0 and repetitions >= 1, got warmup=" + warmup + " repetitions="
+          "need warmup >= 0 and repetitions >= 1, got warmup="
+              + warmup
+              + " repetitions="
               + repetitions);
     }
     int n = tasks.size();

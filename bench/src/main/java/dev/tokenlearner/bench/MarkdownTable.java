@@ -31,7 +31,10 @@ public final class MarkdownTable {
   public MarkdownTable(List<String> headers, List<Align> aligns) {
     if (headers.isEmpty() || headers.size() != aligns.size()) {
       throw new IllegalArgumentException(
-          "need one alignment per header, got " + headers.size() + " headers and " + aligns.size()
+          "need one alignment per header, got "
+              + headers.size()
+              + " headers and "
+              + aligns.size()
               + " alignments");
     }
     this.headers = List.copyOf(headers);
@@ -86,7 +89,8 @@ public final class MarkdownTable {
     line(sb, headers, width);
     List<String> marks = new ArrayList<>();
     for (int c = 0; c < cols; c++) {
-      marks.add(aligns.get(c) == Align.RIGHT ? "-".repeat(width[c] - 1) + ":" : "-".repeat(width[c]));
+      marks.add(
+          aligns.get(c) == Align.RIGHT ? "-".repeat(width[c] - 1) + ":" : "-".repeat(width[c]));
     }
     line(sb, marks, width);
     for (List<String> r : rows) {

@@ -1,8 +1,8 @@
 package dev.tokenlearner.bench;
 
 /**
- * The timing of one model at one batch size, with its comparison against its plain ViT measured
- * in the same interleaved rounds.
+ * The timing of one model at one batch size, with its comparison against its plain ViT measured in
+ * the same interleaved rounds.
  *
  * @param config the config name
  * @param plainName the name of the plain ViT it is compared with
@@ -65,8 +65,8 @@ public record Measurement(
   }
 
   /**
-   * Achieved analytic GFLOP/s of the forward pass at the median run time. For training steps
-   * this is the forward FLOPs only, so it understates the work done.
+   * Achieved analytic GFLOP/s of the forward pass at the median run time. For training steps this
+   * is the forward FLOPs only, so it understates the work done.
    *
    * @return {@code flopsPerImage * batch / median seconds / 1e9}
    */

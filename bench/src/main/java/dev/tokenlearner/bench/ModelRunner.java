@@ -189,8 +189,7 @@ public final class ModelRunner implements AutoCloseable {
       step.run(batchImages, batchLabels, steps++);
       return System.nanoTime() - t0;
     }
-    Session.Runner r =
-        session.runner().feed(model.images(), batchImages).fetch(logits);
+    Session.Runner r = session.runner().feed(model.images(), batchImages).fetch(logits);
     long t0 = System.nanoTime();
     Result result = r.run();
     long t1 = System.nanoTime();

@@ -86,7 +86,10 @@ public final class PythonReference {
       List<String> lines =
           run(
               List.of(
-                  python(), script.toString(), Integer.toString(batch), Integer.toString(warmup),
+                  python(),
+                  script.toString(),
+                  Integer.toString(batch),
+                  Integer.toString(warmup),
                   Integer.toString(repetitions)));
       Map<String, Summary> modes = new LinkedHashMap<>();
       for (String line : lines) {

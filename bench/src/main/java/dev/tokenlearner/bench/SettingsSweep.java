@@ -128,8 +128,13 @@ public final class SettingsSweep {
     List<SessionSettings> settings = candidates();
     List<Entry> entries = new ArrayList<>();
     List<String> failures = new ArrayList<>();
-    progress.accept("sweep: " + settings.size() + " session settings on " + model.name()
-        + " at batch " + batch);
+    progress.accept(
+        "sweep: "
+            + settings.size()
+            + " session settings on "
+            + model.name()
+            + " at batch "
+            + batch);
     List<ModelRunner> runners = new ArrayList<>();
     try (TFloat32 images = Inputs.images(model.input(), batch, seed)) {
       for (SessionSettings s : settings) {
@@ -165,7 +170,10 @@ public final class SettingsSweep {
       samples.forEach(
           (label, list) ->
               entries.add(
-                  new Entry(label, Summary.of(list.stream().mapToDouble(Double::doubleValue).toArray()), true)));
+                  new Entry(
+                      label,
+                      Summary.of(list.stream().mapToDouble(Double::doubleValue).toArray()),
+                      true)));
     }
     return new Result(model.name(), batch, entries, failures);
   }

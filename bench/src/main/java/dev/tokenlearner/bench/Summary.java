@@ -27,7 +27,14 @@ public record Summary(int n, double median, double p95, double min, double max) 
     }
     if (!(min <= median && median <= p95 && p95 <= max)) {
       throw new IllegalArgumentException(
-          "statistics out of order: min=" + min + " median=" + median + " p95=" + p95 + " max=" + max);
+          "statistics out of order: min="
+              + min
+              + " median="
+              + median
+              + " p95="
+              + p95
+              + " max="
+              + max);
     }
   }
 

@@ -8,9 +8,9 @@ import java.util.stream.Collectors;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Entry point of the settings sweep's child processes: measures one standard config's forward
- * pass with TF's default session settings in a JVM whose environment carries a process-wide
- * switch, and prints {@code SWEEP_MS <ms> <ms> ...} on stdout.
+ * Entry point of the settings sweep's child processes: measures one standard config's forward pass
+ * with TF's default session settings in a JVM whose environment carries a process-wide switch, and
+ * prints {@code SWEEP_MS <ms> <ms> ...} on stdout.
  */
 public final class SweepChild {
 
@@ -40,7 +40,10 @@ public final class SweepChild {
             .orElseThrow(() -> new IllegalArgumentException("no standard config '" + name + "'"));
     try (ModelRunner r =
             ModelRunner.open(
-                config, ModelRunner.Kind.FORWARD, new SessionSettings(0, 0, SessionSettings.Jit.DEFAULT), seed);
+                config,
+                ModelRunner.Kind.FORWARD,
+                new SessionSettings(0, 0, SessionSettings.Jit.DEFAULT),
+                seed);
         TFloat32 images = Inputs.images(config.input(), batch, seed)) {
       double[][] ms = Interleaved.measure(List.of(() -> r.run(images, null)), warmup, reps);
       System.out.println(

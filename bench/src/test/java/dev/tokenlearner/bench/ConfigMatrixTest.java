@@ -21,8 +21,15 @@ class ConfigMatrixTest {
     assertEquals(18, all.size());
     assertEquals(
         List.of(
-            "Ti/16", "Ti/16 tl8@6", "Ti/16 tl8@6+fuser", "Ti/16 tl8@9", "Ti/16 tl8@9+fuser",
-            "Ti/16 tl16@6", "Ti/16 tl16@6+fuser", "Ti/16 tl16@9", "Ti/16 tl16@9+fuser"),
+            "Ti/16",
+            "Ti/16 tl8@6",
+            "Ti/16 tl8@6+fuser",
+            "Ti/16 tl8@9",
+            "Ti/16 tl8@9+fuser",
+            "Ti/16 tl16@6",
+            "Ti/16 tl16@6+fuser",
+            "Ti/16 tl16@9",
+            "Ti/16 tl16@9+fuser"),
         names(all.subList(0, 9)));
     BenchConfig c = all.get(13); // B/16 tl8@9+fuser
     assertEquals("B/16 tl8@9+fuser", c.name());
@@ -45,7 +52,12 @@ class ConfigMatrixTest {
     assertEquals(
         List.of("Ti/16", "Ti/16 tl16@9"), names(ConfigMatrix.filter(all, List.of("ti/16 TL16@9"))));
     assertEquals(
-        List.of("Ti/16", "Ti/16 tl8@9+fuser", "Ti/16 tl16@9+fuser", "S/16", "S/16 tl8@9+fuser",
+        List.of(
+            "Ti/16",
+            "Ti/16 tl8@9+fuser",
+            "Ti/16 tl16@9+fuser",
+            "S/16",
+            "S/16 tl8@9+fuser",
             "S/16 tl16@9+fuser"),
         names(ConfigMatrix.filter(all, List.of("*@9+fuser"))));
     assertEquals(all, ConfigMatrix.filter(all, List.of()));
@@ -55,7 +67,8 @@ class ConfigMatrixTest {
   void filter_patternMatchingNothing_throwsNamingIt() {
     List<BenchConfig> all = ConfigMatrix.standard(List.of(ViTSize.TI), 224);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ConfigMatrix.filter(all, List.of("L/16")));
+        assertThrows(
+            IllegalArgumentException.class, () -> ConfigMatrix.filter(all, List.of("L/16")));
     assertTrue(e.getMessage().contains("'L/16'"), e.getMessage());
   }
 

@@ -23,8 +23,7 @@ class InterleavedTest {
     List<String> log = new ArrayList<>();
     double[][] ms =
         Interleaved.measure(List.of(task("A", log), task("B", log), task("C", log)), 1, 3);
-    assertEquals(
-        List.of("A", "B", "C", "A", "B", "C", "B", "C", "A", "C", "A", "B"), log);
+    assertEquals(List.of("A", "B", "C", "A", "B", "C", "B", "C", "A", "C", "A", "B"), log);
     // Call indices (1-based) of each task's measured runs; warm-up calls 1-3 are gone.
     assertArrayEquals(new double[] {4, 9, 11}, ms[0], 0);
     assertArrayEquals(new double[] {5, 7, 12}, ms[1], 0);

@@ -42,7 +42,6 @@ class MarkdownTableTest {
   void row_wrongCellCount_throws() {
     MarkdownTable t = new MarkdownTable(List.of("a", "b"), List.of(Align.LEFT, Align.LEFT));
     assertThrows(IllegalArgumentException.class, () -> t.row(List.of("only one")));
-    assertThrows(
-        IllegalArgumentException.class, () -> new MarkdownTable(List.of("a"), List.of()));
+    assertThrows(IllegalArgumentException.class, () -> new MarkdownTable(List.of("a"), List.of()));
   }
 }

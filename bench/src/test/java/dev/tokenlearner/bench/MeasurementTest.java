@@ -11,7 +11,16 @@ class MeasurementTest {
   private static Measurement of(String config, double medianMs, double flopRatio, double speedup) {
     Summary s = Summary.of(new double[] {medianMs});
     return new Measurement(
-        config, "B/16", ModelRunner.Kind.FORWARD, 8, s, 35e9, flopRatio, speedup, speedup, Double.NaN);
+        config,
+        "B/16",
+        ModelRunner.Kind.FORWARD,
+        8,
+        s,
+        35e9,
+        flopRatio,
+        speedup,
+        speedup,
+        Double.NaN);
   }
 
   @Test

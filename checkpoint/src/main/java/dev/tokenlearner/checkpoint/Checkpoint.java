@@ -13,14 +13,18 @@ import java.util.TreeMap;
  * @param source the file or directory that was read
  * @param format a short name of the on-disk form, e.g. {@code flax-msgpack}, {@code orbax-zarr},
  *     {@code orbax-ocdbt}, {@code vit-npz}
- * @param layout the train-state layout the parameters were found in, e.g. {@code params},
- *     {@code optimizer/target}, {@code optimizer/target/params (pre-linen)}
+ * @param layout the train-state layout the parameters were found in, e.g. {@code params}, {@code
+ *     optimizer/target}, {@code optimizer/target/params (pre-linen)}
  * @param step the global step, when the checkpoint records one
  * @param params parameters keyed by Flax path joined with '/', relative to the params root (e.g.
  *     {@code Transformer/encoder_norm/scale}), sorted
  */
 public record Checkpoint(
-    Path source, String format, String layout, OptionalLong step, SortedMap<String, HostArray> params) {
+    Path source,
+    String format,
+    String layout,
+    OptionalLong step,
+    SortedMap<String, HostArray> params) {
 
   /** Copies the parameter map into an unmodifiable sorted map. */
   public Checkpoint {

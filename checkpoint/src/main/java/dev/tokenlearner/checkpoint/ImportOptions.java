@@ -4,8 +4,8 @@ package dev.tokenlearner.checkpoint;
  * How {@link WeightImporter} bends a checkpoint onto a model. With every flag off (see {@link
  * #strict()}) the checkpoint must name exactly the model's parameters with their shapes.
  *
- * @param dropHead skip the checkpoint's {@code output_projection} and keep the model's fresh
- *     (zero) head, as when fine-tuning on a dataset with other classes
+ * @param dropHead skip the checkpoint's {@code output_projection} and keep the model's fresh (zero)
+ *     head, as when fine-tuning on a dataset with other classes
  * @param resizePosEmbedding when {@code Transformer/posembed_input/pos_embedding} has another
  *     length than the model's token grid, adapt it as Scenic's {@code init_posemb} does: drop a
  *     class-token row, then resize the square grid bilinearly ({@link PositionEmbeddings})
@@ -13,8 +13,8 @@ package dev.tokenlearner.checkpoint;
  *     parameters when the model has none (a ViT {@code .npz} with a {@code token} classifier or a
  *     representation layer)
  * @param allowInitFromVit accept a checkpoint that holds no TokenLearner or TokenFuser parameters
- *     at all for a model that has them; those parameters are then freshly initialised and listed
- *     in the import's warnings
+ *     at all for a model that has them; those parameters are then freshly initialised and listed in
+ *     the import's warnings
  * @param initSeed seed of the fresh initial values (head, TokenLearner) a non-strict import keeps
  */
 public record ImportOptions(
@@ -37,9 +37,9 @@ public record ImportOptions(
   }
 
   /**
-   * What initialising a TokenLearner model from a ViT checkpoint needs: resized position
-   * embedding, no {@code cls}/{@code pre_logits}, fresh TokenLearner parameters; the head is kept
-   * when its shape fits (combine with {@link #withDropHead(boolean)} for new classes).
+   * What initialising a TokenLearner model from a ViT checkpoint needs: resized position embedding,
+   * no {@code cls}/{@code pre_logits}, fresh TokenLearner parameters; the head is kept when its
+   * shape fits (combine with {@link #withDropHead(boolean)} for new classes).
    *
    * @return options for ViT initialisation
    */

@@ -16,8 +16,8 @@ import java.util.Map;
  *     parameters absent from a ViT checkpoint)
  * @param ignored checkpoint parameters deliberately not used ({@code cls}, {@code pre_logits}, a
  *     dropped head)
- * @param adapted checkpoint parameters changed on the way in (a resized position embedding), with
- *     a short note each
+ * @param adapted checkpoint parameters changed on the way in (a resized position embedding), with a
+ *     short note each
  * @param warnings conditions worth a look (also logged), e.g. the list of freshly initialised
  *     TokenLearner parameters
  */

@@ -14,8 +14,8 @@ import java.util.TreeMap;
 
 /**
  * Plans fine-tuning initialisation from another checkpoint, as Scenic's {@code
- * init_token_learner_from_train_state} and ViViT's {@code init_posemb} / {@code init_embedding}
- * do, on top of {@link WeightImporter}'s strict path/shape matching.
+ * init_token_learner_from_train_state} and ViViT's {@code init_posemb} / {@code init_embedding} do,
+ * on top of {@link WeightImporter}'s strict path/shape matching.
  *
  * <ul>
  *   <li>{@code output_projection} is restored when its shapes fit the model, else (another class
@@ -83,8 +83,8 @@ public final class InitFromTrainState {
    * @param checkpoint the parameters to start from
    * @param options what to restore
    * @return the plan: {@code values} restored (some adapted, listed in {@code adapted} as {@code
-   *     "resized ..."}, {@code "tiled ..."} or {@code "inflated ..."}), {@code fresh} left at
-   *     their initial values, {@code ignored} checkpoint entries not used
+   *     "resized ..."}, {@code "tiled ..."} or {@code "inflated ..."}), {@code fresh} left at their
+   *     initial values, {@code ignored} checkpoint entries not used
    * @throws CheckpointMismatchException listing every path that does not fit
    */
   public static ImportPlan plan(
@@ -214,8 +214,8 @@ public final class InitFromTrainState {
    * @param want the model's {@code [ft, fh, fw, C, D]}
    * @param method {@link #CENTRAL_FRAME} or {@link #AVERAGE_FRAME}
    * @return {@code [ft, fh, fw, C, D]}
-   * @throws IllegalArgumentException if the shapes are not a 2-D and a 3-D kernel that agree
-   *     except for time, or the method is missing or unknown
+   * @throws IllegalArgumentException if the shapes are not a 2-D and a 3-D kernel that agree except
+   *     for time, or the method is missing or unknown
    */
   public static HostArray inflate(HostArray kernel, long[] want, Optional<String> method) {
     long[] k = kernel.shape();

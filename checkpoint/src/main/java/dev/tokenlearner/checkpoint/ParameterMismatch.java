@@ -83,8 +83,8 @@ public record ParameterMismatch(
   }
 
   /**
-   * One line for error messages, e.g. {@code wrong shape  embedding/kernel: expected [4, 4, 3,
-   * 48], found [4, 4, 3, 32]}.
+   * One line for error messages, e.g. {@code wrong shape embedding/kernel: expected [4, 4, 3, 48],
+   * found [4, 4, 3, 32]}.
    *
    * @return the description
    */

@@ -4,13 +4,13 @@ import dev.tokenlearner.ops.HostArray;
 import java.util.Arrays;
 
 /**
- * Adapts a checkpoint's position embedding to another token grid, as Scenic's {@code
- * init_posemb} does when a model is initialised from a checkpoint trained at another resolution
- * or with a class token.
+ * Adapts a checkpoint's position embedding to another token grid, as Scenic's {@code init_posemb}
+ * does when a model is initialised from a checkpoint trained at another resolution or with a class
+ * token.
  *
  * <ul>
- *   <li>A class-token row is dropped when the source has one token more than a square grid (or
- *       than the target grid): TokenLearnerViT pools instead of using a class token.
+ *   <li>A class-token row is dropped when the source has one token more than a square grid (or than
+ *       the target grid): TokenLearnerViT pools instead of using a class token.
  *   <li>The remaining {@code gs_old x gs_old x D} grid is resized to the target's {@code gh x gw}
  *       with {@code scipy.ndimage.zoom(grid, (gh/gs_old, gw/gs_old, 1), order=1)} semantics: linear
  *       interpolation where output index {@code o} reads input coordinate {@code o * (in-1) /
@@ -32,8 +32,8 @@ public final class PositionEmbeddings {
    * @param source {@code [1, N_src, D]}
    * @param gridH target patch rows
    * @param gridW target patch columns
-   * @return {@code source} itself when it already has {@code gridH*gridW} tokens, else a new
-   *     {@code [1, gridH*gridW, D]} array
+   * @return {@code source} itself when it already has {@code gridH*gridW} tokens, else a new {@code
+   *     [1, gridH*gridW, D]} array
    * @throws IllegalArgumentException if the source is not {@code [1, N, D]} or what remains after
    *     dropping a class token is not a square grid
    */
@@ -44,7 +44,8 @@ public final class PositionEmbeddings {
           "position embedding must be [1, N, D], found " + source.shapeString());
     }
     if (gridH <= 0 || gridW <= 0) {
-      throw new IllegalArgumentException("target grid must be positive, got " + gridH + "x" + gridW);
+      throw new IllegalArgumentException(
+          "target grid must be positive, got " + gridH + "x" + gridW);
     }
     int n = Math.toIntExact(s[1]);
     int d = Math.toIntExact(s[2]);

@@ -1,6 +1,5 @@
 package dev.tokenlearner.checkpoint;
 
-import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.config.TokenGrid;
 import dev.tokenlearner.ops.HostArray;
@@ -21,9 +20,9 @@ import org.tensorflow.Session;
  *
  * <p>Strict by default: the checkpoint must hold exactly the model's parameters with the model's
  * shapes; otherwise one {@link CheckpointMismatchException} lists every missing, unexpected and
- * wrongly shaped path with both shapes, and nothing is assigned. {@link ImportOptions} relaxes
- * this the way Scenic's fine-tuning initialisation does (fresh head, resized position embedding,
- * ViT checkpoints without {@code cls}/{@code pre_logits} or TokenLearner parameters).
+ * wrongly shaped path with both shapes, and nothing is assigned. {@link ImportOptions} relaxes this
+ * the way Scenic's fine-tuning initialisation does (fresh head, resized position embedding, ViT
+ * checkpoints without {@code cls}/{@code pre_logits} or TokenLearner parameters).
  */
 public final class WeightImporter {
 
@@ -197,7 +196,12 @@ public final class WeightImporter {
     }
     if (expected[1] != (long) grid.gridH() * grid.gridW()) {
       throw new IllegalArgumentException(
-          "model grid " + grid.gridH() + "x" + grid.gridW() + " does not give " + expected[1]
+          "model grid "
+              + grid.gridH()
+              + "x"
+              + grid.gridW()
+              + " does not give "
+              + expected[1]
               + " tokens");
     }
     return PositionEmbeddings.adapt(found, grid.gridH(), grid.gridW());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.checkpoint.Fixtures.ManifestEntry;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;

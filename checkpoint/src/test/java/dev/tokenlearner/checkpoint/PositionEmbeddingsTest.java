@@ -43,14 +43,16 @@ class PositionEmbeddingsTest {
 
   @Test
   void zoomLinear_3x3To4x4_matchesScipyZoomOrder1() {
-    HostArray out = PositionEmbeddings.zoomLinear(new HostArray(new long[] {3, 3, 2}, GRID_3X3), 4, 4);
+    HostArray out =
+        PositionEmbeddings.zoomLinear(new HostArray(new long[] {3, 3, 2}, GRID_3X3), 4, 4);
     assertArrayEquals(new long[] {4, 4, 2}, out.shape());
     assertArrayEquals(SCIPY_4X4, out.data(), 1e-6f);
   }
 
   @Test
   void zoomLinear_nonSquareTarget_matchesScipyZoomOrder1() {
-    HostArray out = PositionEmbeddings.zoomLinear(new HostArray(new long[] {3, 3, 2}, GRID_3X3), 5, 2);
+    HostArray out =
+        PositionEmbeddings.zoomLinear(new HostArray(new long[] {3, 3, 2}, GRID_3X3), 5, 2);
     assertArrayEquals(SCIPY_5X2, out.data(), 1e-6f);
   }
 
@@ -62,7 +64,8 @@ class PositionEmbeddingsTest {
     for (int i = 0; i < data.length; i++) {
       data[i] = (float) Math.cos(i * 0.37);
     }
-    HostArray out = PositionEmbeddings.zoomLinear(new HostArray(new long[] {in, in, 1}, data), 24, 24);
+    HostArray out =
+        PositionEmbeddings.zoomLinear(new HostArray(new long[] {in, in, 1}, data), 24, 24);
     float[] o = out.data();
     assertEquals(data[0], o[0]);
     assertEquals(data[in - 1], o[23]);

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.Checkpoint;
-import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
@@ -41,7 +39,8 @@ class WeightImporterTest {
   private static final String NORM = "Transformer/encoder_norm/scale";
 
   private static Checkpoint checkpoint(Map<String, HostArray> params) {
-    return new Checkpoint(Path.of("ckpt"), "test", "params", OptionalLong.empty(), new TreeMap<>(params));
+    return new Checkpoint(
+        Path.of("ckpt"), "test", "params", OptionalLong.empty(), new TreeMap<>(params));
   }
 
   private static HostArray filled(long... shape) {
@@ -65,7 +64,10 @@ class WeightImporterTest {
     HostArray norm = filled(4);
     ImportPlan plan =
         WeightImporter.plan(
-            model(NORM, new long[] {4}), null, checkpoint(Map.of(NORM, norm)), ImportOptions.strict());
+            model(NORM, new long[] {4}),
+            null,
+            checkpoint(Map.of(NORM, norm)),
+            ImportOptions.strict());
     assertSame(norm, plan.values().get(NORM));
     assertTrue(plan.fresh().isEmpty());
     assertTrue(plan.warnings().isEmpty());
@@ -101,8 +103,7 @@ class WeightImporterTest {
   void plan_dropHead_keepsHeadFreshAndIgnoresCheckpointHead() {
     Map<String, long[]> model =
         model(NORM, new long[] {4}, HEAD_K, new long[] {4, 7}, HEAD_B, new long[] {7});
-    Checkpoint ckpt =
-        checkpoint(Map.of(NORM, filled(4), HEAD_K, filled(4, 5), HEAD_B, filled(5)));
+    Checkpoint ckpt = checkpoint(Map.of(NORM, filled(4), HEAD_K, filled(4, 5), HEAD_B, filled(5)));
     assertThrows(
         CheckpointMismatchException.class,
         () -> WeightImporter.plan(model, null, ckpt, ImportOptions.strict()));
@@ -122,8 +123,7 @@ class WeightImporterTest {
         assertThrows(
             CheckpointMismatchException.class,
             () -> WeightImporter.plan(model, null, ckpt, ImportOptions.strict()));
-    assertEquals(
-        List.of(TL, FUSER), e.mismatches().stream().map(ParameterMismatch::path).toList());
+    assertEquals(List.of(TL, FUSER), e.mismatches().stream().map(ParameterMismatch::path).toList());
   }
 
   @Test
@@ -158,10 +158,14 @@ class WeightImporterTest {
     Checkpoint ckpt =
         checkpoint(
             Map.of(
-                NORM, filled(4),
-                "cls", filled(1, 1, 4),
-                "pre_logits/kernel", filled(4, 4),
-                "pre_logits/bias", filled(4)));
+                NORM,
+                filled(4),
+                "cls",
+                filled(1, 1, 4),
+                "pre_logits/kernel",
+                filled(4, 4),
+                "pre_logits/bias",
+                filled(4)));
     CheckpointMismatchException e =
         assertThrows(
             CheckpointMismatchException.class,
@@ -179,10 +183,7 @@ class WeightImporterTest {
     HostArray k = filled(4, 4);
     ImportPlan plan =
         WeightImporter.plan(
-            model,
-            null,
-            checkpoint(Map.of("pre_logits/kernel", k)),
-            ImportOptions.initFromVit());
+            model, null, checkpoint(Map.of("pre_logits/kernel", k)), ImportOptions.initFromVit());
     assertSame(k, plan.values().get("pre_logits/kernel"));
     assertTrue(plan.ignored().isEmpty());
   }

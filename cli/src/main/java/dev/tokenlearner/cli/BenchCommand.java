@@ -14,47 +14,92 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Measures TokenLearner's speedups against FLOP ratios, the machine's peak, training and import. */
+/**
+ * Measures TokenLearner's speedups against FLOP ratios, the machine's peak, training and import.
+ */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Benchmark plain ViTs against TokenLearner variants in one run; write results.md, results.csv and speedup.png.")
+    description =
+        "Benchmark plain ViTs against TokenLearner variants in one run; write results.md, results.csv and speedup.png.")
 final class BenchCommand implements Callable<Integer> {
 
-  @Option(names = "--quick", description = "Ti/16 and S/16 at batch 8 only (a few minutes on 2 cores).")
+  @Option(
+      names = "--quick",
+      description = "Ti/16 and S/16 at batch 8 only (a few minutes on 2 cores).")
   boolean quick;
 
-  @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Results folder. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--out",
+      defaultValue = "results",
+      paramLabel = "DIR",
+      description = "Results folder. Default: ${DEFAULT-VALUE}.")
   Path out;
 
-  @Option(names = "--configs", split = ",", paramLabel = "PATTERN", description = "Only configs whose names contain one of these (their plain ViTs are kept).")
+  @Option(
+      names = "--configs",
+      split = ",",
+      paramLabel = "PATTERN",
+      description = "Only configs whose names contain one of these (their plain ViTs are kept).")
   List<String> configs;
 
-  @Option(names = "--batches", split = ",", paramLabel = "N", description = "Inference batch sizes.")
+  @Option(
+      names = "--batches",
+      split = ",",
+      paramLabel = "N",
+      description = "Inference batch sizes.")
   List<Integer> batches;
 
-  @Option(names = "--train-batch", paramLabel = "N", description = "Training-step batch size (0 skips training).")
+  @Option(
+      names = "--train-batch",
+      paramLabel = "N",
+      description = "Training-step batch size (0 skips training).")
   Integer trainBatch;
 
-  @Option(names = "--repetitions", paramLabel = "N", description = "Timed runs per configuration (after warm-up).")
+  @Option(
+      names = "--repetitions",
+      paramLabel = "N",
+      description = "Timed runs per configuration (after warm-up).")
   Integer repetitions;
 
-  @Option(names = "--skip", split = ",", paramLabel = "PART", description = "Parts to skip: sweep, processes, peak, import, python (and train for --input).")
+  @Option(
+      names = "--skip",
+      split = ",",
+      paramLabel = "PART",
+      description =
+          "Parts to skip: sweep, processes, peak, import, python (and train for --input).")
   List<String> skip = List.of();
 
-  @Option(names = "--xla", description = "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16 and S/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step). Python comes from TOKENLEARNER_PYTHON (default python3).")
+  @Option(
+      names = "--xla",
+      description =
+          "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16 and S/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step). Python comes from TOKENLEARNER_PYTHON (default python3).")
   boolean xla;
 
-  @Option(names = "--xla-sizes", split = ",", paramLabel = "SIZE", description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S.")
+  @Option(
+      names = "--xla-sizes",
+      split = ",",
+      paramLabel = "SIZE",
+      description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S.")
   List<String> xlaSizes;
 
-  @Option(names = "--input", description = "Measure the training input pipeline instead: images/s at 1 and N threads, Python tf.data on the same files, and the trainer's input wait.")
+  @Option(
+      names = "--input",
+      description =
+          "Measure the training input pipeline instead: images/s at 1 and N threads, Python tf.data on the same files, and the trainer's input wait.")
   boolean input;
 
-  @Option(names = "--data", paramLabel = "DIR", description = "Image folder (one sub-folder per class) for --input.")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description = "Image folder (one sub-folder per class) for --input.")
   Path data;
 
-  @Option(names = "--threads", split = ",", paramLabel = "N", description = "Worker thread counts for --input. Default: 1 and the core count.")
+  @Option(
+      names = "--threads",
+      split = ",",
+      paramLabel = "N",
+      description = "Worker thread counts for --input. Default: 1 and the core count.")
   List<Integer> threads;
 
   @Spec CommandSpec spec;
@@ -65,7 +110,9 @@ final class BenchCommand implements Callable<Integer> {
       XlaBench.Options d = XlaBench.Options.defaults();
       XlaBench.Options xo =
           new XlaBench.Options(
-              xlaSizes == null ? d.sizes() : xlaSizes.stream().map(ViTSize::fromScenicName).toList(),
+              xlaSizes == null
+                  ? d.sizes()
+                  : xlaSizes.stream().map(ViTSize::fromScenicName).toList(),
               batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
               d.warmup(),
               repetitions != null ? repetitions : d.repetitions(),
@@ -84,17 +131,21 @@ final class BenchCommand implements Callable<Integer> {
       o = o.withConfigFilter(configs);
     }
     if (batches != null || trainBatch != null) {
-      o = o.withBatches(batches != null ? batches : o.batches(), trainBatch != null ? trainBatch : o.trainBatch());
+      o =
+          o.withBatches(
+              batches != null ? batches : o.batches(),
+              trainBatch != null ? trainBatch : o.trainBatch());
     }
     if (repetitions != null) {
       o = o.withRuns(o.warmup(), repetitions);
     }
-    o = o.withParts(
-        o.sweep() && !skip.contains("sweep"),
-        o.sweepProcesses() && !skip.contains("processes"),
-        o.peak() && !skip.contains("peak"),
-        o.importBench() && !skip.contains("import"),
-        o.pythonReference() && !skip.contains("python"));
+    o =
+        o.withParts(
+            o.sweep() && !skip.contains("sweep"),
+            o.sweepProcesses() && !skip.contains("processes"),
+            o.peak() && !skip.contains("peak"),
+            o.importBench() && !skip.contains("import"),
+            o.pythonReference() && !skip.contains("python"));
     BenchReport report = Benchmark.run(o);
     spec.commandLine().getOut().println(report.toMarkdown());
     spec.commandLine().getOut().println("results written to " + out.toAbsolutePath());
@@ -123,7 +174,9 @@ final class BenchCommand implements Callable<Integer> {
     java.nio.file.Files.createDirectories(out);
     java.nio.file.Files.writeString(out.resolve("input.md"), r.toMarkdown());
     spec.commandLine().getOut().println(r.toMarkdown());
-    spec.commandLine().getOut().println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine()
+        .getOut()
+        .println("results written to " + out.toAbsolutePath().resolve("input.md"));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -12,7 +12,8 @@ final class ConfigOption {
       names = {"-c", "--config"},
       required = true,
       paramLabel = "CONFIG",
-      description = "Config file (.yaml/.json, Scenic keys) or bundled name: tiny, im1k_token_learner, vit_b16_baseline, tokenfuser_b16, kinetics_tokenlearner_b16, token_learner_{ti16,s16,b16,l16}.")
+      description =
+          "Config file (.yaml/.json, Scenic keys) or bundled name: tiny, im1k_token_learner, vit_b16_baseline, tokenfuser_b16, kinetics_tokenlearner_b16, token_learner_{ti16,s16,b16,l16}.")
   String config;
 
   /** Loads the config. */

@@ -20,39 +20,59 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Import a Scenic checkpoint (Flax msgpack, Orbax Zarr/OCDBT, or ViT .npz) and export a SavedModel.")
+    description =
+        "Import a Scenic checkpoint (Flax msgpack, Orbax Zarr/OCDBT, or ViT .npz) and export a SavedModel.")
 final class ImportCommand implements Callable<Integer> {
 
-  @Option(names = "--checkpoint", required = true, paramLabel = "FILE|DIR",
-      description = "checkpoint_<step> file, a workdir (latest step is taken), an Orbax checkpoint directory, or a ViT .npz.")
+  @Option(
+      names = "--checkpoint",
+      required = true,
+      paramLabel = "FILE|DIR",
+      description =
+          "checkpoint_<step> file, a workdir (latest step is taken), an Orbax checkpoint directory, or a ViT .npz.")
   Path checkpoint;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE",
+  @Option(
+      names = "--config",
+      required = true,
+      paramLabel = "FILE",
       description = "The model's config: YAML or Scenic-keys JSON.")
   Path config;
 
   @Option(names = "--out", paramLabel = "DIR", description = "SavedModel directory to create.")
   Path out;
 
-  @Option(names = "--serving-root", paramLabel = "DIR",
-      description = "Instead of --out: write DIR/<version>/ with the next version number (TF Serving's layout), atomically.")
+  @Option(
+      names = "--serving-root",
+      paramLabel = "DIR",
+      description =
+          "Instead of --out: write DIR/<version>/ with the next version number (TF Serving's layout), atomically.")
   Path servingRoot;
 
-  @Option(names = "--labels", paramLabel = "FILE",
-      description = "Class names, one per line in class order; stored in the export (assets.extra/labels.txt).")
+  @Option(
+      names = "--labels",
+      paramLabel = "FILE",
+      description =
+          "Class names, one per line in class order; stored in the export (assets.extra/labels.txt).")
   Path labels;
 
   @Option(names = "--overwrite", description = "Replace an existing SavedModel at --out.")
   boolean overwrite;
 
-  @Option(names = "--drop-head", description = "Keep a fresh output_projection instead of the checkpoint's (fine-tuning).")
+  @Option(
+      names = "--drop-head",
+      description = "Keep a fresh output_projection instead of the checkpoint's (fine-tuning).")
   boolean dropHead;
 
-  @Option(names = "--resize-posemb", description = "Resize pos_embedding to the config's token grid (bilinear, as Scenic).")
+  @Option(
+      names = "--resize-posemb",
+      description = "Resize pos_embedding to the config's token grid (bilinear, as Scenic).")
   boolean resizePosEmbedding;
 
-  @Option(names = "--init-from-vit",
-      description = "Initialise a TokenLearner model from a plain ViT checkpoint: TokenLearner/TokenFuser weights start fresh, cls and pre_logits are dropped, pos_embedding is resized.")
+  @Option(
+      names = "--init-from-vit",
+      description =
+          "Initialise a TokenLearner model from a plain ViT checkpoint: TokenLearner/TokenFuser weights start fresh, cls and pre_logits are dropped, pos_embedding is resized.")
   boolean initFromVit;
 
   @Spec CommandSpec spec;
@@ -66,16 +86,19 @@ final class ImportCommand implements Callable<Integer> {
       throw new InvalidInputException("give exactly one of --out DIR and --serving-root DIR");
     }
     if (servingRoot != null && overwrite) {
-      throw new InvalidInputException("--overwrite applies to --out; --serving-root always adds a version");
+      throw new InvalidInputException(
+          "--overwrite applies to --out; --serving-root always adds a version");
     }
     List<String> names =
-        labels == null
-            ? List.of()
-            : Labels.read(labels, ConfigLoader.load(config).numClasses());
+        labels == null ? List.of() : Labels.read(labels, ConfigLoader.load(config).numClasses());
     Path target = out != null ? out : ServingRoot.nextVersion(servingRoot);
     ImportSummary s = ScenicImport.run(checkpoint, config, target, options, overwrite, names);
     PrintWriter w = spec.commandLine().getOut();
-    w.printf("read %s (%s, layout %s%s)%n", checkpoint, s.checkpointFormat(), s.checkpointLayout(),
+    w.printf(
+        "read %s (%s, layout %s%s)%n",
+        checkpoint,
+        s.checkpointFormat(),
+        s.checkpointLayout(),
         s.step().isPresent() ? ", step " + s.step().getAsLong() : "");
     s.adapted().forEach(p -> w.println("adapted: " + p));
     s.ignored().forEach(p -> w.println("ignored: " + p));

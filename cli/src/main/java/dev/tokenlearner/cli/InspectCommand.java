@@ -42,7 +42,9 @@ final class InspectCommand implements Callable<Integer> {
       description = "Config file (.yaml/.json, Scenic keys) or bundled name (see train --help).")
   String config;
 
-  @Option(names = "--model", paramLabel = "DIR",
+  @Option(
+      names = "--model",
+      paramLabel = "DIR",
       description = "An exported SavedModel directory, or a serving root (its newest version).")
   Path model;
 
@@ -90,15 +92,25 @@ final class InspectCommand implements Callable<Integer> {
       count = graph.store().parameterCount();
     }
     out.printf(Locale.ROOT, "config: %s%n", cfg.source());
-    out.printf(Locale.ROOT, "input: %s, %d classes%n", Arrays.toString(cfg.input().shape(-1)), cfg.numClasses());
+    out.printf(
+        Locale.ROOT,
+        "input: %s, %d classes%n",
+        Arrays.toString(cfg.input().shape(-1)),
+        cfg.numClasses());
     int width = tree.keySet().stream().mapToInt(String::length).max().orElse(10);
     out.println();
-    tree.forEach((path, shape) -> out.printf(Locale.ROOT, "%-" + width + "s  %s%n", path, Arrays.toString(shape)));
+    tree.forEach(
+        (path, shape) ->
+            out.printf(Locale.ROOT, "%-" + width + "s  %s%n", path, Arrays.toString(shape)));
     FlopReport report = FlopCounter.count(cfg);
     out.println();
     out.printf(Locale.ROOT, "parameters: %,d (%d arrays)%n", count, tree.size());
-    out.printf(Locale.ROOT, "GFLOPs per example: %.3f (plain ViT of the same dims: %.3f), ratio %.3f%n",
-        report.gflops(), report.plainFlops() / 1e9, report.flopRatio());
+    out.printf(
+        Locale.ROOT,
+        "GFLOPs per example: %.3f (plain ViT of the same dims: %.3f), ratio %.3f%n",
+        report.gflops(),
+        report.plainFlops() / 1e9,
+        report.flopRatio());
     if (layers) {
       out.println();
       out.print(report.format());
@@ -122,7 +134,8 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("  %s: %s -> %s%n", key, m.signatureInputs(key), m.signatureOutputs(key));
       }
       if (m.metadata().isEmpty()) {
-        out.println("no tokenlearner metadata (assets.extra/tokenlearner_config.yaml) in this model");
+        out.println(
+            "no tokenlearner metadata (assets.extra/tokenlearner_config.yaml) in this model");
         return;
       }
       ModelMetadata meta = m.metadata().get();
@@ -137,10 +150,16 @@ final class InspectCommand implements Callable<Integer> {
       meta.statistics()
           .ifPresent(
               st -> {
-                out.printf(Locale.ROOT, "parameters: %,d (%d arrays)%n", st.parameters(),
+                out.printf(
+                    Locale.ROOT,
+                    "parameters: %,d (%d arrays)%n",
+                    st.parameters(),
                     st.parameterArrays());
-                out.printf(Locale.ROOT, "GFLOPs per example: %.3f (plain ViT of the same dims: %.3f)%n",
-                    st.gflops(), st.plainVitGflops());
+                out.printf(
+                    Locale.ROOT,
+                    "GFLOPs per example: %.3f (plain ViT of the same dims: %.3f)%n",
+                    st.gflops(),
+                    st.plainVitGflops());
               });
       out.println("provenance:");
       meta.provenance().forEach((k, v) -> out.printf("  %s: %s%n", k, v));

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
     name = "tokenlearner",
     mixinStandardHelpOptions = true,
     version = "tokenlearner 0.1.0 (TensorFlow Java 1.1.0)",
-    description = "TokenLearner ViT/ViViT models on TensorFlow Java: train, import Scenic checkpoints, export and serve SavedModels.",
+    description =
+        "TokenLearner ViT/ViViT models on TensorFlow Java: train, import Scenic checkpoints, export and serve SavedModels.",
     subcommands = {
       TrainCommand.class,
       ImportCommand.class,

@@ -30,64 +30,106 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "train",
     mixinStandardHelpOptions = true,
-    description = "Train a TokenLearner model (Scenic's recipe) on CPU or GPU; write Scenic-format checkpoints, TensorBoard logs and a SavedModel.")
+    description =
+        "Train a TokenLearner model (Scenic's recipe) on CPU or GPU; write Scenic-format checkpoints, TensorBoard logs and a SavedModel.")
 final class TrainCommand implements Callable<Integer> {
 
   @Mixin ConfigOption config;
 
-  @Option(names = "--workdir", required = true, paramLabel = "DIR",
+  @Option(
+      names = "--workdir",
+      required = true,
+      paramLabel = "DIR",
       description = "Checkpoints, tensorboard/, metrics.csv, curves.png and saved_model/ go here.")
   Path workdir;
 
-  @Option(names = "--serving-root", paramLabel = "DIR",
-      description = "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically; in a cluster only the chief publishes.")
+  @Option(
+      names = "--serving-root",
+      paramLabel = "DIR",
+      description =
+          "Also publish the trained SavedModel as DIR/<next version>/ (TF Serving's layout), atomically; in a cluster only the chief publishes.")
   Path servingRoot;
 
   @Option(names = "--resume", description = "Continue from the newest checkpoint in --workdir.")
   boolean resume;
 
-  @Option(names = "--data", paramLabel = "PATH",
-      description = "Training data replacing the config's dataset: an image folder (one sub-folder per class), TFRecord file(s), or a .npz with arrays 'images' (float32 [N,H,W,C] or [N,T,H,W,C], fed as stored) and 'labels' (int [N]).")
+  @Option(
+      names = "--data",
+      paramLabel = "PATH",
+      description =
+          "Training data replacing the config's dataset: an image folder (one sub-folder per class), TFRecord file(s), or a .npz with arrays 'images' (float32 [N,H,W,C] or [N,T,H,W,C], fed as stored) and 'labels' (int [N]).")
   Path data;
 
-  @Option(names = "--eval-data", paramLabel = "FILE.npz",
-      description = "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
+  @Option(
+      names = "--eval-data",
+      paramLabel = "FILE.npz",
+      description =
+          "Held-out arrays ('images', 'labels') for .npz training data; without it the training arrays are evaluated.")
   Path evalData;
 
-  @Option(names = "--xla", negatable = true,
-      description = "Compile forward, backward and gradient clipping as one XLA computation (config key jit). Default: the config's jit, else off.")
+  @Option(
+      names = "--xla",
+      negatable = true,
+      description =
+          "Compile forward, backward and gradient clipping as one XLA computation (config key jit). Default: the config's jit, else off.")
   Boolean xla;
 
-  @Option(names = "--device", paramLabel = "cpu|gpu|auto",
-      description = "Where steps run (config key device, default auto). gpu fails at start, naming what is missing, when no GPU can be used.")
+  @Option(
+      names = "--device",
+      paramLabel = "cpu|gpu|auto",
+      description =
+          "Where steps run (config key device, default auto). gpu fails at start, naming what is missing, when no GPU can be used.")
   String device;
 
-  @Option(names = "--stop-after", paramLabel = "STEP",
-      description = "Stop (with a checkpoint) once this step is reached, before the configured end; --resume continues from there.")
+  @Option(
+      names = "--stop-after",
+      paramLabel = "STEP",
+      description =
+          "Stop (with a checkpoint) once this step is reached, before the configured end; --resume continues from there.")
   Long stopAfter;
 
-  @Option(names = "--replicas", defaultValue = "1", paramLabel = "N",
-      description = "Data-parallel replicas in this process, one per CPU device (one in-process TensorFlow task each); batch_size is the global batch. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--replicas",
+      defaultValue = "1",
+      paramLabel = "N",
+      description =
+          "Data-parallel replicas in this process, one per CPU device (one in-process TensorFlow task each); batch_size is the global batch. Default: ${DEFAULT-VALUE}.")
   int replicas;
 
-  @Option(names = "--cluster-chief", paramLabel = "HOST:PORT",
-      description = "Multi-worker training without TF_CONFIG: the chief's address (with --cluster-worker and --task).")
+  @Option(
+      names = "--cluster-chief",
+      paramLabel = "HOST:PORT",
+      description =
+          "Multi-worker training without TF_CONFIG: the chief's address (with --cluster-worker and --task).")
   String clusterChief;
 
-  @Option(names = "--cluster-worker", paramLabel = "HOST:PORT", split = ",",
+  @Option(
+      names = "--cluster-worker",
+      paramLabel = "HOST:PORT",
+      split = ",",
       description = "The workers' addresses, in index order (repeat or comma-separate).")
   List<String> clusterWorkers = new ArrayList<>();
 
-  @Option(names = "--task", paramLabel = "TYPE:INDEX",
+  @Option(
+      names = "--task",
+      paramLabel = "TYPE:INDEX",
       description = "This process's task with --cluster-chief, e.g. chief:0 or worker:1.")
   String task;
 
-  @Option(names = "--collective-timeout", defaultValue = "300", paramLabel = "SECONDS",
-      description = "Multi-replica: how long a step waits for the other replicas before failing. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--collective-timeout",
+      defaultValue = "300",
+      paramLabel = "SECONDS",
+      description =
+          "Multi-replica: how long a step waits for the other replicas before failing. Default: ${DEFAULT-VALUE}.")
   float collectiveTimeout;
 
-  @Option(names = "--startup-timeout", defaultValue = "600", paramLabel = "SECONDS",
-      description = "Multi-worker: how long to wait for the other tasks' servers to start. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--startup-timeout",
+      defaultValue = "600",
+      paramLabel = "SECONDS",
+      description =
+          "Multi-worker: how long to wait for the other tasks' servers to start. Default: ${DEFAULT-VALUE}.")
   long startupTimeout;
 
   @Spec CommandSpec spec;
@@ -116,7 +158,8 @@ final class TrainCommand implements Callable<Integer> {
     boolean chief = true;
     if (cluster.isPresent()) {
       if (replicas != 1) {
-        throw new InvalidInputException("--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
+        throw new InvalidInputException(
+            "--replicas cannot be combined with a cluster (TF_CONFIG or --cluster-chief)");
       }
       CollectiveReplication replica =
           ClusterServer.start(
@@ -127,19 +170,33 @@ final class TrainCommand implements Callable<Integer> {
       chief = replica.isChief();
       s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
     } else if (replicas > 1) {
-      s = LocalReplicas.train(cfg, workdir, resume, dataOverride, options, replicas, collectiveTimeout);
+      s =
+          LocalReplicas.train(
+              cfg, workdir, resume, dataOverride, options, replicas, collectiveTimeout);
     } else if (replicas == 1) {
       s = Trainer.run(cfg, workdir, resume, dataOverride, options);
     } else {
       throw new InvalidInputException("--replicas must be at least 1, got " + replicas);
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "trained steps %d..%d of %d on %s in %.1f s (%.1f images/s), device %s%n",
-        s.startStep(), s.finalStep(), s.totalSteps(), s.dataset(), s.wallSeconds(), s.imagesPerSecond(), s.device());
-    out.printf(Locale.ROOT, "train loss %.4f, train accuracy %.3f%n", s.trainLoss(), s.trainAccuracy());
+    out.printf(
+        Locale.ROOT,
+        "trained steps %d..%d of %d on %s in %.1f s (%.1f images/s), device %s%n",
+        s.startStep(),
+        s.finalStep(),
+        s.totalSteps(),
+        s.dataset(),
+        s.wallSeconds(),
+        s.imagesPerSecond(),
+        s.device());
+    out.printf(
+        Locale.ROOT, "train loss %.4f, train accuracy %.3f%n", s.trainLoss(), s.trainAccuracy());
     if (s.evalAccuracy().isPresent()) {
-      out.printf(Locale.ROOT, "held-out loss %.4f, held-out accuracy %.3f%n",
-          s.evalLoss().orElse(Double.NaN), s.evalAccuracy().getAsDouble());
+      out.printf(
+          Locale.ROOT,
+          "held-out loss %.4f, held-out accuracy %.3f%n",
+          s.evalLoss().orElse(Double.NaN),
+          s.evalAccuracy().getAsDouble());
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
     s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
@@ -166,7 +223,8 @@ final class TrainCommand implements Callable<Integer> {
       return ClusterSpec.fromEnvironment();
     }
     if (task == null || !task.matches("[a-z]+:[0-9]+")) {
-      throw new InvalidInputException("--cluster-chief needs --task TYPE:INDEX, e.g. --task worker:0");
+      throw new InvalidInputException(
+          "--cluster-chief needs --task TYPE:INDEX, e.g. --task worker:0");
     }
     String[] parts = task.split(":");
     return Optional.of(

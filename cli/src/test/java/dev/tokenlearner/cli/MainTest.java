@@ -45,7 +45,9 @@ class MainTest {
     Run r = run("inspect", "--config", "tiny");
     assertEquals(0, r.code(), r.err());
     assertTrue(
-        r.out().matches("(?s).*Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel +\\[64, 8\\]\n.*"),
+        r.out()
+            .matches(
+                "(?s).*Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel +\\[64, 8\\]\n.*"),
         r.out());
     assertTrue(r.out().contains("parameters: 146,706"), r.out());
     assertTrue(r.out().contains("GFLOPs per example"), r.out());
@@ -117,7 +119,13 @@ class MainTest {
       zip.closeEntry();
     }
     Run r =
-        run("train", "--config", "tiny", "--workdir", tmp.resolve("w").toString(), "--data",
+        run(
+            "train",
+            "--config",
+            "tiny",
+            "--workdir",
+            tmp.resolve("w").toString(),
+            "--data",
             data.toString());
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("set.npz"), r.err());
@@ -127,7 +135,13 @@ class MainTest {
   @Test
   void train_evalDataWithoutNpzData_isUserError(@TempDir Path tmp) {
     Run r =
-        run("train", "--config", "tiny", "--workdir", tmp.resolve("w").toString(), "--eval-data",
+        run(
+            "train",
+            "--config",
+            "tiny",
+            "--workdir",
+            tmp.resolve("w").toString(),
+            "--eval-data",
             tmp.resolve("val.npz").toString());
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("val.npz"), r.err());
@@ -138,20 +152,38 @@ class MainTest {
     Path fixture = SHARED.resolve("fixtures/tiny_v1_fuser");
     Path model = tmp.resolve("model");
     Run imp =
-        run("import", "--checkpoint", fixture.toString(), "--config", fixture.resolve("config.json").toString(),
-            "--out", model.toString());
+        run(
+            "import",
+            "--checkpoint",
+            fixture.toString(),
+            "--config",
+            fixture.resolve("config.json").toString(),
+            "--out",
+            model.toString());
     assertEquals(0, imp.code(), imp.err());
     Path out = tmp.resolve("logits.npy");
     Run pred =
-        run("predict", "--model", model.toString(), "--input", fixture.resolve("input.npy").toString(),
-            "--output", out.toString());
+        run(
+            "predict",
+            "--model",
+            model.toString(),
+            "--input",
+            fixture.resolve("input.npy").toString(),
+            "--output",
+            out.toString());
     assertEquals(0, pred.code(), pred.err());
     HostArray expected = Npy.read(fixture.resolve("expected_logits.npy"));
     assertTrue(Npy.read(out).maxAbsDiff(expected) <= 1e-4);
 
     Run again =
-        run("import", "--checkpoint", fixture.toString(), "--config", fixture.resolve("config.json").toString(),
-            "--out", model.toString());
+        run(
+            "import",
+            "--checkpoint",
+            fixture.toString(),
+            "--config",
+            fixture.resolve("config.json").toString(),
+            "--out",
+            model.toString());
     assertEquals(Main.EXIT_USER_ERROR, again.code());
     assertTrue(Files.exists(model.resolve("saved_model.pb")));
   }
@@ -163,8 +195,14 @@ class MainTest {
     byte[] bytes = Files.readAllBytes(fixture.resolve("checkpoint_1001"));
     Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length / 2));
     Run r =
-        run("import", "--checkpoint", bad.toString(), "--config", fixture.resolve("config.json").toString(),
-            "--out", tmp.resolve("m").toString());
+        run(
+            "import",
+            "--checkpoint",
+            bad.toString(),
+            "--config",
+            fixture.resolve("config.json").toString(),
+            "--out",
+            tmp.resolve("m").toString());
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("checkpoint_5"), r.err());
     assertTrue(Files.notExists(tmp.resolve("m")));

@@ -23,9 +23,9 @@ import java.util.stream.IntStream;
  * The prediction pipeline behind {@code tokenlearner predict}: runs one signature of an exported
  * model on a batch and writes the output as {@code .npy}.
  *
- * <p>Inputs: a {@code .npy} float32 array already shaped like the signature's input ({@code [n,
- * H, W, C]} or {@code [n, T, H, W, C]}, preprocessed), or image files (one file, or every image in
- * a directory, sorted by name), which are preprocessed as the model's stored metadata says ({@link
+ * <p>Inputs: a {@code .npy} float32 array already shaped like the signature's input ({@code [n, H,
+ * W, C]} or {@code [n, T, H, W, C]}, preprocessed), or image files (one file, or every image in a
+ * directory, sorted by name), which are preprocessed as the model's stored metadata says ({@link
  * ModelMetadata#preprocessing()}: resize the shorter side, centre crop, normalise; image models
  * only).
  */
@@ -80,9 +80,9 @@ public final class Predict {
 
   /**
    * Classifies a {@code .npy} batch, an image file or a folder of images, reading images {@code
-   * batchSize} at a time so folders of any size fit in memory. Images go through the model's
-   * {@code serving_bytes} signature (the evaluation preprocessing inside the graph); models
-   * exported without it get {@link ImageInputs}' resize instead.
+   * batchSize} at a time so folders of any size fit in memory. Images go through the model's {@code
+   * serving_bytes} signature (the evaluation preprocessing inside the graph); models exported
+   * without it get {@link ImageInputs}' resize instead.
    *
    * @param model a SavedModel directory or a serving root
    * @param input a {@code .npy} file, an image file or a directory of images
@@ -140,7 +140,8 @@ public final class Predict {
           p.predictEncoded(List.of(bytes.get(i)));
         } catch (InvalidInputException one) {
           throw new ImageFormatException(
-              files.get(i).toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)",
+              files.get(i).toString(),
+              "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)",
               one);
         }
       }
@@ -167,8 +168,7 @@ public final class Predict {
   }
 
   private static boolean isNpy(Path input) {
-    return Files.isRegularFile(input)
-        && input.toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+    return Files.isRegularFile(input) && input.toString().toLowerCase(Locale.ROOT).endsWith(".npy");
   }
 
   private static List<Path> imageFiles(Path input) throws IOException {
@@ -200,13 +200,15 @@ public final class Predict {
             .orElseThrow(
                 () ->
                     new InvalidInputException(
-                        m.directory() + " has no stored config, so images cannot be"
+                        m.directory()
+                            + " has no stored config, so images cannot be"
                             + " preprocessed for it; pass a preprocessed .npy instead"));
     InputSpec spec = meta.input();
     if (spec.isVideo() || (spec.channels() != 3 && spec.channels() != 1)) {
       throw new InvalidInputException(
           "image files feed RGB or grey image models only; this model takes "
-              + java.util.Arrays.toString(spec.shape(-1)) + "; pass a .npy instead");
+              + java.util.Arrays.toString(spec.shape(-1))
+              + "; pass a .npy instead");
     }
     return ImageInputs.load(files, meta.preprocessing());
   }

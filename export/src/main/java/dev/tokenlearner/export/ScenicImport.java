@@ -30,9 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>the config is loaded with {@link ConfigLoader} (YAML or JSON, Scenic's keys);
  *   <li>the checkpoint (msgpack file, Orbax directory, ViT {@code .npz}, or a directory of {@code
  *       checkpoint_<step>} entries) is read with {@link Checkpoints#read};
- *   <li>the inference graph is built, {@link WeightImporter} assigns the weights by Flax path
- *       under {@link ImportOptions}, and {@link SavedModelExporter} writes the model atomically
- *       with the config text stored beside it.
+ *   <li>the inference graph is built, {@link WeightImporter} assigns the weights by Flax path under
+ *       {@link ImportOptions}, and {@link SavedModelExporter} writes the model atomically with the
+ *       config text stored beside it.
  * </ol>
  */
 public final class ScenicImport {

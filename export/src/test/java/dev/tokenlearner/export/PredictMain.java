@@ -17,7 +17,8 @@ public final class PredictMain {
    */
   public static void main(String[] args) {
     try {
-      Predict.run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), args.length > 3 ? args[3] : null);
+      Predict.run(
+          Path.of(args[0]), Path.of(args[1]), Path.of(args[2]), args.length > 3 ? args[3] : null);
       System.exit(0);
     } catch (Exception e) {
       e.printStackTrace();

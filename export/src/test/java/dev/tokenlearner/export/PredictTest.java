@@ -1,15 +1,15 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.Fixtures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.npy.Npy;
-import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.export.savedmodel.ServingModel;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -53,7 +53,8 @@ class PredictTest {
     cmd.add(Fixtures.set(SET).resolve("input.npy").toString());
     cmd.add(out.toString());
     cmd.add("serving_default");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     Process p = pb.start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
@@ -70,8 +71,7 @@ class PredictTest {
   @Test
   void run_otherSignature_writesThatOutput(@TempDir Path tmp) throws IOException {
     Path out = tmp.resolve("enc.npy");
-    HostArray enc =
-        Predict.run(model, Fixtures.set(SET).resolve("input.npy"), out, "encoded");
+    HostArray enc = Predict.run(model, Fixtures.set(SET).resolve("input.npy"), out, "encoded");
     HostArray expected = Npy.read(Fixtures.set(SET).resolve("expected_encoded.npy"));
     assertTrue(expected.maxAbsDiff(Npy.read(out)) <= 1e-4);
     assertEquals(enc, Npy.read(out));

@@ -1,16 +1,16 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.checkpoint.PositionEmbeddings;
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.CheckpointMismatchException;
-import dev.tokenlearner.checkpoint.ParameterMismatch;
-import dev.tokenlearner.checkpoint.Fixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.checkpoint.CheckpointMismatchException;
 import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.checkpoint.ParameterMismatch;
+import dev.tokenlearner.checkpoint.PositionEmbeddings;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.ops.HostArray;
 import java.io.ByteArrayOutputStream;
@@ -22,9 +22,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
@@ -135,8 +135,7 @@ class ScenicImportErrorsTest {
   }
 
   @Test
-  void run_vitNpzOntoTokenLearner_strictListsEveryDifference(@TempDir Path tmp)
-      throws IOException {
+  void run_vitNpzOntoTokenLearner_strictListsEveryDifference(@TempDir Path tmp) throws IOException {
     Path npz = writeVitNpz(tmp.resolve("vit.npz"));
     CheckpointMismatchException e =
         assertThrows(
@@ -150,7 +149,10 @@ class ScenicImportErrorsTest {
                     false));
     String msg = e.getMessage();
     assertTrue(msg.contains("6 missing, 3 unexpected, 1 wrongly shaped"), msg);
-    assertTrue(msg.contains("missing      Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel: expected [64, 8]"), msg);
+    assertTrue(
+        msg.contains(
+            "missing      Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel: expected [64, 8]"),
+        msg);
     assertTrue(msg.contains("unexpected   cls: found [1, 1, 32]"), msg);
     assertTrue(msg.contains("pos_embedding: expected [1, 16, 32], found [1, 17, 32]"), msg);
   }
@@ -178,7 +180,8 @@ class ScenicImportErrorsTest {
       assertEquals(
           source.get("Transformer/encoderblock_2/MlpBlock_0/Dense_1/kernel"),
           variable(bundle, "Transformer/encoderblock_2/MlpBlock_0/Dense_1/kernel"));
-      assertEquals(source.get("output_projection/kernel"), variable(bundle, "output_projection/kernel"));
+      assertEquals(
+          source.get("output_projection/kernel"), variable(bundle, "output_projection/kernel"));
       HostArray scale = variable(bundle, "Transformer/TokenLearnerModuleV11_0/LayerNorm_0/scale");
       for (float v : scale.data()) {
         assertEquals(1f, v, "fresh LayerNorm scale");

@@ -1,7 +1,5 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.Fixtures;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.graph.config.ConfigLoader;
@@ -35,8 +35,8 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The contract with the Scenic originals: every fixture's checkpoint, imported with its config
- * and exported as a SavedModel, reproduces the reference outputs when loaded with plain {@link
+ * The contract with the Scenic originals: every fixture's checkpoint, imported with its config and
+ * exported as a SavedModel, reproduces the reference outputs when loaded with plain {@link
  * SavedModelBundle#load}.
  */
 class ScenicImportFixturesTest {
@@ -46,7 +46,8 @@ class ScenicImportFixturesTest {
   /** Every fixture folder (one with a config.json), so a new fixture is picked up. */
   static Stream<String> fixtureSets() throws IOException {
     try (Stream<Path> s = Files.list(Fixtures.root())) {
-      return s.filter(p -> Files.isRegularFile(p.resolve("config.json")))
+      return s
+          .filter(p -> Files.isRegularFile(p.resolve("config.json")))
           .map(p -> p.getFileName().toString())
           .sorted()
           .toList()
@@ -59,8 +60,15 @@ class ScenicImportFixturesTest {
     List<String> sets = fixtureSets().toList();
     for (String name :
         List.of(
-            "tiny_v11", "tiny_v1_fuser", "tiny_patch", "tiny_chunked", "small_b16like",
-            "tiny_legacy_optim", "tiny_video_3dconv", "scenic_orbax_zarr", "scenic_orbax_ocdbt")) {
+            "tiny_v11",
+            "tiny_v1_fuser",
+            "tiny_patch",
+            "tiny_chunked",
+            "small_b16like",
+            "tiny_legacy_optim",
+            "tiny_video_3dconv",
+            "scenic_orbax_zarr",
+            "scenic_orbax_ocdbt")) {
       assertTrue(sets.contains(name), name + " missing from " + sets);
     }
   }
@@ -73,7 +81,11 @@ class ScenicImportFixturesTest {
     Path out = tmp.resolve("model");
     ImportSummary summary =
         ScenicImport.run(
-            Fixtures.checkpoint(set), dir.resolve("config.json"), out, ImportOptions.strict(), false);
+            Fixtures.checkpoint(set),
+            dir.resolve("config.json"),
+            out,
+            ImportOptions.strict(),
+            false);
     assertTrue(summary.fresh().isEmpty());
     assertTrue(summary.ignored().isEmpty());
 
@@ -116,7 +128,8 @@ class ScenicImportFixturesTest {
         int frames = cfg.tokenGrid().tDims();
         assertArrayEquals(
             new long[] {
-              input.shape()[0], (long) frames * cfg.model().tokenizer().numTokens(),
+              input.shape()[0],
+              (long) frames * cfg.model().tokenizer().numTokens(),
               cfg.model().hiddenSize()
             },
             tokens.shape());

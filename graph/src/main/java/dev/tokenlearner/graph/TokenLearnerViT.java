@@ -22,8 +22,8 @@ import java.util.Optional;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Max;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.op.core.Sum;
+import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -35,8 +35,8 @@ import org.tensorflow.types.TFloat32;
  * Transformer/TokenFuser_j}, {@code Transformer/encoder_norm}, optional {@code pre_logits}, {@code
  * output_projection}), so Scenic checkpoints load by path.
  *
- * <p>Inputs: images {@code [b, H, W, C]} or video {@code [b, T, H, W, C]} with a dynamic batch;
- * the spatial (and temporal) size fixes the number of tokens and so {@code pos_embedding}'s shape.
+ * <p>Inputs: images {@code [b, H, W, C]} or video {@code [b, T, H, W, C]} with a dynamic batch; the
+ * spatial (and temporal) size fixes the number of tokens and so {@code pos_embedding}'s shape.
  */
 public final class TokenLearnerViT {
 
@@ -70,7 +70,9 @@ public final class TokenLearnerViT {
         };
     if (model.representationSize().isPresent()) {
       pooled =
-          tf.math.tanh(Dense.of(model.representationSize().getAsInt()).apply(root.named(Names.PRE_LOGITS), pooled));
+          tf.math.tanh(
+              Dense.of(model.representationSize().getAsInt())
+                  .apply(root.named(Names.PRE_LOGITS), pooled));
     }
     Operand<TFloat32> logits =
         Dense.of(numClasses)
@@ -89,7 +91,8 @@ public final class TokenLearnerViT {
     int d = model.hiddenSize();
     ModuleScope emb = root.named(Names.EMBEDDING);
     if (tok.type() != TokenizerType.VIDEO) {
-      long[] s = Shapes.requireRank(x, "TokenLearnerViT", "images [batch, height, width, channels]", 4);
+      long[] s =
+          Shapes.requireRank(x, "TokenLearnerViT", "images [batch, height, width, channels]", 4);
       checkFits(s[1], tok.patchH(), "height");
       checkFits(s[2], tok.patchW(), "width");
       Operand<TFloat32> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, x);
@@ -97,7 +100,9 @@ public final class TokenLearnerViT {
       // [b, h*w, D]
       return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1);
     }
-    long[] s = Shapes.requireRank(x, "TokenLearnerViT", "video [batch, frames, height, width, channels]", 5);
+    long[] s =
+        Shapes.requireRank(
+            x, "TokenLearnerViT", "video [batch, frames, height, width, channels]", 5);
     TemporalEncodingConfig te = tok.temporalEncoding().orElseThrow();
     if (te.method() == TemporalEncodingMethod.THREE_D_CONV) {
       checkFits(s[1], tok.patchT(), "frames");
@@ -106,7 +111,8 @@ public final class TokenLearnerViT {
       // Scenic's patches.size is [fh, fw, ft]; the kernel is [ft, fh, fw, C, D]
       Operand<TFloat32> y = Conv.patches(d, tok.patchT(), tok.patchH(), tok.patchW()).apply(emb, x);
       long[] ys = Shapes.of(y);
-      return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d), Math.toIntExact(ys[1]));
+      return new Tokens(
+          Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d), Math.toIntExact(ys[1]));
     }
     int frames = Math.toIntExact(s[1]);
     int[] idx = sampleFramesUniformly(frames, te.nSampledFrames().orElse(frames));
@@ -173,7 +179,11 @@ public final class TokenLearnerViT {
       x = new Dropout((float) model.dropoutRate()).apply(s, x, mode);
       Encoder1DBlock block =
           new Encoder1DBlock(
-              model.mlpDim(), model.numHeads(), (float) model.dropoutRate(), (float) model.attentionDropoutRate(), 0f);
+              model.mlpDim(),
+              model.numHeads(),
+              (float) model.dropoutRate(),
+              (float) model.attentionDropoutRate(),
+              0f);
       boolean learns = tok.type().learnsTokens();
       int loc = tok.tokenlearnerLoc();
       int k = tok.numTokens();

@@ -23,7 +23,8 @@ public final class Activations {
     Operand<TFloat32> cube = tf.math.mul(tf.math.mul(x, x), x);
     Operand<TFloat32> inner =
         tf.math.mul(
-            tf.constant(SQRT_2_OVER_PI), tf.math.add(x, tf.math.mul(tf.constant(GELU_CUBIC), cube)));
+            tf.constant(SQRT_2_OVER_PI),
+            tf.math.add(x, tf.math.mul(tf.constant(GELU_CUBIC), cube)));
     Operand<TFloat32> cdf =
         tf.math.mul(tf.constant(0.5f), tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
     return tf.math.mul(x, cdf);

@@ -26,7 +26,11 @@ public record AddPositionEmbs() {
   public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
     long[] shape = Shapes.requireRank(x, s.describe(), "[batch, tokens, features]", 3);
     Operand<TFloat32> pe =
-        s.param("pos_embedding", ParameterRole.EMBEDDING, new long[] {1, shape[1], shape[2]}, Initializer.normal(INIT_STDDEV));
+        s.param(
+            "pos_embedding",
+            ParameterRole.EMBEDDING,
+            new long[] {1, shape[1], shape[2]},
+            Initializer.normal(INIT_STDDEV));
     return s.tf().math.add(x, pe);
   }
 }

@@ -122,7 +122,9 @@ public record Conv(
     Operand<TFloat32> y =
         spatial == 2 ? tf.nn.conv2d(x, kernel, st, padding) : tf.nn.conv3d(x, kernel, st, padding);
     if (useBias) {
-      y = tf.math.add(y, s.param("bias", ParameterRole.BIAS, new long[] {features}, Initializer.zeros()));
+      y =
+          tf.math.add(
+              y, s.param("bias", ParameterRole.BIAS, new long[] {features}, Initializer.zeros()));
     }
     return y;
   }

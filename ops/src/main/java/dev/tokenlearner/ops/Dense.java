@@ -59,8 +59,10 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
           s.describe() + ": expected [..., in] with known in, got " + Shapes.describe(x));
     }
     long in = shape[shape.length - 1];
-    Operand<TFloat32> kernel = s.param("kernel", ParameterRole.KERNEL, new long[] {in, features}, kernelInit);
-    Operand<TFloat32> bias = useBias ? s.param("bias", ParameterRole.BIAS, new long[] {features}, biasInit) : null;
+    Operand<TFloat32> kernel =
+        s.param("kernel", ParameterRole.KERNEL, new long[] {in, features}, kernelInit);
+    Operand<TFloat32> bias =
+        useBias ? s.param("bias", ParameterRole.BIAS, new long[] {features}, biasInit) : null;
     return project(s.tf(), x, kernel, bias, in, features);
   }
 

@@ -3,14 +3,13 @@ package dev.tokenlearner.ops;
 import java.util.SplittableRandom;
 
 /**
- * Flax's parameter initialisers, computed on the host so that a seed gives the same values on
- * every runtime.
+ * Flax's parameter initialisers, computed on the host so that a seed gives the same values on every
+ * runtime.
  *
- * <p>Fans follow {@code jax.nn.initializers.variance_scaling} with {@code in_axis=-2,
- * out_axis=-1}: for a kernel of shape {@code [..receptive.., in, out]}, {@code fan_in = in *
- * receptive} and {@code fan_out = out * receptive}. Flax's {@code DenseGeneral} flattens its kernel
- * to {@code [prod(input dims), prod(feature dims)]} first; {@link #denseGeneral(int)} reproduces
- * that.
+ * <p>Fans follow {@code jax.nn.initializers.variance_scaling} with {@code in_axis=-2, out_axis=-1}:
+ * for a kernel of shape {@code [..receptive.., in, out]}, {@code fan_in = in * receptive} and
+ * {@code fan_out = out * receptive}. Flax's {@code DenseGeneral} flattens its kernel to {@code
+ * [prod(input dims), prod(feature dims)]} first; {@link #denseGeneral(int)} reproduces that.
  */
 @FunctionalInterface
 public interface Initializer {

@@ -52,8 +52,10 @@ public record LayerNorm(float epsilon) implements FlaxModule {
               + Shapes.describe(x));
     }
     long d = shape[shape.length - 1];
-    Operand<TFloat32> scale = s.param("scale", ParameterRole.SCALE, new long[] {d}, Initializer.ones());
-    Operand<TFloat32> bias = s.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
+    Operand<TFloat32> scale =
+        s.param("scale", ParameterRole.SCALE, new long[] {d}, Initializer.ones());
+    Operand<TFloat32> bias =
+        s.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
     Ops tf = s.tf();
     var lastAxis = tf.constant(-1);
     Operand<TFloat32> mean = tf.math.mean(x, lastAxis, Mean.keepDims(true));

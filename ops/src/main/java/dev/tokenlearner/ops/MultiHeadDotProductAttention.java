@@ -78,8 +78,13 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
     o = Shapes.reshapeBatch(tf, o, n, d);
     ModuleScope out = s.named("out");
     Operand<TFloat32> kernel =
-        out.param("kernel", ParameterRole.KERNEL, new long[] {numHeads, hd, d}, Initializer.denseGeneral(2));
-    Operand<TFloat32> bias = out.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
+        out.param(
+            "kernel",
+            ParameterRole.KERNEL,
+            new long[] {numHeads, hd, d},
+            Initializer.denseGeneral(2));
+    Operand<TFloat32> bias =
+        out.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
     Ops otf = out.tf();
     return Dense.project(otf, o, otf.reshape(kernel, otf.constant(new long[] {d, d})), bias, d, d);
   }
@@ -87,8 +92,13 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
   /** DenseGeneral {@code [b, n, D] -> [b, n, H*hd]} with kernel {@code [D, H, hd]}. */
   private Operand<TFloat32> project(ModuleScope s, Operand<TFloat32> x, long d, long hd) {
     Operand<TFloat32> kernel =
-        s.param("kernel", ParameterRole.KERNEL, new long[] {d, numHeads, hd}, Initializer.denseGeneral(1));
-    Operand<TFloat32> bias = s.param("bias", ParameterRole.BIAS, new long[] {numHeads, hd}, Initializer.zeros());
+        s.param(
+            "kernel",
+            ParameterRole.KERNEL,
+            new long[] {d, numHeads, hd},
+            Initializer.denseGeneral(1));
+    Operand<TFloat32> bias =
+        s.param("bias", ParameterRole.BIAS, new long[] {numHeads, hd}, Initializer.zeros());
     Ops tf = s.tf();
     long f = numHeads * hd;
     // Row-major flattening keeps Flax's head order: column h*hd + k.

@@ -73,7 +73,8 @@ public final class Shapes {
    * Reshapes {@code x} so that its last dimension becomes {@code last}, keeping all leading
    * dimensions (dynamic ones read from the graph).
    */
-  public static Operand<TFloat32> replaceLast(Ops tf, Operand<TFloat32> x, Operand<TFloat32> flat, long last) {
+  public static Operand<TFloat32> replaceLast(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> flat, long last) {
     long[] s = of(x);
     boolean onlyBatchUnknown = true;
     for (int i = 1; i < s.length - 1; i++) {
@@ -86,7 +87,13 @@ public final class Shapes {
     }
     Operand<TInt64> shape = tf.shape(x, TInt64.class);
     Operand<TInt64> leading =
-        tf.stridedSlice(shape, tf.constant(new long[] {0}), tf.constant(new long[] {-1}), tf.constant(new long[] {1}));
-    return tf.reshape(flat, tf.concat(java.util.List.of(leading, tf.constant(new long[] {last})), tf.constant(0)));
+        tf.stridedSlice(
+            shape,
+            tf.constant(new long[] {0}),
+            tf.constant(new long[] {-1}),
+            tf.constant(new long[] {1}));
+    return tf.reshape(
+        flat,
+        tf.concat(java.util.List.of(leading, tf.constant(new long[] {last})), tf.constant(0)));
   }
 }

@@ -38,10 +38,16 @@ public record StochasticDepth(float rate) {
     long[] ones = new long[rank - 1];
     java.util.Arrays.fill(ones, 1);
     Operand<TInt64> batch =
-        tf.stridedSlice(tf.shape(x, TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {1}), tf.constant(new long[] {1}));
-    Operand<TInt64> maskShape = tf.concat(java.util.List.of(batch, tf.constant(ones)), tf.constant(0));
+        tf.stridedSlice(
+            tf.shape(x, TInt64.class),
+            tf.constant(new long[] {0}),
+            tf.constant(new long[] {1}),
+            tf.constant(new long[] {1}));
+    Operand<TInt64> maskShape =
+        tf.concat(java.util.List.of(batch, tf.constant(ones)), tf.constant(0));
     Operand<TFloat32> u = tf.random.statelessRandomUniform(maskShape, s.nextSeed());
-    Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant(rate)), TFloat32.class);
+    Operand<TFloat32> keep =
+        tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant(rate)), TFloat32.class);
     return tf.math.mul(x, keep);
   }
 }

@@ -55,7 +55,8 @@ class GradientTest {
             "LayerNorm",
             g -> {
               var x = g.input("x", 4, 6);
-              return single(x, LayerNorm.defaults().apply(g.root.child(LayerNorm.NAME), x), 2, 4, 6);
+              return single(
+                  x, LayerNorm.defaults().apply(g.root.child(LayerNorm.NAME), x), 2, 4, 6);
             }),
         module(
             "Dense",
@@ -82,13 +83,15 @@ class GradientTest {
             "Conv 3-D",
             g -> {
               var x = g.input("x", 4, 4, 4, 2);
-              return single(x, Conv.patches(3, 2, 2, 2).apply(g.root.child(Conv.NAME), x), 2, 4, 4, 4, 2);
+              return single(
+                  x, Conv.patches(3, 2, 2, 2).apply(g.root.child(Conv.NAME), x), 2, 4, 4, 4, 2);
             }),
         module(
             "MlpBlock",
             g -> {
               var x = g.input("x", 4, 6);
-              return single(x,
+              return single(
+                  x,
                   MlpBlock.of(8, 0f).apply(g.root.child(MlpBlock.NAME), x, Mode.INFERENCE),
                   2,
                   4,
@@ -107,7 +110,8 @@ class GradientTest {
             "Encoder1DBlock",
             g -> {
               var x = g.input("x", 5, 8);
-              return single(x,
+              return single(
+                  x,
                   Encoder1DBlock.of(16, 2).apply(g.root.named("encoderblock_0"), x, Mode.INFERENCE),
                   2,
                   5,
@@ -117,7 +121,8 @@ class GradientTest {
             "AddPositionEmbs",
             g -> {
               var x = g.input("x", 5, 8);
-              return single(x, new AddPositionEmbs().apply(g.root.named("posembed_input"), x), 2, 5, 8);
+              return single(
+                  x, new AddPositionEmbs().apply(g.root.named("posembed_input"), x), 2, 5, 8);
             }),
         module(
             "TokenLearnerModule",

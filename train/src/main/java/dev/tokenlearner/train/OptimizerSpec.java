@@ -25,8 +25,8 @@ import java.util.OptionalDouble;
  *     above 1 added to the loss (Scenic's {@code l2_regularization})
  * @param skipScaleAndBiasRegularization {@code skip_scale_and_bias_regularization}: {@code sgd}'s
  *     {@code weight_decay} leaves rank-1 parameters (LayerNorm scales, biases) alone, as Scenic's
- *     optax mask {@code x.ndim != 1} does; {@code adamw} decays everything regardless, as in
- *     Scenic (see {@link #decays})
+ *     optax mask {@code x.ndim != 1} does; {@code adamw} decays everything regardless, as in Scenic
+ *     (see {@link #decays})
  */
 public record OptimizerSpec(
     String kind,

@@ -63,8 +63,7 @@ class ScenicParityTest {
 
   private void trainAndCompare(String name, boolean xla) throws Exception {
     Path dir = fixture(name);
-    ExperimentConfig cfg =
-        RuntimeConfig.override(config(dir), Optional.of(xla), Optional.empty());
+    ExperimentConfig cfg = RuntimeConfig.override(config(dir), Optional.of(xla), Optional.empty());
     Map<String, Npz.Entry> expected = Npz.read(dir.resolve("expected.npz"));
 
     TrainSummary s =

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.HostArray;
@@ -266,8 +266,7 @@ class TrainerTest {
     // The held-out sample written beside it: the SavedModel's logits on it equal those of a graph
     // built afresh from the final checkpoint.
     Path sample = dir.resolve(Trainer.SAMPLE_NPY);
-    HostArray served =
-        Predict.run(model, sample, dir.resolve("pred.npy"), null);
+    HostArray served = Predict.run(model, sample, dir.resolve("pred.npy"), null);
     int k = cfg.numClasses();
     assertArrayEquals(new long[] {16, k}, served.shape());
     assertEquals(16, Npy.read(dir.resolve(Trainer.SAMPLE_LABELS_NPY)).data().length);
@@ -275,26 +274,20 @@ class TrainerTest {
     HostArray images = Npy.read(sample);
     try (Graph g = new Graph()) {
       var tf = Ops.create(g);
-      var x =
-          tf.placeholder(
-              TFloat32.class,
-              Placeholder.shape(Shape.of(cfg.input().shape(-1))));
+      var x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
       var store = new ParameterStore(tf);
       var out =
           TokenLearnerViT.build(
-              ModuleScope.root(store), cfg.model(), cfg.numClasses(), x,
-              Mode.INFERENCE);
+              ModuleScope.root(store), cfg.model(), cfg.numClasses(), x, Mode.INFERENCE);
       try (var session = new Session(g);
           var t =
               TFloat32.tensorOf(
-                  Shape.of(images.shape()),
-                  DataBuffers.of(images.data(), true, false))) {
+                  Shape.of(images.shape()), DataBuffers.of(images.data(), true, false))) {
         session.initialize();
         store.weights().load(session, ckpt.params());
         try (var r = session.runner().feed(x, t).fetch(out.logits()).run()) {
           float[] logits = new float[16 * k];
-          ((TFloat32) r.get(0))
-              .copyTo(DataBuffers.of(logits, false, false));
+          ((TFloat32) r.get(0)).copyTo(DataBuffers.of(logits, false, false));
           assertTrue(served.maxAbsDiff(new HostArray(new long[] {16, k}, logits)) < 1e-5);
         }
       }

@@ -45,7 +45,9 @@ public record ExportSpec(
     labels = List.copyOf(labels);
     if (!labels.isEmpty() && labels.size() != input.numClasses()) {
       throw new InvalidInputException(
-          labels.size() + " class labels given for a model with " + input.numClasses()
+          labels.size()
+              + " class labels given for a model with "
+              + input.numClasses()
               + " classes");
     }
   }
@@ -106,7 +108,6 @@ public record ExportSpec(
    * @throws IllegalArgumentException if the count is not the number of classes
    */
   public ExportSpec withLabels(List<String> names) {
-    return new ExportSpec(
-        modelName, model, input, normalization, sourceConfig, provenance, names);
+    return new ExportSpec(modelName, model, input, normalization, sourceConfig, provenance, names);
   }
 }

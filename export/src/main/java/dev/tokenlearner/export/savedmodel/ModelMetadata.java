@@ -326,8 +326,8 @@ public record ModelMetadata(
             integer(in, "num_classes", source));
     Normalization norm;
     try {
-      norm = EvalPreprocessing.fromMap(map(doc, Normalization.SECTION, source), input)
-          .normalization();
+      norm =
+          EvalPreprocessing.fromMap(map(doc, Normalization.SECTION, source), input).normalization();
     } catch (IllegalArgumentException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
@@ -371,7 +371,8 @@ public record ModelMetadata(
     if (m.get(key) instanceof Number n) {
       return n;
     }
-    throw new IOException(source + ": statistics." + key + ": expected a number, found " + m.get(key));
+    throw new IOException(
+        source + ": statistics." + key + ": expected a number, found " + m.get(key));
   }
 
   private static Map<?, ?> map(Map<?, ?> doc, String key, String source) throws IOException {

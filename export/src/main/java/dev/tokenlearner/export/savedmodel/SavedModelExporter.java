@@ -123,7 +123,8 @@ public final class SavedModelExporter {
       throw new FileAlreadyExistsException(
           dir.toString(), null, "already exists; pass overwrite to replace it");
     }
-    // The model's input placeholder is the signature's input: ModelGraph.IMAGES == Signatures.INPUT.
+    // The model's input placeholder is the signature's input: ModelGraph.IMAGES ==
+    // Signatures.INPUT.
     try (ModelGraph model =
             ModelGraph.build(spec.model(), spec.input(), Mode.INFERENCE, -1, Optional.empty());
         Session session = new Session(model.graph())) {

@@ -30,12 +30,12 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
 /**
- * An exported model loaded for inference: runs a signature on a host batch and returns host
- * arrays, splitting batches larger than the chunk size into several runs.
+ * An exported model loaded for inference: runs a signature on a host batch and returns host arrays,
+ * splitting batches larger than the chunk size into several runs.
  *
- * <p>Works on any SavedModel whose signatures take and return float32 tensors ({@link
- * #runEncoded} feeds string signatures such as {@code serving_bytes}); the stored config
- * ({@link #metadata()}) is present for models written by {@link SavedModelExporter}.
+ * <p>Works on any SavedModel whose signatures take and return float32 tensors ({@link #runEncoded}
+ * feeds string signatures such as {@code serving_bytes}); the stored config ({@link #metadata()})
+ * is present for models written by {@link SavedModelExporter}.
  *
  * <pre>{@code
  * try (ServingModel m = ServingModel.load(dir)) {
@@ -44,13 +44,14 @@ import org.tensorflow.types.TString;
  * }</pre>
  *
  * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
- * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors may be called
- * concurrently, and give the same results as the same calls made one after another (TensorFlow
- * sessions run concurrently; each call feeds and fetches its own tensors and closes them before it
- * returns). Calls do not block each other except through TensorFlow's own thread pools, so there is
- * no need for a pool of models. {@link #close} waits for calls in progress to finish and frees the
- * native session and graph; calls after it throw {@link IllegalStateException}, and closing twice
- * is harmless. Callers must not change a batch's array while a call reads it.
+ * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors
+ * may be called concurrently, and give the same results as the same calls made one after another
+ * (TensorFlow sessions run concurrently; each call feeds and fetches its own tensors and closes
+ * them before it returns). Calls do not block each other except through TensorFlow's own thread
+ * pools, so there is no need for a pool of models. {@link #close} waits for calls in progress to
+ * finish and frees the native session and graph; calls after it throw {@link
+ * IllegalStateException}, and closing twice is harmless. Callers must not change a batch's array
+ * while a call reads it.
  */
 public final class ServingModel implements AutoCloseable {
 
@@ -175,8 +176,8 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * Runs a signature with one input and returns all its outputs, running at most the chunk size
-   * of examples per session run.
+   * Runs a signature with one input and returns all its outputs, running at most the chunk size of
+   * examples per session run.
    *
    * @param signature the signature key
    * @param batch the input, batch first
@@ -203,15 +204,26 @@ public final class ServingModel implements AutoCloseable {
     Map.Entry<String, TensorInfo> input = singleInput(def, signature);
     if (input.getValue().getDtype() != DataType.DT_FLOAT) {
       throw new InvalidInputException(
-          "signature '" + signature + "' takes " + input.getValue().getDtype()
-              + " " + input.getKey() + ", not float32; use runEncoded for encoded images");
+          "signature '"
+              + signature
+              + "' takes "
+              + input.getValue().getDtype()
+              + " "
+              + input.getKey()
+              + ", not float32; use runEncoded for encoded images");
     }
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();
     if (shape.length != declared.length) {
       throw new InvalidInputException(
-          "signature '" + signature + "' takes " + input.getKey() + " " + Arrays.toString(declared)
-              + ", got " + batch.shapeString());
+          "signature '"
+              + signature
+              + "' takes "
+              + input.getKey()
+              + " "
+              + Arrays.toString(declared)
+              + ", got "
+              + batch.shapeString());
     }
     for (int i = 0; i < shape.length; i++) {
       if (declared[i] >= 0 && declared[i] != shape[i]) {
@@ -245,7 +257,8 @@ public final class ServingModel implements AutoCloseable {
       float[] chunk =
           Arrays.copyOfRange(batch.data(), from * perExample, (from + count) * perExample);
       Session.Runner runner = bundle.session().runner();
-      try (TFloat32 in = TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false))) {
+      try (TFloat32 in =
+          TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false))) {
         runner.feed(input.getValue().getName(), in);
         for (String k : keys) {
           runner.fetch(def.getOutputsMap().get(k).getName());
@@ -376,8 +389,15 @@ public final class ServingModel implements AutoCloseable {
     int per = declared.length == 2 ? Math.toIntExact(declared[1]) : 1;
     if (declared.length > 2 || per <= 0 || encoded.size() % per != 0) {
       throw new InvalidInputException(
-          "signature '" + signature + "' takes " + input.getKey() + " "
-              + Arrays.toString(declared) + "; got " + encoded.size() + " encoded images");
+          "signature '"
+              + signature
+              + "' takes "
+              + input.getKey()
+              + " "
+              + Arrays.toString(declared)
+              + "; got "
+              + encoded.size()
+              + " encoded images");
     }
     List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
     keys.sort(null);

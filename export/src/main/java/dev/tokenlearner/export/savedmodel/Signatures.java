@@ -23,7 +23,9 @@ public final class Signatures {
   /** Signature key and output of the pooled features {@code [b, R]} fed to the head. */
   public static final String REPRESENTATION = "representation";
 
-  /** Signature key and output of the encoder output after {@code encoder_norm}, {@code [b, n, D]}. */
+  /**
+   * Signature key and output of the encoder output after {@code encoder_norm}, {@code [b, n, D]}.
+   */
   public static final String ENCODED = "encoded";
 
   /** Signature key and output of the first TokenLearner's tokens {@code [b, t*K, D]}. */

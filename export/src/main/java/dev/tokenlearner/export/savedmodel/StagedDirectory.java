@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A directory written beside its target and moved into place in one rename, so a reader sees
- * either the old target, the complete new one, or none, never a half-written one.
+ * A directory written beside its target and moved into place in one rename, so a reader sees either
+ * the old target, the complete new one, or none, never a half-written one.
  *
  * <p>Replacing an existing target moves it aside first, moves the new one in, and deletes the old
  * one last; if the second move fails the old one is moved back.

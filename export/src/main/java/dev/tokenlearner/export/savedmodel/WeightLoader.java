@@ -6,8 +6,8 @@ import java.util.Map;
 import org.tensorflow.Session;
 
 /**
- * Gives an export graph's parameters their values. Called once, after the graph is built and
- * before anything is written; a loader that throws leaves no trace on disk.
+ * Gives an export graph's parameters their values. Called once, after the graph is built and before
+ * anything is written; a loader that throws leaves no trace on disk.
  */
 @FunctionalInterface
 public interface WeightLoader {

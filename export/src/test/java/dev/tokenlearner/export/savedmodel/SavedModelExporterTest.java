@@ -1,17 +1,17 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.Normalization;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

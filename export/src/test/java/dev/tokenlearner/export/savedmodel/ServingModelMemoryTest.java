@@ -35,8 +35,8 @@ class ServingModelMemoryTest {
   private static final long MAX_NATIVE_GROWTH_BYTES = 8L << 20;
 
   /**
-   * Growth every quarter must reach to count as a steady climb; that leak would add about 3.4 MiB
-   * a quarter.
+   * Growth every quarter must reach to count as a steady climb; that leak would add about 3.4 MiB a
+   * quarter.
    */
   private static final long MIN_STEADY_CLIMB_BYTES = 1L << 20;
 

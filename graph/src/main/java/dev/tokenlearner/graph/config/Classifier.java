@@ -49,7 +49,9 @@ public enum Classifier {
   }
 
   static String allowed() {
-    return Arrays.stream(values()).map(c -> "'" + c.scenicName + "'").collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
   }
 
   @Override

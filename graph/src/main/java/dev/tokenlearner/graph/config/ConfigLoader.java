@@ -26,8 +26,8 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
- * Reads an {@link ExperimentConfig} from YAML or JSON (JSON is YAML 1.2, so one parser serves
- * both) with Scenic's key names. This is the one place where keys become record fields.
+ * Reads an {@link ExperimentConfig} from YAML or JSON (JSON is YAML 1.2, so one parser serves both)
+ * with Scenic's key names. This is the one place where keys become record fields.
  *
  * <p>Rules:
  *
@@ -35,18 +35,18 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  *   <li>Keys under {@code model}, {@code model.tokenizer} (and its {@code patches}, {@code
  *       temporal_encoding_config}), {@code optimizer_configs} and {@code lr_configs} must be known;
  *       a misspelt one fails with a did-you-mean naming the file and dotted key. Everything else
- *       (Scenic's {@code dataset_configs.*}, logging keys, the fixtures' {@code fixture} block)
- *       is accepted, and what no record read is listed in {@link ExperimentConfig#unusedKeys()}.
+ *       (Scenic's {@code dataset_configs.*}, logging keys, the fixtures' {@code fixture} block) is
+ *       accepted, and what no record read is listed in {@link ExperimentConfig#unusedKeys()}.
  *   <li>{@code model.variant} ({@code 'B/16'}, {@code 'Ti/16'}, ...) fills {@code hidden_size},
  *       {@code num_heads}, {@code mlp_dim}, {@code num_layers} and {@code tokenizer.patches.size}
  *       from {@link ViTSize}; explicit keys win.
  *   <li>Defaults are Scenic's: {@code dropout_rate} and {@code attention_dropout_rate} 0.1, {@code
  *       use_v11} true, {@code use_tokenfuse} false, {@code model_dtype_str} float32.
  *   <li>Errors ({@link ConfigException}): missing or mistyped keys, {@code hidden_size % num_heads
- *       != 0}, unknown tokenizer type or classifier, TokenLearner v1 on a non-square token grid
- *       per frame, inputs that disagree between sources.
- *   <li>Warnings (logged and in {@link ExperimentConfig#warnings()}): e.g. {@code
- *       tokenlearner_loc >= num_layers}, which leaves a plain ViT, as in Scenic.
+ *       != 0}, unknown tokenizer type or classifier, TokenLearner v1 on a non-square token grid per
+ *       frame, inputs that disagree between sources.
+ *   <li>Warnings (logged and in {@link ExperimentConfig#warnings()}): e.g. {@code tokenlearner_loc
+ *       >= num_layers}, which leaves a plain ViT, as in Scenic.
  * </ul>
  */
 public final class ConfigLoader {
@@ -88,7 +88,8 @@ public final class ConfigLoader {
 
   static final Set<String> PATCHES_KEYS = Set.of("size");
 
-  static final Set<String> TEMPORAL_KEYS = Set.of("method", "n_sampled_frames", "kernel_init_method");
+  static final Set<String> TEMPORAL_KEYS =
+      Set.of("method", "n_sampled_frames", "kernel_init_method");
 
   static final Set<String> OPTIMIZER_CONFIG_KEYS =
       Set.of("beta1", "beta2", "epsilon", "weight_decay", "momentum", "nesterov");
@@ -142,8 +143,8 @@ public final class ConfigLoader {
 
   /**
    * Loads a config given as a file path or as the name of a bundled config: an existing file wins;
-   * otherwise {@code name} (with or without {@code .yaml}) is looked up under {@link
-   * #RESOURCE_DIR} on the classpath, so {@code "tiny"} loads {@code configs/tiny.yaml}.
+   * otherwise {@code name} (with or without {@code .yaml}) is looked up under {@link #RESOURCE_DIR}
+   * on the classpath, so {@code "tiny"} loads {@code configs/tiny.yaml}.
    *
    * @param nameOrPath a path or a bundled config name
    * @return the config
@@ -225,7 +226,11 @@ public final class ConfigLoader {
 
     ExperimentConfig run() {
       ModelName modelName =
-          enumValue(root, "model_name", ModelName::fromScenicName, ModelName.values(),
+          enumValue(
+              root,
+              "model_name",
+              ModelName::fromScenicName,
+              ModelName.values(),
               ModelName::scenicName);
       String dtype = root.optString("model_dtype_str").orElse(ExperimentConfig.MODEL_DTYPE_DEFAULT);
       ModelConfig model = model();
@@ -245,7 +250,15 @@ public final class ConfigLoader {
           root,
           () ->
               new ExperimentConfig(
-                  modelName, dtype, model, input, train, normalization, raw, source, unusedKeys(),
+                  modelName,
+                  dtype,
+                  model,
+                  input,
+                  train,
+                  normalization,
+                  raw,
+                  source,
+                  unusedKeys(),
                   warnings));
     }
 
@@ -275,7 +288,11 @@ public final class ConfigLoader {
         throw m.missing("classifier", "'gap', 'gmp' or 'gsp'");
       }
       Classifier classifier =
-          enumValue(m, "classifier", Classifier::fromScenicName, Classifier.values(),
+          enumValue(
+              m,
+              "classifier",
+              Classifier::fromScenicName,
+              Classifier.values(),
               Classifier::scenicName);
       double dropout = rate(m, "dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
       double attnDropout = rate(m, "attention_dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
@@ -284,16 +301,25 @@ public final class ConfigLoader {
         // Scenic's own ImageNet config sets it, so this is a note, not a warning.
         LOG.info(
             "{}: {} = {} is kept but TokenLearnerViT never passes it to its encoder blocks",
-            source, m.key("stochastic_depth"), stochastic);
+            source,
+            m.key("stochastic_depth"),
+            stochastic);
       }
-      ConfigNode t =
-          m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));
+      ConfigNode t = m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));
       TokenizerConfig tokenizer = tokenizer(t, variant, layers);
       return construct(
           m,
           () ->
               new ModelConfig(
-                  hidden, heads, mlp, layers, rep, classifier, dropout, attnDropout, stochastic,
+                  hidden,
+                  heads,
+                  mlp,
+                  layers,
+                  rep,
+                  classifier,
+                  dropout,
+                  attnDropout,
+                  stochastic,
                   tokenizer));
     }
 
@@ -335,7 +361,11 @@ public final class ConfigLoader {
         throw t.missing("type", "'patch', 'dynamic' or 'video'");
       }
       TokenizerType type =
-          enumValue(t, "type", TokenizerType::fromScenicName, TokenizerType.values(),
+          enumValue(
+              t,
+              "type",
+              TokenizerType::fromScenicName,
+              TokenizerType.values(),
               TokenizerType::scenicName);
       Optional<TemporalEncodingConfig> temporal = Optional.empty();
       if (type == TokenizerType.VIDEO) {
@@ -387,8 +417,7 @@ public final class ConfigLoader {
             t.key("use_tokenfuse") + " has no effect with tokenizer 'patch' (no TokenLearner)");
       }
       Optional<TemporalEncodingConfig> te = temporal;
-      return construct(
-          t, () -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
+      return construct(t, () -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
     }
 
     private int[] patchSize(ConfigNode t, Optional<Variant> variant) {
@@ -415,8 +444,12 @@ public final class ConfigLoader {
         throw te.missing("method", "'3d_conv' or 'temporal_sampling'");
       }
       TemporalEncodingMethod method =
-          enumValue(te, "method", TemporalEncodingMethod::fromScenicName,
-              TemporalEncodingMethod.values(), TemporalEncodingMethod::scenicName);
+          enumValue(
+              te,
+              "method",
+              TemporalEncodingMethod::fromScenicName,
+              TemporalEncodingMethod.values(),
+              TemporalEncodingMethod::scenicName);
       OptionalInt n = te.optInt("n_sampled_frames");
       if (method == TemporalEncodingMethod.TEMPORAL_SAMPLING) {
         if (n.isEmpty()) {
@@ -430,7 +463,9 @@ public final class ConfigLoader {
       if (init.isPresent() && !TemporalEncodingConfig.KERNEL_INIT_METHODS.contains(init.get())) {
         throw te.error(
             "kernel_init_method",
-            "unknown value '" + init.get() + "'; expected one of "
+            "unknown value '"
+                + init.get()
+                + "'; expected one of "
                 + TemporalEncodingConfig.KERNEL_INIT_METHODS);
       }
       return construct(te, () -> new TemporalEncodingConfig(method, n, init));
@@ -476,8 +511,9 @@ public final class ConfigLoader {
       dataset.ifPresent(d -> addSize(sizes, d, "image_size"));
       addSize(sizes, root, "image_size");
       dataset.ifPresent(d -> addSize(sizes, d, "crop_size"));
-      int[] hw = agree(sizes, "input size").orElse(
-          new int[] {InputSpec.IMAGE_SIZE_DEFAULT, InputSpec.IMAGE_SIZE_DEFAULT});
+      int[] hw =
+          agree(sizes, "input size")
+              .orElse(new int[] {InputSpec.IMAGE_SIZE_DEFAULT, InputSpec.IMAGE_SIZE_DEFAULT});
 
       int numFrames = 0;
       if (video) {
@@ -505,7 +541,8 @@ public final class ConfigLoader {
                           source,
                           "num_classes",
                           "missing required key (an integer; also accepted as "
-                              + "dataset_configs.num_classes or dataset_meta_data.num_classes)"))[0];
+                              + "dataset_configs.num_classes or dataset_meta_data.num_classes)"))[
+              0];
       for (Sourced s : classes) {
         if (s.value[0] <= 0) {
           throw new ConfigException(source, s.key, "must be positive, got " + s.value[0]);
@@ -542,9 +579,10 @@ public final class ConfigLoader {
       if (a.length == 1) {
         hw = new int[] {a[0], a[0]};
       } else if (a.length == 2 || a.length == 3) {
-        hw = new int[] {a[0], a[1]};  // [H, W] or [H, W, C]
+        hw = new int[] {a[0], a[1]}; // [H, W] or [H, W, C]
       } else {
-        throw n.error(name, "expected an integer, [H, W] or [H, W, C], found " + Arrays.toString(a));
+        throw n.error(
+            name, "expected an integer, [H, W] or [H, W, C], found " + Arrays.toString(a));
       }
       out.add(new Sourced(n.key(name), hw));
     }
@@ -566,7 +604,12 @@ public final class ConfigLoader {
           throw new ConfigException(
               source,
               s.key,
-              what + " " + Arrays.toString(s.value) + " disagrees with " + first.key + " "
+              what
+                  + " "
+                  + Arrays.toString(s.value)
+                  + " disagrees with "
+                  + first.key
+                  + " "
                   + Arrays.toString(first.value));
         }
       }
@@ -581,7 +624,8 @@ public final class ConfigLoader {
         throw root.error("optimizer", unknownValue(optimizer, TrainConfig.OPTIMIZERS));
       }
       OptimizerConfigs opt =
-          root.child("optimizer_configs").map(this::optimizerConfigs)
+          root.child("optimizer_configs")
+              .map(this::optimizerConfigs)
               .orElse(OptimizerConfigs.defaults());
       OptionalLong steps = root.optLong("num_training_steps");
       OptionalDouble epochs = root.optDouble("num_training_epochs");
@@ -603,8 +647,24 @@ public final class ConfigLoader {
           root,
           () ->
               new TrainConfig(
-                  optimizer, opt, explicitWd, l2, clip, smoothing, batch, evalBatch, steps,
-                  epochs, logEval, logSummary, ckpt, keep, seed, headBias, lr, dataset));
+                  optimizer,
+                  opt,
+                  explicitWd,
+                  l2,
+                  clip,
+                  smoothing,
+                  batch,
+                  evalBatch,
+                  steps,
+                  epochs,
+                  logEval,
+                  logSummary,
+                  ckpt,
+                  keep,
+                  seed,
+                  headBias,
+                  lr,
+                  dataset));
     }
 
     private OptimizerConfigs optimizerConfigs(ConfigNode o) {
@@ -661,7 +721,15 @@ public final class ConfigLoader {
           l,
           () ->
               new LrConfig(
-                  LrConfig.COMPOUND, factors, base, warmup, total, end, cycle, warmupAlpha, alpha,
+                  LrConfig.COMPOUND,
+                  factors,
+                  base,
+                  warmup,
+                  total,
+                  end,
+                  cycle,
+                  warmupAlpha,
+                  alpha,
                   timescale));
     }
 
@@ -712,8 +780,9 @@ public final class ConfigLoader {
         return lookup.apply(s);
       } catch (IllegalArgumentException e) {
         Set<String> allowed =
-            Arrays.stream(values).map(scenicName).collect(Collectors.toCollection(
-                java.util.TreeSet::new));
+            Arrays.stream(values)
+                .map(scenicName)
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
         throw n.error(name, unknownValue(s, allowed));
       }
     }
@@ -721,7 +790,12 @@ public final class ConfigLoader {
     private static String unknownValue(String value, Set<String> allowed) {
       String hint =
           DidYouMean.suggest(value, allowed).map(s -> "did you mean '" + s + "'? ").orElse("");
-      return "unknown value '" + value + "'; " + hint + "allowed: " + new java.util.TreeSet<>(allowed);
+      return "unknown value '"
+          + value
+          + "'; "
+          + hint
+          + "allowed: "
+          + new java.util.TreeSet<>(allowed);
     }
 
     /** Runs a record constructor, reporting its validation failure against the node's key. */
@@ -733,8 +807,8 @@ public final class ConfigLoader {
       } catch (ConfigValueException e) {
         throw new ConfigException(source, n.key(e.key()), e.problem());
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(source, n.path().isEmpty() ? "(top level)" : n.path(),
-            e.getMessage());
+        throw new ConfigException(
+            source, n.path().isEmpty() ? "(top level)" : n.path(), e.getMessage());
       }
     }
 
@@ -754,7 +828,9 @@ public final class ConfigLoader {
         throw new ConfigException(
             source,
             Normalization.SECTION + "." + Normalization.KEY,
-            "unknown value '" + name.get() + "'; expected one of "
+            "unknown value '"
+                + name.get()
+                + "'; expected one of "
                 + Arrays.stream(Normalization.values()).map(Normalization::configName).toList());
       }
     }

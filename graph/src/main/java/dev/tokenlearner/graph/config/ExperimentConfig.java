@@ -48,8 +48,15 @@ public record ExperimentConfig(
    *     not fit the tokenizer
    */
   public ExperimentConfig {
-    if (modelName == null || modelDtypeStr == null || model == null || input == null
-        || train == null || normalization == null || raw == null || source == null || unusedKeys == null
+    if (modelName == null
+        || modelDtypeStr == null
+        || model == null
+        || input == null
+        || train == null
+        || normalization == null
+        || raw == null
+        || source == null
+        || unusedKeys == null
         || warnings == null) {
       throw new IllegalArgumentException("experiment config fields must not be null");
     }
@@ -134,15 +141,23 @@ public record ExperimentConfig(
   }
 
   /**
-   * Returns a copy with another model config (e.g. for ablations); the raw map, warnings and
-   * unused keys are kept as they were.
+   * Returns a copy with another model config (e.g. for ablations); the raw map, warnings and unused
+   * keys are kept as they were.
    *
    * @param newModel the model config
    * @return the copy
    */
   public ExperimentConfig withModel(ModelConfig newModel) {
     return new ExperimentConfig(
-        modelName, modelDtypeStr, newModel, input, train, normalization, raw, source, unusedKeys,
+        modelName,
+        modelDtypeStr,
+        newModel,
+        input,
+        train,
+        normalization,
+        raw,
+        source,
+        unusedKeys,
         warnings);
   }
 

@@ -79,8 +79,8 @@ public record InitFromConfig(
    * @param cfg the experiment
    * @return the block, or empty when the config has none or its {@code checkpoint_path} is unset
    *     (Scenic then trains from scratch too)
-   * @throws ConfigException naming the dotted key when a value has the wrong type, a key is
-   *     unknown or a value is not allowed
+   * @throws ConfigException naming the dotted key when a value has the wrong type, a key is unknown
+   *     or a value is not allowed
    */
   public static Optional<InitFromConfig> of(ExperimentConfig cfg) {
     return read(new ConfigNode(cfg.source(), "", cfg.raw(), new HashSet<>()));

@@ -52,7 +52,9 @@ public record LrConfig(
    * @throws IllegalArgumentException naming the offending field and value
    */
   public LrConfig {
-    if (learningRateSchedule == null || factors == null || totalSteps == null
+    if (learningRateSchedule == null
+        || factors == null
+        || totalSteps == null
         || stepsPerCycle == null) {
       throw new IllegalArgumentException("lr_configs fields must not be null");
     }

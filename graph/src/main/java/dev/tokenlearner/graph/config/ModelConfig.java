@@ -49,8 +49,13 @@ public record ModelConfig(
     if (hiddenSize % numHeads != 0) {
       throw new ConfigValueException(
           "num_heads",
-          "hidden_size " + hiddenSize + " is not divisible by num_heads " + numHeads
-              + " (head dim would be " + ((double) hiddenSize / numHeads) + ")");
+          "hidden_size "
+              + hiddenSize
+              + " is not divisible by num_heads "
+              + numHeads
+              + " (head dim would be "
+              + ((double) hiddenSize / numHeads)
+              + ")");
     }
     if (representationSize.isPresent()) {
       positive("representation_size", representationSize.getAsInt());
@@ -126,11 +131,21 @@ public record ModelConfig(
     TokenizerConfig plain =
         t.type() == TokenizerType.VIDEO
             ? new TokenizerConfig(
-                t.type(), t.patchSize(), t.numTokens(), numLayers, false, t.useV11(),
+                t.type(),
+                t.patchSize(),
+                t.numTokens(),
+                numLayers,
+                false,
+                t.useV11(),
                 t.temporalEncoding())
             : new TokenizerConfig(
-                TokenizerType.PATCH, t.patchSize(), t.numTokens(), t.tokenlearnerLoc(), false,
-                t.useV11(), t.temporalEncoding());
+                TokenizerType.PATCH,
+                t.patchSize(),
+                t.numTokens(),
+                t.tokenlearnerLoc(),
+                false,
+                t.useV11(),
+                t.temporalEncoding());
     return withTokenizer(plain);
   }
 
@@ -142,7 +157,15 @@ public record ModelConfig(
    */
   public ModelConfig withTokenizer(TokenizerConfig newTokenizer) {
     return new ModelConfig(
-        hiddenSize, numHeads, mlpDim, numLayers, representationSize, classifier, dropoutRate,
-        attentionDropoutRate, stochasticDepth, newTokenizer);
+        hiddenSize,
+        numHeads,
+        mlpDim,
+        numLayers,
+        representationSize,
+        classifier,
+        dropoutRate,
+        attentionDropoutRate,
+        stochasticDepth,
+        newTokenizer);
   }
 }

@@ -53,7 +53,9 @@ public enum ModelName {
   }
 
   static String allowed() {
-    return Arrays.stream(values()).map(c -> "'" + c.scenicName + "'").collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
   }
 
   @Override

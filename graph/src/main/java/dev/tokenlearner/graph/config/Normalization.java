@@ -62,7 +62,12 @@ public enum Normalization {
       }
     }
     throw new IllegalArgumentException(
-        SECTION + "." + KEY + ": unknown value '" + name + "'; expected one of "
+        SECTION
+            + "."
+            + KEY
+            + ": unknown value '"
+            + name
+            + "'; expected one of "
             + Arrays.stream(values()).map(Normalization::configName).toList());
   }
 
@@ -111,8 +116,8 @@ public enum Normalization {
   }
 
   /**
-   * The value subtracted from a {@code 0..255} pixel: {@code apply(x, c) = (x - mean(c)) /
-   * std(c)}. In-graph preprocessing uses this form.
+   * The value subtracted from a {@code 0..255} pixel: {@code apply(x, c) = (x - mean(c)) / std(c)}.
+   * In-graph preprocessing uses this form.
    *
    * @param channel the channel index (0 = R)
    * @return the offset in pixel units

@@ -9,8 +9,8 @@ import java.util.OptionalDouble;
  * @param beta1 {@code beta1}, Adam's first-moment decay (default 0.9)
  * @param beta2 {@code beta2}, Adam's second-moment decay (default 0.999)
  * @param epsilon {@code epsilon} (default 1e-8, optax's)
- * @param weightDecay {@code weight_decay}; with optimizer {@code adam} its presence makes Scenic use
- *     decoupled weight decay ({@code adamw})
+ * @param weightDecay {@code weight_decay}; with optimizer {@code adam} its presence makes Scenic
+ *     use decoupled weight decay ({@code adamw})
  * @param momentum {@code momentum} for {@code momentum}/{@code sgd}/{@code nesterov}; Scenic fills
  *     0.9 (flax.optim's default) for {@code momentum} when unset
  * @param nesterov {@code nesterov} (default false; true for optimizer {@code nesterov})
@@ -66,7 +66,11 @@ public record OptimizerConfigs(
    */
   public static OptimizerConfigs defaults() {
     return new OptimizerConfigs(
-        BETA1_DEFAULT, BETA2_DEFAULT, EPSILON_DEFAULT, OptionalDouble.empty(),
-        OptionalDouble.empty(), false);
+        BETA1_DEFAULT,
+        BETA2_DEFAULT,
+        EPSILON_DEFAULT,
+        OptionalDouble.empty(),
+        OptionalDouble.empty(),
+        false);
   }
 }

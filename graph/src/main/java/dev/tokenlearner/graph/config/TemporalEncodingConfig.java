@@ -4,8 +4,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * {@code model.tokenizer.temporal_encoding_config}: how a video tokenizer turns frames into
- * tokens (ViViT's {@code temporal_encode}).
+ * {@code model.tokenizer.temporal_encoding_config}: how a video tokenizer turns frames into tokens
+ * (ViViT's {@code temporal_encode}).
  *
  * @param method {@code 3d_conv} or {@code temporal_sampling}
  * @param nSampledFrames {@code n_sampled_frames}; required for {@code temporal_sampling}
@@ -36,7 +36,9 @@ public record TemporalEncodingConfig(
     }
     if (kernelInitMethod.isPresent() && !KERNEL_INIT_METHODS.contains(kernelInitMethod.get())) {
       throw new IllegalArgumentException(
-          "unknown kernel_init_method '" + kernelInitMethod.get() + "'; expected one of "
+          "unknown kernel_init_method '"
+              + kernelInitMethod.get()
+              + "'; expected one of "
               + KERNEL_INIT_METHODS);
     }
   }
@@ -56,7 +58,8 @@ public record TemporalEncodingConfig(
    * numpy's float {@code arange} length rule exactly as Scenic does.
    *
    * @param numFrames frames in the input clip (F)
-   * @return the number of frames after sampling (equal to {@code n_sampled_frames} for usual inputs)
+   * @return the number of frames after sampling (equal to {@code n_sampled_frames} for usual
+   *     inputs)
    */
   public int sampledFrameCount(int numFrames) {
     int s = nSampledFrames.orElseThrow();

@@ -5,7 +5,9 @@ import java.util.stream.Collectors;
 
 /** How a video becomes tokens ({@code model.tokenizer.temporal_encoding_config.method}). */
 public enum TemporalEncodingMethod {
-  /** A 3-D patch convolution with kernel {@code [ft, fh, fw]}; patches.size is {@code [fh, fw, ft]}. */
+  /**
+   * A 3-D patch convolution with kernel {@code [ft, fh, fw]}; patches.size is {@code [fh, fw, ft]}.
+   */
   THREE_D_CONV("3d_conv"),
   /** Uniformly sampled frames stacked along the height, then a 2-D patch convolution. */
   TEMPORAL_SAMPLING("temporal_sampling");
@@ -43,7 +45,9 @@ public enum TemporalEncodingMethod {
   }
 
   static String allowed() {
-    return Arrays.stream(values()).map(c -> "'" + c.scenicName + "'").collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
   }
 
   @Override

@@ -134,9 +134,8 @@ public record TokenizerConfig(
 
   @Override
   public int hashCode() {
-    return Objects.hash(
-            type, numTokens, tokenlearnerLoc, useTokenfuse, useV11, temporalEncoding)
-        * 31
+    return Objects.hash(type, numTokens, tokenlearnerLoc, useTokenfuse, useV11, temporalEncoding)
+            * 31
         + Arrays.hashCode(patchSize);
   }
 

@@ -9,7 +9,10 @@ public enum TokenizerType {
   PATCH("patch"),
   /** Patch embedding of images followed by a TokenLearner inside the encoder. */
   DYNAMIC("dynamic"),
-  /** Video: temporal encoding ({@code 3d_conv} or {@code temporal_sampling}) plus TokenLearner per frame. */
+  /**
+   * Video: temporal encoding ({@code 3d_conv} or {@code temporal_sampling}) plus TokenLearner per
+   * frame.
+   */
   VIDEO("video");
 
   private final String scenicName;
@@ -50,11 +53,14 @@ public enum TokenizerType {
         return t;
       }
     }
-    throw new IllegalArgumentException("unknown tokenizer type '" + name + "'; expected " + allowed());
+    throw new IllegalArgumentException(
+        "unknown tokenizer type '" + name + "'; expected " + allowed());
   }
 
   static String allowed() {
-    return Arrays.stream(values()).map(c -> "'" + c.scenicName + "'").collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
   }
 
   @Override

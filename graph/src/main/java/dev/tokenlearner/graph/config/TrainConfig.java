@@ -13,8 +13,8 @@ import java.util.Set;
  * log_eval_steps}, {@code log_summary_steps or log_eval_steps}, {@code eval_batch_size} defaults to
  * {@code batch_size}).
  *
- * @param optimizer {@code optimizer}: {@code adam}, {@code adamw}, {@code momentum}, {@code sgd}
- *     or {@code nesterov} (default {@code adam})
+ * @param optimizer {@code optimizer}: {@code adam}, {@code adamw}, {@code momentum}, {@code sgd} or
+ *     {@code nesterov} (default {@code adam})
  * @param optimizerConfigs {@code optimizer_configs}
  * @param explicitWeightDecay {@code explicit_weight_decay}: decay applied outside the optimizer
  * @param l2DecayFactor {@code l2_decay_factor}: L2 penalty added to the loss
@@ -54,7 +54,8 @@ public record TrainConfig(
     DatasetConfig dataset) {
 
   /** Optimizer names accepted in {@code optimizer}. */
-  public static final Set<String> OPTIMIZERS = Set.of("adam", "adamw", "momentum", "sgd", "nesterov");
+  public static final Set<String> OPTIMIZERS =
+      Set.of("adam", "adamw", "momentum", "sgd", "nesterov");
 
   /** Default {@code optimizer}. */
   public static final String OPTIMIZER_DEFAULT = "adam";
@@ -68,11 +69,21 @@ public record TrainConfig(
    * @throws IllegalArgumentException naming the offending field and value
    */
   public TrainConfig {
-    if (optimizer == null || optimizerConfigs == null || explicitWeightDecay == null
-        || l2DecayFactor == null || maxGradNorm == null || labelSmoothing == null
-        || batchSize == null || evalBatchSize == null || numTrainingSteps == null
-        || numTrainingEpochs == null || logEvalSteps == null || logSummarySteps == null
-        || checkpointSteps == null || initHeadBias == null || lrConfigs == null
+    if (optimizer == null
+        || optimizerConfigs == null
+        || explicitWeightDecay == null
+        || l2DecayFactor == null
+        || maxGradNorm == null
+        || labelSmoothing == null
+        || batchSize == null
+        || evalBatchSize == null
+        || numTrainingSteps == null
+        || numTrainingEpochs == null
+        || logEvalSteps == null
+        || logSummarySteps == null
+        || checkpointSteps == null
+        || initHeadBias == null
+        || lrConfigs == null
         || dataset == null) {
       throw new IllegalArgumentException("training fields must not be null");
     }
@@ -102,7 +113,8 @@ public record TrainConfig(
     }
     if (labelSmoothing.isPresent()
         && !(labelSmoothing.getAsDouble() >= 0 && labelSmoothing.getAsDouble() < 1)) {
-      throw new IllegalArgumentException("label_smoothing must be in [0, 1), got " + labelSmoothing);
+      throw new IllegalArgumentException(
+          "label_smoothing must be in [0, 1), got " + labelSmoothing);
     }
     if (maxCheckpointKeep <= 0) {
       throw new IllegalArgumentException(
@@ -132,8 +144,8 @@ public record TrainConfig(
   }
 
   /**
-   * The momentum Scenic uses: the configured one, or 0.9 for {@code momentum}/{@code nesterov}
-   * when unset, or 0 for plain {@code sgd}.
+   * The momentum Scenic uses: the configured one, or 0.9 for {@code momentum}/{@code nesterov} when
+   * unset, or 0 for plain {@code sgd}.
    *
    * @return the momentum coefficient
    */
@@ -178,8 +190,8 @@ public record TrainConfig(
   }
 
   /**
-   * Total training steps (Scenic's {@code get_num_training_steps}): {@code num_training_steps}
-   * when set, else {@code int(num_training_epochs * steps_per_epoch)}.
+   * Total training steps (Scenic's {@code get_num_training_steps}): {@code num_training_steps} when
+   * set, else {@code int(num_training_epochs * steps_per_epoch)}.
    *
    * @param numTrainExamples examples in the training split
    * @return the number of steps
@@ -190,7 +202,8 @@ public record TrainConfig(
       return numTrainingSteps.getAsLong();
     }
     if (numTrainingEpochs.isEmpty()) {
-      throw new IllegalStateException("config sets neither num_training_steps nor num_training_epochs");
+      throw new IllegalStateException(
+          "config sets neither num_training_steps nor num_training_epochs");
     }
     return (long) (stepsPerEpoch(numTrainExamples) * numTrainingEpochs.getAsDouble());
   }

@@ -105,6 +105,8 @@ public enum ViTSize {
   }
 
   static String allowed() {
-    return Arrays.stream(values()).map(c -> "'" + c.scenicName + "'").collect(Collectors.joining(", "));
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Experiment configuration with Scenic's key names: immutable records ({@link
- * dev.tokenlearner.graph.config.ExperimentConfig}, {@link dev.tokenlearner.graph.config.ModelConfig},
- * {@link dev.tokenlearner.graph.config.TokenizerConfig}, {@link
+ * dev.tokenlearner.graph.config.ExperimentConfig}, {@link
+ * dev.tokenlearner.graph.config.ModelConfig}, {@link
+ * dev.tokenlearner.graph.config.TokenizerConfig}, {@link
  * dev.tokenlearner.graph.config.TrainConfig}, ...) and the {@link
  * dev.tokenlearner.graph.config.ConfigLoader} that reads them from YAML or JSON.
  *

@@ -27,8 +27,8 @@ import java.util.TreeMap;
  *       logits and the weighted sum ({@code 2·n²·D} each); softmax over {@code H·n²} logits.
  *   <li>Element-wise ops are counted with fixed per-element costs: LayerNorm {@value
  *       #LAYER_NORM_FLOPS}, gelu (tanh form) {@value #GELU_FLOPS}, softmax {@value #SOFTMAX_FLOPS},
- *       sigmoid {@value #SIGMOID_FLOPS}, tanh {@value #TANH_FLOPS}, add 1. They are under 1% of
- *       a ViT-B.
+ *       sigmoid {@value #SIGMOID_FLOPS}, tanh {@value #TANH_FLOPS}, add 1. They are under 1% of a
+ *       ViT-B.
  *   <li>TokenLearner and TokenFuser run per frame ({@code t_dims} times on {@code N / t_dims}
  *       tokens); encoder blocks after a TokenLearner see {@code t_dims · num_tokens} tokens, or,
  *       with TokenFuser, learned tokens inside the block and the full grid restored after it.
@@ -180,8 +180,8 @@ public final class FlopCounter {
   }
 
   /**
-   * Per-step costs in forward order, with parameters grouped by tree prefix so that they add up
-   * to {@link #parameterCount}.
+   * Per-step costs in forward order, with parameters grouped by tree prefix so that they add up to
+   * {@link #parameterCount}.
    *
    * @param config the experiment
    * @return the steps

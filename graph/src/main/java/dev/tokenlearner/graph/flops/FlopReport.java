@@ -57,21 +57,27 @@ public record FlopReport(
    */
   public String format() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-40s %7s %14s %12s%n", "layer", "tokens", "MFLOPs", "params"));
+    sb.append(
+        String.format(Locale.ROOT, "%-40s %7s %14s %12s%n", "layer", "tokens", "MFLOPs", "params"));
     for (LayerCost l : layers) {
       sb.append(
           String.format(
-              Locale.ROOT, "%-40s %7d %14.3f %12d%n", l.name(), l.tokens(), l.flops() / 1e6,
+              Locale.ROOT,
+              "%-40s %7d %14.3f %12d%n",
+              l.name(),
+              l.tokens(),
+              l.flops() / 1e6,
               l.params()));
     }
     sb.append(
-        String.format(
-            Locale.ROOT, "%-40s %7s %14.3f %12d%n", "total", "", flops / 1e6, params));
+        String.format(Locale.ROOT, "%-40s %7s %14.3f %12d%n", "total", "", flops / 1e6, params));
     sb.append(
         String.format(
             Locale.ROOT,
             "plain ViT of the same dims: %.3f GFLOPs, %d params; ratio %.3fx%n",
-            plainFlops / 1e9, plainParams, flopRatio()));
+            plainFlops / 1e9,
+            plainParams,
+            flopRatio()));
     return sb.toString();
   }
 }

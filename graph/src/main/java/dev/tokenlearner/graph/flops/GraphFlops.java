@@ -20,12 +20,26 @@ import org.tensorflow.Output;
 public final class GraphFlops {
 
   private static final Set<String> ELEMENTWISE =
-      Set.of("Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Rsqrt", "Exp", "Neg", "Square");
+      Set.of(
+          "Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Rsqrt", "Exp", "Neg",
+          "Square");
   private static final Set<String> REDUCTIONS = Set.of("Mean", "Sum", "Max");
   private static final Set<String> FREE =
       Set.of(
-          "Identity", "VariableV2", "Const", "Placeholder", "Reshape", "Transpose", "Shape",
-          "StridedSlice", "ConcatV2", "Pack", "GatherV2", "ExpandDims", "Squeeze", "Cast");
+          "Identity",
+          "VariableV2",
+          "Const",
+          "Placeholder",
+          "Reshape",
+          "Transpose",
+          "Shape",
+          "StridedSlice",
+          "ConcatV2",
+          "Pack",
+          "GatherV2",
+          "ExpandDims",
+          "Squeeze",
+          "Cast");
 
   private GraphFlops() {}
 
@@ -99,7 +113,11 @@ public final class GraphFlops {
     for (long d : s) {
       if (d < 0) {
         throw new IllegalArgumentException(
-            "op " + op.name() + " has an unknown dimension in " + o.shape() + "; build with a static batch");
+            "op "
+                + op.name()
+                + " has an unknown dimension in "
+                + o.shape()
+                + "; build with a static batch");
       }
     }
     return s;

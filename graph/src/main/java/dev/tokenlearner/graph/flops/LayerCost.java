@@ -20,8 +20,14 @@ public record LayerCost(String name, int tokens, long flops, long params) {
   public LayerCost {
     if (name == null || tokens < 0 || flops < 0 || params < 0) {
       throw new IllegalArgumentException(
-          "layer cost needs a name and non-negative counts, got " + name + " tokens=" + tokens
-              + " flops=" + flops + " params=" + params);
+          "layer cost needs a name and non-negative counts, got "
+              + name
+              + " tokens="
+              + tokens
+              + " flops="
+              + flops
+              + " params="
+              + params);
     }
   }
 }

@@ -22,7 +22,8 @@ class BundledConfigsTest {
   static Stream<String> bundledNames() throws IOException {
     // The source folder the build copies onto the classpath.
     try (Stream<Path> s = Files.list(Path.of("../configs"))) {
-      return s.map(p -> p.getFileName().toString())
+      return s
+          .map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".yaml"))
           .map(n -> n.substring(0, n.length() - ".yaml".length()))
           .sorted()
@@ -63,7 +64,8 @@ class BundledConfigsTest {
     ExperimentConfig c = ConfigLoader.loadNamed("tiny");
     assertEquals(new InputSpec(32, 32, 3, 0, 10), c.input());
     ModelConfig m = c.model();
-    assertEquals(List.of(64, 4, 128, 4), List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
+    assertEquals(
+        List.of(64, 4, 128, 4), List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
     assertEquals(TokenizerType.DYNAMIC, m.tokenizer().type());
     assertArrayEquals(new int[] {4, 4}, m.tokenizer().patchSize());
     assertEquals(8, m.tokenizer().numTokens());
@@ -89,7 +91,9 @@ class BundledConfigsTest {
     ExperimentConfig c = ConfigLoader.loadNamed("im1k_token_learner");
     ModelConfig m = c.model();
     assertEquals(ModelName.MULTILABEL_CLASSIFICATION, c.modelName());
-    assertEquals(List.of(768, 12, 3072, 12), List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
+    assertEquals(
+        List.of(768, 12, 3072, 12),
+        List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
     assertEquals(16, m.tokenizer().numTokens());
     assertEquals(9, m.tokenizer().tokenlearnerLoc());
     assertEquals(Classifier.GAP, m.classifier());
@@ -137,7 +141,8 @@ class BundledConfigsTest {
     TrainConfig t = c.train();
     assertEquals("sgd", t.effectiveOptimizer());
     assertEquals(0.9, t.effectiveMomentum());
-    assertEquals(List.of("constant", "cosine_decay", "linear_warmup"),
+    assertEquals(
+        List.of("constant", "cosine_decay", "linear_warmup"),
         t.lrConfigs().orElseThrow().factors());
     assertEquals(30 * 3356, t.resolvedTotalSteps(214834));
   }
@@ -152,7 +157,9 @@ class BundledConfigsTest {
   void variantConfigs_takeDimsFromTable(String name, int d, int h, int mlp, int layers)
       throws IOException {
     ModelConfig m = ConfigLoader.loadNamed(name).model();
-    assertEquals(List.of(d, h, mlp, layers), List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
+    assertEquals(
+        List.of(d, h, mlp, layers),
+        List.of(m.hiddenSize(), m.numHeads(), m.mlpDim(), m.numLayers()));
     assertArrayEquals(new int[] {16, 16}, m.tokenizer().patchSize());
     assertTrue(m.hasTokenLearner());
   }

@@ -91,7 +91,8 @@ class ConfigLoaderTest {
 
   @Test
   void parse_preprocessingNormalization_isReadNotUnused() {
-    ExperimentConfig c = ConfigLoader.parse(BASE + "preprocessing: {normalization: imagenet}\n", "test.yaml");
+    ExperimentConfig c =
+        ConfigLoader.parse(BASE + "preprocessing: {normalization: imagenet}\n", "test.yaml");
     assertTrue(c.unusedKeys().isEmpty(), c.unusedKeys().toString());
   }
 
@@ -162,7 +163,8 @@ class ConfigLoaderTest {
 
   @Test
   void parse_v11OnNonSquareGrid_isFine() {
-    ExperimentConfig c = ConfigLoader.parse(with("image_size: [32, 32]", "image_size: [32, 48]"), "t");
+    ExperimentConfig c =
+        ConfigLoader.parse(with("image_size: [32, 32]", "image_size: [32, 48]"), "t");
     assertEquals(new TokenGrid(8, 12, 1, 96, 96), c.tokenGrid());
   }
 
@@ -208,7 +210,8 @@ class ConfigLoaderTest {
 
   @Test
   void parse_scalarWhereMappingExpected_fails() {
-    ConfigException e = fails(BASE.replace("    patches:\n      size: [4, 4]\n", "    patches: 4\n"));
+    ConfigException e =
+        fails(BASE.replace("    patches:\n      size: [4, 4]\n", "    patches: 4\n"));
     assertNames(e, "model.tokenizer.patches");
     assertTrue(e.getMessage().contains("expected a mapping, found integer 4"), e.getMessage());
   }
@@ -245,7 +248,8 @@ class ConfigLoaderTest {
 
   @Test
   void parse_negativeTokenlearnerLoc_fails() {
-    assertNames(fails(with("    tokenlearner_loc: 2", "    tokenlearner_loc: -1")),
+    assertNames(
+        fails(with("    tokenlearner_loc: 2", "    tokenlearner_loc: -1")),
         "model.tokenizer.tokenlearner_loc");
   }
 
@@ -283,9 +287,11 @@ class ConfigLoaderTest {
   @Test
   void parse_vivitPlacementUnderModel_warnsAndListsUnused() {
     ExperimentConfig c =
-        ConfigLoader.parse(with("  classifier: gap", "  classifier: gap\n  patches:\n    size: [4, 4]"), "t");
+        ConfigLoader.parse(
+            with("  classifier: gap", "  classifier: gap\n  patches:\n    size: [4, 4]"), "t");
     assertTrue(c.unusedKeys().contains("model.patches.size"), c.unusedKeys().toString());
-    assertTrue(c.warnings().stream().anyMatch(w -> w.contains("model.patches")), c.warnings().toString());
+    assertTrue(
+        c.warnings().stream().anyMatch(w -> w.contains("model.patches")), c.warnings().toString());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -301,7 +307,9 @@ class ConfigLoaderTest {
       String variant, int hidden, int heads, int mlp, int layers, int patch) {
     String text =
         "model_name: token_learner_classification\nnum_classes: 10\nimage_size: 224\n"
-            + "model:\n  variant: '" + variant + "'\n  classifier: gap\n"
+            + "model:\n  variant: '"
+            + variant
+            + "'\n  classifier: gap\n"
             + "  tokenizer: {type: dynamic, num_tokens: 8, tokenlearner_loc: 1}\n";
     ModelConfig m = ConfigLoader.parse(text, "v.yaml").model();
     assertEquals(hidden, m.hiddenSize());
@@ -366,8 +374,9 @@ class ConfigLoaderTest {
   @Test
   void parse_videoWithoutFrames_failsNamingNumFrames() {
     String text =
-        BASE.replace("    type: dynamic", "    type: video\n    temporal_encoding_config:\n"
-            + "      method: 3d_conv")
+        BASE.replace(
+                "    type: dynamic",
+                "    type: video\n    temporal_encoding_config:\n" + "      method: 3d_conv")
             .replace("      size: [4, 4]", "      size: [4, 4, 2]");
     ConfigException e = fails(text);
     assertNames(e, "num_frames");
@@ -376,8 +385,10 @@ class ConfigLoaderTest {
   @Test
   void parse_temporalSampling_stacksSampledFrames() {
     String text =
-        BASE.replace("    type: dynamic", "    type: video\n    temporal_encoding_config:\n"
-                + "      method: temporal_sampling\n      n_sampled_frames: 8")
+        BASE.replace(
+                "    type: dynamic",
+                "    type: video\n    temporal_encoding_config:\n"
+                    + "      method: temporal_sampling\n      n_sampled_frames: 8")
             + "dataset_configs:\n  num_frames: 32\n";
     ExperimentConfig c = ConfigLoader.parse(text, "t");
     // Scenic samples frames [4, 7, 11, 14, 18, 21, 25, 28]: 8 frames of 8 x 8 patches.
@@ -388,8 +399,10 @@ class ConfigLoaderTest {
   @Test
   void parse_temporalSamplingWithoutFrameCount_fails() {
     String text =
-        BASE.replace("    type: dynamic", "    type: video\n    temporal_encoding_config:\n"
-                + "      method: temporal_sampling")
+        BASE.replace(
+                "    type: dynamic",
+                "    type: video\n    temporal_encoding_config:\n"
+                    + "      method: temporal_sampling")
             + "dataset_configs:\n  num_frames: 32\n";
     assertNames(fails(text), "model.tokenizer.temporal_encoding_config.n_sampled_frames");
   }
@@ -397,8 +410,9 @@ class ConfigLoaderTest {
   @Test
   void parse_conv3dWithTwoEntryPatch_fails() {
     String text =
-        BASE.replace("    type: dynamic", "    type: video\n    temporal_encoding_config:\n"
-                + "      method: 3d_conv")
+        BASE.replace(
+                "    type: dynamic",
+                "    type: video\n    temporal_encoding_config:\n" + "      method: 3d_conv")
             + "dataset_configs:\n  num_frames: 8\n";
     ConfigException e = fails(text);
     assertNames(e, "model.tokenizer.patches.size");
@@ -407,14 +421,15 @@ class ConfigLoaderTest {
 
   @Test
   void parse_bothStepsAndEpochs_fails() {
-    assertNames(fails(BASE + "num_training_steps: 10\nnum_training_epochs: 2\n"),
-        "num_training_epochs");
+    assertNames(
+        fails(BASE + "num_training_steps: 10\nnum_training_epochs: 2\n"), "num_training_epochs");
   }
 
   @Test
   void parse_misspeltLrKey_suggestsClosest() {
     String text =
-        BASE + "lr_configs:\n  learning_rate_schedule: compound\n  factors: constant*linear_warmup\n"
+        BASE
+            + "lr_configs:\n  learning_rate_schedule: compound\n  factors: constant*linear_warmup\n"
             + "  base_learning_rate: 0.1\n  warmup_step: 10\n";
     ConfigException e = fails(text);
     assertNames(e, "lr_configs.warmup_step");
@@ -424,7 +439,8 @@ class ConfigLoaderTest {
   @Test
   void parse_unsupportedLrFactor_fails() {
     String text =
-        BASE + "lr_configs:\n  learning_rate_schedule: compound\n  factors: constant*decay_every\n"
+        BASE
+            + "lr_configs:\n  learning_rate_schedule: compound\n  factors: constant*decay_every\n"
             + "  base_learning_rate: 0.1\n";
     assertNames(fails(text), "lr_configs.factors");
   }
@@ -449,6 +465,7 @@ class ConfigLoaderTest {
   void loadNamed_unknownName_fails() {
     ConfigException e =
         assertThrows(ConfigException.class, () -> ConfigLoader.loadNamed("no_such_config_xyz"));
-    assertTrue(e.getMessage().contains("classpath:configs/no_such_config_xyz.yaml"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("classpath:configs/no_such_config_xyz.yaml"), e.getMessage());
   }
 }

@@ -84,7 +84,8 @@ class FixtureConfigsTest {
     // Input [2, 4, 16, 16, 3], patches [4, 4, 2]: T' = 4 / 2, 16 / 4 = 4 rows and columns.
     assertEquals(new TokenGrid(4, 4, 2, 16, 32), c.tokenGrid());
     assertArrayEquals(new int[] {4, 4, 2}, c.model().tokenizer().patchSize());
-    assertEquals(TemporalEncodingMethod.THREE_D_CONV,
+    assertEquals(
+        TemporalEncodingMethod.THREE_D_CONV,
         c.model().tokenizer().temporalEncoding().orElseThrow().method());
     assertEquals(Classifier.GSP, c.model().classifier());
     assertEquals(8, c.encodedLength()); // 2 time steps x 4 tokens

@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Test;
 class LrConfigTest {
 
   private static LrConfig lr(
-      String factors, double base, long warmup, OptionalLong total, double end,
+      String factors,
+      double base,
+      long warmup,
+      OptionalLong total,
+      double end,
       OptionalLong cycle) {
     return new LrConfig(
         "compound", List.of(factors.split("\\*")), base, warmup, total, end, cycle, 0, 0, 10_000);
@@ -21,7 +25,12 @@ class LrConfigTest {
   void learningRate_warmupThenLinearDecay_matchesHandValues() {
     // im1k: base 5e-3, warmup 10000, total 28080, end 1e-5.
     LrConfig c =
-        lr("constant*linear_warmup*linear_decay", 5e-3, 10_000, OptionalLong.of(28_080), 1e-5,
+        lr(
+            "constant*linear_warmup*linear_decay",
+            5e-3,
+            10_000,
+            OptionalLong.of(28_080),
+            1e-5,
             OptionalLong.empty());
     assertEquals(0.0, c.learningRate(0), 1e-15);
     // Half-way through warmup: 5e-3 * 0.5; decay has not started, (5e-3*0.5 - 1e-5)*1 + 1e-5.
@@ -37,7 +46,12 @@ class LrConfigTest {
     // tiny: base 1e-3, warmup 50, cycle 600, total 600. The cycle shrinks to 600 - 50 = 550 and
     // starts after warmup.
     LrConfig c =
-        lr("constant*linear_warmup*cosine_decay", 1e-3, 50, OptionalLong.of(600), 0,
+        lr(
+            "constant*linear_warmup*cosine_decay",
+            1e-3,
+            50,
+            OptionalLong.of(600),
+            0,
             OptionalLong.of(600));
     assertEquals(0.5e-3, c.learningRate(25), 1e-12); // warmup half, cosine still 1
     assertEquals(1e-3, c.learningRate(50), 1e-12);
@@ -54,7 +68,12 @@ class LrConfigTest {
   @Test
   void learningRate_rsqrtDecay_matchesHandValues() {
     LrConfig c =
-        lr("constant*linear_warmup*rsqrt_decay", 0.1, 100, OptionalLong.empty(), 0,
+        lr(
+            "constant*linear_warmup*rsqrt_decay",
+            0.1,
+            100,
+            OptionalLong.empty(),
+            0,
             OptionalLong.empty());
     assertEquals(0.1, c.learningRate(100), 1e-12);
     // shift = 10000 - 100: sqrt(10000) / sqrt(400 + 9900) = 100 / sqrt(10300).

@@ -47,7 +47,8 @@ class TrainConfigTest {
   void effectiveOptimizer_followsScenicCompatibilityRules() {
     assertEquals("adam", train("optimizer: adam\n").effectiveOptimizer());
     assertEquals(
-        "adamw", train("optimizer: adam\noptimizer_configs: {weight_decay: 0.1}\n").effectiveOptimizer());
+        "adamw",
+        train("optimizer: adam\noptimizer_configs: {weight_decay: 0.1}\n").effectiveOptimizer());
     TrainConfig momentum = train("optimizer: momentum\n");
     assertEquals("sgd", momentum.effectiveOptimizer());
     assertEquals(0.9, momentum.effectiveMomentum());
@@ -56,8 +57,7 @@ class TrainConfigTest {
 
   @Test
   void parse_unknownOptimizer_suggestsClosest() {
-    ConfigException e =
-        assertThrows(ConfigException.class, () -> train("optimizer: adamm\n"));
+    ConfigException e = assertThrows(ConfigException.class, () -> train("optimizer: adamm\n"));
     assertEquals("optimizer", e.key());
     assertEquals(true, e.getMessage().contains("did you mean 'adam"), e.getMessage());
   }
@@ -65,8 +65,9 @@ class TrainConfigTest {
   @Test
   void parse_exponentWithoutDot_isANumber() {
     TrainConfig t =
-        train("lr_configs: {learning_rate_schedule: compound, factors: constant,"
-            + " base_learning_rate: 1e-3}\n");
+        train(
+            "lr_configs: {learning_rate_schedule: compound, factors: constant,"
+                + " base_learning_rate: 1e-3}\n");
     assertEquals(1e-3, t.lrConfigs().orElseThrow().baseLearningRate());
   }
 

@@ -42,7 +42,10 @@ class ExpectedParamShapesTest {
       long[] shape =
           dims.isEmpty()
               ? new long[0]
-              : Arrays.stream(dims.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+              : Arrays.stream(dims.split(","))
+                  .map(String::trim)
+                  .mapToLong(Long::parseLong)
+                  .toArray();
       out.put(path, shape);
     }
     return out;
@@ -58,8 +61,7 @@ class ExpectedParamShapesTest {
 
     assertEquals(new ArrayList<>(want.keySet()), new ArrayList<>(got.keySet()));
     for (Map.Entry<String, long[]> e : want.entrySet()) {
-      assertEquals(
-          Arrays.toString(e.getValue()), Arrays.toString(got.get(e.getKey())), e.getKey());
+      assertEquals(Arrays.toString(e.getValue()), Arrays.toString(got.get(e.getKey())), e.getKey());
     }
   }
 

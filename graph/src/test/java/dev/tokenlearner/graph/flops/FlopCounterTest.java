@@ -84,7 +84,8 @@ class FlopCounterTest {
     assertEquals(769_000, l.get("output_projection").params());
     // Same blocks, 196 vs 16 tokens: MACs per block scale as computed in the header.
     double perBlockRatio =
-        (double) l.get("Transformer/encoderblock_0").flops() / l.get("Transformer/encoderblock_9").flops();
+        (double) l.get("Transformer/encoderblock_0").flops()
+            / l.get("Transformer/encoderblock_9").flops();
     assertEquals(1_446_273_024.0 / 113_639_424.0, perBlockRatio, 0.01 * perBlockRatio);
   }
 

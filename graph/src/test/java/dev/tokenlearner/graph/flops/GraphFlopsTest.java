@@ -29,7 +29,8 @@ class GraphFlopsTest {
         "kinetics_tokenlearner_b16",
         "tiny"
       })
-  void analyticCount_bundledConfig_agreesWithBuiltGraphWithin1Percent(String name) throws Exception {
+  void analyticCount_bundledConfig_agreesWithBuiltGraphWithin1Percent(String name)
+      throws Exception {
     ExperimentConfig cfg = ConfigLoader.loadNamed(name);
     long analytic = FlopCounter.count(cfg).flops();
     try (Graph g = new Graph()) {
@@ -37,9 +38,17 @@ class GraphFlopsTest {
       var x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(1))));
       var out =
           TokenLearnerViT.build(
-              ModuleScope.root(new ParameterStore(tf)), cfg.model(), cfg.numClasses(), x, Mode.INFERENCE);
+              ModuleScope.root(new ParameterStore(tf)),
+              cfg.model(),
+              cfg.numClasses(),
+              x,
+              Mode.INFERENCE);
       long measured = GraphFlops.count(out.logits());
-      assertEquals(1.0, (double) measured / analytic, 0.01, "graph " + measured + " vs analytic " + analytic);
+      assertEquals(
+          1.0,
+          (double) measured / analytic,
+          0.01,
+          "graph " + measured + " vs analytic " + analytic);
     }
   }
 }

@@ -54,7 +54,9 @@ public final class FixtureFiles {
     return MSGPACK_SETS.stream();
   }
 
-  /** The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}. */
+  /**
+   * The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}.
+   */
   public static Path fixturesRoot() {
     String shared = System.getProperty("tokenlearner.shared");
     Path root = shared == null || shared.isEmpty() ? Path.of("../shared") : Path.of(shared);
@@ -199,7 +201,8 @@ public final class FixtureFiles {
   public static HostArray readNpy(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
     ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    if (bytes.length < 10 || (bytes[0] & 0xff) != 0x93
+    if (bytes.length < 10
+        || (bytes[0] & 0xff) != 0x93
         || !new String(bytes, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
       throw new IOException(file + ": not a .npy file");
     }

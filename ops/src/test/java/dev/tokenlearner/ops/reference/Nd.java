@@ -6,8 +6,8 @@ import java.util.Objects;
 import java.util.Random;
 
 /**
- * A small dense double-precision tensor, row-major (C order), used only by the plain-Java
- * reference implementation.
+ * A small dense double-precision tensor, row-major (C order), used only by the plain-Java reference
+ * implementation.
  *
  * <p>The record does not copy its arrays; {@link #set} writes into {@code data}.
  *
@@ -22,7 +22,11 @@ public record Nd(int[] shape, double[] data) {
     Objects.requireNonNull(data, "data");
     if (numElements(shape) != data.length) {
       throw new IllegalArgumentException(
-          "shape " + Arrays.toString(shape) + " holds " + numElements(shape) + " values, got "
+          "shape "
+              + Arrays.toString(shape)
+              + " holds "
+              + numElements(shape)
+              + " values, got "
               + data.length);
     }
   }
@@ -97,8 +101,8 @@ public record Nd(int[] shape, double[] data) {
   }
 
   /**
-   * Gaussian random values {@code N(0, scale²)}, each rounded to the nearest float32 so that
-   * {@code fromFloat(random(..).toHost())} gives back exactly the same values.
+   * Gaussian random values {@code N(0, scale²)}, each rounded to the nearest float32 so that {@code
+   * fromFloat(random(..).toHost())} gives back exactly the same values.
    *
    * @param shape dimensions
    * @param seed seed of {@link java.util.Random}
@@ -175,7 +179,9 @@ public record Nd(int[] shape, double[] data) {
     for (int i = 0; i < shape.length; i++) {
       if (index[i] < 0 || index[i] >= shape[i]) {
         throw new IllegalArgumentException(
-            "index " + Arrays.toString(index) + " out of range for shape "
+            "index "
+                + Arrays.toString(index)
+                + " out of range for shape "
                 + Arrays.toString(shape));
       }
       off = off * shape[i] + index[i];

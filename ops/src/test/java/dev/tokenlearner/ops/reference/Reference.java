@@ -14,9 +14,9 @@ import java.util.Map;
  * Transformer/encoderblock_0/LayerNorm_0/scale}); module-level methods take the module's path as
  * {@code prefix} and read the names Flax gives its children.
  *
- * <p>Conventions: activations are channels-last; {@code x} of a transformer module is {@code [B,
- * N, D]}; kernels keep Flax layouts (Dense {@code [in, out]}, Conv HWIO / THWIO, attention {@code
- * [D, H, hd]} and {@code [H, hd, D]}).
+ * <p>Conventions: activations are channels-last; {@code x} of a transformer module is {@code [B, N,
+ * D]}; kernels keep Flax layouts (Dense {@code [in, out]}, Conv HWIO / THWIO, attention {@code [D,
+ * H, hd]} and {@code [H, hd, D]}).
  */
 public final class Reference {
 
@@ -80,7 +80,10 @@ public final class Reference {
   private static void requireShape(Nd t, String what, int... expected) {
     if (!Arrays.equals(t.shape(), expected)) {
       throw new IllegalArgumentException(
-          what + " has shape " + Arrays.toString(t.shape()) + ", expected "
+          what
+              + " has shape "
+              + Arrays.toString(t.shape())
+              + ", expected "
               + Arrays.toString(expected));
     }
   }
@@ -306,14 +309,20 @@ public final class Reference {
     int batchRank = x.rank() - numContracted;
     if (numContracted < 1 || batchRank < 0 || kernel.rank() < numContracted) {
       throw new IllegalArgumentException(
-          "cannot contract " + numContracted + " axes of " + Arrays.toString(x.shape())
-              + " with kernel " + Arrays.toString(kernel.shape()));
+          "cannot contract "
+              + numContracted
+              + " axes of "
+              + Arrays.toString(x.shape())
+              + " with kernel "
+              + Arrays.toString(kernel.shape()));
     }
     int contracted = 1;
     for (int i = 0; i < numContracted; i++) {
       if (x.shape()[batchRank + i] != kernel.shape()[i]) {
         throw new IllegalArgumentException(
-            "input " + Arrays.toString(x.shape()) + " does not match kernel "
+            "input "
+                + Arrays.toString(x.shape())
+                + " does not match kernel "
                 + Arrays.toString(kernel.shape()));
       }
       contracted *= kernel.shape()[i];
@@ -383,7 +392,9 @@ public final class Reference {
     int cout = kernel.dim(3);
     if (kernel.dim(2) != cin) {
       throw new IllegalArgumentException(
-          "conv2d kernel " + Arrays.toString(kernel.shape()) + " does not match input channels "
+          "conv2d kernel "
+              + Arrays.toString(kernel.shape())
+              + " does not match input channels "
               + cin);
     }
     if (bias != null) {
@@ -444,7 +455,9 @@ public final class Reference {
     int cout = kernel.dim(4);
     if (kernel.dim(3) != cin) {
       throw new IllegalArgumentException(
-          "conv3d kernel " + Arrays.toString(kernel.shape()) + " does not match input channels "
+          "conv3d kernel "
+              + Arrays.toString(kernel.shape())
+              + " does not match input channels "
               + cin);
     }
     if (bias != null) {
@@ -575,8 +588,8 @@ public final class Reference {
   }
 
   /**
-   * Scenic ViT {@code Encoder1DBlock} (pre-LN, inference): {@code x1 = x +
-   * MHA_0(LayerNorm_0(x))}; {@code out = x1 + MlpBlock_0(LayerNorm_1(x1))}.
+   * Scenic ViT {@code Encoder1DBlock} (pre-LN, inference): {@code x1 = x + MHA_0(LayerNorm_0(x))};
+   * {@code out = x1 + MlpBlock_0(LayerNorm_1(x1))}.
    *
    * @param x input {@code [B, N, D]}
    * @param params parameters keyed by Flax path
@@ -721,8 +734,8 @@ public final class Reference {
   }
 
   /**
-   * {@code TokenFuser} (without the caller's residual add): {@code t = fuser_mix_norm2(Dense_0
-   * over the token axis of fuser_mix_norm1(inputs))}, {@code mix =
+   * {@code TokenFuser} (without the caller's residual add): {@code t = fuser_mix_norm2(Dense_0 over
+   * the token axis of fuser_mix_norm1(inputs))}, {@code mix =
    * sigmoid(token_masking(LayerNorm_0(original)))}, {@code out[b,s,c] = Σ_k mix[b,s,k] t[b,k,c]}.
    *
    * @param inputs learned tokens {@code [B, K, D]}
@@ -740,7 +753,9 @@ public final class Reference {
     int d = inputs.dim(2);
     if (orig.dim(0) != b || orig.dim(2) != d) {
       throw new IllegalArgumentException(
-          "TokenFuser inputs " + Arrays.toString(inputs.shape()) + " do not match original "
+          "TokenFuser inputs "
+              + Arrays.toString(inputs.shape())
+              + " do not match original "
               + Arrays.toString(orig.shape()));
     }
     Nd t = layerNorm(inputs, params, path(prefix, "fuser_mix_norm1"));
@@ -770,8 +785,9 @@ public final class Reference {
 
   /**
    * Frame indices of Scenic's {@code sample_frames_uniformly}: for {@code s < F}, {@code start =
-   * step = F/(s+1)}, else {@code start = 0, step = 1}; {@code idx = min(round_half_even(arange(start,
-   * F, step)), F-1)}, with numpy's arange length {@code ceil((F - start) / step)}.
+   * step = F/(s+1)}, else {@code start = 0, step = 1}; {@code idx =
+   * min(round_half_even(arange(start, F, step)), F-1)}, with numpy's arange length {@code ceil((F -
+   * start) / step)}.
    *
    * @param numFrames F, frames in the clip
    * @param nSampled s, requested frames
@@ -810,7 +826,10 @@ public final class Reference {
     for (int b = 0; b < x.dim(0); b++) {
       for (int t = 0; t < idx.length; t++) {
         System.arraycopy(
-            x.data(), (b * x.dim(1) + idx[t]) * frame, y.data(), (b * idx.length + t) * frame,
+            x.data(),
+            (b * x.dim(1) + idx[t]) * frame,
+            y.data(),
+            (b * idx.length + t) * frame,
             frame);
       }
     }
@@ -852,7 +871,9 @@ public final class Reference {
   }
 
   private static String tokenLearnerName(ReferenceConfig config, int j) {
-    return "Transformer/" + (config.useV11() ? "TokenLearnerModuleV11_" : "TokenLearnerModule_") + j;
+    return "Transformer/"
+        + (config.useV11() ? "TokenLearnerModuleV11_" : "TokenLearnerModule_")
+        + j;
   }
 
   private static Nd tokenLearner(
@@ -914,8 +935,9 @@ public final class Reference {
         Nd y = tokenLearner(residual, params, config, j);
         int k = y.dim(1);
         y = encoder1DBlock(y.reshape(n, temporalDims * k, c), params, block);
-        y = tokenFuser(y.reshape(n * temporalDims, k, c), residual, params,
-            "Transformer/TokenFuser_" + j);
+        y =
+            tokenFuser(
+                y.reshape(n * temporalDims, k, c), residual, params, "Transformer/TokenFuser_" + j);
         h = add(y, residual).reshape(n, temporalDims * hw, c);
         j++;
       } else {
@@ -966,12 +988,14 @@ public final class Reference {
    * @return encoded tokens, pooled features and logits
    */
   public static Output forward(Nd x, Map<String, HostArray> params, ReferenceConfig config) {
-    Nd query = param(params, "Transformer/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel");
+    Nd query =
+        param(params, "Transformer/encoderblock_0/MultiHeadDotProductAttention_0/query/kernel");
     requireShape(query, "query kernel", config.hidden(), config.heads(), config.headDim());
     Embedded e = embed(x, params, config);
-    Nd encoded = config.useFuser()
-        ? encoderModFuser(e.tokens(), e.temporalDims(), params, config)
-        : encoderMod(e.tokens(), e.temporalDims(), params, config);
+    Nd encoded =
+        config.useFuser()
+            ? encoderModFuser(e.tokens(), e.temporalDims(), params, config)
+            : encoderMod(e.tokens(), e.temporalDims(), params, config);
     Nd pooled = pool(encoded, config.classifier());
     Nd pre = pooled;
     if (config.representationSize() != null) {

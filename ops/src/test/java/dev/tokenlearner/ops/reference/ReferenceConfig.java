@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The model settings the reference {@code TokenLearnerViT} forward pass needs, named after
- * Scenic's config keys ({@code model.*}, {@code model.tokenizer.*}).
+ * The model settings the reference {@code TokenLearnerViT} forward pass needs, named after Scenic's
+ * config keys ({@code model.*}, {@code model.tokenizer.*}).
  *
  * @param hidden {@code hidden_size} D
  * @param heads {@code num_heads} H (must divide D)
@@ -64,8 +64,12 @@ public record ReferenceConfig(
     boolean conv3d = tokenizerType.equals("video") && "3d_conv".equals(temporalMethod);
     if (patchSize.length != (conv3d ? 3 : 2)) {
       throw new IllegalArgumentException(
-          "patch size " + Arrays.toString(patchSize) + " must have " + (conv3d ? 3 : 2)
-              + " entries for tokenizer " + tokenizerType);
+          "patch size "
+              + Arrays.toString(patchSize)
+              + " must have "
+              + (conv3d ? 3 : 2)
+              + " entries for tokenizer "
+              + tokenizerType);
     }
     if (tokenizerType.equals("video")) {
       if (!TEMPORAL.contains(temporalMethod)) {
@@ -124,16 +128,52 @@ public record ReferenceConfig(
   @Override
   public int hashCode() {
     return Objects.hash(
-        hidden, heads, mlp, layers, tokenizerType, Arrays.hashCode(patchSize), numTokens, loc,
-        useFuser, useV11, classifier, representationSize, temporalMethod, nSampledFrames);
+        hidden,
+        heads,
+        mlp,
+        layers,
+        tokenizerType,
+        Arrays.hashCode(patchSize),
+        numTokens,
+        loc,
+        useFuser,
+        useV11,
+        classifier,
+        representationSize,
+        temporalMethod,
+        nSampledFrames);
   }
 
   @Override
   public String toString() {
-    return "ReferenceConfig[hidden=" + hidden + ", heads=" + heads + ", mlp=" + mlp + ", layers="
-        + layers + ", tokenizer=" + tokenizerType + ", patch=" + Arrays.toString(patchSize)
-        + ", numTokens=" + numTokens + ", loc=" + loc + ", fuser=" + useFuser + ", v11=" + useV11
-        + ", classifier=" + classifier + ", representationSize=" + representationSize
-        + ", temporal=" + temporalMethod + ", nSampledFrames=" + nSampledFrames + "]";
+    return "ReferenceConfig[hidden="
+        + hidden
+        + ", heads="
+        + heads
+        + ", mlp="
+        + mlp
+        + ", layers="
+        + layers
+        + ", tokenizer="
+        + tokenizerType
+        + ", patch="
+        + Arrays.toString(patchSize)
+        + ", numTokens="
+        + numTokens
+        + ", loc="
+        + loc
+        + ", fuser="
+        + useFuser
+        + ", v11="
+        + useV11
+        + ", classifier="
+        + classifier
+        + ", representationSize="
+        + representationSize
+        + ", temporal="
+        + temporalMethod
+        + ", nSampledFrames="
+        + nSampledFrames
+        + "]";
   }
 }

@@ -64,22 +64,22 @@ class ReferenceModelTest {
 
     Reference.Output out = Reference.forward(f.input(), f.params(), f.config());
 
-    assertClose(FixtureFiles.readNpy(f.dir().resolve("expected_encoded.npy")), out.encoded(),
+    assertClose(
+        FixtureFiles.readNpy(f.dir().resolve("expected_encoded.npy")),
+        out.encoded(),
         name + " encoded");
-    assertClose(FixtureFiles.readNpy(f.dir().resolve("expected_pooled.npy")), out.pooled(),
+    assertClose(
+        FixtureFiles.readNpy(f.dir().resolve("expected_pooled.npy")),
+        out.pooled(),
         name + " pooled");
-    assertClose(FixtureFiles.readNpy(f.dir().resolve("expected_logits.npy")), out.logits(),
+    assertClose(
+        FixtureFiles.readNpy(f.dir().resolve("expected_logits.npy")),
+        out.logits(),
         name + " logits");
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {
-        "tiny_v11",
-        "tiny_v1_fuser",
-        "tiny_patch",
-        "tiny_video_3dconv"
-      })
+  @ValueSource(strings = {"tiny_v11", "tiny_v1_fuser", "tiny_patch", "tiny_video_3dconv"})
   void forward_fixture_readsEveryCheckpointParameter(String name) throws IOException {
     Fixture f = load(name);
     RecordingMap params = new RecordingMap(f.params());

@@ -83,8 +83,9 @@ class ReferenceTest {
     }
     Nd x = Nd.of(new int[] {1, 2, 2, 2, 1}, v);
     Nd k = Nd.of(new int[] {2, 1, 2, 1, 1}, 1, 10, 100, 1000);
-    Nd y = Reference.conv3d(x, k, Nd.of(new int[] {1}, 0.5), new int[] {2, 1, 2},
-        Reference.Padding.VALID);
+    Nd y =
+        Reference.conv3d(
+            x, k, Nd.of(new int[] {1}, 0.5), new int[] {2, 1, 2}, Reference.Padding.VALID);
     assertArrayEquals(new int[] {1, 1, 2, 1, 1}, y.shape());
     // y[h] = x[0,h,0] + 10 x[0,h,1] + 100 x[1,h,0] + 1000 x[1,h,1] + 0.5
     assertArrayEquals(new double[] {1 + 20 + 500 + 6000.5, 3 + 40 + 700 + 8000.5}, y.data(), 0);
@@ -184,8 +185,7 @@ class ReferenceTest {
   @Test
   void tokenLearnerV1_nonSquareTokens_throws() {
     Nd x = Nd.zeros(1, 6, 3);
-    assertThrows(
-        IllegalArgumentException.class, () -> Reference.tokenLearnerV1(x, Map.of(), "tl"));
+    assertThrows(IllegalArgumentException.class, () -> Reference.tokenLearnerV1(x, Map.of(), "tl"));
   }
 
   @Test

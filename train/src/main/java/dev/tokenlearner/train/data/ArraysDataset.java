@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.checkpoint.npy.NpyDtype;
+import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
@@ -61,8 +61,8 @@ public final class ArraysDataset implements ImageDataset {
    * @param evalFile the held-out arrays; the training arrays are used when empty
    * @param in the model input the examples must have
    * @return the dataset
-   * @throws InvalidInputException naming the file and array when an array is missing, has the
-   *     wrong dtype or shape, or a label is outside {@code [0, num_classes)}
+   * @throws InvalidInputException naming the file and array when an array is missing, has the wrong
+   *     dtype or shape, or a label is outside {@code [0, num_classes)}
    * @throws IOException if a file cannot be read
    */
   public static ArraysDataset open(Path trainFile, Optional<Path> evalFile, InputSpec in)

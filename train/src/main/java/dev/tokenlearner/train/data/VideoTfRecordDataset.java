@@ -206,7 +206,9 @@ public final class VideoTfRecordDataset implements ImageDataset {
     }
     if (frames.size() < minFrames) {
       throw new TfRecordFormatException(
-          file, offset, "clip has " + frames.size() + " frames, fewer than num_frames=" + minFrames);
+          file,
+          offset,
+          "clip has " + frames.size() + " frames, fewer than num_frames=" + minFrames);
     }
     return new Clip(frames, (int) l, what);
   }

@@ -31,8 +31,7 @@ class ArraysDatasetTest {
 
   private Path npz(String name, long[] shape, float[] images, int[] labels) throws Exception {
     Path p = dir.resolve(name);
-    NpzFiles.write(
-        p, Map.of("images", new HostArray(shape, images)), Map.of("labels", labels));
+    NpzFiles.write(p, Map.of("images", new HostArray(shape, images)), Map.of("labels", labels));
     return p;
   }
 

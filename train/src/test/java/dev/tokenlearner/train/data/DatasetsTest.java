@@ -161,7 +161,8 @@ class DatasetsTest {
       }
     }
     Files.writeString(dir.resolve("apple").resolve("notes.txt"), "not an image");
-    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
       assertEquals(java.util.List.of("apple", "zebra"), ds.classes());
       assertEquals(18, ds.numTrain());
       assertEquals(2, ds.numEval());
@@ -184,7 +185,8 @@ class DatasetsTest {
         }
       }
     }
-    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
+    try (ImageFolderDataset ds =
+        new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED))) {
       assertEquals(java.util.List.of("a", "b"), ds.classes());
       assertEquals(6, ds.numTrain());
       assertEquals(2, ds.numEval());
@@ -202,7 +204,8 @@ class DatasetsTest {
         assertThrows(
             IllegalArgumentException.class,
             () -> new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED)));
-    assertTrue(e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
   }
 
   @Test
