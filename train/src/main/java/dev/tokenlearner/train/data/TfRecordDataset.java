@@ -1,16 +1,12 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * Image-classification TFRecord files of {@code tf.train.Example}s with {@code image/encoded} and
@@ -56,54 +52,11 @@ public final class TfRecordDataset implements ImageDataset {
     this.source = source;
     this.preprocessing = preprocessing;
     this.numClasses = numClasses;
-    List<Path> files;
-    if (Files.isDirectory(source)) {
-      try (Stream<Path> s = Files.list(source)) {
-        files =
-            s.filter(Files::isRegularFile)
-                .filter(p -> !p.getFileName().toString().startsWith("."))
-                .sorted()
-                .toList();
-      }
-    } else {
-      files = List.of(source);
-    }
-    Preconditions.checkArgument(!files.isEmpty(), "%s: no TFRecord files", source);
-    List<Path> trainFiles = files.stream().filter(p -> name(p).contains("train")).toList();
-    List<Path> evalFiles =
-        files.stream()
-            .filter(p -> !name(p).contains("train"))
-            .filter(
-                p ->
-                    name(p).contains("val") || name(p).contains("eval") || name(p).contains("test"))
-            .toList();
-    if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
-      for (Path f : trainFiles) {
-        train.addAll(TfRecords.index(f));
-      }
-      for (Path f : evalFiles) {
-        eval.addAll(TfRecords.index(f));
-      }
-    } else {
-      int i = 0;
-      for (Path f : files) {
-        for (TfRecords.Pointer p : TfRecords.index(f)) {
-          (i++ % HOLD_OUT_EVERY == HOLD_OUT_EVERY - 1 ? eval : train).add(p);
-        }
-      }
-    }
-    Preconditions.checkArgument(!train.isEmpty(), "%s: no training records", source);
-    Preconditions.checkArgument(
-        !eval.isEmpty(),
-        "%s: no held-out records (need a *val*/*test* file or >= %s records)",
-        source,
-        HOLD_OUT_EVERY);
+    TfRecords.Split split = TfRecords.split(source, HOLD_OUT_EVERY, "records");
+    train.addAll(split.train());
+    eval.addAll(split.eval());
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
     this.trainPreprocessing = new TrainPreprocessing(preprocessing);
-  }
-
-  private static String name(Path p) {
-    return p.getFileName().toString().toLowerCase(Locale.ROOT);
   }
 
   @Override

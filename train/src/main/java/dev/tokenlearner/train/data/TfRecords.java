@@ -1,16 +1,20 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.hash.Hashing;
+import dev.tokenlearner.ops.InvalidInputException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * TFRecord framing, read and written in Java (TF Java's own TFRecord reader op is broken in 1.1.0).
@@ -191,5 +195,90 @@ public final class TfRecords {
       at += n;
     }
     buf.flip();
+  }
+
+  /** A TFRecord source's records, split into training and held-out ones. */
+  public record Split(List<Pointer> train, List<Pointer> eval) {
+    /** Copies the lists. */
+    public Split {
+      train = List.copyOf(train);
+      eval = List.copyOf(eval);
+    }
+  }
+
+  /**
+   * Indexes a TFRecord file or a folder of them and splits its records: files named {@code *train*}
+   * train and files named {@code *val*}, {@code *eval*} or {@code *test*} are held out when both
+   * kinds exist; otherwise every {@code holdOutEvery}-th record is held out.
+   *
+   * @param source a file, or a folder whose regular files (not hidden) are read in name order
+   * @param holdOutEvery one record in this many is held out when the files do not say
+   * @param what what a record is, for messages ({@code records}, {@code clips})
+   * @return both splits, in file and record order
+   * @throws TfRecordFormatException if a record header is corrupt
+   * @throws InvalidInputException if there are no files, or either split is empty
+   */
+  public static Split split(Path source, int holdOutEvery, String what) throws IOException {
+    List<Path> files;
+    if (Files.isDirectory(source)) {
+      try (Stream<Path> s = Files.list(source)) {
+        files =
+            s.filter(Files::isRegularFile)
+                .filter(f -> !f.getFileName().toString().startsWith("."))
+                .sorted()
+                .toList();
+      }
+    } else {
+      files = List.of(source);
+    }
+    if (files.isEmpty()) {
+      throw new InvalidInputException(source + ": no TFRecord files");
+    }
+    List<Path> trainFiles = files.stream().filter(f -> lowerName(f).contains("train")).toList();
+    List<Path> evalFiles =
+        files.stream()
+            .filter(f -> !lowerName(f).contains("train"))
+            .filter(
+                f ->
+                    lowerName(f).contains("val")
+                        || lowerName(f).contains("eval")
+                        || lowerName(f).contains("test"))
+            .toList();
+    List<Pointer> train = new ArrayList<>();
+    List<Pointer> eval = new ArrayList<>();
+    if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
+      for (Path f : trainFiles) {
+        train.addAll(index(f));
+      }
+      for (Path f : evalFiles) {
+        eval.addAll(index(f));
+      }
+    } else {
+      int i = 0;
+      for (Path f : files) {
+        for (Pointer p : index(f)) {
+          (i++ % holdOutEvery == holdOutEvery - 1 ? eval : train).add(p);
+        }
+      }
+    }
+    if (train.isEmpty()) {
+      throw new InvalidInputException(source + ": no training " + what);
+    }
+    if (eval.isEmpty()) {
+      throw new InvalidInputException(
+          source
+              + ": no held-out "
+              + what
+              + " (need a *val*/*test* file or >= "
+              + holdOutEvery
+              + " "
+              + what
+              + ")");
+    }
+    return new Split(train, eval);
+  }
+
+  private static String lowerName(Path p) {
+    return p.getFileName().toString().toLowerCase(Locale.ROOT);
   }
 }

@@ -5,13 +5,10 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.tensorflow.proto.BytesList;
 import org.tensorflow.proto.Feature;
 import org.tensorflow.proto.FeatureList;
@@ -69,50 +66,10 @@ public final class VideoTfRecordDataset implements ImageDataset {
     this.sampling = sampling;
     this.frame = frame;
     this.numClasses = numClasses;
-    List<Path> files;
-    if (Files.isDirectory(source)) {
-      try (Stream<Path> s = Files.list(source)) {
-        files =
-            s.filter(Files::isRegularFile)
-                .filter(p -> !p.getFileName().toString().startsWith("."))
-                .sorted()
-                .toList();
-      }
-    } else {
-      files = List.of(source);
-    }
-    Preconditions.checkArgument(!files.isEmpty(), "%s: no TFRecord files", source);
-    List<Path> trainFiles = files.stream().filter(p -> name(p).contains("train")).toList();
-    List<Path> evalFiles =
-        files.stream()
-            .filter(p -> !name(p).contains("train"))
-            .filter(p -> name(p).contains("val") || name(p).contains("test"))
-            .toList();
-    if (!trainFiles.isEmpty() && !evalFiles.isEmpty()) {
-      for (Path f : trainFiles) {
-        train.addAll(TfRecords.index(f));
-      }
-      for (Path f : evalFiles) {
-        eval.addAll(TfRecords.index(f));
-      }
-    } else {
-      int i = 0;
-      for (Path f : files) {
-        for (TfRecords.Pointer p : TfRecords.index(f)) {
-          (i++ % TfRecordDataset.HOLD_OUT_EVERY == TfRecordDataset.HOLD_OUT_EVERY - 1
-                  ? eval
-                  : train)
-              .add(p);
-        }
-      }
-    }
-    Preconditions.checkArgument(!train.isEmpty(), "%s: no training clips", source);
-    Preconditions.checkArgument(!eval.isEmpty(), "%s: no held-out clips", source);
+    TfRecords.Split split = TfRecords.split(source, TfRecordDataset.HOLD_OUT_EVERY, "clips");
+    train.addAll(split.train());
+    eval.addAll(split.eval());
     this.frames = new VideoFrames(sampling, frame);
-  }
-
-  private static String name(Path p) {
-    return p.getFileName().toString().toLowerCase(Locale.ROOT);
   }
 
   /**
