@@ -4,6 +4,7 @@ import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import dev.tokenlearner.checkpoint.npy.NpyHeader;
+import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.ops.HostArray;
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,9 +81,7 @@ public final class VitNpzReader {
     }
     try (ZipFile zip = new ZipFile(file.toFile())) {
       List<ZipEntry> entries = new ArrayList<>();
-      Enumeration<? extends ZipEntry> e = zip.entries();
-      while (e.hasMoreElements()) {
-        ZipEntry z = e.nextElement();
+      for (ZipEntry z : Npz.entries(zip, file)) {
         if (!z.isDirectory() && z.getName().endsWith(NPY_SUFFIX)) {
           entries.add(z);
         }

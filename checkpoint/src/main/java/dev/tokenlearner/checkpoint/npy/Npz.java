@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
@@ -52,15 +54,37 @@ public final class Npz {
    *     corrupt or of an unsupported dtype
    * @throws IOException if the file cannot be read
    */
+  /**
+   * Lists a zip's entries. The JDK decodes entry names as UTF-8 while listing and reports a name
+   * that is not valid UTF-8 as an {@link IllegalArgumentException}; this reports it as a format
+   * error naming the file.
+   *
+   * @param zip the open zip
+   * @param file its path, for messages
+   * @return the entries in central-directory order
+   * @throws NpyFormatException if an entry name is not valid UTF-8
+   */
+  public static List<ZipEntry> entries(ZipFile zip, Path file) throws NpyFormatException {
+    List<ZipEntry> out = new ArrayList<>();
+    try {
+      Enumeration<? extends ZipEntry> e = zip.entries();
+      while (e.hasMoreElements()) {
+        out.add(e.nextElement());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new NpyFormatException(
+          file.toString(), "a zip entry name is not valid UTF-8 (" + e.getMessage() + ")");
+    }
+    return out;
+  }
+
   public static Map<String, Entry> read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       throw new NpyFormatException(file.toString(), "not a regular file");
     }
     Map<String, Entry> out = new LinkedHashMap<>();
     try (ZipFile zip = new ZipFile(file.toFile())) {
-      Enumeration<? extends ZipEntry> entries = zip.entries();
-      while (entries.hasMoreElements()) {
-        ZipEntry z = entries.nextElement();
+      for (ZipEntry z : entries(zip, file)) {
         String name = z.getName();
         if (z.isDirectory() || !name.endsWith(NPY_SUFFIX)) {
           continue;
