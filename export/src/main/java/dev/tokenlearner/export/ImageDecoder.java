@@ -26,6 +26,12 @@ import javax.imageio.stream.ImageInputStream;
  */
 public final class ImageDecoder {
 
+  /** BMP compression field value: the pixels are a JPEG stream. */
+  private static final int BI_JPEG = 4;
+
+  /** BMP compression field value: the pixels are a PNG stream. */
+  private static final int BI_PNG = 5;
+
   /** Largest image accepted: 2^26 pixels, e.g. 8192 x 8192. */
   public static final long MAX_PIXELS = 1L << 26;
 
@@ -89,6 +95,26 @@ public final class ImageDecoder {
   }
 
   /**
+   * Refuses a BMP whose pixels are an embedded JPEG or PNG (compression {@code BI_JPEG} or {@code
+   * BI_PNG}): javax.imageio's reader sizes its buffers for those from fields the outer header does
+   * not bound (a 108-byte file made it allocate 900 MB), and TensorFlow's BMP decoder, which
+   * evaluation and serving use, reads only uncompressed BMPs anyway.
+   */
+  private static void refuseEmbeddedBmp(byte[] bytes, String what) throws ImageFormatException {
+    if (bytes.length >= 34 && bytes[0] == 'B' && bytes[1] == 'M') {
+      int compression =
+          (bytes[30] & 0xFF)
+              | (bytes[31] & 0xFF) << 8
+              | (bytes[32] & 0xFF) << 16
+              | (bytes[33] & 0xFF) << 24;
+      if (compression == BI_JPEG || compression == BI_PNG) {
+        throw new ImageFormatException(
+            what, "a BMP holding an embedded JPEG or PNG is not supported; convert it", null);
+      }
+    }
+  }
+
+  /**
    * Decodes an encoded image.
    *
    * @param bytes the encoded image
@@ -97,6 +123,7 @@ public final class ImageDecoder {
    * @throws ImageFormatException if no decoder accepts it, it is corrupt or it is too large
    */
   public static BufferedImage decode(byte[] bytes, String what) throws ImageFormatException {
+    refuseEmbeddedBmp(bytes, what);
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
