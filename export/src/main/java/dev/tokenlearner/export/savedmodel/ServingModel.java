@@ -18,6 +18,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArray;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
@@ -248,31 +249,20 @@ public final class ServingModel implements AutoCloseable {
     }
     int n = Math.toIntExact(shape[0]);
     int perExample = n == 0 ? 0 : batch.data().length / n;
-    Map<String, List<HostArray>> parts = new LinkedHashMap<>();
-    keys.forEach(k -> parts.put(k, new ArrayList<>()));
-    for (int from = 0; from < Math.max(n, 1); from += chunkSize) {
-      int count = Math.min(chunkSize, n - from);
-      long[] chunkShape = shape.clone();
-      chunkShape[0] = count;
-      float[] chunk =
-          Arrays.copyOfRange(batch.data(), from * perExample, (from + count) * perExample);
-      Session.Runner runner = bundle.session().runner();
-      try (TFloat32 in =
-          TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false))) {
-        runner.feed(input.getValue().getName(), in);
-        for (String k : keys) {
-          runner.fetch(def.getOutputsMap().get(k).getName());
-        }
-        try (Result result = runner.run()) {
-          for (int i = 0; i < keys.size(); i++) {
-            parts.get(keys.get(i)).add(toHost((TFloat32) result.get(i)));
-          }
-        }
-      }
-    }
-    Map<String, HostArray> out = new LinkedHashMap<>();
-    parts.forEach((k, v) -> out.put(k, concat(v)));
-    return out;
+    // One run even for an empty batch, so its outputs have their shapes.
+    return runChunks(
+        def,
+        input.getValue().getName(),
+        keys,
+        Math.max(n, 1),
+        n,
+        (from, count) -> {
+          long[] chunkShape = shape.clone();
+          chunkShape[0] = count;
+          float[] chunk =
+              Arrays.copyOfRange(batch.data(), from * perExample, (from + count) * perExample);
+          return TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false));
+        });
   }
 
   /** Waits for calls in progress, then frees the session and graph; later calls throw. */
@@ -402,19 +392,50 @@ public final class ServingModel implements AutoCloseable {
     List<String> keys = new ArrayList<>(def.getOutputsMap().keySet());
     keys.sort(null);
     int n = encoded.size() / per;
+    return runChunks(
+        def,
+        input.getValue().getName(),
+        keys,
+        n,
+        n,
+        (from, count) -> {
+          Shape shape = declared.length == 2 ? Shape.of(count, per) : Shape.of(count);
+          NdArray<byte[]> chunk = NdArrays.ofObjects(byte[].class, shape);
+          for (int i = 0; i < count * per; i++) {
+            long[] at = declared.length == 2 ? new long[] {i / per, i % per} : new long[] {i};
+            chunk.setObject(encoded.get(from * per + i), at);
+          }
+          return TString.tensorOfBytes(chunk);
+        });
+  }
+
+  /** Builds the input tensor of one chunk of a batch. */
+  @FunctionalInterface
+  private interface ChunkInput {
+    Tensor tensor(int from, int count);
+  }
+
+  /**
+   * Runs a signature chunk by chunk ({@link #CHUNK_SIZE_DEFAULT} examples by default, so memory
+   * stays bounded for large batches) and concatenates each output along the batch.
+   *
+   * @param def the signature
+   * @param inputName the tensor name of its one input
+   * @param keys the outputs to fetch, in order
+   * @param end runs start at 0, 0 + chunk size, ... below this
+   * @param n the number of examples (a chunk holds at most {@code n - from})
+   * @param input the input tensor of each chunk; closed here
+   * @return each output, concatenated
+   */
+  private Map<String, HostArray> runChunks(
+      SignatureDef def, String inputName, List<String> keys, int end, int n, ChunkInput input) {
     Map<String, List<HostArray>> parts = new LinkedHashMap<>();
     keys.forEach(k -> parts.put(k, new ArrayList<>()));
-    for (int from = 0; from < n; from += chunkSize) {
+    for (int from = 0; from < end; from += chunkSize) {
       int count = Math.min(chunkSize, n - from);
-      Shape shape = declared.length == 2 ? Shape.of(count, per) : Shape.of(count);
-      NdArray<byte[]> chunk = NdArrays.ofObjects(byte[].class, shape);
-      for (int i = 0; i < count * per; i++) {
-        long[] at = declared.length == 2 ? new long[] {i / per, i % per} : new long[] {i};
-        chunk.setObject(encoded.get(from * per + i), at);
-      }
       Session.Runner runner = bundle.session().runner();
-      try (TString in = TString.tensorOfBytes(chunk)) {
-        runner.feed(input.getValue().getName(), in);
+      try (Tensor in = input.tensor(from, count)) {
+        runner.feed(inputName, in);
         for (String k : keys) {
           runner.fetch(def.getOutputsMap().get(k).getName());
         }
