@@ -52,7 +52,7 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /** Writes small test videos with the same FFmpeg presets the dataset reads them with. */
-final class VideoFiles {
+public final class VideoFiles {
 
   private VideoFiles() {}
 
@@ -67,7 +67,7 @@ final class VideoFiles {
    * @param frames packed RGB frames, {@code height * width * 3} bytes each
    * @throws IOException if FFmpeg refuses a step
    */
-  static void write(Path file, String codec, int width, int height, List<byte[]> frames)
+  public static void write(Path file, String codec, int width, int height, List<byte[]> frames)
       throws IOException {
     AVFormatContext oc = new AVFormatContext(null);
     check(avformat_alloc_output_context2(oc, null, null, file.toString()), "output context");
@@ -179,7 +179,7 @@ final class VideoFiles {
    *
    * @return {@code h * w * 3} bytes
    */
-  static byte[] solid(int w, int h, int r, int g, int b) {
+  public static byte[] solid(int w, int h, int r, int g, int b) {
     byte[] out = new byte[w * h * 3];
     for (int i = 0; i < w * h; i++) {
       out[3 * i] = (byte) r;
