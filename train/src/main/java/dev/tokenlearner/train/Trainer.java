@@ -44,11 +44,12 @@ import org.slf4j.LoggerFactory;
  * update with the learning rate computed in the graph from the global step. Every {@code
  * log_summary_steps}: training loss, accuracy, learning rate and gradient norm to TensorBoard and
  * {@code metrics.csv}. Every {@code log_eval_steps} and at the end: held-out loss and top-1
- * accuracy (one centred view per video). For video with {@code
- * dataset_configs.do_multicrop_test}, every {@code log_test_epochs} epochs and at the end: Scenic's
- * multi-crop test ({@code test/} metrics, logits averaged over each video's views). Every {@code checkpoint_steps} and at the end: an atomic Scenic-format checkpoint
- * {@code <workdir>/checkpoint_<step>} (the newest {@code max_checkpoint_keep} kept). At the end:
- * {@code curves.png} and the SavedModel {@code <workdir>/saved_model}.
+ * accuracy (one centred view per video). For video with {@code dataset_configs.do_multicrop_test},
+ * every {@code log_test_epochs} epochs and at the end: Scenic's multi-crop test ({@code test/}
+ * metrics, logits averaged over each video's views). Every {@code checkpoint_steps} and at the end:
+ * an atomic Scenic-format checkpoint {@code <workdir>/checkpoint_<step>} (the newest {@code
+ * max_checkpoint_keep} kept). At the end: {@code curves.png} and the SavedModel {@code
+ * <workdir>/saved_model}.
  *
  * <p>Determinism: which examples a step sees, their augmentation and the dropout key {@code [seed,
  * step]} depend only on (seed, step), so a resumed run reaches the same weights as an uninterrupted

@@ -17,8 +17,8 @@ class EvaluatorTest {
   /**
    * Per-view logits of three held-out videos, three views each. Video 0 (label 0) is the case that
    * tells the averaging apart: two views say class 1 mildly, one says class 0 firmly; the mean
-   * logits (0.7, 0.667, 0) pick class 0, while averaged softmax probabilities (0.409, 0.417,
-   * 0.174) and a vote of the views would pick class 1.
+   * logits (0.7, 0.667, 0) pick class 0, while averaged softmax probabilities (0.409, 0.417, 0.174)
+   * and a vote of the views would pick class 1.
    */
   private static final float[][][] LOGITS = {
     {{0, 1, 0}, {0, 1, 0}, {2.1f, 0, 0}},

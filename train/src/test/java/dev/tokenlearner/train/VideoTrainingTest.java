@@ -61,8 +61,7 @@ class VideoTrainingTest {
    * The bundled Kinetics config with its dataset and training keys, shrunk to a small model on 4
    * frames of 16x16, 2 steps of 2 clips; {@code dataset} entries replace dataset keys.
    */
-  private static ExperimentConfig smallKinetics(Map<String, Object> dataset)
-      throws IOException {
+  private static ExperimentConfig smallKinetics(Map<String, Object> dataset) throws IOException {
     ExperimentConfig bundled = ConfigLoader.loadNamed("kinetics_tokenlearner_b16");
     Map<String, Object> doc = copy(bundled.raw());
     Map<String, Object> ds = copy(doc.get("dataset_configs"));
@@ -121,9 +120,7 @@ class VideoTrainingTest {
     ExperimentConfig cfg =
         smallKinetics(
             Map.of(
-                "base_dir", data.toString(),
-                "num_test_clips", 1,
-                "do_three_spatial_crops", false));
+                "base_dir", data.toString(), "num_test_clips", 1, "do_three_spatial_crops", false));
 
     TrainSummary s =
         Trainer.run(cfg, dir.resolve("work"), false, Optional.empty(), TrainOptions.quiet());

@@ -35,8 +35,9 @@ public final class Datasets {
    * <p>With {@code override}, the path decides: a folder with the Fashion-MNIST IDX files is {@code
    * fashion_mnist}, a folder with sub-folders is an image folder, anything else TFRecord files; for
    * a video input, class folders of video files are {@code video_files}, class folders of frame
-   * folders {@code video_folder}, anything else DMVR TFRecords. Without it, {@code dataset_name} decides (the embedded shapes when unset), reading {@code
-   * dataset_configs.data_dir} for the file-based ones.
+   * folders {@code video_folder}, anything else DMVR TFRecords. Without it, {@code dataset_name}
+   * decides (the embedded shapes when unset), reading {@code dataset_configs.data_dir} for the
+   * file-based ones.
    *
    * @param cfg the experiment (input size, classes, dataset keys)
    * @param override a data path that replaces the config's

@@ -12,12 +12,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Plain video files, for users without TFRecords: {@code <root>/<class>/<video>} with the videos
- * in any container and codec FFmpeg reads (.mp4, .m4v, .mkv, .webm, .avi, .mov), labelled by the sorted class
- * folder names. Split and sampling as {@link VideoFolderDataset}: {@code train/} beside {@code
- * val/} (or {@code validation/}, {@code eval/}, {@code test/}), else every 10th video of each class
- * held out; {@code num_frames} frames every {@code stride}, resized so the shorter side is {@code
- * min_resize}, one {@code crop_size} crop per clip.
+ * Plain video files, for users without TFRecords: {@code <root>/<class>/<video>} with the videos in
+ * any container and codec FFmpeg reads (.mp4, .m4v, .mkv, .webm, .avi, .mov), labelled by the
+ * sorted class folder names. Split and sampling as {@link VideoFolderDataset}: {@code train/}
+ * beside {@code val/} (or {@code validation/}, {@code eval/}, {@code test/}), else every 10th video
+ * of each class held out; {@code num_frames} frames every {@code stride}, resized so the shorter
+ * side is {@code min_resize}, one {@code crop_size} crop per clip.
  *
  * <p>Frames are decoded with FFmpeg (JavaCPP presets) only up to the last one a clip needs, and
  * converted to RGB; a video's frame count is read once and kept. A file FFmpeg cannot open, one
@@ -109,14 +109,7 @@ public final class VideoFileDataset implements VideoDataset {
       Path file, int start, float u, float v, boolean flipped, float[] dst, int offset)
       throws IOException {
     frames.writeRgb(
-        idx -> VideoFileDecoder.decode(file, idx),
-        length(file),
-        start,
-        u,
-        v,
-        flipped,
-        dst,
-        offset);
+        idx -> VideoFileDecoder.decode(file, idx), length(file), start, u, v, flipped, dst, offset);
   }
 
   @Override

@@ -50,9 +50,9 @@ import org.bytedeco.javacpp.PointerPointer;
 /**
  * Reads the video stream of a file with FFmpeg (JavaCPP presets): its frame count, and chosen
  * frames decoded to RGB. Decoding runs from the start of the file up to the last frame asked for,
- * so a clip near the start of a long video costs little; frames count in presentation order, as
- * the decoder gives them. Every FFmpeg object is freed before a method returns, also on errors.
- * Each call opens the file itself, so calls from several threads are independent.
+ * so a clip near the start of a long video costs little; frames count in presentation order, as the
+ * decoder gives them. Every FFmpeg object is freed before a method returns, also on errors. Each
+ * call opens the file itself, so calls from several threads are independent.
  */
 final class VideoFileDecoder {
 
@@ -70,8 +70,8 @@ final class VideoFileDecoder {
   private VideoFileDecoder() {}
 
   /**
-   * Frames in the file's video stream: the container's count when it records one (MP4, MOV,
-   * AVI), else the stream's packets counted without decoding (Matroska, WebM).
+   * Frames in the file's video stream: the container's count when it records one (MP4, MOV, AVI),
+   * else the stream's packets counted without decoding (Matroska, WebM).
    *
    * @param file the video file
    * @return the number of frames
@@ -105,8 +105,8 @@ final class VideoFileDecoder {
    * @param file the video file
    * @param indices frame indices, strictly ascending
    * @return one frame per index
-   * @throws VideoFileException if the file is not a video, has no video stream, fails to decode,
-   *     or ends before the last index
+   * @throws VideoFileException if the file is not a video, has no video stream, fails to decode, or
+   *     ends before the last index
    */
   static List<VideoFrames.RgbFrame> decode(Path file, int[] indices) throws VideoFileException {
     for (int i = 1; i < indices.length; i++) {
@@ -288,7 +288,16 @@ final class VideoFileDecoder {
         format = f.format();
         sws =
             sws_getContext(
-                w, h, format, w, h, AV_PIX_FMT_RGB24, SWS_BILINEAR, null, null, (DoublePointer) null);
+                w,
+                h,
+                format,
+                w,
+                h,
+                AV_PIX_FMT_RGB24,
+                SWS_BILINEAR,
+                null,
+                null,
+                (DoublePointer) null);
         if (sws == null || sws.isNull()) {
           throw new VideoFileException(
               file,

@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A video file that cannot give a clip: FFmpeg cannot open it, it has no video stream, it has
- * fewer frames than a clip spans, or a frame does not decode. The message names the file.
+ * A video file that cannot give a clip: FFmpeg cannot open it, it has no video stream, it has fewer
+ * frames than a clip spans, or a frame does not decode. The message names the file.
  */
 public final class VideoFileException extends IOException implements UserError {
   private static final long serialVersionUID = 1L;

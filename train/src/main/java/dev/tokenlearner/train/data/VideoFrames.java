@@ -84,15 +84,14 @@ final class VideoFrames implements AutoCloseable {
                         TUint8.class,
                         DecodeImage.channels((long) frame.channels()),
                         DecodeImage.expandAnimations(false))));
-    pixels =
-        tf.withName("rgb").placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, 3)));
+    pixels = tf.withName("rgb").placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, 3)));
     rgbOutput = tf.withName("clip_rgb_frame").identity(frameOps(tf, rgbTo(tf, pixels)));
     session = new Session(graph);
   }
 
   /**
-   * An RGB frame {@code [H, W, 3]} with the model's channels: itself, or for one channel the
-   * luma weights of TF's {@code rgb_to_grayscale} (what decoding a JPEG to one channel gives).
+   * An RGB frame {@code [H, W, 3]} with the model's channels: itself, or for one channel the luma
+   * weights of TF's {@code rgb_to_grayscale} (what decoding a JPEG to one channel gives).
    */
   private Operand<? extends TNumber> rgbTo(Ops tf, Operand<TUint8> rgb) {
     if (frame.channels() == 3) {

@@ -12,8 +12,8 @@ import java.util.stream.Stream;
 /**
  * The clips of a video dataset laid out as {@code <root>/<class>/<clip>}, labelled by the sorted
  * class folder names, and split: {@code train/} beside {@code val/} (or {@code validation/}, {@code
- * eval/}, {@code test/}) when both exist, else every {@value TfRecordDataset#HOLD_OUT_EVERY}th
- * clip of each class (in name order) held out.
+ * eval/}, {@code test/}) when both exist, else every {@value TfRecordDataset#HOLD_OUT_EVERY}th clip
+ * of each class (in name order) held out.
  *
  * @param classes class names, sorted; label {@code i} is {@code classes.get(i)}
  * @param train training clips

@@ -46,7 +46,15 @@ class VideoFileDatasetTest {
       int want = expected[i % 3];
       if (Math.abs(got - want) > TOLERANCE) {
         throw new AssertionError(
-            what + ": byte " + i + " is " + got + ", encoded " + want + " (tolerance " + TOLERANCE
+            what
+                + ": byte "
+                + i
+                + " is "
+                + got
+                + ", encoded "
+                + want
+                + " (tolerance "
+                + TOLERANCE
                 + ")");
       }
     }
@@ -145,8 +153,13 @@ class VideoFileDatasetTest {
   private static byte[] wav() {
     int samples = 800;
     ByteBuffer b = ByteBuffer.allocate(44 + 2 * samples).order(ByteOrder.LITTLE_ENDIAN);
-    b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + 2 * samples).put("WAVE".getBytes(StandardCharsets.US_ASCII));
-    b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1);
+    b.put("RIFF".getBytes(StandardCharsets.US_ASCII))
+        .putInt(36 + 2 * samples)
+        .put("WAVE".getBytes(StandardCharsets.US_ASCII));
+    b.put("fmt ".getBytes(StandardCharsets.US_ASCII))
+        .putInt(16)
+        .putShort((short) 1)
+        .putShort((short) 1);
     b.putInt(8000).putInt(16000).putShort((short) 2).putShort((short) 16);
     b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(2 * samples);
     for (int i = 0; i < samples; i++) {
@@ -183,15 +196,11 @@ class VideoFileDatasetTest {
     float[] x = new float[3 * 8 * 8 * 3];
     try (VideoFileDataset ds = open(root, s)) {
       ds.train(0, new SplittableRandom(1), x, 0);
-      e =
-          assertThrows(
-              VideoFileException.class, () -> ds.train(1, new SplittableRandom(1), x, 0));
+      e = assertThrows(VideoFileException.class, () -> ds.train(1, new SplittableRandom(1), x, 0));
       assertEquals(VideoFileException.Reason.TOO_SHORT, e.reason());
       assertTrue(e.getMessage().contains("1.mp4"), e.getMessage());
       assertTrue(e.getMessage().contains("4 frames, fewer than a clip spans"), e.getMessage());
-      e =
-          assertThrows(
-              VideoFileException.class, () -> ds.train(2, new SplittableRandom(1), x, 0));
+      e = assertThrows(VideoFileException.class, () -> ds.train(2, new SplittableRandom(1), x, 0));
       assertEquals(VideoFileException.Reason.NOT_A_VIDEO, e.reason());
     }
     // skip_bad_examples: the short and the garbage video are replaced by the next good one.

@@ -57,8 +57,8 @@ public final class VideoFiles {
   private VideoFiles() {}
 
   /**
-   * Encodes RGB frames as a video; the container follows the file name ({@code .mp4}, {@code
-   * .mkv}, {@code .avi}, ...).
+   * Encodes RGB frames as a video; the container follows the file name ({@code .mp4}, {@code .mkv},
+   * {@code .avi}, ...).
    *
    * @param file the output file
    * @param codec an FFmpeg encoder name, e.g. {@code mpeg4}
@@ -98,7 +98,8 @@ public final class VideoFiles {
       check(avcodec_open2(c, enc, (AVDictionary) null), "open encoder");
       check(avcodec_parameters_from_context(st.codecpar(), c), "stream parameters");
       st.time_base(c.time_base());
-      org.bytedeco.ffmpeg.avformat.AVIOContext pb = new org.bytedeco.ffmpeg.avformat.AVIOContext(null);
+      org.bytedeco.ffmpeg.avformat.AVIOContext pb =
+          new org.bytedeco.ffmpeg.avformat.AVIOContext(null);
       check(avio_open(pb, file.toString(), AVIO_FLAG_WRITE), "open " + file);
       oc.pb(pb);
       check(avformat_write_header(oc, (AVDictionary) null), "header");
