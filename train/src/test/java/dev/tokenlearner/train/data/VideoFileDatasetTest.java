@@ -61,18 +61,46 @@ class VideoFileDatasetTest {
   }
 
   @Test
-  void decode_mp4MkvAvi_framesMatchEncodedColours() throws IOException {
-    for (String ext : new String[] {"mp4", "mkv", "avi", "mov"}) {
-      Path f = dir.resolve("clip." + ext);
-      VideoFiles.write(f, "mpeg4", 32, 24, clip(10, 32, 24));
-      assertEquals(10, VideoFileDecoder.frameCount(f), ext);
+  void decode_containersAndCodecs_framesMatchEncodedColours() throws IOException {
+    // Container by file name, codec by encoder: MPEG-4 part 2, H.264 (OpenH264), VP9 (libvpx).
+    String[][] cases = {
+      {"mp4", "mpeg4"},
+      {"mkv", "mpeg4"},
+      {"avi", "mpeg4"},
+      {"mov", "mpeg4"},
+      {"mp4", "libopenh264"},
+      {"webm", "libvpx-vp9"},
+    };
+    for (String[] c : cases) {
+      Path f = dir.resolve(c[1] + "." + c[0]);
+      String what = c[0] + "/" + c[1];
+      VideoFiles.write(f, c[1], 32, 24, clip(10, 32, 24));
+      assertEquals(10, VideoFileDecoder.frameCount(f), what);
       int[] idx = {0, 3, 4, 9};
       List<VideoFrames.RgbFrame> got = VideoFileDecoder.decode(f, idx);
       assertEquals(idx.length, got.size());
       for (int k = 0; k < idx.length; k++) {
         assertEquals(24, got.get(k).height());
         assertEquals(32, got.get(k).width());
-        assertColour(colour(idx[k]), got.get(k).rgb(), ext + " frame " + idx[k]);
+        assertColour(colour(idx[k]), got.get(k).rgb(), what + " frame " + idx[k]);
+      }
+    }
+  }
+
+  @Test
+  void dataset_greyModel_takesLumaOfTheRgbFrames() throws IOException {
+    writeDataset(dir, 10, 6);
+    VideoSampling s = new VideoSampling(2, 1, 8, 8, 1, false);
+    try (VideoFileDataset ds =
+        new VideoFileDataset(dir, s, new EvalPreprocessing(8, 8, 1, 1.0, Normalization.NONE))) {
+      assertArrayEquals(new int[] {2, 8, 8, 1}, ds.exampleShape());
+      float[] x = new float[2 * 64];
+      ds.eval(0, x, 0); // centred: frames 2 and 3
+      for (int t = 0; t < 2; t++) {
+        int[] c = colour(2 + t);
+        double luma = 0.2989 * c[0] + 0.5870 * c[1] + 0.1140 * c[2];
+        assertEquals(luma, x[t * 64], TOLERANCE, "frame " + (2 + t));
+        assertEquals(x[t * 64], x[t * 64 + 63], 1e-6, "solid frame stays solid");
       }
     }
   }
