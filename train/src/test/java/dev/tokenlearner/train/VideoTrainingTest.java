@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.train.data.TfRecords;
+import dev.tokenlearner.train.data.Datasets;
+import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.VideoFileDataset;
 import dev.tokenlearner.train.data.VideoFiles;
 import dev.tokenlearner.train.data.VideoTfRecordDataset;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -62,6 +65,12 @@ class VideoTrainingTest {
    * frames of 16x16, 2 steps of 2 clips; {@code dataset} entries replace dataset keys.
    */
   private static ExperimentConfig smallKinetics(Map<String, Object> dataset) throws IOException {
+    return smallKinetics(dataset, Map.of());
+  }
+
+  /** As {@link #smallKinetics(Map)}, with {@code top} entries replacing top-level keys. */
+  private static ExperimentConfig smallKinetics(
+      Map<String, Object> dataset, Map<String, Object> top) throws IOException {
     ExperimentConfig bundled = ConfigLoader.loadNamed("kinetics_tokenlearner_b16");
     Map<String, Object> doc = copy(bundled.raw());
     Map<String, Object> ds = copy(doc.get("dataset_configs"));
@@ -93,6 +102,7 @@ class VideoTrainingTest {
     lr.put("steps_per_cycle", 2);
     lr.put("base_learning_rate", 0.01);
     doc.put("lr_configs", lr);
+    doc.putAll(top);
     ExperimentConfig cfg = ConfigLoader.fromMap(doc, "kinetics-small");
     assertArrayEquals(new long[] {-1, 4, 16, 16, 3}, cfg.input().shape(-1));
     return cfg;
@@ -132,11 +142,8 @@ class VideoTrainingTest {
     assertEquals(metric(s, "eval", "loss"), metric(s, "test", "loss"), 1e-5);
   }
 
-  @Test
-  void bundledKineticsConfig_mp4ClassFolders_trainsWithMultiCropTest(@TempDir Path dir)
-      throws Exception {
-    // 3 classes x 10 MP4s of 8 frames (32x24): class c's frames are solid colours of hue c.
-    Path data = dir.resolve("videos");
+  /** 3 classes x 10 MP4s of 8 frames (32x24): class c's frames are solid colours of hue c. */
+  private static void writeMp4Classes(Path data) throws IOException {
     for (int c = 0; c < 3; c++) {
       Path folder = Files.createDirectories(data.resolve("class" + c));
       for (int v = 0; v < 10; v++) {
@@ -150,6 +157,26 @@ class VideoTrainingTest {
         VideoFiles.write(folder.resolve("v" + v + ".mp4"), "mpeg4", 32, 24, frames);
       }
     }
+  }
+
+  @Test
+  void datasetName_videoFiles_readsClassFoldersUnderBaseDir(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("videos");
+    writeMp4Classes(data);
+    ExperimentConfig cfg =
+        smallKinetics(Map.of("base_dir", data.toString()), Map.of("dataset_name", "video_files"));
+    try (ImageDataset ds = Datasets.open(cfg, Optional.empty())) {
+      assertTrue(ds instanceof VideoFileDataset, ds.describe());
+      assertEquals(27, ds.numTrain());
+      assertEquals(12, ((VideoFileDataset) ds).numViews());
+    }
+  }
+
+  @Test
+  void bundledKineticsConfig_mp4ClassFolders_trainsWithMultiCropTest(@TempDir Path dir)
+      throws Exception {
+    Path data = dir.resolve("videos");
+    writeMp4Classes(data);
     // The bundled sampling: stride 2, 4 test clips x 3 spatial crops = 12 views per video.
     ExperimentConfig cfg = smallKinetics(Map.of());
     TrainSummary s =

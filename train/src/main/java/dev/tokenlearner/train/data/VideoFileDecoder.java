@@ -31,6 +31,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import dev.tokenlearner.train.data.VideoFileException.Reason;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,7 +189,7 @@ final class VideoFileDecoder {
     while (n < buf.length && buf[n] != 0) {
       n++;
     }
-    return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8) + " (" + code + ")";
+    return new String(buf, 0, n, StandardCharsets.UTF_8) + " (" + code + ")";
   }
 
   /** An opened file: its demuxer, the best video stream and, when asked, its decoder. */
