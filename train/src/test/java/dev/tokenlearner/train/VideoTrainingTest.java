@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.train.data.TfRecords;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
+import dev.tokenlearner.train.data.TfRecords;
 import dev.tokenlearner.train.data.VideoFileDataset;
 import dev.tokenlearner.train.data.VideoFiles;
 import dev.tokenlearner.train.data.VideoTfRecordDataset;
