@@ -57,7 +57,7 @@ final class TrainCommand implements Callable<Integer> {
       names = "--data",
       paramLabel = "PATH",
       description =
-          "Training data replacing the config's dataset: an image folder (one sub-folder per class), TFRecord file(s), or a .npz with arrays 'images' (float32 [N,H,W,C] or [N,T,H,W,C], fed as stored) and 'labels' (int [N]).")
+          "Training data replacing the config's dataset: an image folder (one sub-folder per class), TFRecord file(s), or a .npz with arrays 'images' (float32 [N,H,W,C] or [N,T,H,W,C], fed as stored) and 'labels' (int [N]). For a video model: one sub-folder per class of video files (.mp4, .m4v, .mkv, .webm, .avi, .mov) or of frame folders, else DMVR TFRecord file(s).")
   Path data;
 
   @Option(

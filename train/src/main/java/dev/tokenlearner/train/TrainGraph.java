@@ -445,7 +445,8 @@ final class TrainGraph implements AutoCloseable {
       Placeholder<TFloat32> images,
       Placeholder<TInt32> labels,
       Operand<TFloat32> lossSum,
-      Operand<TFloat32> correct) {}
+      Operand<TFloat32> correct,
+      Operand<TFloat32> logits) {}
 
   private EvalTower evalTower;
 
@@ -493,7 +494,32 @@ final class TrainGraph implements AutoCloseable {
         x,
         y,
         e.withName("loss_sum").math.mul(mean, n),
-        e.withName("correct").identity(Losses.correct(e, out.logits(), y)));
+        e.withName("correct").identity(Losses.correct(e, out.logits(), y)),
+        e.withName("logits").identity(out.logits()));
+  }
+
+  /**
+   * The logits of the inference tower (as {@link #evaluate}) for one held-out batch; multi-view
+   * evaluation averages them over the views of a video.
+   *
+   * @return {@code [batch][num_classes]}
+   */
+  float[][] evalLogits(Batch batch) {
+    if (evalTower == null) {
+      evalTower = buildEvalTower();
+    }
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
+        Result r = session.runner().feed(evalTower.images(), x).fetch(evalTower.logits()).run()) {
+      TFloat32 l = (TFloat32) r.get(0);
+      int k = (int) l.shape().get(1);
+      float[][] out = new float[batch.size()][k];
+      for (int i = 0; i < out.length; i++) {
+        l.get(i).copyTo(DataBuffers.of(out[i], false, false));
+      }
+      return out;
+    }
   }
 
   /** The model parameters by path. */

@@ -20,6 +20,7 @@ import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.ImageFolderDataset;
 import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
+import dev.tokenlearner.train.data.VideoDataset;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.io.IOException;
@@ -43,9 +44,12 @@ import org.slf4j.LoggerFactory;
  * update with the learning rate computed in the graph from the global step. Every {@code
  * log_summary_steps}: training loss, accuracy, learning rate and gradient norm to TensorBoard and
  * {@code metrics.csv}. Every {@code log_eval_steps} and at the end: held-out loss and top-1
- * accuracy. Every {@code checkpoint_steps} and at the end: an atomic Scenic-format checkpoint
- * {@code <workdir>/checkpoint_<step>} (the newest {@code max_checkpoint_keep} kept). At the end:
- * {@code curves.png} and the SavedModel {@code <workdir>/saved_model}.
+ * accuracy (one centred view per video). For video with {@code dataset_configs.do_multicrop_test},
+ * every {@code log_test_epochs} epochs and at the end: Scenic's multi-crop test ({@code test/}
+ * metrics, logits averaged over each video's views). Every {@code checkpoint_steps} and at the end:
+ * an atomic Scenic-format checkpoint {@code <workdir>/checkpoint_<step>} (the newest {@code
+ * max_checkpoint_keep} kept). At the end: {@code curves.png} and the SavedModel {@code
+ * <workdir>/saved_model}.
  *
  * <p>Determinism: which examples a step sees, their augmentation and the dropout key {@code [seed,
  * step]} depend only on (seed, step), so a resumed run reaches the same weights as an uninterrupted
@@ -183,7 +187,7 @@ public final class Trainer {
               + latest.get().getFileName()
               + "; resume from it or train into an empty workdir");
     }
-    Plan plan = Plan.of(cfg.train(), dataset.numTrain(), options);
+    Plan plan = Plan.of(cfg, dataset.numTrain(), options);
     RuntimeConfig runtime = RuntimeConfig.of(cfg);
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
@@ -315,9 +319,11 @@ public final class Trainer {
       long stopAt,
       long summaryEvery,
       long evalEvery,
-      long checkpointEvery) {
+      long checkpointEvery,
+      long testEvery) {
 
-    static Plan of(TrainConfig tc, long numTrain, TrainOptions options) {
+    static Plan of(ExperimentConfig cfg, long numTrain, TrainOptions options) {
+      TrainConfig tc = cfg.train();
       int batchSize = tc.requireBatchSize();
       long stepsPerEpoch = tc.stepsPerEpoch(numTrain);
       long total = tc.resolvedTotalSteps(numTrain);
@@ -335,7 +341,11 @@ public final class Trainer {
           Math.min(total, options.stopAfterStep().orElse(total)),
           tc.resolvedLogSummarySteps(stepsPerEpoch),
           tc.resolvedLogEvalSteps(stepsPerEpoch),
-          tc.resolvedCheckpointSteps(stepsPerEpoch));
+          tc.resolvedCheckpointSteps(stepsPerEpoch),
+          // Scenic's multi-crop test: every log_test_epochs epochs (default: with evaluation).
+          Evaluator.logTestEpochs(cfg).isPresent()
+              ? Math.max(1, (long) (stepsPerEpoch * Evaluator.logTestEpochs(cfg).getAsDouble()))
+              : tc.resolvedLogEvalSteps(stepsPerEpoch));
     }
   }
 
@@ -348,6 +358,7 @@ public final class Trainer {
     private final TrainStep train;
     private final Replication replication;
     private final Evaluator evaluator;
+    private final Optional<VideoDataset> testViews;
     private final Checkpointer checkpoints;
     private final MetricWindow window = new MetricWindow();
     private OptionalDouble evalLoss = OptionalDouble.empty();
@@ -365,6 +376,7 @@ public final class Trainer {
       this.train = train;
       this.replication = train.replication();
       this.evaluator = new Evaluator(dataset, cfg.train().resolvedEvalBatchSize());
+      this.testViews = Evaluator.multiCropTest(cfg, dataset);
       this.checkpoints = new Checkpointer(workdir, cfg.train().maxCheckpointKeep());
     }
 
@@ -402,6 +414,10 @@ public final class Trainer {
           }
           if (step % plan.evalEvery() == 0 || step == plan.totalSteps()) {
             evaluate(metrics);
+          }
+          if (testViews.isPresent()
+              && (step % plan.testEvery() == 0 || step == plan.totalSteps())) {
+            test(metrics, testViews.get());
           }
           if (step % plan.checkpointEvery() == 0 || step == plan.stopAt()) {
             checkpoints.save(train);
@@ -449,6 +465,31 @@ public final class Trainer {
               e.loss(),
               e.accuracy(),
               e.examples()));
+    }
+
+    /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */
+    private void test(MetricsSink metrics, VideoDataset videos) throws IOException {
+      Evaluator.MultiViewEvaluation e =
+          Evaluator.evaluateViews(
+              videos, cfg.train().resolvedEvalBatchSize(), train.trainGraph()::evalLogits);
+      metrics.add(step, "test", "loss", e.loss());
+      metrics.add(step, "test", "accuracy", e.accuracy());
+      if (e.top5Accuracy().isPresent()) {
+        metrics.add(step, "test", "accuracy_top_5", e.top5Accuracy().getAsDouble());
+      }
+      metrics.flush();
+      LOG.info(
+          String.format(
+              Locale.ROOT,
+              "step %d: multi-crop test loss %.4f, accuracy %.4f%s (%d videos x %d views)",
+              step,
+              e.loss(),
+              e.accuracy(),
+              e.top5Accuracy().isPresent()
+                  ? String.format(Locale.ROOT, ", top-5 %.4f", e.top5Accuracy().getAsDouble())
+                  : "",
+              e.videos(),
+              e.views()));
     }
 
     Evaluator.Evaluation evaluate() throws IOException {

@@ -24,7 +24,8 @@ public final class Datasets {
           TfRecordDataset.NAME,
           FashionMnistDataset.NAME,
           VideoTfRecordDataset.NAME,
-          VideoFolderDataset.NAME);
+          VideoFolderDataset.NAME,
+          VideoFileDataset.NAME);
 
   private Datasets() {}
 
@@ -32,9 +33,11 @@ public final class Datasets {
    * Opens the training data.
    *
    * <p>With {@code override}, the path decides: a folder with the Fashion-MNIST IDX files is {@code
-   * fashion_mnist}, a folder with sub-folders is an image folder, anything else TFRecord files.
-   * Without it, {@code dataset_name} decides (the embedded shapes when unset), reading {@code
-   * dataset_configs.data_dir} for the file-based ones.
+   * fashion_mnist}, a folder with sub-folders is an image folder, anything else TFRecord files; for
+   * a video input, class folders of video files are {@code video_files}, class folders of frame
+   * folders {@code video_folder}, anything else DMVR TFRecords. Without it, {@code dataset_name}
+   * decides (the embedded shapes when unset), reading {@code dataset_configs.data_dir} for the
+   * file-based ones.
    *
    * @param cfg the experiment (input size, classes, dataset keys)
    * @param override a data path that replaces the config's
@@ -79,17 +82,15 @@ public final class Datasets {
     ImageDataset ds;
     if (in.isVideo()) {
       String name = dc.datasetName().orElse(VideoTfRecordDataset.NAME);
-      if (override.isEmpty()
-          && !name.equals(VideoTfRecordDataset.NAME)
-          && !name.equals(VideoFolderDataset.NAME)) {
+      List<String> videoNames =
+          List.of(VideoTfRecordDataset.NAME, VideoFolderDataset.NAME, VideoFileDataset.NAME);
+      if (override.isEmpty() && !videoNames.contains(name)) {
         throw new InvalidInputException(
             "video input (num_frames="
                 + in.numFrames()
-                + ") reads dataset_name '"
-                + VideoTfRecordDataset.NAME
-                + "' or '"
-                + VideoFolderDataset.NAME
-                + "', not '"
+                + ") reads dataset_name "
+                + videoNames
+                + ", not '"
                 + name
                 + "'");
       }
@@ -103,14 +104,23 @@ public final class Datasets {
       if (!Files.exists(p)) {
         throw new InvalidInputException("data path " + p + " does not exist");
       }
-      boolean folders =
-          override.isPresent()
-              ? Files.isDirectory(p) && VideoFolderDataset.isVideoFolder(p)
-              : name.equals(VideoFolderDataset.NAME);
+      if (override.isPresent()) {
+        // The path decides: class folders of video files, of frame folders, else TFRecords.
+        name =
+            !Files.isDirectory(p)
+                ? VideoTfRecordDataset.NAME
+                : VideoFileDataset.isVideoFileFolder(p)
+                    ? VideoFileDataset.NAME
+                    : VideoFolderDataset.isVideoFolder(p)
+                        ? VideoFolderDataset.NAME
+                        : VideoTfRecordDataset.NAME;
+      }
       ds =
-          folders
-              ? new VideoFolderDataset(p, sampling, eval)
-              : new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
+          switch (name) {
+            case VideoFileDataset.NAME -> new VideoFileDataset(p, sampling, eval);
+            case VideoFolderDataset.NAME -> new VideoFolderDataset(p, sampling, eval);
+            default -> new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
+          };
     } else if (override.isPresent()) {
       ds = openPath(override.get(), in, eval, randomFlip(cfg));
     } else {

@@ -36,6 +36,15 @@ public final class SkippingDataset implements ImageDataset {
   }
 
   /**
+   * Returns the wrapped dataset.
+   *
+   * @return the dataset whose bad examples are skipped
+   */
+  public ImageDataset inner() {
+    return inner;
+  }
+
+  /**
    * Returns the number of training examples skipped so far.
    *
    * @return the count

@@ -1,11 +1,9 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -17,21 +15,19 @@ import java.util.stream.Stream;
  * and sampling as {@link VideoTfRecordDataset}: {@code train/} beside {@code val/} (or {@code
  * validation/}, {@code eval/}, {@code test/}), else every 10th clip of each class held out.
  */
-public final class VideoFolderDataset implements ImageDataset {
+public final class VideoFolderDataset implements VideoDataset {
 
   /** Name of this dataset in {@code dataset_name}. */
   public static final String NAME = "video_folder";
-
-  private static final List<String> EVAL_DIRS = List.of("val", "validation", "eval", "test");
 
   private final Path root;
   private final VideoSampling sampling;
   private final EvalPreprocessing frame;
   private final List<String> classes;
-  private final List<Path> train = new ArrayList<>();
-  private final List<Integer> trainLabels = new ArrayList<>();
-  private final List<Path> eval = new ArrayList<>();
-  private final List<Integer> evalLabels = new ArrayList<>();
+  private final List<Path> train;
+  private final List<Integer> trainLabels;
+  private final List<Path> eval;
+  private final List<Integer> evalLabels;
   private final VideoFrames frames;
 
   /**
@@ -48,41 +44,12 @@ public final class VideoFolderDataset implements ImageDataset {
     this.root = root;
     this.sampling = sampling;
     this.frame = frame;
-    Path trainDir = root.resolve("train");
-    Path evalDir =
-        EVAL_DIRS.stream().map(root::resolve).filter(Files::isDirectory).findFirst().orElse(null);
-    if (Files.isDirectory(trainDir) && evalDir != null) {
-      classes = folders(trainDir);
-      for (int c = 0; c < classes.size(); c++) {
-        for (Path clip : subfolders(trainDir.resolve(classes.get(c)))) {
-          train.add(clip);
-          trainLabels.add(c);
-        }
-        Path ev = evalDir.resolve(classes.get(c));
-        if (Files.isDirectory(ev)) {
-          for (Path clip : subfolders(ev)) {
-            eval.add(clip);
-            evalLabels.add(c);
-          }
-        }
-      }
-    } else {
-      classes = folders(root);
-      for (int c = 0; c < classes.size(); c++) {
-        List<Path> clips = subfolders(root.resolve(classes.get(c)));
-        for (int i = 0; i < clips.size(); i++) {
-          boolean held = i % TfRecordDataset.HOLD_OUT_EVERY == TfRecordDataset.HOLD_OUT_EVERY - 1;
-          (held ? eval : train).add(clips.get(i));
-          (held ? evalLabels : trainLabels).add(c);
-        }
-      }
-    }
-    Preconditions.checkArgument(!train.isEmpty(), "%s: no training clips", root);
-    Preconditions.checkArgument(
-        !eval.isEmpty(),
-        "%s: no held-out clips (add a val/ folder or at least %s clips per class)",
-        root,
-        TfRecordDataset.HOLD_OUT_EVERY);
+    VideoSplit split = VideoSplit.scan(root, Files::isDirectory);
+    this.classes = split.classes();
+    this.train = split.train();
+    this.trainLabels = split.trainLabels();
+    this.eval = split.eval();
+    this.evalLabels = split.evalLabels();
     this.frames = new VideoFrames(sampling, frame);
   }
 
@@ -94,22 +61,7 @@ public final class VideoFolderDataset implements ImageDataset {
    * @throws IOException if it cannot be listed
    */
   public static boolean isVideoFolder(Path root) throws IOException {
-    Path base = Files.isDirectory(root.resolve("train")) ? root.resolve("train") : root;
-    List<String> cls = folders(base);
-    return !cls.isEmpty() && !folders(base.resolve(cls.get(0))).isEmpty();
-  }
-
-  private static List<String> folders(Path dir) throws IOException {
-    return subfolders(dir).stream().map(p -> p.getFileName().toString()).toList();
-  }
-
-  private static List<Path> subfolders(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(Files::isDirectory)
-          .filter(p -> !p.getFileName().toString().startsWith("."))
-          .sorted()
-          .toList();
-    }
+    return VideoSplit.looksLike(root, Files::isDirectory);
   }
 
   private static List<Path> frameFiles(Path clip) throws IOException {
@@ -175,6 +127,29 @@ public final class VideoFolderDataset implements ImageDataset {
         dst,
         offset);
     return evalLabels.get(i);
+  }
+
+  @Override
+  public int evalView(long index, int view, float[] dst, int offset) throws IOException {
+    int i = Math.toIntExact(index);
+    List<Path> f = checkedFrames(eval.get(i));
+    float where = sampling.viewPosition(view);
+    frames.write(
+        k -> Files.readAllBytes(f.get(k)),
+        f.size(),
+        eval.get(i).toString(),
+        sampling.viewStart(view, f.size()),
+        where,
+        where,
+        false,
+        dst,
+        offset);
+    return evalLabels.get(i);
+  }
+
+  @Override
+  public int numViews() {
+    return sampling.numViews();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -20,12 +21,14 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
+import org.tensorflow.types.family.TNumber;
 
 /**
  * Turns the encoded frames of a video into one clip {@code [T, crop, crop, C]} as TF ops run from
  * Java: the frames {@link VideoSampling#frames} picks, each decoded, resized so its shorter side is
  * {@code min_resize}, cropped at one position for the whole clip, optionally flipped, and
- * normalised. Shared by the video datasets; safe to call from several threads.
+ * normalised. Frames already decoded to RGB (video files) take the same ops from the resize on.
+ * Shared by the video datasets; safe to call from several threads.
  */
 final class VideoFrames implements AutoCloseable {
 
@@ -42,6 +45,16 @@ final class VideoFrames implements AutoCloseable {
     byte[] read(int i) throws IOException;
   }
 
+  /** One decoded frame: {@code height * width * 3} bytes of RGB, row-major. */
+  record RgbFrame(byte[] rgb, int height, int width) {
+    RgbFrame {
+      if (rgb.length != height * width * 3) {
+        throw new IllegalArgumentException(
+            rgb.length + " bytes for a " + height + "x" + width + " RGB frame");
+      }
+    }
+  }
+
   private final VideoSampling sampling;
   private final EvalPreprocessing frame;
   private final Graph graph;
@@ -50,6 +63,8 @@ final class VideoFrames implements AutoCloseable {
   private final Placeholder<TFloat32> position;
   private final Placeholder<TBool> flip;
   private final Operand<TFloat32> output;
+  private final Placeholder<TUint8> pixels;
+  private final Operand<TFloat32> rgbOutput;
 
   VideoFrames(VideoSampling sampling, EvalPreprocessing frame) {
     this.sampling = sampling;
@@ -59,22 +74,52 @@ final class VideoFrames implements AutoCloseable {
     encoded = tf.withName("frame").placeholder(TString.class);
     position = tf.withName("position").placeholder(TFloat32.class, Placeholder.shape(Shape.of(2)));
     flip = tf.withName("flip").placeholder(TBool.class, Placeholder.shape(Shape.scalar()));
-    output = frameOps(tf);
+    output =
+        tf.withName("clip_frame")
+            .identity(
+                frameOps(
+                    tf,
+                    tf.image.decodeImage(
+                        encoded,
+                        TUint8.class,
+                        DecodeImage.channels((long) frame.channels()),
+                        DecodeImage.expandAnimations(false))));
+    pixels = tf.withName("rgb").placeholder(TUint8.class, Placeholder.shape(Shape.of(-1, -1, 3)));
+    rgbOutput = tf.withName("clip_rgb_frame").identity(frameOps(tf, rgbTo(tf, pixels)));
     session = new Session(graph);
   }
 
   /**
-   * One frame: decode, resize the shorter side to {@code min_resize}, crop {@code crop_size} at a
-   * relative position ({@code 0} = top/left, {@code 1} = bottom/right), flip, normalise.
+   * An RGB frame {@code [H, W, 3]} with the model's channels: itself, or for one channel the luma
+   * weights of TF's {@code rgb_to_grayscale} (what decoding a JPEG to one channel gives).
    */
-  private Operand<TFloat32> frameOps(Ops tf) {
+  private Operand<? extends TNumber> rgbTo(Ops tf, Operand<TUint8> rgb) {
+    if (frame.channels() == 3) {
+      return rgb;
+    }
+    if (frame.channels() != 1) {
+      throw new IllegalArgumentException(
+          "video files decode to RGB; the model takes " + frame.channels() + " channels");
+    }
+    Operand<TFloat32> w = tf.constant(new float[][] {{0.2989f}, {0.5870f}, {0.1140f}});
+    Operand<TFloat32> flat =
+        tf.reshape(tf.dtypes.cast(rgb, TFloat32.class), tf.constant(new int[] {-1, 3}));
+    Operand<TInt32> hw1 =
+        tf.concat(
+            List.of(
+                tf.slice(tf.shape(rgb), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
+                tf.constant(new int[] {1})),
+            tf.constant(0));
+    return tf.reshape(tf.math.round(tf.linalg.matMul(flat, w)), hw1);
+  }
+
+  /**
+   * One frame {@code [H, W, C]}: resize the shorter side to {@code min_resize}, crop {@code
+   * crop_size} at a relative position ({@code 0} = top/left, {@code 1} = bottom/right), flip,
+   * normalise.
+   */
+  private Operand<TFloat32> frameOps(Ops tf, Operand<? extends TNumber> img) {
     int crop = sampling.cropSize();
-    Operand<TUint8> img =
-        tf.image.decodeImage(
-            encoded,
-            TUint8.class,
-            DecodeImage.channels((long) frame.channels()),
-            DecodeImage.expandAnimations(false));
     Operand<TFloat32> hw =
         tf.dtypes.cast(
             tf.slice(tf.shape(img), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
@@ -105,7 +150,7 @@ final class VideoFrames implements AutoCloseable {
             tf.constant(new int[] {crop, crop, frame.channels()}));
     Operand<TFloat32> flipped =
         tf.select(flip, tf.reverse(cropped, tf.constant(new int[] {1})), cropped);
-    return tf.withName("clip_frame").identity(frame.normalize(tf, flipped));
+    return frame.normalize(tf, flipped);
   }
 
   /**
@@ -153,6 +198,70 @@ final class VideoFrames implements AutoCloseable {
         } catch (TFInvalidArgumentException e) {
           String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
           throw new IOException(what + ", frame " + idx[t] + ": cannot decode image: " + m, e);
+        }
+      }
+    }
+  }
+
+  /** Decodes the frames of one clip, in the order asked for. */
+  @FunctionalInterface
+  interface RgbReader {
+    /**
+     * Decodes frames.
+     *
+     * @param indices frame indices, ascending, each at most once
+     * @return one RGB frame per index
+     * @throws IOException if the video cannot be read or decoded
+     */
+    List<RgbFrame> read(int[] indices) throws IOException;
+  }
+
+  /**
+   * Writes one clip from decoded RGB frames, with the same resize, crop, flip and normalisation as
+   * {@link #write}.
+   *
+   * @param reader decodes the video's frames
+   * @param length frames in the video
+   * @param start first sampled frame
+   * @param u relative crop position along the height
+   * @param v relative crop position along the width
+   * @param flipped whether to flip every frame horizontally
+   * @param dst destination, {@code [T, crop, crop, C]} float32
+   * @param offset first float in {@code dst}
+   * @throws IOException if the reader fails
+   */
+  void writeRgb(
+      RgbReader reader,
+      int length,
+      int start,
+      float u,
+      float v,
+      boolean flipped,
+      float[] dst,
+      int offset)
+      throws IOException {
+    int per = sampling.cropSize() * sampling.cropSize() * frame.channels();
+    int[] idx = sampling.frames(start, length);
+    // Decode each distinct frame once, in file order (indices may wrap past the end).
+    int[] distinct = Arrays.stream(idx).distinct().sorted().toArray();
+    List<RgbFrame> decoded = reader.read(distinct);
+    try (TFloat32 pos = TFloat32.vectorOf(u, v);
+        TBool f = TBool.scalarOf(flipped)) {
+      for (int t = 0; t < idx.length; t++) {
+        RgbFrame fr = decoded.get(Arrays.binarySearch(distinct, idx[t]));
+        try (TUint8 in =
+                TUint8.tensorOf(
+                    Shape.of(fr.height(), fr.width(), 3), DataBuffers.of(fr.rgb(), true, false));
+            Result r =
+                session
+                    .runner()
+                    .feed(pixels, in)
+                    .feed(position, pos)
+                    .feed(flip, f)
+                    .fetch(rgbOutput)
+                    .run()) {
+          ((TFloat32) r.get(0))
+              .copyTo(DataBuffers.of(dst, false, false).slice(offset + t * per, per));
         }
       }
     }

@@ -138,4 +138,36 @@ public record VideoSampling(
   public int numViews() {
     return numTestClips * (threeSpatialCrops ? 3 : 1);
   }
+
+  /**
+   * First frame of view {@code view}: clip {@code view / crops} of {@link #testStarts}.
+   *
+   * @param view in {@code [0, numViews())}
+   * @param length frames in the video
+   * @return the start frame
+   */
+  public int viewStart(int view, int length) {
+    checkView(view);
+    return testStarts(length)[view / (threeSpatialCrops ? 3 : 1)];
+  }
+
+  /**
+   * Relative crop position of view {@code view}: with {@code do_three_spatial_crops}, {@code 0},
+   * {@code 0.5}, {@code 1} (left/top, centre, right/bottom) for crops {@code view % 3}, else the
+   * centre. Both axes take the same position: the shorter one has no spare pixels, so only the
+   * longer side moves.
+   *
+   * @param view in {@code [0, numViews())}
+   * @return the position in {@code [0, 1]}
+   */
+  public float viewPosition(int view) {
+    checkView(view);
+    return threeSpatialCrops ? (view % 3) / 2f : 0.5f;
+  }
+
+  private void checkView(int view) {
+    if (view < 0 || view >= numViews()) {
+      throw new IllegalArgumentException("view " + view + " outside [0, " + numViews() + ")");
+    }
+  }
 }

@@ -31,7 +31,7 @@ import org.tensorflow.proto.SequenceExample;
  * TfRecordDataset} (names with {@code train}, {@code val}/{@code eval}/{@code test}, else every
  * 10th record held out).
  */
-public final class VideoTfRecordDataset implements ImageDataset {
+public final class VideoTfRecordDataset implements VideoDataset {
 
   /** Name of this dataset in {@code dataset_name} (Scenic's). */
   public static final String NAME = "video_tfrecord_dataset";
@@ -206,18 +206,7 @@ public final class VideoTfRecordDataset implements ImageDataset {
     return clip.label();
   }
 
-  /**
-   * One view of multi-view evaluation: clip {@code view / crops} of {@link
-   * VideoSampling#testStarts}, and spatial crop {@code view % crops} (left/top, centre,
-   * right/bottom along the longer side with {@code do_three_spatial_crops}, else the centre).
-   *
-   * @param index the held-out clip
-   * @param view in {@code [0, numViews())}
-   * @param dst destination
-   * @param offset first float of the clip in {@code dst}
-   * @return the label
-   * @throws IOException if the clip cannot be read
-   */
+  @Override
   public int evalView(long index, int view, float[] dst, int offset) throws IOException {
     Preconditions.checkArgument(
         view >= 0 && view < sampling.numViews(),
@@ -225,16 +214,12 @@ public final class VideoTfRecordDataset implements ImageDataset {
         view,
         sampling.numViews());
     Clip clip = read(eval.get(Math.toIntExact(index)));
-    int crops = sampling.threeSpatialCrops() ? 3 : 1;
-    int start = sampling.testStarts(clip.frames().size())[view / crops];
-    float where = crops == 1 ? 0.5f : (view % crops) / 2f;
-    // Both axes get the same relative position: the shorter one has no spare pixels, so only the
-    // longer side moves.
+    float where = sampling.viewPosition(view);
     frames.write(
         i -> clip.frames().get(i).toByteArray(),
         clip.frames().size(),
         clip.what(),
-        start,
+        sampling.viewStart(view, clip.frames().size()),
         where,
         where,
         false,
@@ -243,11 +228,7 @@ public final class VideoTfRecordDataset implements ImageDataset {
     return clip.label();
   }
 
-  /**
-   * Views per held-out clip.
-   *
-   * @return {@code num_test_clips * (3 or 1)}
-   */
+  @Override
   public int numViews() {
     return sampling.numViews();
   }
