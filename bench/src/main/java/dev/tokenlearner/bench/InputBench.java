@@ -24,9 +24,11 @@ import java.util.OptionalDouble;
 
 /**
  * {@code tokenlearner bench --input}: images/s of the training input pipeline alone (read, decode,
- * inception crop, resize, flip, normalise, batch) at 1 and N worker threads, the same pipeline in
- * Python {@code tf.data} on the same files in the same run when {@code python3} has TensorFlow, and
- * the fraction of training-step time the trainer spends waiting for input with a near-free model.
+ * inception crop, resize, flip, batch) at 1 and N worker threads, handing the trainer uint8 pixel
+ * batches (what it feeds; the graph normalises) and, for comparison, float32 batches normalised on
+ * the host, the same pipeline in Python {@code tf.data} on the same files in the same run when
+ * {@code python3} has TensorFlow, and the fraction of training-step time the trainer spends waiting
+ * for input with a near-free model.
  */
 public final class InputBench {
 
@@ -44,7 +46,8 @@ public final class InputBench {
    * @param size input side in pixels
    * @param batch batch size
    * @param steps timed batches per setting
-   * @param javaImagesPerSecond images/s by worker threads
+   * @param javaImagesPerSecond images/s by worker threads, uint8 pixel batches
+   * @param javaFloatImagesPerSecond images/s by worker threads, float32 batches
    * @param pythonImagesPerSecond tf.data images/s by map threads (empty when not run)
    * @param pythonNote why Python was not run, or empty
    * @param waitFraction share of the training loop's step time spent waiting for a batch
@@ -56,6 +59,7 @@ public final class InputBench {
       int batch,
       int steps,
       Map<Integer, Double> javaImagesPerSecond,
+      Map<Integer, Double> javaFloatImagesPerSecond,
       Map<Integer, Double> pythonImagesPerSecond,
       String pythonNote,
       OptionalDouble waitFraction,
@@ -64,6 +68,7 @@ public final class InputBench {
     /** Copies the maps. */
     public Result {
       javaImagesPerSecond = Map.copyOf(javaImagesPerSecond);
+      javaFloatImagesPerSecond = Map.copyOf(javaFloatImagesPerSecond);
       pythonImagesPerSecond = Map.copyOf(pythonImagesPerSecond);
     }
 
@@ -91,7 +96,17 @@ public final class InputBench {
                   b.append(
                       String.format(
                           Locale.ROOT,
-                          "| Java (TF ops) | %d | %.0f |%n",
+                          "| Java (TF ops), uint8 batches | %d | %.0f |%n",
+                          e.getKey(),
+                          e.getValue())));
+      javaFloatImagesPerSecond.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  b.append(
+                      String.format(
+                          Locale.ROOT,
+                          "| Java (TF ops), float32 batches | %d | %.0f |%n",
                           e.getKey(),
                           e.getValue())));
       pythonImagesPerSecond.entrySet().stream()
@@ -151,9 +166,11 @@ public final class InputBench {
     }
     ExperimentConfig cfg = config(size, Math.max(classes, 1), batch, 1);
     Map<Integer, Double> java = new LinkedHashMap<>();
+    Map<Integer, Double> javaFloat = new LinkedHashMap<>();
     try (ImageDataset ds = Datasets.open(cfg, Optional.of(data))) {
       for (int t : threads) {
-        java.put(t, imagesPerSecond(ds, batch, warmup, steps, t));
+        java.put(t, imagesPerSecond(ds, batch, warmup, steps, t, true));
+        javaFloat.put(t, imagesPerSecond(ds, batch, warmup, steps, t, false));
       }
     }
     Map<Integer, Double> py = new LinkedHashMap<>();
@@ -186,11 +203,12 @@ public final class InputBench {
         deleteTree(work);
       }
     }
-    return new Result(data, size, batch, steps, java, py, note, wait, trainIps);
+    return new Result(data, size, batch, steps, java, javaFloat, py, note, wait, trainIps);
   }
 
   private static double imagesPerSecond(
-      ImageDataset ds, int batch, int warmup, int steps, int threads) throws IOException {
+      ImageDataset ds, int batch, int warmup, int steps, int threads, boolean pixels)
+      throws IOException {
     TrainOrder order = new TrainOrder(0, batch, ds.numTrain());
     try (BatchProducer p =
         new BatchProducer(
@@ -200,7 +218,8 @@ public final class InputBench {
             0,
             warmup + steps,
             Math.max(BatchProducer.QUEUE_CAPACITY_DEFAULT, 2 * threads),
-            threads)) {
+            threads,
+            pixels)) {
       for (int i = 0; i < warmup; i++) {
         p.next();
       }

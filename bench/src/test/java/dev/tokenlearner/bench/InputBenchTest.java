@@ -31,9 +31,12 @@ class InputBenchTest {
     }
     InputBench.Result res = InputBench.run(dir, 32, 4, 1, 3, List.of(1, 2), false, false);
     assertEquals(2, res.javaImagesPerSecond().size());
+    assertEquals(2, res.javaFloatImagesPerSecond().size());
     res.javaImagesPerSecond().values().forEach(v -> assertTrue(v > 0, "images/s " + v));
+    res.javaFloatImagesPerSecond().values().forEach(v -> assertTrue(v > 0, "images/s " + v));
     String md = res.toMarkdown();
-    assertTrue(md.contains("| Java (TF ops) | 2 |"), md);
+    assertTrue(md.contains("| Java (TF ops), uint8 batches | 2 |"), md);
+    assertTrue(md.contains("| Java (TF ops), float32 batches | 1 |"), md);
     assertTrue(md.contains("Python tf.data not measured: skipped"), md);
   }
 }

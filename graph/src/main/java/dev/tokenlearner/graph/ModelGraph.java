@@ -3,6 +3,8 @@ package dev.tokenlearner.graph;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
@@ -17,6 +19,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 
 /**
  * A {@link TokenLearnerViT} in its own {@link Graph}: the {@code images} placeholder, the
@@ -28,12 +31,21 @@ import org.tensorflow.types.TInt64;
  * model a second time in inference mode on the same variables, e.g. to evaluate while training
  * without copying weights.
  *
+ * <p>A graph built with a pixel input also has the {@code pixels} placeholder (uint8, the shape of
+ * {@code images}); {@code images} is then a {@code PlaceholderWithDefault} whose default is {@code
+ * pixels} normalised on the model's device ({@link EvalPreprocessing#normalize}), so a run feeds
+ * either uint8 pixels or float32 images. An {@link InputTransform} (e.g. mixup) sits between {@code
+ * images} and the model.
+ *
  * <p>Closing it closes the graph; sessions on it must be closed first.
  */
 public final class ModelGraph implements AutoCloseable {
 
   /** Name of the image placeholder. */
   public static final String IMAGES = "images";
+
+  /** Name of the uint8 pixel placeholder of a graph built with a pixel input. */
+  public static final String PIXELS = "pixels";
 
   /** Name of the dropout key placeholder of a training graph. */
   public static final String RNG_KEY = "rng_key";
@@ -44,7 +56,8 @@ public final class ModelGraph implements AutoCloseable {
   private final ModelConfig model;
   private final InputSpec input;
   private final Mode mode;
-  private final Placeholder<TFloat32> images;
+  private final Operand<TFloat32> images;
+  private final Optional<Placeholder<TUint8>> pixels;
   private final Optional<Placeholder<TInt64>> rngKey;
   private final ModelOutputs outputs;
 
@@ -55,7 +68,8 @@ public final class ModelGraph implements AutoCloseable {
       ModelConfig model,
       InputSpec input,
       Mode mode,
-      Placeholder<TFloat32> images,
+      Operand<TFloat32> images,
+      Optional<Placeholder<TUint8>> pixels,
       Optional<Placeholder<TInt64>> rngKey,
       ModelOutputs outputs) {
     this.graph = graph;
@@ -65,6 +79,7 @@ public final class ModelGraph implements AutoCloseable {
     this.input = input;
     this.mode = mode;
     this.images = images;
+    this.pixels = pixels;
     this.rngKey = rngKey;
     this.outputs = outputs;
   }
@@ -91,7 +106,51 @@ public final class ModelGraph implements AutoCloseable {
    */
   public static ModelGraph build(
       ModelConfig model, InputSpec input, Mode mode, int batch, Optional<DeviceSpec> device) {
+    return build(model, input, mode, batch, device, Optional.empty(), InputTransform.NONE);
+  }
+
+  /**
+   * Ops between the fed images and the model, built on the model's device.
+   *
+   * <p>{@link #NONE} leaves the images as they are; a training graph uses it for mixup.
+   */
+  @FunctionalInterface
+  public interface InputTransform {
+    /** The identity. */
+    InputTransform NONE = (tf, images) -> images;
+
+    /**
+     * Builds the model's input from the images.
+     *
+     * @param tf where to build (the model's device)
+     * @param images {@code [b, H, W, C]} (or with frames) float32 model inputs
+     * @return the tensor the model consumes, same shape
+     */
+    Operand<TFloat32> apply(Ops tf, Operand<TFloat32> images);
+  }
+
+  /**
+   * Builds a model with an optional uint8 pixel input and an input transform.
+   *
+   * @param model the architecture
+   * @param input image size, frames and classes
+   * @param mode inference or training
+   * @param batch the static batch size, or -1 for any
+   * @param device where the model's ops go; empty: TF places them
+   * @param pixels with a normalisation: add the {@value #PIXELS} placeholder, normalised with it
+   *     into the default of {@code images}
+   * @param transform applied to {@code images} before the model
+   */
+  public static ModelGraph build(
+      ModelConfig model,
+      InputSpec input,
+      Mode mode,
+      int batch,
+      Optional<DeviceSpec> device,
+      Optional<Normalization> pixels,
+      InputTransform transform) {
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(transform, "transform");
     if (batch == 0 || batch < -1) {
       throw new IllegalArgumentException("batch must be positive or -1, got " + batch);
     }
@@ -99,9 +158,16 @@ public final class ModelGraph implements AutoCloseable {
     try {
       Ops root = PathScope.create(graph);
       Ops tf = device.map(root::withDevice).orElse(root);
-      Placeholder<TFloat32> images =
-          tf.withName(IMAGES)
-              .placeholder(TFloat32.class, Placeholder.shape(Shape.of(input.shape(batch))));
+      Shape shape = Shape.of(input.shape(batch));
+      Optional<Placeholder<TUint8>> pixelInput =
+          pixels.map(n -> tf.withName(PIXELS).placeholder(TUint8.class, Placeholder.shape(shape)));
+      Operand<TFloat32> images =
+          pixelInput.isPresent()
+              ? tf.withName(IMAGES)
+                  .placeholderWithDefault(
+                      EvalPreprocessing.of(input, pixels.get()).normalize(tf, pixelInput.get()),
+                      shape)
+              : tf.withName(IMAGES).placeholder(TFloat32.class, Placeholder.shape(shape));
       Optional<Placeholder<TInt64>> key =
           mode == Mode.TRAINING
               ? Optional.of(
@@ -110,8 +176,12 @@ public final class ModelGraph implements AutoCloseable {
       ParameterStore store = new ParameterStore(tf);
       ModelOutputs out =
           TokenLearnerViT.build(
-              ModuleScope.root(store, key.orElse(null)), model, input.numClasses(), images, mode);
-      return new ModelGraph(graph, tf, store, model, input, mode, images, key, out);
+              ModuleScope.root(store, key.orElse(null)),
+              model,
+              input.numClasses(),
+              transform.apply(tf, images),
+              mode);
+      return new ModelGraph(graph, tf, store, model, input, mode, images, pixelInput, key, out);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -145,9 +215,28 @@ public final class ModelGraph implements AutoCloseable {
     return store;
   }
 
-  /** The image input, {@code [batch, H, W, C]} or {@code [batch, T, H, W, C]}. */
-  public Placeholder<TFloat32> images() {
+  /**
+   * The image input, {@code [batch, H, W, C]} or {@code [batch, T, H, W, C]} float32: a
+   * placeholder, or with a pixel input a placeholder whose default is the normalised {@link
+   * #pixels()}.
+   */
+  public Operand<TFloat32> images() {
     return images;
+  }
+
+  /**
+   * The uint8 pixel input of a graph built with one.
+   *
+   * @throws IllegalStateException if the graph has no pixel input
+   */
+  public Placeholder<TUint8> pixels() {
+    return pixels.orElseThrow(
+        () -> new IllegalStateException("this model graph has no " + PIXELS + " input"));
+  }
+
+  /** Whether the graph has a uint8 {@link #pixels()} input. */
+  public boolean hasPixels() {
+    return pixels.isPresent();
   }
 
   /**

@@ -47,13 +47,26 @@ public final class Losses {
       Operand<TInt32> labels,
       int numClasses,
       OptionalDouble labelSmoothing) {
-    Operand<TInt32> lastAxis = tf.constant(-1);
     if (!model.multilabel() && labelSmoothing.isEmpty()) {
       CustomGradients.register();
       return tf.math.mean(
           tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, labels).loss(), tf.constant(0));
     }
-    Operand<TFloat32> targets = targets(tf, labels, numClasses, labelSmoothing);
+    return mean(tf, model, logits, targets(tf, labels, numClasses, labelSmoothing));
+  }
+
+  /**
+   * The mean loss over the batch against soft targets (e.g. mixed by mixup, then smoothed).
+   *
+   * @param tf where to build
+   * @param model which loss ({@link ModelName#multilabel()})
+   * @param logits {@code [b, num_classes]}
+   * @param targets {@code [b, num_classes]} target distributions (multi-hot for sigmoid)
+   * @return a float32 scalar
+   */
+  public static Operand<TFloat32> mean(
+      Ops tf, ModelName model, Operand<TFloat32> logits, Operand<TFloat32> targets) {
+    Operand<TInt32> lastAxis = tf.constant(-1);
     Operand<TFloat32> perExample;
     if (model.multilabel()) {
       // max(z, 0) - z t + log1p(exp(-|z|)): the numerically stable form of sigmoid CE.
@@ -74,14 +87,39 @@ public final class Losses {
   /** One-hot targets, smoothed when asked. */
   static Operand<TFloat32> targets(
       Ops tf, Operand<TInt32> labels, int numClasses, OptionalDouble labelSmoothing) {
-    Operand<TFloat32> onehot =
-        tf.oneHot(labels, tf.constant(numClasses), tf.constant(1f), tf.constant(0f));
+    return smooth(tf, oneHot(tf, labels, numClasses), numClasses, labelSmoothing);
+  }
+
+  /**
+   * One-hot targets.
+   *
+   * @param tf where to build
+   * @param labels {@code [b]} int32 class indices
+   * @param numClasses number of classes
+   * @return {@code [b, num_classes]} float32
+   */
+  public static Operand<TFloat32> oneHot(Ops tf, Operand<TInt32> labels, int numClasses) {
+    return tf.oneHot(labels, tf.constant(numClasses), tf.constant(1f), tf.constant(0f));
+  }
+
+  /**
+   * Scenic's {@code apply_label_smoothing}: {@code t (1 - ls) + ls / num_classes}.
+   *
+   * @param tf where to build
+   * @param targets {@code [b, num_classes]}
+   * @param numClasses number of classes
+   * @param labelSmoothing {@code label_smoothing}; empty returns {@code targets}
+   * @return the smoothed targets
+   */
+  public static Operand<TFloat32> smooth(
+      Ops tf, Operand<TFloat32> targets, int numClasses, OptionalDouble labelSmoothing) {
     if (labelSmoothing.isEmpty()) {
-      return onehot;
+      return targets;
     }
     double ls = labelSmoothing.getAsDouble();
     return tf.math.add(
-        tf.math.mul(onehot, tf.constant((float) (1 - ls))), tf.constant((float) (ls / numClasses)));
+        tf.math.mul(targets, tf.constant((float) (1 - ls))),
+        tf.constant((float) (ls / numClasses)));
   }
 
   /**
@@ -126,5 +164,30 @@ public final class Losses {
       Ops tf, Operand<TFloat32> logits, Operand<TInt32> labels) {
     Operand<TInt32> pred = tf.math.argMax(logits, tf.constant(-1), TInt32.class);
     return tf.sum(tf.dtypes.cast(tf.math.equal(pred, labels), TFloat32.class), tf.constant(0));
+  }
+
+  /**
+   * The training accuracy count against soft targets, as Scenic's metrics compute it from a mixed
+   * batch's labels: for softmax models ({@code weighted_correctly_classified}) the examples whose
+   * top-1 prediction equals the argmax of the target; for sigmoid models ({@code
+   * weighted_top_one_correctly_classified}, {@code prec@1}) the sum of the target values at the
+   * top-1 prediction (fractional under mixup).
+   *
+   * @param tf where to build
+   * @param model which metric ({@link ModelName#multilabel()})
+   * @param logits {@code [b, num_classes]}
+   * @param targets {@code [b, num_classes]} (unsmoothed)
+   * @return a float32 scalar count
+   */
+  public static Operand<TFloat32> correct(
+      Ops tf, ModelName model, Operand<TFloat32> logits, Operand<TFloat32> targets) {
+    Operand<TInt32> pred = tf.math.argMax(logits, tf.constant(-1), TInt32.class);
+    if (model.multilabel()) {
+      Operand<TInt32> classes = tf.gather(tf.shape(targets), tf.constant(1), tf.constant(0));
+      Operand<TFloat32> atPred =
+          tf.math.mul(targets, tf.oneHot(pred, classes, tf.constant(1f), tf.constant(0f)));
+      return tf.sum(atPred, tf.constant(new int[] {0, 1}));
+    }
+    return correct(tf, logits, tf.math.argMax(targets, tf.constant(-1), TInt32.class));
   }
 }

@@ -7,6 +7,7 @@ import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.graph.config.MixupConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
@@ -31,6 +32,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -44,14 +46,18 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TUint8;
 
 /**
  * The training graph and its session: the model in training mode, the loss, symbolic gradients,
  * global-norm clipping, the learning-rate schedule of the global step and the optimizer update.
  *
- * <p>Feeds per step: {@code images [b, H, W, C]}, {@code labels [b]} and the dropout key {@code
- * [seed, step]}, so a step's randomness depends only on (seed, step). Fetches: loss, number of
- * correct top-1 predictions, learning rate and the gradients' global norm before clipping.
+ * <p>Feeds per step: {@code images [b, H, W, C]} float32, or {@code pixels} of the same shape as
+ * uint8 {@code 0..255}, normalised in the graph with the experiment's normalisation; {@code labels
+ * [b]}; the dropout key {@code [seed, step]}; with {@code mixup} the step's mixing weight, drawn
+ * from (seed, step). So a step's randomness depends only on (seed, step). Fetches: loss, number of
+ * correct top-1 predictions (Scenic's training accuracy, against the mixed labels under mixup),
+ * learning rate and the gradients' global norm before clipping.
  *
  * <p>With several {@link Replication replicas}, each feeds its slice of the global batch; the
  * gradients (after the aggregator, before clipping), loss and correct count are averaged over the
@@ -74,7 +80,9 @@ final class TrainGraph implements AutoCloseable {
   private final ParameterStore store;
   private final OptimizerGraph optimizer;
   private final WeightIo slotIo;
-  private final Placeholder<TFloat32> images;
+  private final Operand<TFloat32> images;
+  private final Placeholder<TUint8> pixels;
+  private final Optional<Mixup> mixup;
   private final Placeholder<TInt32> labels;
   private final Placeholder<TInt64> rngKey;
   private final Variable<TInt64> globalStep;
@@ -153,24 +161,50 @@ final class TrainGraph implements AutoCloseable {
             .orElseThrow(
                 () -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
     CustomGradients.register();
-    model = ModelGraph.build(cfg.model(), cfg.input(), Mode.TRAINING, -1, device);
+    mixup = MixupConfig.of(cfg).map(Mixup::new);
+    model =
+        ModelGraph.build(
+            cfg.model(),
+            cfg.input(),
+            Mode.TRAINING,
+            -1,
+            device,
+            Optional.of(cfg.normalization()),
+            mixup.isPresent() ? mixup.get()::mixImages : ModelGraph.InputTransform.NONE);
     graph = model.graph();
     try {
       Ops tf = model.tf();
       images = model.images();
+      pixels = model.pixels();
       rngKey = model.rngKey();
       store = model.store();
       ModelOutputs out = model.outputs();
       labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
       Ops t = tf.withSubScope("train");
-      Operand<TFloat32> objective =
-          Losses.mean(
-              t,
-              cfg.modelName(),
-              out.logits(),
-              labels,
-              cfg.numClasses(),
-              cfg.train().labelSmoothing());
+      Operand<TFloat32> objective;
+      Operand<TFloat32> correctValue;
+      if (mixup.isPresent()) {
+        // Scenic mixes the one-hot labels; its loss smooths the mixed ones.
+        Operand<TFloat32> mixed =
+            mixup.get().mixTargets(t, Losses.oneHot(t, labels, cfg.numClasses()));
+        objective =
+            Losses.mean(
+                t,
+                cfg.modelName(),
+                out.logits(),
+                Losses.smooth(t, mixed, cfg.numClasses(), cfg.train().labelSmoothing()));
+        correctValue = Losses.correct(t, cfg.modelName(), out.logits(), mixed);
+      } else {
+        objective =
+            Losses.mean(
+                t,
+                cfg.modelName(),
+                out.logits(),
+                labels,
+                cfg.numClasses(),
+                cfg.train().labelSmoothing());
+        correctValue = Losses.correct(t, out.logits(), labels);
+      }
       List<Parameter> params = store.parameters();
       List<Operand<TFloat32>> values = params.stream().map(Parameter::value).toList();
       if (spec.l2DecayFactor().isPresent()) {
@@ -182,7 +216,6 @@ final class TrainGraph implements AutoCloseable {
                     Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
       Operand<TFloat32> lossValue = objective;
-      Operand<TFloat32> correctValue = Losses.correct(t, out.logits(), labels);
       Ops init = tf.withInitScope();
       globalStep = tf.withName(GLOBAL_STEP).variable(init.constant(0L));
       stepRead = tf.identity(globalStep);
@@ -244,6 +277,7 @@ final class TrainGraph implements AutoCloseable {
         // Forward, loss, backward and clipping as one XLA computation; the optimizer updates the
         // variables from its outputs.
         List<Operand<?>> in = new ArrayList<>(List.of(images, labels, rngKey));
+        mixup.ifPresent(m -> in.add(m.lambda()));
         in.addAll(values);
         List<Operand<?>> outs = new ArrayList<>(List.of(lossValue, correctValue, norm));
         outs.addAll(clipped);
@@ -314,8 +348,12 @@ final class TrainGraph implements AutoCloseable {
     return gradients;
   }
 
-  Placeholder<TFloat32> images() {
+  Operand<TFloat32> images() {
     return images;
+  }
+
+  Placeholder<TUint8> pixels() {
+    return pixels;
   }
 
   Placeholder<TInt32> labels() {
@@ -397,11 +435,13 @@ final class TrainGraph implements AutoCloseable {
    * @return loss and metrics of the step (computed before the update)
    */
   StepResult run(Batch batch, long seed) {
-    try (TFloat32 x =
-            TFloat32.tensorOf(
-                Shape.of(batch.shape()), DataBuffers.of(batch.images(), true, false));
+    Shape shape = Shape.of(batch.shape());
+    try (Tensor x =
+            batch.isPixels()
+                ? TUint8.tensorOf(shape, DataBuffers.of(batch.pixels(), true, false))
+                : TFloat32.tensorOf(shape, DataBuffers.of(batch.images(), true, false));
         TInt32 y = TInt32.vectorOf(batch.labels())) {
-      return run(x, y, batch.step(), seed);
+      return run(batch.isPixels() ? pixels : images, x, y, batch.step(), seed);
     }
   }
 
@@ -415,26 +455,46 @@ final class TrainGraph implements AutoCloseable {
    * @return loss and metrics of the global batch (all replicas), computed before the update
    */
   StepResult run(TFloat32 x, TInt32 y, long step, long seed) {
-    try (TInt64 key = TInt64.vectorOf(replication.dropoutSeed(seed), step);
-        Result r =
-            session
-                .runner()
-                .feed(images, x)
-                .feed(labels, y)
-                .feed(rngKey, key)
-                .addTarget(trainOp)
-                .fetch(loss)
-                .fetch(correct)
-                .fetch(learningRate)
-                .fetch(gradNorm)
-                .run()) {
-      return new StepResult(
-          step,
-          ((TFloat32) r.get(0)).getFloat(),
-          ((TFloat32) r.get(1)).getFloat(),
-          (int) x.shape().get(0) * replication.replicas(),
-          ((TFloat32) r.get(2)).getFloat(),
-          ((TFloat32) r.get(3)).getFloat());
+    return run(images, x, y, step, seed);
+  }
+
+  /**
+   * Runs one training step on uint8 pixels already in a tensor.
+   *
+   * @param x pixels {@code [b, H, W, C]} in {@code 0..255}
+   * @param y labels {@code [b]}
+   * @param step the batch's step
+   * @param seed the run's seed
+   * @return loss and metrics of the global batch, computed before the update
+   */
+  StepResult run(TUint8 x, TInt32 y, long step, long seed) {
+    return run(pixels, x, y, step, seed);
+  }
+
+  private StepResult run(Operand<?> input, Tensor x, TInt32 y, long step, long seed) {
+    long replicaSeed = replication.dropoutSeed(seed);
+    try (TInt64 key = TInt64.vectorOf(replicaSeed, step);
+        TFloat32 lam =
+            TFloat32.scalarOf(
+                mixup.isPresent() ? Mixup.lambda(mixup.get().alpha(), replicaSeed, step) : 1f)) {
+      Session.Runner runner = session.runner().feed(input, x).feed(labels, y).feed(rngKey, key);
+      mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
+      try (Result r =
+          runner
+              .addTarget(trainOp)
+              .fetch(loss)
+              .fetch(correct)
+              .fetch(learningRate)
+              .fetch(gradNorm)
+              .run()) {
+        return new StepResult(
+            step,
+            ((TFloat32) r.get(0)).getFloat(),
+            ((TFloat32) r.get(1)).getFloat(),
+            (int) x.shape().get(0) * replication.replicas(),
+            ((TFloat32) r.get(2)).getFloat(),
+            ((TFloat32) r.get(3)).getFloat());
+      }
     } catch (TensorFlowException e) {
       throw replication.failed(e);
     }

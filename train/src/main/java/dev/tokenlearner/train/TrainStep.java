@@ -18,6 +18,7 @@ import org.tensorflow.Session;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint8;
 
 /**
  * The trainer's step as a library: the model in training mode, the loss, symbolic gradients,
@@ -31,8 +32,9 @@ import org.tensorflow.types.TInt32;
  * }
  * }</pre>
  *
- * <p>A step's randomness (dropout, stochastic depth) depends only on the config's {@code rng_seed}
- * and the batch's step, so resuming from {@link #snapshot()} equals an uninterrupted run.
+ * <p>A step's randomness (dropout, stochastic depth, the {@code mixup} weight) depends only on the
+ * config's {@code rng_seed} and the batch's step, so resuming from {@link #snapshot()} equals an
+ * uninterrupted run.
  *
  * <p>Not thread-safe: run steps from one thread.
  */
@@ -153,7 +155,8 @@ public final class TrainStep implements AutoCloseable {
   }
 
   /**
-   * Trains on one batch.
+   * Trains on one batch: float32 model inputs, or uint8 pixels that the graph normalises with the
+   * config's {@code preprocessing.normalization} (the graph takes either).
    *
    * @param batch the batch (this replica's slice of the global batch); its step must equal {@link
    *     #globalStep()}
@@ -173,6 +176,18 @@ public final class TrainStep implements AutoCloseable {
    */
   public StepResult run(TFloat32 images, TInt32 labels, long step) {
     return graph.run(images, labels, step, config.train().rngSeed());
+  }
+
+  /**
+   * Trains on uint8 pixels already in a tensor; the graph normalises them.
+   *
+   * @param pixels {@code [b, H, W, C]} (or {@code [b, T, H, W, C]}) values {@code 0..255}
+   * @param labels class indices {@code [b]}
+   * @param step the batch's step, which seeds its dropout and mixup; normally {@link #globalStep()}
+   * @return loss and metrics of the batch, computed before the update
+   */
+  public StepResult run(TUint8 pixels, TInt32 labels, long step) {
+    return graph.run(pixels, labels, step, config.train().rngSeed());
   }
 
   /** The global step held by the graph: the number of updates applied. */

@@ -130,7 +130,7 @@ public final class SavedModelExporter {
         Session session = new Session(model.graph())) {
       Ops tf = model.tf();
       ParameterStore store = model.store();
-      Placeholder<TFloat32> images = model.images();
+      Operand<TFloat32> images = model.images();
       ModelOutputs outputs = model.outputs();
       // serving_bytes: exactly the evaluation preprocessing (graph/preprocess), once per image in
       // the graph, then a second inference tower on the same variables.

@@ -238,6 +238,7 @@ public final class ConfigLoader {
       TrainConfig train = train();
       // Read by the trainer; checked here so a mistake fails at load and the keys count as used.
       InitFromConfig.read(root);
+      MixupConfig.read(root);
       root.optBool("skip_scale_and_bias_regularization");
       Normalization normalization = normalization();
       runtime();

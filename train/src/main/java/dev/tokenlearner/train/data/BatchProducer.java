@@ -21,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * order, starting at {@code firstStep}; each is a function of {@link TrainOrder} alone, so its
  * content depends only on (seed, step), whatever the thread count or timing. A failure while
  * building (an unreadable image, a bad record) is rethrown by {@link #next()} for that step.
+ *
+ * <p>Batches are uint8 pixels when the dataset has them ({@link ImageDataset#hasPixels()}), else
+ * float32 inputs.
  */
 public final class BatchProducer implements AutoCloseable {
 
@@ -31,6 +34,7 @@ public final class BatchProducer implements AutoCloseable {
   private final TrainOrder order;
   private final int batchSize;
   private final long endStep;
+  private final boolean pixels;
   private final ExecutorService pool;
   private final Deque<Future<Batch>> inFlight = new ArrayDeque<>();
   private long nextToSubmit;
@@ -76,6 +80,36 @@ public final class BatchProducer implements AutoCloseable {
       long endStep,
       int capacity,
       int threads) {
+    this(dataset, order, batchSize, firstStep, endStep, capacity, threads, dataset.hasPixels());
+  }
+
+  /**
+   * Starts producing, choosing between uint8 and float batches (to compare the two).
+   *
+   * @param dataset the training data
+   * @param order which examples each step sees
+   * @param batchSize examples per batch
+   * @param firstStep the first step to produce
+   * @param endStep one past the last step to produce
+   * @param capacity batches prepared ahead at most (at least {@code threads} are)
+   * @param threads worker threads
+   * @param pixels build uint8 batches ({@link ImageDataset#trainPixels}); needs {@link
+   *     ImageDataset#hasPixels()}
+   * @throws IllegalArgumentException if {@code threads} or {@code capacity} is not positive, or
+   *     pixels are asked of a dataset without them
+   */
+  public BatchProducer(
+      ImageDataset dataset,
+      TrainOrder order,
+      int batchSize,
+      long firstStep,
+      long endStep,
+      int capacity,
+      int threads,
+      boolean pixels) {
+    if (pixels && !dataset.hasPixels()) {
+      throw new IllegalArgumentException(dataset.describe() + " has no uint8 training examples");
+    }
     if (threads <= 0 || capacity <= 0) {
       throw new IllegalArgumentException(
           "threads and capacity must be positive, got " + threads + " and " + capacity);
@@ -84,6 +118,7 @@ public final class BatchProducer implements AutoCloseable {
     this.order = order;
     this.batchSize = batchSize;
     this.endStep = endStep;
+    this.pixels = pixels;
     this.nextToSubmit = firstStep;
     this.nextStep = firstStep;
     AtomicInteger n = new AtomicInteger();
@@ -114,11 +149,12 @@ public final class BatchProducer implements AutoCloseable {
       return;
     }
     long step = nextToSubmit++;
-    inFlight.addLast(pool.submit(() -> build(dataset, order, batchSize, step)));
+    inFlight.addLast(pool.submit(() -> build(dataset, order, batchSize, step, pixels)));
   }
 
   /**
-   * Builds the batch of one step (also usable without a producer).
+   * Builds the batch of one step (also usable without a producer): uint8 pixels when the dataset
+   * has them, else float inputs.
    *
    * @param dataset the training data
    * @param order which examples each step sees
@@ -129,15 +165,39 @@ public final class BatchProducer implements AutoCloseable {
    */
   public static Batch build(ImageDataset dataset, TrainOrder order, int batchSize, long step)
       throws IOException {
-    int[] s = dataset.exampleShape();
+    return build(dataset, order, batchSize, step, dataset.hasPixels());
+  }
+
+  /**
+   * Builds the batch of one step as uint8 pixels or float inputs.
+   *
+   * @param dataset the training data
+   * @param order which examples each step sees
+   * @param batchSize examples per batch
+   * @param step the step
+   * @param pixels uint8 pixels ({@link ImageDataset#trainPixels}) rather than float inputs
+   * @return the batch
+   * @throws IOException if an example cannot be read
+   */
+  public static Batch build(
+      ImageDataset dataset, TrainOrder order, int batchSize, long step, boolean pixels)
+      throws IOException {
+    long[] shape = Batch.shapeOf(batchSize, dataset.exampleShape());
     int size = dataset.exampleSize();
-    float[] images = new float[batchSize * size];
     int[] labels = new int[batchSize];
     long[] idx = order.indices(step);
-    for (int j = 0; j < batchSize; j++) {
-      labels[j] = dataset.train(idx[j], order.augmentation(step, j), images, j * size);
+    if (pixels) {
+      byte[] x = new byte[batchSize * size];
+      for (int j = 0; j < batchSize; j++) {
+        labels[j] = dataset.trainPixels(idx[j], order.augmentation(step, j), x, j * size);
+      }
+      return Batch.ofPixels(step, shape, x, labels);
     }
-    return new Batch(step, Batch.shapeOf(batchSize, s), images, labels);
+    float[] x = new float[batchSize * size];
+    for (int j = 0; j < batchSize; j++) {
+      labels[j] = dataset.train(idx[j], order.augmentation(step, j), x, j * size);
+    }
+    return new Batch(step, shape, x, labels);
   }
 
   /**

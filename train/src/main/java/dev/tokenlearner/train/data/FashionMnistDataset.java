@@ -18,7 +18,8 @@ import java.util.zip.ZipException;
  * them in {@code /usr/share/datasets/fashion-mnist}: 60,000 training and 10,000 test images of
  * 28×28×1, 10 classes. Pixels are normalised with the experiment's normalisation, by default {@code
  * unit} ({@code [0, 1]}, as Scenic's {@code fashion_mnist}); no augmentation. The test set is the
- * held-out split. All images are held in memory (55 MB as bytes).
+ * held-out split. All images are held in memory (55 MB as bytes); training batches are fed as those
+ * bytes ({@link #trainPixels}) and normalised by the training graph.
  */
 public final class FashionMnistDataset implements ImageDataset {
 
@@ -200,7 +201,7 @@ public final class FashionMnistDataset implements ImageDataset {
   @Override
   public int train(long index, SplittableRandom random, float[] dst, int offset) {
     int label = copy(trainImages, trainLabels, Math.toIntExact(index), dst, offset);
-    if (randomFlip && random != null && random.nextBoolean()) {
+    if (flips(random)) {
       for (int y = 0; y < SIDE; y++) {
         int row = offset + y * SIDE;
         for (int x = 0; x < SIDE / 2; x++) {
@@ -211,6 +212,32 @@ public final class FashionMnistDataset implements ImageDataset {
       }
     }
     return label;
+  }
+
+  @Override
+  public boolean hasPixels() {
+    return true;
+  }
+
+  @Override
+  public int trainPixels(long index, SplittableRandom random, byte[] dst, int offset) {
+    int i = Math.toIntExact(index);
+    int from = i * SIDE * SIDE;
+    if (flips(random)) {
+      for (int y = 0; y < SIDE; y++) {
+        for (int x = 0; x < SIDE; x++) {
+          dst[offset + y * SIDE + x] = trainImages[from + y * SIDE + SIDE - 1 - x];
+        }
+      }
+    } else {
+      System.arraycopy(trainImages, from, dst, offset, SIDE * SIDE);
+    }
+    return trainLabels[i];
+  }
+
+  /** Draws the flip of one example (one boolean, when flips are on). */
+  private boolean flips(SplittableRandom random) {
+    return randomFlip && random != null && random.nextBoolean();
   }
 
   @Override

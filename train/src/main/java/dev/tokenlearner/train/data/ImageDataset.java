@@ -7,8 +7,11 @@ import java.util.SplittableRandom;
  * A labelled image dataset with a training split and a held-out split, addressed by index so that
  * batches can be a pure function of (seed, step).
  *
- * <p>Examples are written as float32 NHWC pixels, already normalised for the model. Implementations
- * must be safe to call from one producer thread while the caller's thread reads the held-out split.
+ * <p>Examples are written as float32 NHWC pixels, already normalised for the model. Datasets whose
+ * training examples are naturally {@code 0..255} pixels (decoded images, Fashion-MNIST) can also
+ * write them as uint8 ({@link #hasPixels()}, {@link #trainPixels}); the trainer then feeds bytes
+ * and the training graph normalises them with the experiment's normalisation. Implementations must
+ * be safe to call from one producer thread while the caller's thread reads the held-out split.
  * Held-out examples go through {@link dev.tokenlearner.graph.preprocess.EvalPreprocessing}, the
  * same ops {@code predict} runs on image files.
  */
@@ -62,6 +65,35 @@ public interface ImageDataset extends AutoCloseable {
    * @throws IOException if the example cannot be read or decoded
    */
   int train(long index, SplittableRandom random, float[] dst, int offset) throws IOException;
+
+  /**
+   * Whether {@link #trainPixels} is implemented: training examples are {@code 0..255} pixels before
+   * normalisation.
+   *
+   * @return false unless the dataset overrides it
+   */
+  default boolean hasPixels() {
+    return false;
+  }
+
+  /**
+   * Writes training example {@code index}, augmented with {@code random}, into {@code dst} as uint8
+   * pixels in {@code 0..255}, not normalised: the same example as {@link #train} up to rounding to
+   * whole pixel values (at most 0.5 before normalisation) and the normalisation, which the training
+   * graph applies.
+   *
+   * @param index in {@code [0, numTrain)}
+   * @param random the augmentation randomness for this example (drawn as {@link #train} draws it)
+   * @param dst destination, {@link #exampleSize()} bytes per example
+   * @param offset first byte of the example in {@code dst}
+   * @return the example's label
+   * @throws IOException if the example cannot be read or decoded
+   * @throws UnsupportedOperationException if {@link #hasPixels()} is false
+   */
+  default int trainPixels(long index, SplittableRandom random, byte[] dst, int offset)
+      throws IOException {
+    throw new UnsupportedOperationException(describe() + " has no uint8 training examples");
+  }
 
   /**
    * Writes held-out example {@code index} (no augmentation) into {@code dst}.

@@ -179,6 +179,20 @@ public final class ImageFolderDataset implements ImageDataset {
   }
 
   @Override
+  public boolean hasPixels() {
+    return true;
+  }
+
+  @Override
+  public int trainPixels(long index, SplittableRandom random, byte[] dst, int offset)
+      throws IOException {
+    int i = Math.toIntExact(index);
+    Path f = trainFiles.get(i);
+    trainPreprocessing.runPixels(Files.readAllBytes(f), f.toString(), random, dst, offset);
+    return trainLabels.get(i);
+  }
+
+  @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     int i = Math.toIntExact(index);
     Path f = evalFiles.get(i);

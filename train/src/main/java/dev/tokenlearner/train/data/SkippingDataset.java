@@ -56,11 +56,32 @@ public final class SkippingDataset implements ImageDataset {
   @Override
   public int train(long index, SplittableRandom random, float[] dst, int offset)
       throws IOException {
+    return firstReadable(index, random, (i, r) -> inner.train(i, r, dst, offset));
+  }
+
+  @Override
+  public boolean hasPixels() {
+    return inner.hasPixels();
+  }
+
+  @Override
+  public int trainPixels(long index, SplittableRandom random, byte[] dst, int offset)
+      throws IOException {
+    return firstReadable(index, random, (i, r) -> inner.trainPixels(i, r, dst, offset));
+  }
+
+  /** Reads one training example into a destination; returns its label. */
+  @FunctionalInterface
+  private interface Reader {
+    int read(long index, SplittableRandom random) throws IOException;
+  }
+
+  private int firstReadable(long index, SplittableRandom random, Reader reader) throws IOException {
     IOException first = null;
     for (int k = 0; k < MAX_CONSECUTIVE; k++) {
       long i = (index + k) % inner.numTrain();
       try {
-        return inner.train(i, random.split(), dst, offset);
+        return reader.read(i, random.split());
       } catch (IOException e) {
         if (first == null) {
           first = e;

@@ -98,12 +98,26 @@ public final class TfRecordDataset implements ImageDataset {
   }
 
   @Override
+  public boolean hasPixels() {
+    return true;
+  }
+
+  @Override
+  public int trainPixels(long index, SplittableRandom random, byte[] dst, int offset)
+      throws IOException {
+    TfRecords.Pointer p = train.get(Math.toIntExact(index));
+    TfExamples.LabelledImage ex = example(p);
+    trainPreprocessing.runPixels(ex.encoded(), what(p), random, dst, offset);
+    return (int) ex.label();
+  }
+
+  @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     return load(eval.get(Math.toIntExact(index)), null, dst, offset);
   }
 
-  private int load(TfRecords.Pointer p, SplittableRandom random, float[] dst, int offset)
-      throws IOException {
+  /** Reads and parses one record, checking its label. */
+  private TfExamples.LabelledImage example(TfRecords.Pointer p) throws IOException {
     TfExamples.LabelledImage ex = TfExamples.parse(TfRecords.read(p), p.file(), p.offset());
     if (ex.label() < 0 || ex.label() >= numClasses) {
       throw new TfRecordFormatException(
@@ -111,7 +125,17 @@ public final class TfRecordDataset implements ImageDataset {
           p.offset(),
           "label " + ex.label() + " outside [0, num_classes=" + numClasses + ")");
     }
-    String what = p.file() + " record at byte " + p.offset();
+    return ex;
+  }
+
+  private static String what(TfRecords.Pointer p) {
+    return p.file() + " record at byte " + p.offset();
+  }
+
+  private int load(TfRecords.Pointer p, SplittableRandom random, float[] dst, int offset)
+      throws IOException {
+    TfExamples.LabelledImage ex = example(p);
+    String what = what(p);
     if (random == null) {
       evalPreprocessor.run(ex.encoded(), what, dst, offset);
     } else {

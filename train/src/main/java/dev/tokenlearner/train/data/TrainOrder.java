@@ -125,8 +125,15 @@ public final class TrainOrder {
     return cachedPermutation;
   }
 
-  /** A 64-bit mix of two values (SplitMix64's finaliser over their combination). */
-  static long mix(long a, long b) {
+  /**
+   * A 64-bit mix of two values (SplitMix64's finaliser over their combination), for seeds derived
+   * from (seed, step).
+   *
+   * @param a first value
+   * @param b second value
+   * @return the mixed value
+   */
+  public static long mix(long a, long b) {
     long z = a * 0x9E3779B97F4A7C15L + b + 0x632BE59BD9B4E019L;
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

@@ -33,6 +33,11 @@ import org.tensorflow.types.TUint8;
  * normalisation. JPEGs are decoded only inside the crop window ({@code DecodeAndCropJpeg}), which
  * is what makes this path fast; other formats are decoded whole, then cropped, with the same box.
  *
+ * <p>The result comes as float32 model inputs ({@link #run(byte[], String, SplittableRandom,
+ * float[], int)}) or, for the trainer, as the resized and flipped crop rounded to uint8 pixels
+ * before normalisation ({@link #runPixels}): a quarter of the bytes, normalised by the training
+ * graph on its device. Rounding moves a pixel by at most 0.5 of 255 before normalisation.
+ *
  * <p>The seed and the flip come from the caller's {@link SplittableRandom}, which {@link
  * TrainOrder} derives from (seed, step, slot), so an example's augmentation is reproducible. One
  * graph and session serve every thread (TF sessions are thread-safe).
@@ -59,6 +64,8 @@ public final class TrainPreprocessing implements AutoCloseable {
   private final Placeholder<TBool> flip;
   private final Operand<TFloat32> output;
   private final Operand<TFloat32> jpegOutput;
+  private final Operand<TUint8> pixels;
+  private final Operand<TUint8> jpegPixels;
 
   /**
    * Builds the graph.
@@ -81,7 +88,9 @@ public final class TrainPreprocessing implements AutoCloseable {
             DecodeImage.channels((long) spec.channels()),
             DecodeImage.expandAnimations(false));
     StatelessSampleDistortedBoundingBox<TInt32> box = sampleBox(tf, tf.shape(image));
-    output = finish(tf, tf.slice(image, box.begin(), box.sizeOutput()), "augmented");
+    Operand<TFloat32> crop = resizeAndFlip(tf, tf.slice(image, box.begin(), box.sizeOutput()));
+    output = tf.withName("augmented").identity(spec.normalize(tf, crop));
+    pixels = tf.withName("augmented_pixels").identity(toPixels(tf, crop));
     // JPEG: read the size from the header and decode only the crop window (what Scenic's
     // ImageNet input does); the same seed gives the same box as the path above.
     StatelessSampleDistortedBoundingBox<TInt32> jpegBox =
@@ -96,7 +105,9 @@ public final class TrainPreprocessing implements AutoCloseable {
     Operand<TUint8> jpegCrop =
         tf.image.decodeAndCropJpeg(
             encoded, window, DecodeAndCropJpeg.channels((long) spec.channels()));
-    jpegOutput = finish(tf, jpegCrop, "augmented_jpeg");
+    Operand<TFloat32> jpegResized = resizeAndFlip(tf, jpegCrop);
+    jpegOutput = tf.withName("augmented_jpeg").identity(spec.normalize(tf, jpegResized));
+    jpegPixels = tf.withName("augmented_jpeg_pixels").identity(toPixels(tf, jpegResized));
     session = new Session(graph);
   }
 
@@ -112,8 +123,8 @@ public final class TrainPreprocessing implements AutoCloseable {
         StatelessSampleDistortedBoundingBox.useImageIfNoBoundingBoxes(true));
   }
 
-  /** Resize a crop {@code [h, w, C]} to the output size, flip, normalise. */
-  private Operand<TFloat32> finish(Ops tf, Operand<TUint8> crop, String name) {
+  /** Resizes a crop {@code [h, w, C]} to the output size and flips it when asked. */
+  private Operand<TFloat32> resizeAndFlip(Ops tf, Operand<TUint8> crop) {
     Operand<TFloat32> resized =
         tf.reshape(
             tf.image.resizeBilinear(
@@ -121,9 +132,13 @@ public final class TrainPreprocessing implements AutoCloseable {
                 tf.constant(new int[] {spec.height(), spec.width()}),
                 ResizeBilinear.halfPixelCenters(true)),
             tf.constant(new int[] {spec.height(), spec.width(), spec.channels()}));
-    Operand<TFloat32> flipped =
-        tf.select(flip, tf.reverse(resized, tf.constant(new int[] {1})), resized);
-    return tf.withName(name).identity(spec.normalize(tf, flipped));
+    return tf.select(flip, tf.reverse(resized, tf.constant(new int[] {1})), resized);
+  }
+
+  /** Rounds to whole pixel values (bilinear weights keep them in 0..255; the clip is a guard). */
+  private static Operand<TUint8> toPixels(Ops tf, Operand<TFloat32> x) {
+    return tf.dtypes.cast(
+        tf.clipByValue(tf.math.round(x), tf.constant(0f), tf.constant(255f)), TUint8.class);
   }
 
   /** Whether the bytes start with the JPEG marker {@code FF D8 FF}. */
@@ -159,20 +174,45 @@ public final class TrainPreprocessing implements AutoCloseable {
   void run(
       byte[] bytes, String what, SplittableRandom random, float[] dst, int offset, boolean jpeg)
       throws IOException {
+    try (Result r = augment(bytes, what, random, jpeg ? jpegOutput : output)) {
+      ((TFloat32) r.get(0)).copyTo(DataBuffers.of(dst, false, false).slice(offset, outputSize()));
+    }
+  }
+
+  /**
+   * Augments one encoded image into {@code dst} as uint8 pixels, before normalisation: the output
+   * of {@link #run(byte[], String, SplittableRandom, float[], int)} for the same randomness, up to
+   * rounding and normalisation.
+   *
+   * @param bytes the encoded image (JPEG, PNG, GIF or BMP)
+   * @param what the file or record, for messages
+   * @param random the example's augmentation randomness (two longs and a boolean are drawn)
+   * @param dst destination, {@code [H, W, C]} pixels in C order
+   * @param offset first byte in {@code dst}
+   * @throws IOException naming {@code what} if the bytes are not a decodable image
+   */
+  public void runPixels(byte[] bytes, String what, SplittableRandom random, byte[] dst, int offset)
+      throws IOException {
+    try (Result r = augment(bytes, what, random, isJpeg(bytes) ? jpegPixels : pixels)) {
+      ((TUint8) r.get(0)).copyTo(DataBuffers.of(dst, false, false).slice(offset, outputSize()));
+    }
+  }
+
+  /** Runs the graph for one image, fetching {@code out}; the caller closes the result. */
+  private Result augment(byte[] bytes, String what, SplittableRandom random, Operand<?> out)
+      throws IOException {
     long[] s = {random.nextLong(), random.nextLong()};
     boolean f = random.nextBoolean();
     try (TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
         TInt64 seedT = TInt64.vectorOf(s);
-        TBool flipT = TBool.scalarOf(f);
-        Result r =
-            session
-                .runner()
-                .feed(encoded, in)
-                .feed(seed, seedT)
-                .feed(flip, flipT)
-                .fetch(jpeg ? jpegOutput : output)
-                .run()) {
-      ((TFloat32) r.get(0)).copyTo(DataBuffers.of(dst, false, false).slice(offset, outputSize()));
+        TBool flipT = TBool.scalarOf(f)) {
+      return session
+          .runner()
+          .feed(encoded, in)
+          .feed(seed, seedT)
+          .feed(flip, flipT)
+          .fetch(out)
+          .run();
     } catch (TFInvalidArgumentException e) {
       String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
       throw new IOException(what + ": cannot decode image: " + m, e);

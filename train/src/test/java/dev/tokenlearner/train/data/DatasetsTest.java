@@ -2,6 +2,7 @@ package dev.tokenlearner.train.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -305,11 +306,59 @@ class DatasetsTest {
           Batch b = p.next();
           assertEquals(s, b.step());
           Batch direct = BatchProducer.build(ds, new TrainOrder(11, 4, ds.numTrain()), 4, s);
-          assertArrayEquals(direct.images(), b.images(), 0f);
+          assertTrue(b.isPixels());
+          assertArrayEquals(direct.pixels(), b.pixels());
           assertArrayEquals(direct.labels(), b.labels());
         }
       }
     }
+  }
+
+  @Test
+  void batchProducer_pixelBatchOfImageFolder_isFloatBatchRoundedBeforeNormalisation()
+      throws IOException {
+    SplittableRandom r = new SplittableRandom(4);
+    for (String c : new String[] {"a", "b"}) {
+      Path d = Files.createDirectories(dir.resolve(c));
+      for (int i = 0; i < 10; i++) {
+        BufferedImage img = new BufferedImage(21 + i, 17 + i, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < img.getHeight(); y++) {
+          for (int x = 0; x < img.getWidth(); x++) {
+            img.setRGB(x, y, r.nextInt(1 << 24));
+          }
+        }
+        ImageIO.write(img, "png", d.resolve(i + ".png").toFile());
+      }
+    }
+    Normalization n = Normalization.IMAGENET;
+    try (ImageFolderDataset ds = new ImageFolderDataset(dir, eval(8, n))) {
+      TrainOrder order = new TrainOrder(2, 4, ds.numTrain());
+      Batch px = BatchProducer.build(ds, order, 4, 3, true);
+      Batch fl = BatchProducer.build(ds, order, 4, 3, false);
+
+      assertTrue(px.isPixels());
+      assertFalse(fl.isPixels());
+      assertArrayEquals(fl.labels(), px.labels());
+      double worst = 0;
+      for (int i = 0; i < fl.images().length; i++) {
+        int c = i % 3;
+        double unnormalised = fl.images()[i] * n.std(c) + n.mean(c);
+        worst = Math.max(worst, Math.abs(unnormalised - (px.pixels()[i] & 0xff)));
+      }
+      // Rounding to whole pixel values, plus float32 rounding of the normalisation.
+      assertTrue(worst <= 0.5 + 1e-3, "max difference " + worst);
+      assertTrue(worst > 0.05, "the float path is not already whole: " + worst);
+    }
+  }
+
+  @Test
+  void batchProducer_pixelsOfDatasetWithoutThem_throws() {
+    ShapesDataset ds = new ShapesDataset(8, 8, 3, 2, 20, 4, Normalization.ZERO_CENTERED);
+    TrainOrder order = new TrainOrder(5, 3, 20);
+
+    assertFalse(ds.hasPixels());
+    assertThrows(
+        IllegalArgumentException.class, () -> new BatchProducer(ds, order, 3, 0, 2, 2, 1, true));
   }
 
   @Test

@@ -96,6 +96,23 @@ public class FashionMnistDatasetTest {
   }
 
   @Test
+  void trainPixels_withFlips_areTheRawBytesOfTheFloatExample(@TempDir Path dir) throws IOException {
+    writeIdx(dir, 30, 12);
+    FashionMnistDataset ds = new FashionMnistDataset(dir, Normalization.UNIT, true);
+    assertTrue(ds.hasPixels());
+    for (long seed = 0; seed < 8; seed++) {
+      float[] x = new float[784];
+      byte[] p = new byte[784 + 3];
+      int label = ds.train(9, new java.util.SplittableRandom(seed), x, 0);
+
+      assertEquals(label, ds.trainPixels(9, new java.util.SplittableRandom(seed), p, 3));
+      for (int k = 0; k < 784; k++) {
+        assertEquals(x[k], (p[3 + k] & 0xff) / 255f, 0f, "seed " + seed + " pixel " + k);
+      }
+    }
+  }
+
+  @Test
   void read_truncatedImages_throwsNamingFile(@TempDir Path dir) throws IOException {
     writeIdx(dir, 30, 12);
     Path f = dir.resolve("train-images-idx3-ubyte.gz");

@@ -50,6 +50,26 @@ class TrainPreprocessingTest {
   }
 
   @Test
+  void runPixels_sameRandomness_isTheFloatOutputRounded() throws IOException {
+    byte[] png = gradient(90, 70, "png");
+    byte[] jpg = gradient(90, 70, "jpg");
+    try (TrainPreprocessing p = new TrainPreprocessing(SPEC)) {
+      for (byte[] image : new byte[][] {png, jpg}) {
+        for (long seed = 0; seed < 4; seed++) {
+          float[] f = new float[p.outputSize()];
+          byte[] px = new byte[p.outputSize() + 5];
+          p.run(image, "a", new SplittableRandom(seed), f, 0);
+          p.runPixels(image, "a", new SplittableRandom(seed), px, 5);
+          for (int i = 0; i < f.length; i++) {
+            // NONE: the float output is the unnormalised pixel value.
+            assertEquals(Math.rint(f[i]), px[5 + i] & 0xff, 0, "seed " + seed + " value " + i);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void run_jpegCropWindowDecode_matchesWholeImageDecodeWithSameBox() throws IOException {
     byte[] jpg = gradient(120, 80, "jpg");
     try (TrainPreprocessing p = new TrainPreprocessing(SPEC)) {
