@@ -4,20 +4,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.checkpoint.npy.Npz;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.MixupConfig;
+import dev.tokenlearner.graph.config.ModelName;
 import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.train.data.Batch;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
@@ -234,6 +244,73 @@ class MixupTest {
       assertEquals(wholeLoss[2], resumed.run(pixelBatch(2)).loss(), 0f);
       assertEquals(wholeLoss[3], resumed.run(pixelBatch(3)).loss(), 0f);
       assertEquals(whole.params(), resumed.params());
+    }
+  }
+
+  /**
+   * Against Scenic's own {@code dataset_utils.mixup} and {@code model_utils} losses and metrics on
+   * one batch ({@code src/test/python/make_mixup_fixture.py}), with Scenic's mixing weight fed.
+   */
+  @Test
+  void mixup_scenicReferenceBatch_sameMixedBatchLossesAndAccuracy() throws Exception {
+    Map<String, Npz.Entry> ref =
+        Npz.read(Path.of(MixupTest.class.getResource("/mixup/scenic_mixup.npz").toURI()));
+    float[] images = ref.get("images").array().data();
+    long[] shape = ref.get("images").array().shape();
+    float[] labelValues = ref.get("labels").array().data();
+    int[] labels = new int[labelValues.length];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (int) labelValues[i];
+    }
+    float[] logits = ref.get("logits").array().data();
+    int classes = (int) ref.get("logits").array().shape()[1];
+    float[][] z = new float[labels.length][classes];
+    for (int i = 0; i < labels.length; i++) {
+      System.arraycopy(logits, i * classes, z[i], 0, classes);
+    }
+    double smoothing = ref.get("label_smoothing").array().data()[0];
+    Mixup mixup = new Mixup(new MixupConfig(ref.get("alpha").array().data()[0]));
+    try (Graph g = new Graph();
+        Session s = new Session(g, SESSION)) {
+      Ops tf = Ops.create(g);
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class);
+      Operand<TFloat32> mixedX = mixup.mixImages(tf, x);
+      Operand<TFloat32> logitsT = tf.constant(z);
+      Operand<TFloat32> mixedY =
+          mixup.mixTargets(tf, Losses.oneHot(tf, tf.constant(labels), classes));
+      Operand<TFloat32> smoothed = Losses.smooth(tf, mixedY, classes, OptionalDouble.of(smoothing));
+      List<Operand<TFloat32>> fetches =
+          List.of(
+              mixedX,
+              mixedY,
+              Losses.mean(tf, ModelName.CLASSIFICATION, logitsT, smoothed),
+              Losses.mean(tf, ModelName.MULTILABEL_CLASSIFICATION, logitsT, smoothed),
+              Losses.correct(tf, ModelName.CLASSIFICATION, logitsT, mixedY),
+              Losses.correct(tf, ModelName.MULTILABEL_CLASSIFICATION, logitsT, mixedY));
+      try (TFloat32 in = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(images, true, false));
+          TFloat32 lam = TFloat32.scalarOf(ref.get("lambda").array().data()[0])) {
+        Session.Runner r = s.runner().feed(x, in).feed(mixup.lambda(), lam);
+        fetches.forEach(r::fetch);
+        try (Result out = r.run()) {
+          assertClose(ref.get("mixed_images").array().data(), out.get(0), 1e-6);
+          assertClose(ref.get("mixed_labels").array().data(), out.get(1), 1e-6);
+          assertClose(ref.get("softmax_loss").array().data(), out.get(2), 1e-5);
+          assertClose(ref.get("sigmoid_loss").array().data(), out.get(3), 1e-5);
+          assertClose(ref.get("correct").array().data(), out.get(4), 0);
+          assertClose(ref.get("prec1").array().data(), out.get(5), 1e-6);
+        }
+      }
+    }
+    // The fixture exercises both label orders of the argmax: lambda away from 1/2.
+    float lam = ref.get("lambda").array().data()[0];
+    assertTrue(Math.abs(lam - 0.5) > 0.01, "lambda " + lam);
+  }
+
+  private static void assertClose(float[] want, org.tensorflow.Tensor got, double rtol) {
+    float[] g = new float[want.length];
+    ((TFloat32) got).copyTo(DataBuffers.of(g, false, false));
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(want[i], g[i], rtol * Math.max(1, Math.abs(want[i])), "element " + i);
     }
   }
 
