@@ -26,6 +26,7 @@ public final class Mixup {
   private static final long STREAM = 0x6D69_7875_705F_6C6DL;
 
   private final double alpha;
+  private final boolean perReplica;
   private Placeholder<TFloat32> lambda;
 
   /**
@@ -35,6 +36,7 @@ public final class Mixup {
    */
   Mixup(MixupConfig config) {
     this.alpha = config.alpha();
+    this.perReplica = config.perReplica();
   }
 
   /**
@@ -88,9 +90,16 @@ public final class Mixup {
     return Math.sqrt(-2 * Math.log(uniformOpen(r))) * Math.cos(2 * Math.PI * r.nextDouble());
   }
 
-  /** The Beta parameter. */
-  double alpha() {
-    return alpha;
+  /**
+   * The mixing weight of a step on one replica.
+   *
+   * @param seed the run's {@code rng_seed}
+   * @param replicaSeed the replica's seed ({@link Replication#dropoutSeed})
+   * @param step the step
+   * @return {@code lam}: per replica, or one for all replicas with {@code bind_to: null}
+   */
+  float lambda(long seed, long replicaSeed, long step) {
+    return lambda(alpha, perReplica ? replicaSeed : seed, step);
   }
 
   /**

@@ -476,7 +476,7 @@ final class TrainGraph implements AutoCloseable {
     try (TInt64 key = TInt64.vectorOf(replicaSeed, step);
         TFloat32 lam =
             TFloat32.scalarOf(
-                mixup.isPresent() ? Mixup.lambda(mixup.get().alpha(), replicaSeed, step) : 1f)) {
+                mixup.isPresent() ? mixup.get().lambda(seed, replicaSeed, step) : 1f)) {
       Session.Runner runner = session.runner().feed(input, x).feed(labels, y).feed(rngKey, key);
       mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
       try (Result r =

@@ -269,7 +269,7 @@ class MixupTest {
       System.arraycopy(logits, i * classes, z[i], 0, classes);
     }
     double smoothing = ref.get("label_smoothing").array().data()[0];
-    Mixup mixup = new Mixup(new MixupConfig(ref.get("alpha").array().data()[0]));
+    Mixup mixup = new Mixup(new MixupConfig(ref.get("alpha").array().data()[0], true));
     try (Graph g = new Graph();
         Session s = new Session(g, SESSION)) {
       Ops tf = Ops.create(g);
@@ -321,6 +321,18 @@ class MixupTest {
     assertEquals(a, Mixup.lambda(0.3, 7, 12), 0f);
     assertNotEquals(a, Mixup.lambda(0.3, 7, 13));
     assertNotEquals(a, Mixup.lambda(0.3, 8, 12));
+  }
+
+  @Test
+  void lambda_perReplicaOrBindToNull_replicaSeedUsedOrIgnored() {
+    Mixup perReplica = new Mixup(new MixupConfig(0.3, true));
+    Mixup shared = new Mixup(new MixupConfig(0.3, false));
+    long seed = 3;
+    long otherReplica = seed + 1; // any other replica seed
+
+    assertEquals(Mixup.lambda(0.3, seed, 4), perReplica.lambda(seed, seed, 4), 0f);
+    assertNotEquals(perReplica.lambda(seed, seed, 4), perReplica.lambda(seed, otherReplica, 4));
+    assertEquals(shared.lambda(seed, seed, 4), shared.lambda(seed, otherReplica, 4), 0f);
   }
 
   /** Kolmogorov-Smirnov distance of Beta(alpha, alpha) draws over steps from a CDF. */

@@ -8,12 +8,15 @@ import java.util.Set;
  * Scenic's {@code mixup} block ({@code dataset_utils.mixup} as its classification trainers apply it
  * in {@code train_step}): each training batch is mixed with itself reversed along the batch axis,
  * {@code x = lam * x + (1 - lam) * x[::-1]}, and so are its one-hot labels, with one {@code lam ~
- * Beta(alpha, alpha)} per batch (per replica: Scenic's default {@code bind_to: device}).
+ * Beta(alpha, alpha)} per batch.
  *
  * @param alpha {@code mixup.alpha}: the Beta distribution's parameter; positive (an absent block, a
  *     null or zero {@code alpha} turns mixup off, as in Scenic)
+ * @param perReplica each data-parallel replica draws its own {@code lam} (Scenic's default {@code
+ *     bind_to: device}, and {@code host}, the same here with one replica per process); false for an
+ *     explicit {@code bind_to: null}, with which Scenic uses one {@code lam} on every device
  */
-public record MixupConfig(double alpha) {
+public record MixupConfig(double alpha, boolean perReplica) {
 
   /** The config block's key. */
   public static final String KEY = "mixup";
@@ -55,13 +58,14 @@ public record MixupConfig(double alpha) {
     }
     ConfigNode n = node.get();
     n.requireKnownKeys(KEYS);
+    boolean sharedLambda = n.contains("bind_to") && !n.has("bind_to");
     Optional<String> bindTo = n.optString("bind_to");
     if (bindTo.isPresent() && !BIND_TO.contains(bindTo.get())) {
       throw n.error(
           "bind_to",
           "unknown value '"
               + bindTo.get()
-              + "'; this trainer draws one lambda per replica: 'device' or 'host'");
+              + "'; expected 'device' or 'host' (one lambda per replica) or null (one for all)");
     }
     Optional<String> format = n.optString("image_format");
     if (format.isPresent() && !format.get().startsWith("N")) {
@@ -76,6 +80,6 @@ public record MixupConfig(double alpha) {
     if (!(alpha > 0) || Double.isInfinite(alpha)) {
       throw n.error("alpha", "must be a positive number (0 turns mixup off), got " + alpha);
     }
-    return Optional.of(new MixupConfig(alpha));
+    return Optional.of(new MixupConfig(alpha, !sharedLambda));
   }
 }

@@ -54,7 +54,14 @@ class MixupConfigTest {
     ExperimentConfig cfg = load("mixup: {alpha: 0.3, bind_to: device, image_format: NHWC}\n");
 
     assertEquals(0.3, MixupConfig.of(cfg).orElseThrow().alpha(), 0);
+    assertTrue(MixupConfig.of(cfg).orElseThrow().perReplica());
     assertFalse(cfg.unusedKeys().stream().anyMatch(k -> k.startsWith("mixup")), "" + cfg);
+  }
+
+  @Test
+  void of_bindToAbsentOrNull_perReplicaOrOneLambdaForAll() {
+    assertTrue(parse("mixup: {alpha: 0.5}\n").orElseThrow().perReplica());
+    assertFalse(parse("mixup: {alpha: 0.5, bind_to: null}\n").orElseThrow().perReplica());
   }
 
   @Test
@@ -97,7 +104,7 @@ class MixupConfigTest {
   @Test
   void constructor_zeroAlpha_throwsNamingKey() {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> new MixupConfig(0));
+        assertThrows(IllegalArgumentException.class, () -> new MixupConfig(0, true));
 
     assertTrue(e.getMessage().contains("mixup.alpha"), e.getMessage());
   }
