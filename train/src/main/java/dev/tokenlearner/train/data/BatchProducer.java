@@ -3,7 +3,9 @@ package dev.tokenlearner.train.data;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
+import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -188,10 +190,12 @@ public final class BatchProducer implements AutoCloseable {
     long[] idx = order.indices(step);
     if (pixels) {
       byte[] x = new byte[batchSize * size];
+      SplittableRandom[] random = new SplittableRandom[batchSize];
       for (int j = 0; j < batchSize; j++) {
-        labels[j] = dataset.trainPixels(idx[j], order.augmentation(step, j), x, j * size);
+        random[j] = order.augmentation(step, j);
       }
-      return Batch.ofPixels(step, shape, x, labels);
+      return Batch.ofPixels(
+          step, shape, x, dataset.trainPixels(Arrays.copyOf(idx, batchSize), random, x));
     }
     float[] x = new float[batchSize * size];
     for (int j = 0; j < batchSize; j++) {

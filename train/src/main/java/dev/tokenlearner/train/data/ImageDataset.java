@@ -96,6 +96,28 @@ public interface ImageDataset extends AutoCloseable {
   }
 
   /**
+   * Writes a batch of training examples as uint8 pixels ({@link #trainPixels(long,
+   * SplittableRandom, byte[], int)} for each, in order); datasets that can augment a whole batch at
+   * once override it.
+   *
+   * @param indices the examples, each in {@code [0, numTrain)}
+   * @param random each example's augmentation randomness
+   * @param dst destination, {@link #exampleSize()} bytes per example, {@code indices.length}
+   *     examples
+   * @return the examples' labels
+   * @throws IOException if an example cannot be read or decoded
+   */
+  default int[] trainPixels(long[] indices, SplittableRandom[] random, byte[] dst)
+      throws IOException {
+    int size = exampleSize();
+    int[] labels = new int[indices.length];
+    for (int j = 0; j < indices.length; j++) {
+      labels[j] = trainPixels(indices[j], random[j], dst, j * size);
+    }
+    return labels;
+  }
+
+  /**
    * Writes held-out example {@code index} (no augmentation) into {@code dst}.
    *
    * @param index in {@code [0, numEval)}

@@ -193,6 +193,23 @@ public final class ImageFolderDataset implements ImageDataset {
   }
 
   @Override
+  public int[] trainPixels(long[] indices, SplittableRandom[] random, byte[] dst)
+      throws IOException {
+    byte[][] bytes = new byte[indices.length][];
+    String[] what = new String[indices.length];
+    int[] labels = new int[indices.length];
+    for (int j = 0; j < indices.length; j++) {
+      int i = Math.toIntExact(indices[j]);
+      Path f = trainFiles.get(i);
+      bytes[j] = Files.readAllBytes(f);
+      what[j] = f.toString();
+      labels[j] = trainLabels.get(i);
+    }
+    trainPreprocessing.runPixels(bytes, what, random, dst);
+    return labels;
+  }
+
+  @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     int i = Math.toIntExact(index);
     Path f = evalFiles.get(i);

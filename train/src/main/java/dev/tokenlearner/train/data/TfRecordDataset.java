@@ -112,6 +112,23 @@ public final class TfRecordDataset implements ImageDataset {
   }
 
   @Override
+  public int[] trainPixels(long[] indices, SplittableRandom[] random, byte[] dst)
+      throws IOException {
+    byte[][] bytes = new byte[indices.length][];
+    String[] what = new String[indices.length];
+    int[] labels = new int[indices.length];
+    for (int j = 0; j < indices.length; j++) {
+      TfRecords.Pointer p = train.get(Math.toIntExact(indices[j]));
+      TfExamples.LabelledImage ex = example(p);
+      bytes[j] = ex.encoded();
+      what[j] = what(p);
+      labels[j] = (int) ex.label();
+    }
+    trainPreprocessing.runPixels(bytes, what, random, dst);
+    return labels;
+  }
+
+  @Override
   public int eval(long index, float[] dst, int offset) throws IOException {
     return load(eval.get(Math.toIntExact(index)), null, dst, offset);
   }

@@ -2,15 +2,20 @@ package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.ndarray.NdArray;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.StdArrays;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -41,6 +46,11 @@ import org.tensorflow.types.TUint8;
  * <p>The seed and the flip come from the caller's {@link SplittableRandom}, which {@link
  * TrainOrder} derives from (seed, step, slot), so an example's augmentation is reproducible. One
  * graph and session serve every thread (TF sessions are thread-safe).
+ *
+ * <p>A batch of JPEGs ({@link #runPixels(byte[][], String[], SplittableRandom[], byte[])}) runs as
+ * one session run of a graph holding one crop-window chain per image, so TF's executor runs the
+ * images in parallel and the per-run overhead is paid once per batch; its pixels are identical to
+ * running the images one by one with the same randomness.
  */
 public final class TrainPreprocessing implements AutoCloseable {
 
@@ -66,6 +76,7 @@ public final class TrainPreprocessing implements AutoCloseable {
   private final Operand<TFloat32> jpegOutput;
   private final Operand<TUint8> pixels;
   private final Operand<TUint8> jpegPixels;
+  private final ConcurrentMap<Integer, JpegBatch> jpegBatches = new ConcurrentHashMap<>();
 
   /**
    * Builds the graph.
@@ -87,31 +98,44 @@ public final class TrainPreprocessing implements AutoCloseable {
             TUint8.class,
             DecodeImage.channels((long) spec.channels()),
             DecodeImage.expandAnimations(false));
-    StatelessSampleDistortedBoundingBox<TInt32> box = sampleBox(tf, tf.shape(image));
-    Operand<TFloat32> crop = resizeAndFlip(tf, tf.slice(image, box.begin(), box.sizeOutput()));
+    StatelessSampleDistortedBoundingBox<TInt32> box = sampleBox(tf, tf.shape(image), seed);
+    Operand<TFloat32> crop =
+        resizeAndFlip(tf, spec, tf.slice(image, box.begin(), box.sizeOutput()), flip);
     output = tf.withName("augmented").identity(spec.normalize(tf, crop));
     pixels = tf.withName("augmented_pixels").identity(toPixels(tf, crop));
-    // JPEG: read the size from the header and decode only the crop window (what Scenic's
-    // ImageNet input does); the same seed gives the same box as the path above.
-    StatelessSampleDistortedBoundingBox<TInt32> jpegBox =
-        sampleBox(tf, tf.image.extractJpegShape(encoded));
-    Operand<TInt32> two = tf.constant(new int[] {2});
-    Operand<TInt32> window =
-        tf.concat(
-            List.of(
-                tf.slice(jpegBox.begin(), tf.constant(new int[] {0}), two),
-                tf.slice(jpegBox.sizeOutput(), tf.constant(new int[] {0}), two)),
-            tf.constant(0));
-    Operand<TUint8> jpegCrop =
-        tf.image.decodeAndCropJpeg(
-            encoded, window, DecodeAndCropJpeg.channels((long) spec.channels()));
-    Operand<TFloat32> jpegResized = resizeAndFlip(tf, jpegCrop);
+    Operand<TFloat32> jpegResized = jpegChain(tf, spec, encoded, seed, flip);
     jpegOutput = tf.withName("augmented_jpeg").identity(spec.normalize(tf, jpegResized));
     jpegPixels = tf.withName("augmented_jpeg_pixels").identity(toPixels(tf, jpegResized));
     session = new Session(graph);
   }
 
-  private StatelessSampleDistortedBoundingBox<TInt32> sampleBox(Ops tf, Operand<TInt32> shape) {
+  /**
+   * The JPEG path for one image: read the size from the header and decode only the crop window
+   * (what Scenic's ImageNet input does); the same seed gives the same box as the whole-image path.
+   */
+  private static Operand<TFloat32> jpegChain(
+      Ops tf,
+      EvalPreprocessing spec,
+      Operand<TString> encoded,
+      Operand<TInt64> seed,
+      Operand<TBool> flip) {
+    StatelessSampleDistortedBoundingBox<TInt32> box =
+        sampleBox(tf, tf.image.extractJpegShape(encoded), seed);
+    Operand<TInt32> two = tf.constant(new int[] {2});
+    Operand<TInt32> window =
+        tf.concat(
+            List.of(
+                tf.slice(box.begin(), tf.constant(new int[] {0}), two),
+                tf.slice(box.sizeOutput(), tf.constant(new int[] {0}), two)),
+            tf.constant(0));
+    Operand<TUint8> crop =
+        tf.image.decodeAndCropJpeg(
+            encoded, window, DecodeAndCropJpeg.channels((long) spec.channels()));
+    return resizeAndFlip(tf, spec, crop, flip);
+  }
+
+  private static StatelessSampleDistortedBoundingBox<TInt32> sampleBox(
+      Ops tf, Operand<TInt32> shape, Operand<TInt64> seed) {
     return tf.image.statelessSampleDistortedBoundingBox(
         shape,
         tf.constant(new float[][][] {{{0f, 0f, 1f, 1f}}}),
@@ -124,7 +148,8 @@ public final class TrainPreprocessing implements AutoCloseable {
   }
 
   /** Resizes a crop {@code [h, w, C]} to the output size and flips it when asked. */
-  private Operand<TFloat32> resizeAndFlip(Ops tf, Operand<TUint8> crop) {
+  private static Operand<TFloat32> resizeAndFlip(
+      Ops tf, EvalPreprocessing spec, Operand<TUint8> crop, Operand<TBool> flip) {
     Operand<TFloat32> resized =
         tf.reshape(
             tf.image.resizeBilinear(
@@ -201,8 +226,14 @@ public final class TrainPreprocessing implements AutoCloseable {
   /** Runs the graph for one image, fetching {@code out}; the caller closes the result. */
   private Result augment(byte[] bytes, String what, SplittableRandom random, Operand<?> out)
       throws IOException {
-    long[] s = {random.nextLong(), random.nextLong()};
-    boolean f = random.nextBoolean();
+    Draw d = Draw.from(random);
+    return augment(bytes, what, d, out);
+  }
+
+  /** Runs the graph for one image with drawn randomness; the caller closes the result. */
+  private Result augment(byte[] bytes, String what, Draw d, Operand<?> out) throws IOException {
+    long[] s = d.seed();
+    boolean f = d.flip();
     try (TString in = TString.tensorOfBytes(NdArrays.scalarOfObject(bytes));
         TInt64 seedT = TInt64.vectorOf(s);
         TBool flipT = TBool.scalarOf(f)) {
@@ -219,8 +250,125 @@ public final class TrainPreprocessing implements AutoCloseable {
     }
   }
 
+  /**
+   * Augments a batch of encoded images into {@code dst} as uint8 pixels: the same bytes as {@link
+   * #runPixels(byte[], String, SplittableRandom, byte[], int)} on each image in turn. All-JPEG
+   * batches run as one session run; a batch with another format, or one that fails, runs image by
+   * image (so an error names the image at fault).
+   *
+   * @param bytes the encoded images
+   * @param what each image's file or record, for messages
+   * @param random each image's augmentation randomness (drawn as the one-image call draws it)
+   * @param dst destination, {@code [N, H, W, C]} pixels in C order
+   * @throws IOException naming the image if one is not a decodable image
+   */
+  public void runPixels(byte[][] bytes, String[] what, SplittableRandom[] random, byte[] dst)
+      throws IOException {
+    int n = bytes.length;
+    if (what.length != n || random.length != n || dst.length != n * outputSize()) {
+      throw new IllegalArgumentException(
+          n + " images need " + n + " names, randoms and " + n * outputSize() + " bytes");
+    }
+    Draw[] draws = new Draw[n];
+    boolean allJpeg = true;
+    for (int i = 0; i < n; i++) {
+      draws[i] = Draw.from(random[i]);
+      allJpeg &= isJpeg(bytes[i]);
+    }
+    if (allJpeg && n > 1) {
+      JpegBatch batch = jpegBatches.computeIfAbsent(n, JpegBatch::new);
+      try {
+        batch.run(bytes, draws, dst);
+        return;
+      } catch (TFInvalidArgumentException e) {
+        // Find and name the image at fault below.
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      try (Result r =
+          augment(bytes[i], what[i], draws[i], isJpeg(bytes[i]) ? jpegPixels : pixels)) {
+        ((TUint8) r.get(0))
+            .copyTo(DataBuffers.of(dst, false, false).slice((long) i * outputSize(), outputSize()));
+      }
+    }
+  }
+
+  /** One image's augmentation randomness, drawn in the order every path draws it. */
+  private record Draw(long[] seed, boolean flip) {
+    static Draw from(SplittableRandom random) {
+      long[] s = {random.nextLong(), random.nextLong()};
+      return new Draw(s, random.nextBoolean());
+    }
+  }
+
+  /** The crop-window JPEG chain of {@code n} images in one graph, stacked into one output. */
+  private final class JpegBatch implements AutoCloseable {
+    private final int n;
+    private final Graph batchGraph = new Graph();
+    private final Session batchSession;
+    private final Placeholder<TString> encodedBatch;
+    private final Placeholder<TInt64> seeds;
+    private final Placeholder<TBool> flips;
+    private final Operand<TUint8> out;
+
+    JpegBatch(int n) {
+      this.n = n;
+      Ops tf = Ops.create(batchGraph);
+      encodedBatch = tf.placeholder(TString.class, Placeholder.shape(Shape.of(n)));
+      seeds = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(n, 2)));
+      flips = tf.placeholder(TBool.class, Placeholder.shape(Shape.of(n)));
+      List<Operand<TUint8>> images = new ArrayList<>(n);
+      Operand<TInt32> scalar = tf.constant(new int[0]);
+      for (int i = 0; i < n; i++) {
+        Operand<TInt32> at = tf.constant(new int[] {i});
+        Operand<TInt32> one = tf.constant(new int[] {1});
+        Operand<TString> e = tf.reshape(tf.slice(encodedBatch, at, one), scalar);
+        Operand<TInt64> s =
+            tf.reshape(
+                tf.slice(seeds, tf.constant(new int[] {i, 0}), tf.constant(new int[] {1, 2})),
+                tf.constant(new int[] {2}));
+        Operand<TBool> f = tf.reshape(tf.slice(flips, at, one), scalar);
+        images.add(toPixels(tf, jpegChain(tf, spec, e, s, f)));
+      }
+      out = tf.stack(images);
+      batchSession = new Session(batchGraph);
+    }
+
+    void run(byte[][] bytes, Draw[] draws, byte[] dst) {
+      NdArray<byte[]> in = NdArrays.ofObjects(byte[].class, Shape.of(n));
+      long[][] s = new long[n][];
+      boolean[] f = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        in.setObject(bytes[i], i);
+        s[i] = draws[i].seed();
+        f[i] = draws[i].flip();
+      }
+      try (TString inT = TString.tensorOfBytes(in);
+          TInt64 seedT = TInt64.tensorOf(StdArrays.ndCopyOf(s));
+          TBool flipT = TBool.vectorOf(f);
+          Result r =
+              batchSession
+                  .runner()
+                  .feed(encodedBatch, inT)
+                  .feed(seeds, seedT)
+                  .feed(flips, flipT)
+                  .fetch(out)
+                  .run()) {
+        ((TUint8) r.get(0)).copyTo(DataBuffers.of(dst, false, false));
+      }
+    }
+
+    @Override
+    public void close() {
+      batchSession.close();
+      batchGraph.close();
+    }
+  }
+
   @Override
   public void close() {
+    jpegBatches.values().forEach(JpegBatch::close);
+    jpegBatches.clear();
     session.close();
     graph.close();
   }

@@ -129,4 +129,79 @@ class TrainPreprocessingTest {
       assertTrue(e.getMessage().startsWith("shard-3 record 7"), e.getMessage());
     }
   }
+
+  /** The pixels of each image run one by one, with randomness {@code SplittableRandom(10 + i)}. */
+  private static byte[] oneByOne(TrainPreprocessing p, byte[][] images) throws IOException {
+    byte[] out = new byte[images.length * p.outputSize()];
+    for (int i = 0; i < images.length; i++) {
+      p.runPixels(images[i], "img" + i, new SplittableRandom(10 + i), out, i * p.outputSize());
+    }
+    return out;
+  }
+
+  private static SplittableRandom[] randoms(int n) {
+    SplittableRandom[] r = new SplittableRandom[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = new SplittableRandom(10 + i);
+    }
+    return r;
+  }
+
+  private static String[] names(int n) {
+    String[] w = new String[n];
+    for (int i = 0; i < n; i++) {
+      w[i] = "img" + i;
+    }
+    return w;
+  }
+
+  @Test
+  void runPixelsBatch_jpegsOfDifferentSizes_equalOneByOne() throws IOException {
+    byte[][] jpegs = {
+      gradient(120, 80, "jpg"),
+      gradient(64, 96, "jpg"),
+      gradient(200, 50, "jpg"),
+      gradient(33, 33, "jpg"),
+      gradient(120, 80, "jpg")
+    };
+    try (TrainPreprocessing p = new TrainPreprocessing(SPEC)) {
+      byte[] batched = new byte[jpegs.length * p.outputSize()];
+      p.runPixels(jpegs, names(jpegs.length), randoms(jpegs.length), batched);
+      byte[] expected = oneByOne(p, jpegs);
+      assertArrayEquals(expected, batched);
+      // Images 0 and 4 are the same file with other randomness: other crops.
+      assertFalse(
+          Arrays.equals(
+              Arrays.copyOfRange(batched, 0, p.outputSize()),
+              Arrays.copyOfRange(batched, 4 * p.outputSize(), 5 * p.outputSize())));
+    }
+  }
+
+  @Test
+  void runPixelsBatch_mixedFormats_equalOneByOne() throws IOException {
+    byte[][] images = {gradient(90, 70, "jpg"), gradient(90, 70, "png"), gradient(50, 80, "jpg")};
+    try (TrainPreprocessing p = new TrainPreprocessing(SPEC)) {
+      byte[] batched = new byte[images.length * p.outputSize()];
+      p.runPixels(images, names(images.length), randoms(images.length), batched);
+      assertArrayEquals(oneByOne(p, images), batched);
+    }
+  }
+
+  @Test
+  void runPixelsBatch_corruptJpegInBatch_throwsNamingThatImage() throws IOException {
+    byte[] junk = new byte[100];
+    junk[0] = (byte) 0xFF;
+    junk[1] = (byte) 0xD8;
+    junk[2] = (byte) 0xFF;
+    byte[][] images = {gradient(90, 70, "jpg"), junk, gradient(50, 80, "jpg")};
+    try (TrainPreprocessing p = new TrainPreprocessing(SPEC)) {
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () ->
+                  p.runPixels(
+                      images, names(3), randoms(3), new byte[images.length * p.outputSize()]));
+      assertTrue(e.getMessage().startsWith("img1: cannot decode image"), e.getMessage());
+    }
+  }
 }
