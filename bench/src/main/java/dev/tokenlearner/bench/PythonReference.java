@@ -30,7 +30,7 @@ public final class PythonReference {
   public static final String PYTHON_ENV = "TOKENLEARNER_PYTHON";
 
   private static final String SCRIPT = "vit_reference.py";
-  private static final long TIMEOUT_MINUTES = 15;
+  private static final long TIMEOUT_MINUTES = 30;
 
   private PythonReference() {}
 

@@ -35,10 +35,10 @@ import org.tensorflow.types.TInt32;
 
 /**
  * Checks that the benchmark's two training steps compute the same thing: our {@link TrainStep} and
- * the Python reference's step ({@code vit_xla_reference.py}, graph mode and XLA) start from the same
- * weights, take the same batch for a few steps, and must report the same loss and gradient norm
- * (before clipping) at every step, so the loss after the first update also checks clipping, the
- * learning-rate schedule and the AdamW update.
+ * the Python reference's step ({@code vit_xla_reference.py}, graph mode and XLA) start from the
+ * same weights, take the same batch for a few steps, and must report the same loss and gradient
+ * norm (before clipping) at every step, so the loss after the first update also checks clipping,
+ * the learning-rate schedule and the AdamW update.
  *
  * <p>The model is tiny (64 wide, 2 blocks, TokenLearner 4 tokens before block 1, 64x64 images,
  * patch 16, 10 classes) with the benchmark recipe's loss, optimizer and clipping; dropout is off
@@ -197,7 +197,8 @@ public final class StepCheck {
           ours[s] = new double[] {r.loss(), r.gradNorm()};
         }
       }
-      List<String> args = new ArrayList<>(PythonModelArgs.of(e, BATCH, ModelRunner.Kind.TRAIN_STEP));
+      List<String> args =
+          new ArrayList<>(PythonModelArgs.of(e, BATCH, ModelRunner.Kind.TRAIN_STEP));
       args.addAll(List.of("--check", dir.toString(), "--steps", Integer.toString(STEPS)));
       List<String> lines = PythonReference.runScriptLines(XlaBench.PYTHON_SCRIPT, args);
       Map<String, double[][]> py = parse(lines);

@@ -34,7 +34,9 @@ public final class XlaBench {
   /** The Python reference script, a resource next to this class. */
   static final String PYTHON_SCRIPT = "vit_xla_reference.py";
 
-  /** Timed runs per mode for B/16 and larger unless asked otherwise (one B/16 step takes seconds). */
+  /**
+   * Timed runs per mode for B/16 and larger unless asked otherwise (one B/16 step takes seconds).
+   */
   public static final int LARGE_REPETITIONS = 3;
 
   /**
