@@ -30,7 +30,7 @@ public final class PythonReference {
   public static final String PYTHON_ENV = "TOKENLEARNER_PYTHON";
 
   private static final String SCRIPT = "vit_reference.py";
-  private static final long TIMEOUT_MINUTES = 15;
+  private static final long TIMEOUT_MINUTES = 30;
 
   private PythonReference() {}
 
@@ -154,6 +154,33 @@ public final class PythonReference {
    * @throws IOException if the script is missing, fails or prints no timings
    */
   static Map<String, Summary> runScript(String script, List<String> args) throws IOException {
+    List<String> lines = runScriptLines(script, args);
+    Map<String, Summary> modes = new LinkedHashMap<>();
+    for (String line : lines) {
+      String[] p = line.trim().split("\\s+");
+      if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
+        double[] ms = new double[p.length - 2];
+        for (int i = 2; i < p.length; i++) {
+          ms[i - 2] = Double.parseDouble(p[i]);
+        }
+        modes.put(p[1], Summary.of(ms));
+      }
+    }
+    if (modes.isEmpty()) {
+      throw new IOException(script + " printed no timings: " + tail(lines));
+    }
+    return modes;
+  }
+
+  /**
+   * Writes a bundled script to a temp file and runs it with the arguments.
+   *
+   * @param script the resource name next to this class
+   * @param args the script's arguments
+   * @return its output lines (stdout and stderr)
+   * @throws IOException if the script is missing or fails
+   */
+  static List<String> runScriptLines(String script, List<String> args) throws IOException {
     Path file = Files.createTempFile("tokenlearner_reference", ".py");
     try {
       try (InputStream in = PythonReference.class.getResourceAsStream(script)) {
@@ -164,22 +191,7 @@ public final class PythonReference {
       }
       List<String> command = new ArrayList<>(List.of(python(), file.toString()));
       command.addAll(args);
-      List<String> lines = run(command);
-      Map<String, Summary> modes = new LinkedHashMap<>();
-      for (String line : lines) {
-        String[] p = line.trim().split("\\s+");
-        if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
-          double[] ms = new double[p.length - 2];
-          for (int i = 2; i < p.length; i++) {
-            ms[i - 2] = Double.parseDouble(p[i]);
-          }
-          modes.put(p[1], Summary.of(ms));
-        }
-      }
-      if (modes.isEmpty()) {
-        throw new IOException(script + " printed no timings: " + tail(lines));
-      }
-      return modes;
+      return run(command);
     } finally {
       Files.deleteIfExists(file);
     }
@@ -215,7 +227,11 @@ public final class PythonReference {
     return lines;
   }
 
+  /** The last few non-blank lines (a Python traceback ends with its error). */
   private static String tail(List<String> lines) {
-    return lines.isEmpty() ? "(no output)" : lines.get(lines.size() - 1);
+    List<String> kept = lines.stream().filter(l -> !l.isBlank()).toList();
+    return kept.isEmpty()
+        ? "(no output)"
+        : String.join(" | ", kept.subList(Math.max(0, kept.size() - 3), kept.size()));
   }
 }

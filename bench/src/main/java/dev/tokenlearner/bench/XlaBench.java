@@ -16,16 +16,28 @@ import org.tensorflow.types.TInt32;
  * and without {@code jit_compile=True}, on the same models in one run.
  *
  * <p>For each ViT size, the plain ViT and TokenLearner v1.1 with {@value ConfigMatrix#TOKENS_SMALL}
- * tokens at {@code L/2}; for each, the inference forward pass and the training step (forward,
- * backward, SGD update; dropout 0.1). Per row our two modes run interleaved, then the Python script
- * ({@code vit_xla_reference.py}) measures its two modes interleaved, so both sides see the same
- * machine load within a minute or two.
+ * tokens at {@code L/2}; for each, the inference forward pass and the trainer's step ({@link
+ * dev.tokenlearner.train.TrainStep}: forward with dropout 0.1, the recipe's loss, backward,
+ * global-norm clipping, the learning-rate schedule and the AdamW update). The Python script ({@code
+ * vit_xla_reference.py}) builds the same model and the same step ({@link PythonModelArgs}); {@link
+ * StepCheck} first checks on a tiny model that both steps give the same losses. Per row our two
+ * modes run interleaved, then the Python script measures its two modes interleaved, so both sides
+ * see the same machine load within a minute or two.
  *
- * <p>Usage: {@code java -cp ... dev.tokenlearner.bench.XlaBench [--sizes Ti,S] [--batch 8]
- * [--warmup 2] [--repetitions 5] [--kinds forward,train]}; the Python interpreter comes from {@code
- * -Dtokenlearner.python} or {@code TOKENLEARNER_PYTHON} (default {@code python3}).
+ * <p>Usage: {@code java -cp ... dev.tokenlearner.bench.XlaBench [--sizes Ti,S,B] [--batch 8]
+ * [--warmup 2] [--repetitions 5] [--large-repetitions 3] [--kinds forward,train]}; the Python
+ * interpreter comes from {@code -Dtokenlearner.python} or {@code TOKENLEARNER_PYTHON} (default
+ * {@code python3}).
  */
 public final class XlaBench {
+
+  /** The Python reference script, a resource next to this class. */
+  static final String PYTHON_SCRIPT = "vit_xla_reference.py";
+
+  /**
+   * Timed runs per mode for B/16 and larger unless asked otherwise (one B/16 step takes seconds).
+   */
+  public static final int LARGE_REPETITIONS = 3;
 
   /**
    * What to measure.
@@ -34,6 +46,7 @@ public final class XlaBench {
    * @param batch batch size of every row
    * @param warmup discarded runs per mode (the first compiles)
    * @param repetitions measured runs per mode
+   * @param largeRepetitions measured runs per mode for B/16 and larger (width 768 and up)
    * @param kinds forward and/or training step
    * @param python whether to run the Python reference
    */
@@ -42,6 +55,7 @@ public final class XlaBench {
       int batch,
       int warmup,
       int repetitions,
+      int largeRepetitions,
       List<ModelRunner.Kind> kinds,
       boolean python) {
 
@@ -49,21 +63,61 @@ public final class XlaBench {
     public Options {
       sizes = List.copyOf(sizes);
       kinds = List.copyOf(kinds);
-      if (sizes.isEmpty() || kinds.isEmpty() || batch < 1 || warmup < 1 || repetitions < 1) {
+      if (sizes.isEmpty()
+          || kinds.isEmpty()
+          || batch < 1
+          || warmup < 1
+          || repetitions < 1
+          || largeRepetitions < 1) {
         throw new IllegalArgumentException(
             "need sizes, kinds, batch >= 1, warmup >= 1 (it compiles) and repetitions >= 1");
       }
     }
 
-    /** Ti/16 and S/16 at batch 8, both kinds, 2 warm-up and 5 measured runs, with Python. */
+    /**
+     * Options with at most {@value #LARGE_REPETITIONS} measured runs for B/16 and larger.
+     *
+     * @param sizes ViT sizes
+     * @param batch batch size of every row
+     * @param warmup discarded runs per mode (the first compiles)
+     * @param repetitions measured runs per mode
+     * @param kinds forward and/or training step
+     * @param python whether to run the Python reference
+     */
+    public Options(
+        List<ViTSize> sizes,
+        int batch,
+        int warmup,
+        int repetitions,
+        List<ModelRunner.Kind> kinds,
+        boolean python) {
+      this(
+          sizes,
+          batch,
+          warmup,
+          repetitions,
+          Math.min(repetitions, LARGE_REPETITIONS),
+          kinds,
+          python);
+    }
+
+    /**
+     * Ti/16, S/16 and B/16 at batch 8, both kinds, 2 warm-up and 5 measured runs (3 for B/16), with
+     * Python.
+     */
     public static Options defaults() {
       return new Options(
-          List.of(ViTSize.TI, ViTSize.S),
+          List.of(ViTSize.TI, ViTSize.S, ViTSize.B),
           8,
           2,
           5,
           List.of(ModelRunner.Kind.FORWARD, ModelRunner.Kind.TRAIN_STEP),
           true);
+    }
+
+    /** Measured runs per mode for a size. */
+    int repetitions(ViTSize size) {
+      return size.hiddenSize() >= ViTSize.B.hiddenSize() ? largeRepetitions : repetitions;
     }
   }
 
@@ -109,6 +163,15 @@ public final class XlaBench {
   public static List<Row> run(Options o, PrintStream log) {
     Optional<String> noPython =
         o.python() ? PythonReference.probe() : Optional.of("Python reference skipped");
+    if (noPython.isEmpty() && o.kinds().contains(ModelRunner.Kind.TRAIN_STEP)) {
+      log.println("checking that both training steps compute the same thing");
+      try {
+        StepCheck.Result check = StepCheck.run();
+        log.println("  " + check.describe());
+      } catch (IOException | RuntimeException e) {
+        log.println("  step check failed: " + e.getMessage());
+      }
+    }
     List<Row> rows = new ArrayList<>();
     for (ViTSize size : o.sizes()) {
       List<BenchConfig> configs =
@@ -124,7 +187,7 @@ public final class XlaBench {
       for (BenchConfig c : configs) {
         for (ModelRunner.Kind kind : o.kinds()) {
           log.printf(Locale.ROOT, "measuring %s %s at batch %d%n", c.name(), kind, o.batch());
-          rows.add(row(c, kind, o, noPython));
+          rows.add(row(c, kind, o, noPython, o.repetitions(size)));
           log.println("  " + line(rows.get(rows.size() - 1)));
         }
       }
@@ -133,20 +196,20 @@ public final class XlaBench {
   }
 
   private static Row row(
-      BenchConfig c, ModelRunner.Kind kind, Options o, Optional<String> noPython) {
+      BenchConfig c, ModelRunner.Kind kind, Options o, Optional<String> noPython, int reps) {
     double[][] ms;
     try (ModelRunner graph = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, false);
         ModelRunner xla = ModelRunner.open(c, kind, SessionSettings.defaults(), 1L, true);
         TFloat32 x = Inputs.images(c.input(), o.batch(), 3L);
         TInt32 y = Inputs.labels(c.input().numClasses(), o.batch())) {
       List<Interleaved.Timed> tasks = List.of(() -> graph.run(x, y), () -> xla.run(x, y));
-      ms = Interleaved.measure(tasks, o.warmup(), o.repetitions());
+      ms = Interleaved.measure(tasks, o.warmup(), reps);
     }
     Map<String, Summary> py = Map.of();
     String note = noPython.orElse("");
     if (noPython.isEmpty()) {
       try {
-        py = PythonReference.runScript("vit_xla_reference.py", pythonArgs(c, kind, o));
+        py = PythonReference.runScript(PYTHON_SCRIPT, pythonArgs(c, kind, o, reps));
       } catch (IOException e) {
         note = "python run failed: " + e.getMessage();
       }
@@ -154,22 +217,13 @@ public final class XlaBench {
     return new Row(c.name(), kind, Summary.of(ms[0]), Summary.of(ms[1]), py, note);
   }
 
-  private static List<String> pythonArgs(BenchConfig c, ModelRunner.Kind kind, Options o) {
-    var m = c.model();
-    var tok = m.tokenizer();
-    boolean tl = tok.type().learnsTokens();
-    return List.of(
-        Integer.toString(m.hiddenSize()),
-        Integer.toString(m.numHeads()),
-        Integer.toString(m.mlpDim()),
-        Integer.toString(m.numLayers()),
-        Integer.toString(tl ? tok.numTokens() : 0),
-        Integer.toString(tl ? tok.tokenlearnerLoc() : 0),
-        Integer.toString(c.input().numClasses()),
-        Integer.toString(o.batch()),
-        kind == ModelRunner.Kind.FORWARD ? "forward" : "train",
-        Integer.toString(o.warmup()),
-        Integer.toString(o.repetitions()));
+  private static List<String> pythonArgs(
+      BenchConfig c, ModelRunner.Kind kind, Options o, int reps) {
+    List<String> args =
+        new ArrayList<>(PythonModelArgs.of(ModelRunner.experiment(c), o.batch(), kind));
+    args.addAll(
+        List.of("--warmup", Integer.toString(o.warmup()), "--reps", Integer.toString(reps)));
+    return args;
   }
 
   private static String line(Row r) {
@@ -241,6 +295,7 @@ public final class XlaBench {
     int batch = d.batch();
     int warmup = d.warmup();
     int reps = d.repetitions();
+    Integer largeReps = null;
     List<ModelRunner.Kind> kinds = d.kinds();
     boolean python = true;
     for (int i = 0; i < args.length; i++) {
@@ -263,6 +318,7 @@ public final class XlaBench {
         case "--batch" -> batch = Integer.parseInt(v);
         case "--warmup" -> warmup = Integer.parseInt(v);
         case "--repetitions" -> reps = Integer.parseInt(v);
+        case "--large-repetitions" -> largeReps = Integer.parseInt(v);
         case "--kinds" -> {
           kinds = new ArrayList<>();
           for (String k : v.split(",")) {
@@ -275,7 +331,10 @@ public final class XlaBench {
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    Options o = new Options(sizes, batch, warmup, reps, kinds, python);
+    Options o =
+        largeReps == null
+            ? new Options(sizes, batch, warmup, reps, kinds, python)
+            : new Options(sizes, batch, warmup, reps, largeReps, kinds, python);
     System.err.println("XLA_FLAGS=" + Optional.ofNullable(System.getenv("XLA_FLAGS")).orElse(""));
     List<Row> rows = run(o, System.err);
     System.out.println(markdown(rows, o.batch()));

@@ -46,4 +46,17 @@ class XlaBenchTest {
             new XlaBench.Options(
                 List.of(ViTSize.TI), 8, 0, 5, List.of(ModelRunner.Kind.FORWARD), false));
   }
+
+  @Test
+  void options_withoutLargeRepetitions_atMostThreeForB16() {
+    XlaBench.Options o =
+        new XlaBench.Options(
+            List.of(ViTSize.TI, ViTSize.B), 8, 2, 5, List.of(ModelRunner.Kind.FORWARD), false);
+    assertEquals(5, o.repetitions(ViTSize.TI));
+    assertEquals(5, o.repetitions(ViTSize.S));
+    assertEquals(XlaBench.LARGE_REPETITIONS, o.repetitions(ViTSize.B));
+    XlaBench.Options two =
+        new XlaBench.Options(List.of(ViTSize.B), 8, 2, 2, List.of(ModelRunner.Kind.FORWARD), false);
+    assertEquals(2, two.repetitions(ViTSize.B));
+  }
 }

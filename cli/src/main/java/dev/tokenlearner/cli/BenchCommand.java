@@ -73,14 +73,14 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--xla",
       description =
-          "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16 and S/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step). Python comes from TOKENLEARNER_PYTHON (default python3).")
+          "Instead: our plain and XLA-compiled graphs against Python TF with and without jit_compile (Ti/16, S/16 and B/16 at batch 8, plain and TokenLearner 8@L/2, forward and the trainer's step; at most 3 timed runs for B/16). Python comes from TOKENLEARNER_PYTHON (default python3).")
   boolean xla;
 
   @Option(
       names = "--xla-sizes",
       split = ",",
       paramLabel = "SIZE",
-      description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S.")
+      description = "ViT sizes of the --xla rows (Ti, S, B, ...). Default: Ti,S,B.")
   List<String> xlaSizes;
 
   @Option(
