@@ -2,7 +2,6 @@ package dev.tokenlearner.ops;
 
 import java.util.function.UnaryOperator;
 import org.tensorflow.Operand;
-import org.tensorflow.OperationBuilder;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat16;
@@ -58,25 +57,21 @@ public final class Precision {
    * {@code a · b} (or {@code a · bᵀ}) over the last two axes, batched over the leading ones, in the
    * operands' dtype.
    *
-   * <p>TF 2.18's CPU kernels include {@code BatchMatMulV3} for float32 and bfloat16 but not for
-   * float16, while {@code BatchMatMulV2} has float16 on CPU and GPU; float16 therefore uses V2
-   * (both have the same gradient).
+   * <p>float16 runs it in float32: TF 2.18's CPU kernels have no float16 {@code BatchMatMulV3},
+   * which is both the forward op and what TF's gradient of any batch matmul emits (float32 and
+   * bfloat16 have one).
    *
    * @param <T> the dtype of both operands and the result
    */
   public static <T extends TFloating> Operand<T> batchMatMul(
       Ops tf, Operand<T> a, Operand<T> b, boolean adjY) {
-    if (a.type() != TFloat16.class) {
-      return adjY
-          ? tf.train.batchMatMul(a, b, a.type(), BatchMatMul.adjY(true))
-          : tf.train.batchMatMul(a, b, a.type());
+    if (a.type() == TFloat16.class) {
+      Operand<TFloat32> y =
+          batchMatMul(tf, cast(tf, a, TFloat32.class), cast(tf, b, TFloat32.class), adjY);
+      return cast(tf, y, a.type());
     }
-    OperationBuilder op =
-        tf.scope()
-            .opBuilder("BatchMatMulV2", "BatchMatMulV2")
-            .addInput(a.asOutput())
-            .addInput(b.asOutput())
-            .setAttr("adj_y", adjY);
-    return op.build().output(0);
+    return adjY
+        ? tf.train.batchMatMul(a, b, a.type(), BatchMatMul.adjY(true))
+        : tf.train.batchMatMul(a, b, a.type());
   }
 }
