@@ -59,7 +59,8 @@ class MixedPrecisionFixturesTest {
 
   private static double relativeError(String name, ComputeDtype dtype) throws IOException {
     HostArray expected =
-        FixtureFiles.readNpy(FixtureFiles.fixturesRoot().resolve(name).resolve("expected_logits.npy"));
+        FixtureFiles.readNpy(
+            FixtureFiles.fixturesRoot().resolve(name).resolve("expected_logits.npy"));
     HostArray actual = logits(name, dtype);
     assertArrayEquals(expected.shape(), actual.shape(), name + " logits shape");
     double scale = 0;
@@ -96,7 +97,8 @@ class MixedPrecisionFixturesTest {
   @Test
   void build_float32Dtype_buildsTheSameGraphAsThePlainModel() throws IOException {
     ExperimentConfig config =
-        ConfigLoader.load(FixtureFiles.fixturesRoot().resolve("tiny_v1_fuser").resolve("config.json"));
+        ConfigLoader.load(
+            FixtureFiles.fixturesRoot().resolve("tiny_v1_fuser").resolve("config.json"));
     try (ModelGraph plain =
             ModelGraph.build(config.model(), config.input(), Mode.TRAINING, -1, Optional.empty());
         ModelGraph f32 =

@@ -13,8 +13,8 @@ import org.tensorflow.types.family.TFloating;
  * <p>Parameters (and so checkpoints and optimizer state) stay float32 whatever this is: layers cast
  * each parameter to the compute dtype where they use it ({@link ModuleScope#param(String,
  * ParameterRole, long[], Initializer, Class)}), and gradients flow back through those casts to the
- * float32 variables. LayerNorm statistics and softmaxes run in float32 ({@link Precision#inFloat32}),
- * and the model's outputs are float32.
+ * float32 variables. LayerNorm statistics and softmaxes run in float32 ({@link
+ * Precision#inFloat32}), and the model's outputs are float32.
  */
 public enum ComputeDtype {
   /** Plain float32; builds exactly the graph of a model without mixed precision. */

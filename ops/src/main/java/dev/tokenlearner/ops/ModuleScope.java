@@ -139,10 +139,10 @@ public final class ModuleScope {
   }
 
   /**
-   * Declares a parameter (as {@link #param(String, ParameterRole, long[], Initializer)}) and returns
-   * it in the compute dtype {@code type}: the float32 value itself for float32, else cast where it
-   * is used, as Flax modules with {@code param_dtype=float32} and a lower compute dtype do; the
-   * gradient flows back through the cast to the float32 variable.
+   * Declares a parameter (as {@link #param(String, ParameterRole, long[], Initializer)}) and
+   * returns it in the compute dtype {@code type}: the float32 value itself for float32, else cast
+   * where it is used, as Flax modules with {@code param_dtype=float32} and a lower compute dtype
+   * do; the gradient flows back through the cast to the float32 variable.
    *
    * @param <T> the compute dtype
    */

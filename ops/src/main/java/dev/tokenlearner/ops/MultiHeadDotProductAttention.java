@@ -91,8 +91,7 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
   }
 
   /** DenseGeneral {@code [b, n, D] -> [b, n, H*hd]} with kernel {@code [D, H, hd]}. */
-  private <T extends TFloating> Operand<T> project(
-      ModuleScope s, Operand<T> x, long d, long hd) {
+  private <T extends TFloating> Operand<T> project(ModuleScope s, Operand<T> x, long d, long hd) {
     Operand<T> kernel =
         s.param(
             "kernel",

@@ -17,15 +17,15 @@ import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Dynamic loss scaling for float16 training, as mixed-precision trainers do it (Keras'
- * {@code LossScaleOptimizer}, jmp's {@code DynamicLossScale}): the loss is multiplied by {@code
- * scale} before the backward pass so that small float16 gradients do not flush to zero, and the
- * gradients are divided by it again before clipping and the update.
+ * Dynamic loss scaling for float16 training, as mixed-precision trainers do it (Keras' {@code
+ * LossScaleOptimizer}, jmp's {@code DynamicLossScale}): the loss is multiplied by {@code scale}
+ * before the backward pass so that small float16 gradients do not flush to zero, and the gradients
+ * are divided by it again before clipping and the update.
  *
- * <p>After each step: non-finite gradients halve the scale (never below 1), reset the count of
- * good steps, and the caller skips the update; otherwise the count grows, and at {@code
- * growthSteps} the scale doubles and the count restarts. Scale and count are float32 variables of
- * the train state ({@link #KEYS}), saved with checkpoints so a resumed run continues exactly.
+ * <p>After each step: non-finite gradients halve the scale (never below 1), reset the count of good
+ * steps, and the caller skips the update; otherwise the count grows, and at {@code growthSteps} the
+ * scale doubles and the count restarts. Scale and count are float32 variables of the train state
+ * ({@link #KEYS}), saved with checkpoints so a resumed run continues exactly.
  */
 final class LossScale {
 

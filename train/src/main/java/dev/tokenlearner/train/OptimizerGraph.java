@@ -138,8 +138,8 @@ final class OptimizerGraph {
   /**
    * Builds the update (as {@link #update(Ops, List, Operand, Operand, Variable, List)}), applied to
    * parameters and slots only where {@code applyIf} holds: a skipped step (float16 loss scaling
-   * with non-finite gradients) assigns the old values back; the global step advances either way,
-   * so the next step reads the next batch.
+   * with non-finite gradients) assigns the old values back; the global step advances either way, so
+   * the next step reads the next batch.
    *
    * @param applyIf a scalar condition, or empty to always apply
    */

@@ -250,8 +250,7 @@ final class TrainGraph implements AutoCloseable {
       }
       Operand<TFloat32> differentiated =
           scale == null ? lossValue : lossScale.get().scaled(t, lossValue, scale);
-      Gradients g =
-          Gradients.create(tf.withSubScope("gradients").scope(), differentiated, values);
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), differentiated, values);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
@@ -682,7 +681,12 @@ final class TrainGraph implements AutoCloseable {
       Object v = saved instanceof Map<?, ?> m ? m.get(key) : null;
       if (!(v instanceof Number n)) {
         throw new IllegalArgumentException(
-            "checkpoint metadata/" + LossScale.SCOPE + "/" + key + ": expected a number, found " + v);
+            "checkpoint metadata/"
+                + LossScale.SCOPE
+                + "/"
+                + key
+                + ": expected a number, found "
+                + v);
       }
       out.put(key, new HostArray(new long[0], new float[] {n.floatValue()}));
     }

@@ -98,8 +98,8 @@ public final class Trainer {
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
    * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs}, no
-   *     {@code batch_size}, video input, data that does not fit), or {@code
-   *     workdir} already holds checkpoints and {@code resume} is false
+   *     {@code batch_size}, video input, data that does not fit), or {@code workdir} already holds
+   *     checkpoints and {@code resume} is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(

@@ -46,8 +46,7 @@ class MixedPrecisionTrainingTest {
   @Test
   void run_bfloat16TinyConfig_convergesLikeFloat32AndSavesFloat32() throws Exception {
     TrainSummary f32 =
-        Trainer.run(
-            converging("float32"), dir.resolve("f32"), false, Optional.empty(), quiet());
+        Trainer.run(converging("float32"), dir.resolve("f32"), false, Optional.empty(), quiet());
     ExperimentConfig cfg = converging("bfloat16");
     TrainSummary bf16 = Trainer.run(cfg, dir.resolve("bf16"), false, Optional.empty(), quiet());
     double accF32 = f32.evalAccuracy().orElseThrow();
@@ -111,7 +110,9 @@ class MixedPrecisionTrainingTest {
       assertEquals(Optional.of(0x1p39f), g.lossScale());
       FlaxTrainState after = g.snapshot(3);
       assertEquals(1, after.step());
-      before.params().forEach((k, v) -> assertArrayEquals(v.data(), after.params().get(k).data(), k));
+      before
+          .params()
+          .forEach((k, v) -> assertArrayEquals(v.data(), after.params().get(k).data(), k));
       assertEquals(
           OptimizerGraph.slotValues(g.spec(), before.optState()).keySet(),
           OptimizerGraph.slotValues(g.spec(), after.optState()).keySet());
@@ -172,8 +173,7 @@ class MixedPrecisionTrainingTest {
   @Test
   void run_mixedPrecisionWithXla_matchesPlainGraphWithinLowPrecisionRounding() throws Exception {
     for (String dtype : new String[] {"bfloat16", "float16"}) {
-      ExperimentConfig cfg =
-          TestConfigs.tiny("model_dtype_str: " + dtype, "loss_scale_init: 1024");
+      ExperimentConfig cfg = TestConfigs.tiny("model_dtype_str: " + dtype, "loss_scale_init: 1024");
       try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
           TrainGraph plain = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), false);
           TrainGraph xla = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), true)) {

@@ -6,8 +6,8 @@ package dev.tokenlearner.graph.config;
  * {@code loss_scale_growth_steps}.
  *
  * <p>The loss is multiplied by the scale before the backward pass and the gradients divided by it,
- * so small float16 gradients do not flush to zero. A step whose gradients are not finite is
- * skipped and halves the scale; {@code growthSteps} finite steps in a row double it.
+ * so small float16 gradients do not flush to zero. A step whose gradients are not finite is skipped
+ * and halves the scale; {@code growthSteps} finite steps in a row double it.
  *
  * @param initialScale {@code loss_scale_init}, the scale of the first step (default 2^15, as Keras'
  *     {@code LossScaleOptimizer})
