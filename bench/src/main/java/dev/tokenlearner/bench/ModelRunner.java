@@ -4,6 +4,7 @@ import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.TrainStep;
@@ -91,9 +92,31 @@ public final class ModelRunner implements AutoCloseable {
    */
   public static ModelRunner open(
       BenchConfig config, Kind kind, SessionSettings settings, long seed, boolean xla) {
+    return open(config, kind, settings, seed, xla, ComputeDtype.FLOAT32);
+  }
+
+  /**
+   * Like {@link #open(BenchConfig, Kind, SessionSettings, long, boolean)}, computing in {@code
+   * dtype} (the training step as {@code model_dtype_str} trains: float32 weights and optimizer).
+   *
+   * @param config the model
+   * @param kind forward pass or training step
+   * @param settings the session settings
+   * @param seed weight seed (the training step uses its recipe's {@code rng_seed})
+   * @param xla whether to compile with XLA ({@link XlaFunction})
+   * @param dtype the compute dtype
+   * @return the runner; the caller closes it
+   */
+  public static ModelRunner open(
+      BenchConfig config,
+      Kind kind,
+      SessionSettings settings,
+      long seed,
+      boolean xla,
+      ComputeDtype dtype) {
     if (kind == Kind.TRAIN_STEP) {
       TrainStep step =
-          TrainStep.builder(experiment(config))
+          TrainStep.builder(experiment(config, dtype))
               .sessionConfig(settings.toConfigProto())
               .xla(xla)
               .build();
@@ -105,7 +128,7 @@ public final class ModelRunner implements AutoCloseable {
         throw e;
       }
     }
-    return open(config, settings, seed, true, xla);
+    return open(config, settings, seed, true, xla, dtype);
   }
 
   /**
@@ -117,13 +140,19 @@ public final class ModelRunner implements AutoCloseable {
    * @return the runner; the caller closes it
    */
   static ModelRunner openUninitialized(BenchConfig config, SessionSettings settings) {
-    return open(config, settings, 0L, false, false);
+    return open(config, settings, 0L, false, false, ComputeDtype.FLOAT32);
   }
 
   private static ModelRunner open(
-      BenchConfig config, SessionSettings settings, long seed, boolean initialize, boolean xla) {
+      BenchConfig config,
+      SessionSettings settings,
+      long seed,
+      boolean initialize,
+      boolean xla,
+      ComputeDtype dtype) {
     ModelGraph model =
-        ModelGraph.build(config.model(), config.input(), Mode.INFERENCE, -1, Optional.empty());
+        ModelGraph.build(
+            config.model(), config.input(), Mode.INFERENCE, -1, Optional.empty(), dtype);
     try {
       Operand<TFloat32> logits = model.outputs().logits();
       if (xla) {
@@ -158,10 +187,14 @@ public final class ModelRunner implements AutoCloseable {
    * The experiment the training step of {@code config} runs: its model with the recipe's training.
    */
   static ExperimentConfig experiment(BenchConfig config) {
+    return experiment(config, ComputeDtype.FLOAT32);
+  }
+
+  static ExperimentConfig experiment(BenchConfig config, ComputeDtype dtype) {
     ExperimentConfig recipe = ConfigLoader.loadResource(TRAINING_RECIPE);
     return new ExperimentConfig(
         recipe.modelName(),
-        recipe.modelDtypeStr(),
+        dtype.configName(),
         config.model(),
         config.input(),
         recipe.train(),

@@ -4,8 +4,10 @@ import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.InputBench;
+import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.ops.ComputeDtype;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -84,6 +86,25 @@ final class BenchCommand implements Callable<Integer> {
   List<String> xlaSizes;
 
   @Option(
+      names = "--precision",
+      paramLabel = "DTYPE",
+      description =
+          "Instead: float32 against DTYPE (bfloat16 or float16) on the same models, interleaved (Ti/16 at batch 8, plain and TokenLearner 8@L/2, forward and training step).")
+  String precision;
+
+  @Option(
+      names = "--precision-sizes",
+      split = ",",
+      paramLabel = "SIZE",
+      description = "ViT sizes of the --precision rows. Default: Ti.")
+  List<String> precisionSizes;
+
+  @Option(
+      names = "--precision-xla",
+      description = "Compile both sides of the --precision rows with XLA.")
+  boolean precisionXla;
+
+  @Option(
       names = "--input",
       description =
           "Measure the training input pipeline instead: images/s at 1 and N threads, Python tf.data on the same files, and the trainer's input wait.")
@@ -122,6 +143,9 @@ final class BenchCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(XlaBench.markdown(rows, xo.batch()));
       spec.commandLine().getOut().flush();
       return 0;
+    }
+    if (precision != null) {
+      return precisionBench();
     }
     if (input) {
       return inputBench();
@@ -177,6 +201,25 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private Integer precisionBench() {
+    PrecisionBench.Options d = PrecisionBench.Options.defaults();
+    PrecisionBench.Options po =
+        new PrecisionBench.Options(
+            precisionSizes == null
+                ? d.sizes()
+                : precisionSizes.stream().map(ViTSize::fromScenicName).toList(),
+            ComputeDtype.of(precision),
+            precisionXla,
+            batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+            d.warmup(),
+            repetitions != null ? repetitions : d.repetitions(),
+            d.kinds());
+    List<PrecisionBench.Row> rows = PrecisionBench.run(po, System.err);
+    spec.commandLine().getOut().println(PrecisionBench.markdown(rows, po));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -5,6 +5,7 @@ import dev.tokenlearner.graph.config.InputSpec;
 import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.Normalization;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
@@ -56,6 +57,7 @@ public final class ModelGraph implements AutoCloseable {
   private final ModelConfig model;
   private final InputSpec input;
   private final Mode mode;
+  private final ComputeDtype dtype;
   private final Operand<TFloat32> images;
   private final Optional<Placeholder<TUint8>> pixels;
   private final Optional<Placeholder<TInt64>> rngKey;
@@ -68,6 +70,7 @@ public final class ModelGraph implements AutoCloseable {
       ModelConfig model,
       InputSpec input,
       Mode mode,
+      ComputeDtype dtype,
       Operand<TFloat32> images,
       Optional<Placeholder<TUint8>> pixels,
       Optional<Placeholder<TInt64>> rngKey,
@@ -78,6 +81,7 @@ public final class ModelGraph implements AutoCloseable {
     this.model = model;
     this.input = input;
     this.mode = mode;
+    this.dtype = dtype;
     this.images = images;
     this.pixels = pixels;
     this.rngKey = rngKey;
@@ -85,7 +89,8 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   /**
-   * Builds the model of {@code config}.
+   * Builds the model of {@code config}, computing in float32 whatever its {@code model_dtype_str}
+   * (exported and inspected models are float32; the trainer asks for the compute dtype).
    *
    * @param config the experiment (model, input shape, classes)
    * @param mode inference or training (dropout, stochastic depth)
@@ -106,7 +111,29 @@ public final class ModelGraph implements AutoCloseable {
    */
   public static ModelGraph build(
       ModelConfig model, InputSpec input, Mode mode, int batch, Optional<DeviceSpec> device) {
-    return build(model, input, mode, batch, device, Optional.empty(), InputTransform.NONE);
+    return build(model, input, mode, batch, device, ComputeDtype.FLOAT32);
+  }
+
+  /**
+   * Builds a model that computes in {@code dtype} on float32 parameters ({@link
+   * TokenLearnerViT#build(ModuleScope, ModelConfig, int, Operand, Mode, ComputeDtype)}); images and
+   * outputs are float32 whatever the dtype.
+   *
+   * @param model the architecture
+   * @param input image size, frames and classes
+   * @param mode inference or training
+   * @param batch the static batch size, or -1 for any
+   * @param device where the model's ops go; empty: TF places them
+   * @param dtype the compute dtype (Scenic's {@code model_dtype_str})
+   */
+  public static ModelGraph build(
+      ModelConfig model,
+      InputSpec input,
+      Mode mode,
+      int batch,
+      Optional<DeviceSpec> device,
+      ComputeDtype dtype) {
+    return build(model, input, mode, batch, device, Optional.empty(), InputTransform.NONE, dtype);
   }
 
   /**
@@ -130,7 +157,7 @@ public final class ModelGraph implements AutoCloseable {
   }
 
   /**
-   * Builds a model with an optional uint8 pixel input and an input transform.
+   * Builds a model with an optional uint8 pixel input and an input transform, computing in float32.
    *
    * @param model the architecture
    * @param input image size, frames and classes
@@ -149,8 +176,35 @@ public final class ModelGraph implements AutoCloseable {
       Optional<DeviceSpec> device,
       Optional<Normalization> pixels,
       InputTransform transform) {
+    return build(model, input, mode, batch, device, pixels, transform, ComputeDtype.FLOAT32);
+  }
+
+  /**
+   * Builds a model with an optional uint8 pixel input and an input transform, computing in {@code
+   * dtype} on float32 parameters; images and outputs are float32 whatever the dtype.
+   *
+   * @param model the architecture
+   * @param input image size, frames and classes
+   * @param mode inference or training
+   * @param batch the static batch size, or -1 for any
+   * @param device where the model's ops go; empty: TF places them
+   * @param pixels with a normalisation: add the {@value #PIXELS} placeholder, normalised with it
+   *     into the default of {@code images}
+   * @param transform applied to {@code images} before the model
+   * @param dtype the compute dtype (Scenic's {@code model_dtype_str})
+   */
+  public static ModelGraph build(
+      ModelConfig model,
+      InputSpec input,
+      Mode mode,
+      int batch,
+      Optional<DeviceSpec> device,
+      Optional<Normalization> pixels,
+      InputTransform transform,
+      ComputeDtype dtype) {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(transform, "transform");
+    Objects.requireNonNull(dtype, "dtype");
     if (batch == 0 || batch < -1) {
       throw new IllegalArgumentException("batch must be positive or -1, got " + batch);
     }
@@ -180,8 +234,10 @@ public final class ModelGraph implements AutoCloseable {
               model,
               input.numClasses(),
               transform.apply(tf, images),
-              mode);
-      return new ModelGraph(graph, tf, store, model, input, mode, images, pixelInput, key, out);
+              mode,
+              dtype);
+      return new ModelGraph(
+          graph, tf, store, model, input, mode, dtype, images, pixelInput, key, out);
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -190,14 +246,19 @@ public final class ModelGraph implements AutoCloseable {
 
   /**
    * The model applied again to {@code images} in inference mode, on this graph's variables; its ops
-   * are named below {@code name}.
+   * are named below {@code name}, computing in this model's dtype.
    *
    * @param name the name scope of the tower's ops, e.g. {@code eval}
    * @param images {@code [b, H, W, C]} (or with frames) in this graph
    */
   public ModelOutputs inferenceTower(String name, Operand<TFloat32> images) {
     return TokenLearnerViT.build(
-        ModuleScope.tower(store, name, null), model, input.numClasses(), images, Mode.INFERENCE);
+        ModuleScope.tower(store, name, null),
+        model,
+        input.numClasses(),
+        images,
+        Mode.INFERENCE,
+        dtype);
   }
 
   /** The graph. */
@@ -257,6 +318,11 @@ public final class ModelGraph implements AutoCloseable {
   /** The mode the model was built in. */
   public Mode mode() {
     return mode;
+  }
+
+  /** The dtype the forward computes in (parameters are float32 whatever it is). */
+  public ComputeDtype dtype() {
+    return dtype;
   }
 
   /** The input this model was built for. */

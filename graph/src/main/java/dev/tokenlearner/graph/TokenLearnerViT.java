@@ -6,6 +6,7 @@ import dev.tokenlearner.graph.config.TemporalEncodingMethod;
 import dev.tokenlearner.graph.config.TokenizerConfig;
 import dev.tokenlearner.graph.config.TokenizerType;
 import dev.tokenlearner.ops.AddPositionEmbs;
+import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Conv;
 import dev.tokenlearner.ops.Dense;
 import dev.tokenlearner.ops.Dropout;
@@ -14,6 +15,7 @@ import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.LayerNorm;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
+import dev.tokenlearner.ops.Precision;
 import dev.tokenlearner.ops.Shapes;
 import dev.tokenlearner.ops.TokenFuser;
 import dev.tokenlearner.ops.TokenLearnerModule;
@@ -25,6 +27,7 @@ import org.tensorflow.op.core.Max;
 import org.tensorflow.op.core.Sum;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic's {@code TokenLearnerViT}: a ViT (images) or ViViT-style (video) encoder with a
@@ -55,14 +58,54 @@ public final class TokenLearnerViT {
    */
   public static ModelOutputs build(
       ModuleScope root, ModelConfig model, int numClasses, Operand<TFloat32> inputs, Mode mode) {
+    return build(root, model, numClasses, inputs, mode, ComputeDtype.FLOAT32);
+  }
+
+  /**
+   * Builds the forward pass computing in {@code dtype} (Scenic's {@code model_dtype_str}): the
+   * input is cast to it once, every layer computes in the dtype of its input with its float32
+   * parameters cast at use, and the outputs are cast back to float32.
+   *
+   * @param root the root of the parameter tree
+   * @param model the model config
+   * @param numClasses width of {@code output_projection}
+   * @param inputs {@code [b, H, W, C]} or {@code [b, T, H, W, C]}, float32
+   * @param mode inference or training (dropout only in training)
+   * @param dtype the compute dtype; {@link ComputeDtype#FLOAT32} builds the plain model
+   * @return logits, representation, encoded sequence and learned tokens, all float32
+   * @throws IllegalArgumentException if the input does not fit the config
+   */
+  public static ModelOutputs build(
+      ModuleScope root,
+      ModelConfig model,
+      int numClasses,
+      Operand<TFloat32> inputs,
+      Mode mode,
+      ComputeDtype dtype) {
     Ops tf = root.tf();
-    Tokens stem = embed(root, model, inputs);
+    Outputs<? extends TFloating> out =
+        forward(root, model, numClasses, Precision.cast(tf, inputs, dtype.type()), mode);
+    return new ModelOutputs(
+        float32(tf, out.logits()),
+        float32(tf, out.representation()),
+        float32(tf, out.encoded()),
+        out.learnedTokens().map(t -> float32(tf, t)));
+  }
+
+  private static Operand<TFloat32> float32(Ops tf, Operand<? extends TFloating> x) {
+    return Precision.cast(tf, x, TFloat32.class);
+  }
+
+  private static <T extends TFloating> Outputs<T> forward(
+      ModuleScope root, ModelConfig model, int numClasses, Operand<T> inputs, Mode mode) {
+    Ops tf = root.tf();
+    Tokens<T> stem = embed(root, model, inputs);
     Encoder encoder = new Encoder(model, stem.timeDims());
-    Encoder.Result enc = encoder.apply(root.named(Names.TRANSFORMER), stem.tokens(), mode);
-    Operand<TFloat32> x = enc.encoded();
+    Encoder.Result<T> enc = encoder.apply(root.named(Names.TRANSFORMER), stem.tokens(), mode);
+    Operand<T> x = enc.encoded();
     var axis = tf.constant(1);
     // [b, D]: Scenic's classifier is a reduction over the token axis
-    Operand<TFloat32> pooled =
+    Operand<T> pooled =
         switch (model.classifier()) {
           case GAP -> tf.math.mean(x, axis, Mean.keepDims(false));
           case GMP -> tf.max(x, axis, Max.keepDims(false));
@@ -74,18 +117,25 @@ public final class TokenLearnerViT {
               Dense.of(model.representationSize().getAsInt())
                   .apply(root.named(Names.PRE_LOGITS), pooled));
     }
-    Operand<TFloat32> logits =
+    Operand<T> logits =
         Dense.of(numClasses)
             .withInit(Initializer.zeros(), Initializer.zeros())
             .apply(root.named(Names.OUTPUT_PROJECTION), pooled);
-    return new ModelOutputs(logits, pooled, x, enc.learnedTokens());
+    return new Outputs<>(logits, pooled, x, enc.learnedTokens());
   }
 
+  /** {@link ModelOutputs} in the compute dtype. */
+  private record Outputs<T extends TFloating>(
+      Operand<T> logits,
+      Operand<T> representation,
+      Operand<T> encoded,
+      Optional<Operand<T>> learnedTokens) {}
+
   /** The token sequence after the stem, and how many frames it spans. */
-  record Tokens(Operand<TFloat32> tokens, int timeDims) {}
+  record Tokens<T extends TFloating>(Operand<T> tokens, int timeDims) {}
 
   /** The patch ({@code patch}/{@code dynamic}) or tubelet/sampled-frame ({@code video}) stem. */
-  static Tokens embed(ModuleScope root, ModelConfig model, Operand<TFloat32> x) {
+  static <T extends TFloating> Tokens<T> embed(ModuleScope root, ModelConfig model, Operand<T> x) {
     TokenizerConfig tok = model.tokenizer();
     Ops tf = root.tf();
     int d = model.hiddenSize();
@@ -95,10 +145,10 @@ public final class TokenLearnerViT {
           Shapes.requireRank(x, "TokenLearnerViT", "images [batch, height, width, channels]", 4);
       checkFits(s[1], tok.patchH(), "height");
       checkFits(s[2], tok.patchW(), "width");
-      Operand<TFloat32> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, x);
+      Operand<T> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, x);
       long[] ys = Shapes.of(y);
       // [b, h*w, D]
-      return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1);
+      return new Tokens<>(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1);
     }
     long[] s =
         Shapes.requireRank(
@@ -109,20 +159,20 @@ public final class TokenLearnerViT {
       checkFits(s[2], tok.patchH(), "height");
       checkFits(s[3], tok.patchW(), "width");
       // Scenic's patches.size is [fh, fw, ft]; the kernel is [ft, fh, fw, C, D]
-      Operand<TFloat32> y = Conv.patches(d, tok.patchT(), tok.patchH(), tok.patchW()).apply(emb, x);
+      Operand<T> y = Conv.patches(d, tok.patchT(), tok.patchH(), tok.patchW()).apply(emb, x);
       long[] ys = Shapes.of(y);
-      return new Tokens(
+      return new Tokens<>(
           Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d), Math.toIntExact(ys[1]));
     }
     int frames = Math.toIntExact(s[1]);
     int[] idx = sampleFramesUniformly(frames, te.nSampledFrames().orElse(frames));
     // [b, t_s, H, W, C] -> frames stacked along height: [b, t_s*H, W, C]
-    Operand<TFloat32> sampled = tf.gather(x, tf.constant(idx), tf.constant(1));
-    Operand<TFloat32> stacked = Shapes.reshapeBatch(tf, sampled, idx.length * s[2], s[3], s[4]);
+    Operand<T> sampled = tf.gather(x, tf.constant(idx), tf.constant(1));
+    Operand<T> stacked = Shapes.reshapeBatch(tf, sampled, idx.length * s[2], s[3], s[4]);
     checkFits(idx.length * s[2], tok.patchH(), "stacked height");
-    Operand<TFloat32> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, stacked);
+    Operand<T> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, stacked);
     long[] ys = Shapes.of(y);
-    return new Tokens(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), idx.length);
+    return new Tokens<>(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), idx.length);
   }
 
   private static void checkFits(long size, int patch, String what) {
@@ -164,7 +214,7 @@ public final class TokenLearnerViT {
     private final TokenizerConfig tok;
     private final int timeDims;
 
-    record Result(Operand<TFloat32> encoded, Optional<Operand<TFloat32>> learnedTokens) {}
+    record Result<T extends TFloating>(Operand<T> encoded, Optional<Operand<T>> learnedTokens) {}
 
     Encoder(ModelConfig model, int timeDims) {
       this.model = model;
@@ -172,7 +222,7 @@ public final class TokenLearnerViT {
       this.timeDims = timeDims;
     }
 
-    Result apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+    <T extends TFloating> Result<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
       Ops tf = s.tf();
       long d = model.hiddenSize();
       x = new AddPositionEmbs().apply(s.named(Names.POSEMBED_INPUT), x);
@@ -187,14 +237,14 @@ public final class TokenLearnerViT {
       boolean learns = tok.type().learnsTokens();
       int loc = tok.tokenlearnerLoc();
       int k = tok.numTokens();
-      Operand<TFloat32> learned = null;
+      Operand<T> learned = null;
       for (int lyr = 0; lyr < model.numLayers(); lyr++) {
         ModuleScope blockScope = s.named(Names.encoderBlock(lyr));
         if (learns && tok.useTokenfuse() && lyr >= loc) {
           long hw = Shapes.of(x)[1] / timeDims;
           // [b*t, hw, D]
-          Operand<TFloat32> residual = Shapes.reshapeBatch(tf, x, hw, d);
-          Operand<TFloat32> y = tokenLearner(s, residual, mode);
+          Operand<T> residual = Shapes.reshapeBatch(tf, x, hw, d);
+          Operand<T> y = tokenLearner(s, residual, mode);
           // [b, t*K, D]: attention runs over all frames' tokens jointly
           y = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
           if (learned == null) {
@@ -213,7 +263,7 @@ public final class TokenLearnerViT {
         }
         if (learns && !tok.useTokenfuse() && lyr == loc) {
           long hw = Shapes.of(x)[1] / timeDims;
-          Operand<TFloat32> y = tokenLearner(s, Shapes.reshapeBatch(tf, x, hw, d), mode);
+          Operand<T> y = tokenLearner(s, Shapes.reshapeBatch(tf, x, hw, d), mode);
           // [b, t*K, D]
           x = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
           learned = x;
@@ -221,10 +271,10 @@ public final class TokenLearnerViT {
         x = block.apply(blockScope, x, mode);
       }
       x = LayerNorm.defaults().apply(s.named(Names.ENCODER_NORM), x);
-      return new Result(x, Optional.ofNullable(learned));
+      return new Result<>(x, Optional.ofNullable(learned));
     }
 
-    private Operand<TFloat32> tokenLearner(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+    private <T extends TFloating> Operand<T> tokenLearner(ModuleScope s, Operand<T> x, Mode mode) {
       if (tok.useV11()) {
         var v11 =
             new TokenLearnerModuleV11(

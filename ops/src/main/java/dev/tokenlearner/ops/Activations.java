@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /** Activation functions with JAX's exact formulas. */
 public final class Activations {
@@ -17,16 +17,21 @@ public final class Activations {
 
   /**
    * Flax {@code nn.gelu} with its default {@code approximate=True}: {@code x * 0.5 * (1 +
-   * tanh(sqrt(2/pi) * (x + 0.044715 x³)))}. Not the erf form.
+   * tanh(sqrt(2/pi) * (x + 0.044715 x³)))}. Not the erf form. Computed in {@code x}'s dtype.
+   *
+   * @param <T> the dtype
    */
-  public static Operand<TFloat32> gelu(Ops tf, Operand<TFloat32> x) {
-    Operand<TFloat32> cube = tf.math.mul(tf.math.mul(x, x), x);
-    Operand<TFloat32> inner =
+  public static <T extends TFloating> Operand<T> gelu(Ops tf, Operand<T> x) {
+    Class<T> t = x.type();
+    Operand<T> cube = tf.math.mul(tf.math.mul(x, x), x);
+    Operand<T> inner =
         tf.math.mul(
-            tf.constant(SQRT_2_OVER_PI),
-            tf.math.add(x, tf.math.mul(tf.constant(GELU_CUBIC), cube)));
-    Operand<TFloat32> cdf =
-        tf.math.mul(tf.constant(0.5f), tf.math.add(tf.constant(1f), tf.math.tanh(inner)));
+            Precision.scalar(tf, SQRT_2_OVER_PI, t),
+            tf.math.add(x, tf.math.mul(Precision.scalar(tf, GELU_CUBIC, t), cube)));
+    Operand<T> cdf =
+        tf.math.mul(
+            Precision.scalar(tf, 0.5f, t),
+            tf.math.add(Precision.scalar(tf, 1f, t), tf.math.tanh(inner)));
     return tf.math.mul(x, cdf);
   }
 }

@@ -1,7 +1,7 @@
 package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic ViT's learned position embedding, added to the token sequence.
@@ -21,16 +21,18 @@ public record AddPositionEmbs() {
    *
    * @param s this module's scope (Scenic names it {@code posembed_input})
    * @param x {@code [b, N, D]}
+   * @param <T> the compute dtype
    * @return {@code x + pos_embedding}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x) {
     long[] shape = Shapes.requireRank(x, s.describe(), "[batch, tokens, features]", 3);
-    Operand<TFloat32> pe =
+    Operand<T> pe =
         s.param(
             "pos_embedding",
             ParameterRole.EMBEDDING,
             new long[] {1, shape[1], shape[2]},
-            Initializer.normal(INIT_STDDEV));
+            Initializer.normal(INIT_STDDEV),
+            x.type());
     return s.tf().math.add(x, pe);
   }
 }

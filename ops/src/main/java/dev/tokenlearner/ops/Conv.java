@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Flax {@code nn.Conv}, channels-last, 2-D or 3-D.
@@ -94,9 +94,10 @@ public record Conv(
    *
    * @param s this module's scope
    * @param x {@code [b, h, w, c]} for a 2-D window or {@code [b, t, h, w, c]} for a 3-D one
+   * @param <T> the compute dtype; the parameters are cast to it
    * @return the convolved features
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x) {
     int spatial = kernelSize.length;
     long[] shape =
         Shapes.requireRank(
@@ -108,7 +109,7 @@ public record Conv(
     long[] kshape = Arrays.copyOf(kernelSize, spatial + 2);
     kshape[spatial] = in;
     kshape[spatial + 1] = features;
-    Operand<TFloat32> kernel = s.param("kernel", ParameterRole.KERNEL, kshape, kernelInit);
+    Operand<T> kernel = s.param("kernel", ParameterRole.KERNEL, kshape, kernelInit, x.type());
     Ops tf = s.tf();
     List<Long> st = new ArrayList<>();
     st.add(1L);
@@ -119,12 +120,18 @@ public record Conv(
     if (spatial == 3) {
       Conv3dGradient.ensureRegistered();
     }
-    Operand<TFloat32> y =
+    Operand<T> y =
         spatial == 2 ? tf.nn.conv2d(x, kernel, st, padding) : tf.nn.conv3d(x, kernel, st, padding);
     if (useBias) {
       y =
           tf.math.add(
-              y, s.param("bias", ParameterRole.BIAS, new long[] {features}, Initializer.zeros()));
+              y,
+              s.param(
+                  "bias",
+                  ParameterRole.BIAS,
+                  new long[] {features},
+                  Initializer.zeros(),
+                  x.type()));
     }
     return y;
   }

@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Flax {@code nn.Dense}: {@code y = x · kernel + bias} over the last axis.
@@ -50,19 +50,22 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
    *
    * @param s this module's scope
    * @param x the input, {@code [..., in]} with {@code in} known
+   * @param <T> the compute dtype (the input's); the parameters are cast to it
    * @return {@code [..., features]}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x) {
     long[] shape = Shapes.of(x);
     if (shape.length < 1 || shape[shape.length - 1] < 0) {
       throw new IllegalArgumentException(
           s.describe() + ": expected [..., in] with known in, got " + Shapes.describe(x));
     }
     long in = shape[shape.length - 1];
-    Operand<TFloat32> kernel =
-        s.param("kernel", ParameterRole.KERNEL, new long[] {in, features}, kernelInit);
-    Operand<TFloat32> bias =
-        useBias ? s.param("bias", ParameterRole.BIAS, new long[] {features}, biasInit) : null;
+    Operand<T> kernel =
+        s.param("kernel", ParameterRole.KERNEL, new long[] {in, features}, kernelInit, x.type());
+    Operand<T> bias =
+        useBias
+            ? s.param("bias", ParameterRole.BIAS, new long[] {features}, biasInit, x.type())
+            : null;
     return project(s.tf(), x, kernel, bias, in, features);
   }
 
@@ -70,18 +73,13 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
    * {@code x · kernel + bias} over the last axis with a kernel already shaped {@code [in, out]}.
    * Rank-2 inputs use one MatMul; higher ranks are flattened to rank 2 and back.
    */
-  static Operand<TFloat32> project(
-      Ops tf,
-      Operand<TFloat32> x,
-      Operand<TFloat32> kernel,
-      Operand<TFloat32> bias,
-      long in,
-      long out) {
-    Operand<TFloat32> y;
+  static <T extends TFloating> Operand<T> project(
+      Ops tf, Operand<T> x, Operand<T> kernel, Operand<T> bias, long in, long out) {
+    Operand<T> y;
     if (Shapes.of(x).length == 2) {
       y = tf.linalg.matMul(x, kernel);
     } else {
-      Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
+      Operand<T> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
       y = Shapes.replaceLast(tf, x, tf.linalg.matMul(flat, kernel), out);
     }
     return bias == null ? y : tf.math.add(y, bias);

@@ -4,6 +4,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Flax {@code nn.Dropout}: in training, keeps each element with probability {@code 1 - rate} and
@@ -26,16 +27,17 @@ public record Dropout(float rate) {
    * @param s the calling module's scope (for the random key)
    * @param x the input
    * @param mode inference or training
+   * @param <T> the dtype of {@code x}
    * @return {@code x} or its masked, rescaled copy
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     if (!mode.isTraining() || rate == 0f) {
       return x;
     }
     Ops tf = s.tf();
     Operand<TFloat32> u = tf.random.statelessRandomUniform(tf.shape(x), s.nextSeed());
     Operand<TBool> keep = tf.math.greaterEqual(u, tf.constant(rate));
-    Operand<TFloat32> scaled = tf.math.div(x, tf.constant(1f - rate));
+    Operand<T> scaled = tf.math.div(x, Precision.scalar(tf, 1f - rate, x.type()));
     return tf.select(keep, scaled, tf.zerosLike(x));
   }
 }

@@ -1,7 +1,7 @@
 package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic ViT's pre-LayerNorm transformer block.
@@ -41,20 +41,21 @@ public record Encoder1DBlock(
    * @param s this block's scope (Scenic names it {@code encoderblock_i})
    * @param x {@code [b, n, D]}
    * @param mode inference or training
+   * @param <T> the compute dtype
    * @return {@code [b, n, D]}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     Shapes.requireRank(x, s.describe(), "[batch, tokens, features]", 3);
     var tf = s.tf();
     StochasticDepth drop = new StochasticDepth(stochasticDepth);
     LayerNorm norm = LayerNorm.defaults();
-    Operand<TFloat32> y = norm.apply(s.child(norm), x);
+    Operand<T> y = norm.apply(s.child(norm), x);
     var attention = new MultiHeadDotProductAttention(numHeads, attentionDropoutRate);
     y = attention.apply(s.child(attention), y, mode);
     y = new Dropout(dropoutRate).apply(s, y, mode);
     y = drop.apply(s, y, mode);
-    Operand<TFloat32> x1 = tf.math.add(y, x);
-    Operand<TFloat32> z = norm.apply(s.child(norm), x1);
+    Operand<T> x1 = tf.math.add(y, x);
+    Operand<T> z = norm.apply(s.child(norm), x1);
     MlpBlock mlp = MlpBlock.of(mlpDim, dropoutRate);
     z = mlp.apply(s.child(mlp), z, mode);
     z = drop.apply(s, z, mode);

@@ -4,6 +4,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Flax {@code nn.LayerNorm} over the last axis, with Flax's defaults.
@@ -41,9 +42,11 @@ public record LayerNorm(float epsilon) implements FlaxModule {
    *
    * @param s this module's scope (its parameters go under it)
    * @param x the input, {@code [..., D]} with D known
-   * @return the normalised input, same shape
+   * @param <T> the compute dtype; statistics and normalisation run in float32 whatever it is (as
+   *     Flax computes them), and the result is cast back to it
+   * @return the normalised input, same shape and dtype
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x) {
     long[] shape = Shapes.of(x);
     if (shape.length == 0 || shape[shape.length - 1] < 0) {
       throw new IllegalArgumentException(
@@ -57,6 +60,11 @@ public record LayerNorm(float epsilon) implements FlaxModule {
     Operand<TFloat32> bias =
         s.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
     Ops tf = s.tf();
+    return Precision.inFloat32(tf, x, x32 -> normalize(tf, x32, scale, bias));
+  }
+
+  private Operand<TFloat32> normalize(
+      Ops tf, Operand<TFloat32> x, Operand<TFloat32> scale, Operand<TFloat32> bias) {
     var lastAxis = tf.constant(-1);
     Operand<TFloat32> mean = tf.math.mean(x, lastAxis, Mean.keepDims(true));
     Operand<TFloat32> meanSq = tf.math.mean(tf.math.mul(x, x), lastAxis, Mean.keepDims(true));

@@ -1,7 +1,7 @@
 package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic's {@code attention_layers.MlpBlock}: {@code Dense_1(dropout(gelu(Dense_0(x))))}, then
@@ -51,9 +51,10 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) implements Fla
    * @param s this module's scope
    * @param x the input, {@code [..., in]}
    * @param mode inference or training
+   * @param <T> the compute dtype
    * @return {@code [..., out]}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     long in = Shapes.lastDim(x);
     if (in < 0) {
       throw new IllegalArgumentException(
@@ -63,12 +64,12 @@ public record MlpBlock(int mlpDim, int outDim, float dropoutRate) implements Fla
     Initializer bias = Initializer.normal(BIAS_INIT_STDDEV);
     Dropout dropout = new Dropout(dropoutRate);
     Dense hidden = Dense.of(mlpDim).withInit(kernel, bias);
-    Operand<TFloat32> h = hidden.apply(s.child(hidden), x);
+    Operand<T> h = hidden.apply(s.child(hidden), x);
     h = Activations.gelu(s.tf(), h);
     h = dropout.apply(s, h, mode);
     int out = outDim == 0 ? Math.toIntExact(in) : outDim;
     Dense output = Dense.of(out).withInit(kernel, bias);
-    Operand<TFloat32> y = output.apply(s.child(output), h);
+    Operand<T> y = output.apply(s.child(output), h);
     return dropout.apply(s, y, mode);
   }
 }

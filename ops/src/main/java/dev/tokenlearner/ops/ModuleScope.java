@@ -8,6 +8,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * A module's place in the Flax parameter tree, and the TF name scope of the ops it emits.
@@ -135,6 +136,19 @@ public final class ModuleScope {
             ? tree.store.existing(p, shape)
             : tree.store.create(p, role, shape, initializer))
         .value();
+  }
+
+  /**
+   * Declares a parameter (as {@link #param(String, ParameterRole, long[], Initializer)}) and
+   * returns it in the compute dtype {@code type}: the float32 value itself for float32, else cast
+   * where it is used, as Flax modules with {@code param_dtype=float32} and a lower compute dtype
+   * do; the gradient flows back through the cast to the float32 variable.
+   *
+   * @param <T> the compute dtype
+   */
+  public <T extends TFloating> Operand<T> param(
+      String name, ParameterRole role, long[] shape, Initializer initializer, Class<T> type) {
+    return Precision.cast(tf, param(name, role, shape, initializer), type);
   }
 
   /** The ops of this module's name scope. */

@@ -2,8 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Flax {@code nn.MultiHeadDotProductAttention} for self-attention without a mask, as Scenic's
@@ -48,9 +47,10 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
    * @param s this module's scope
    * @param x {@code [b, n, D]}
    * @param mode inference or training
+   * @param <T> the compute dtype; the softmax runs in float32 whatever it is
    * @return {@code [b, n, D]}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     long[] shape = Shapes.requireRank(x, s.describe(), "[batch, tokens, features]", 3);
     long n = shape[1];
     long d = shape[2];
@@ -60,45 +60,48 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
     }
     long hd = d / numHeads;
     Ops tf = s.tf();
-    Operand<TFloat32> q = project(s.named("query"), x, d, hd);
-    Operand<TFloat32> k = project(s.named("key"), x, d, hd);
-    Operand<TFloat32> v = project(s.named("value"), x, d, hd);
-    q = tf.math.div(q, tf.constant((float) Math.sqrt((double) hd)));
+    Operand<T> q = project(s.named("query"), x, d, hd);
+    Operand<T> k = project(s.named("key"), x, d, hd);
+    Operand<T> v = project(s.named("value"), x, d, hd);
+    q = tf.math.div(q, Precision.scalar(tf, (float) Math.sqrt((double) hd), x.type()));
     // [b, H, n, hd]
     q = heads(tf, q, n, hd);
     k = heads(tf, k, n, hd);
     v = heads(tf, v, n, hd);
     // [b, H, n, n]: softmax over the key axis
-    Operand<TFloat32> logits = tf.train.batchMatMul(q, k, TFloat32.class, BatchMatMul.adjY(true));
-    Operand<TFloat32> weights = tf.nn.softmax(logits);
+    Operand<T> logits = Precision.batchMatMul(tf, q, k, true);
+    Operand<T> weights = Precision.inFloat32(tf, logits, tf.nn::softmax);
     weights = new Dropout(dropoutRate).apply(s, weights, mode);
     // [b, H, n, hd] -> [b, n, H, hd] -> [b, n, H*hd]
-    Operand<TFloat32> o = tf.train.batchMatMul(weights, v, TFloat32.class);
+    Operand<T> o = Precision.batchMatMul(tf, weights, v, false);
     o = tf.linalg.transpose(o, tf.constant(new int[] {0, 2, 1, 3}));
     o = Shapes.reshapeBatch(tf, o, n, d);
     ModuleScope out = s.named("out");
-    Operand<TFloat32> kernel =
+    Operand<T> kernel =
         out.param(
             "kernel",
             ParameterRole.KERNEL,
             new long[] {numHeads, hd, d},
-            Initializer.denseGeneral(2));
-    Operand<TFloat32> bias =
-        out.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros());
+            Initializer.denseGeneral(2),
+            x.type());
+    Operand<T> bias =
+        out.param("bias", ParameterRole.BIAS, new long[] {d}, Initializer.zeros(), x.type());
     Ops otf = out.tf();
     return Dense.project(otf, o, otf.reshape(kernel, otf.constant(new long[] {d, d})), bias, d, d);
   }
 
   /** DenseGeneral {@code [b, n, D] -> [b, n, H*hd]} with kernel {@code [D, H, hd]}. */
-  private Operand<TFloat32> project(ModuleScope s, Operand<TFloat32> x, long d, long hd) {
-    Operand<TFloat32> kernel =
+  private <T extends TFloating> Operand<T> project(ModuleScope s, Operand<T> x, long d, long hd) {
+    Operand<T> kernel =
         s.param(
             "kernel",
             ParameterRole.KERNEL,
             new long[] {d, numHeads, hd},
-            Initializer.denseGeneral(1));
-    Operand<TFloat32> bias =
-        s.param("bias", ParameterRole.BIAS, new long[] {numHeads, hd}, Initializer.zeros());
+            Initializer.denseGeneral(1),
+            x.type());
+    Operand<T> bias =
+        s.param(
+            "bias", ParameterRole.BIAS, new long[] {numHeads, hd}, Initializer.zeros(), x.type());
     Ops tf = s.tf();
     long f = numHeads * hd;
     // Row-major flattening keeps Flax's head order: column h*hd + k.
@@ -112,8 +115,8 @@ public record MultiHeadDotProductAttention(int numHeads, float dropoutRate) impl
   }
 
   /** {@code [b, n, H*hd] -> [b, H, n, hd]}. */
-  private Operand<TFloat32> heads(Ops tf, Operand<TFloat32> x, long n, long hd) {
-    Operand<TFloat32> r = Shapes.reshapeBatch(tf, x, n, numHeads, hd);
+  private <T extends TFloating> Operand<T> heads(Ops tf, Operand<T> x, long n, long hd) {
+    Operand<T> r = Shapes.reshapeBatch(tf, x, n, numHeads, hd);
     return tf.linalg.transpose(r, tf.constant(new int[] {0, 2, 1, 3}));
   }
 }

@@ -3,8 +3,8 @@ package dev.tokenlearner.ops;
 import java.util.Arrays;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
 
 /** Static-shape checks and reshapes that keep a dynamic batch dimension. */
 public final class Shapes {
@@ -62,7 +62,7 @@ public final class Shapes {
    * Reshapes {@code x} to {@code [-1, dims...]}: the leading (batch) dimension is inferred, the
    * others are static.
    */
-  public static Operand<TFloat32> reshapeBatch(Ops tf, Operand<TFloat32> x, long... dims) {
+  public static <T extends TType> Operand<T> reshapeBatch(Ops tf, Operand<T> x, long... dims) {
     long[] target = new long[dims.length + 1];
     target[0] = -1;
     System.arraycopy(dims, 0, target, 1, dims.length);
@@ -73,8 +73,8 @@ public final class Shapes {
    * Reshapes {@code x} so that its last dimension becomes {@code last}, keeping all leading
    * dimensions (dynamic ones read from the graph).
    */
-  public static Operand<TFloat32> replaceLast(
-      Ops tf, Operand<TFloat32> x, Operand<TFloat32> flat, long last) {
+  public static <T extends TType> Operand<T> replaceLast(
+      Ops tf, Operand<?> x, Operand<T> flat, long last) {
     long[] s = of(x);
     boolean onlyBatchUnknown = true;
     for (int i = 1; i < s.length - 1; i++) {

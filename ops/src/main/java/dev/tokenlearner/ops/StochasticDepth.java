@@ -4,6 +4,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic's {@code StochasticDepth}: in training, zeroes a whole example's residual branch with
@@ -27,9 +28,10 @@ public record StochasticDepth(float rate) {
    * @param s the calling module's scope (for the random key)
    * @param x the branch output, batch first
    * @param mode inference or training
+   * @param <T> the dtype of {@code x}
    * @return {@code x}, or {@code x} with whole examples zeroed
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     if (!mode.isTraining() || rate == 0f) {
       return x;
     }
@@ -46,8 +48,7 @@ public record StochasticDepth(float rate) {
     Operand<TInt64> maskShape =
         tf.concat(java.util.List.of(batch, tf.constant(ones)), tf.constant(0));
     Operand<TFloat32> u = tf.random.statelessRandomUniform(maskShape, s.nextSeed());
-    Operand<TFloat32> keep =
-        tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant(rate)), TFloat32.class);
+    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(u, tf.constant(rate)), x.type());
     return tf.math.mul(x, keep);
   }
 }

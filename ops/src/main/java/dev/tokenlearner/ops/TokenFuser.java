@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Scenic's {@code TokenFuser}: maps learned tokens back onto the original token grid.
@@ -61,10 +61,11 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
    * @param original {@code [b, S, D]} or {@code [b, h, w, D]}, the input the tokens were learned
    *     from
    * @param mode inference or training
+   * @param <T> the compute dtype of both inputs
    * @return {@code [b, S, D]} (without the residual)
    */
-  public Operand<TFloat32> apply(
-      ModuleScope s, Operand<TFloat32> tokens, Operand<TFloat32> original, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(
+      ModuleScope s, Operand<T> tokens, Operand<T> original, Mode mode) {
     long[] ts = Shapes.requireRank(tokens, s.describe(), "tokens [batch, tokens, features]", 3);
     long[] os =
         Shapes.requireRank(
@@ -85,7 +86,7 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
     Ops tf = s.tf();
     long k = ts[1];
     int numTokens = Math.toIntExact(k);
-    Operand<TFloat32> t = LayerNorm.defaults().apply(s.named("fuser_mix_norm1"), tokens);
+    Operand<T> t = LayerNorm.defaults().apply(s.named("fuser_mix_norm1"), tokens);
     // [b, D, K]: the Dense mixes the token axis
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
     Dense tokenMix = new Dense(numTokens, true, Initializer.zeros(), Initializer.zeros());
@@ -93,16 +94,16 @@ public record TokenFuser(int bottleneckDim, float dropoutRate) implements FlaxMo
     // [b, K, D]
     t = tf.linalg.transpose(t, tf.constant(new int[] {0, 2, 1}));
     t = LayerNorm.defaults().apply(s.named("fuser_mix_norm2"), t);
-    Operand<TFloat32> orig = TokenPooling.flattenSpatial(tf, original);
+    Operand<T> orig = TokenPooling.flattenSpatial(tf, original);
     LayerNorm norm = LayerNorm.defaults();
-    Operand<TFloat32> mix = norm.apply(s.child(norm), orig);
+    Operand<T> mix = norm.apply(s.child(norm), orig);
     // [b, S, K]
     mix =
         new MlpBlock(bottleneckDim, numTokens, dropoutRate)
             .apply(s.named("token_masking"), mix, mode);
     mix = tf.math.sigmoid(mix);
     // [b, S, D]
-    Operand<TFloat32> out = tf.train.batchMatMul(mix, t, TFloat32.class);
+    Operand<T> out = Precision.batchMatMul(tf, mix, t, false);
     return new Dropout(dropoutRate).apply(s, out, mode);
   }
 }

@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * TokenLearner v1 (Scenic's {@code TokenLearnerModule}): learns {@code numTokens} tokens with a
@@ -59,10 +59,11 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
    * @param s this module's scope
    * @param x {@code [b, S, D]} (S square) or {@code [b, h, h, D]}
    * @param mode inference or training (no effect: the module has no dropout)
+   * @param <T> the compute dtype
    * @return {@code [b, K, D]}
    * @throws IllegalArgumentException if the token grid is not square
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     long[] shape =
         Shapes.requireRank(
             x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
@@ -89,9 +90,9 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
       h = shape[1];
     }
     // [b, h, h, D]
-    Operand<TFloat32> grid = Shapes.reshapeBatch(tf, x, h, h, d);
+    Operand<T> grid = Shapes.reshapeBatch(tf, x, h, h, d);
     LayerNorm norm = LayerNorm.defaults();
-    Operand<TFloat32> sel = norm.apply(s.child(norm), grid);
+    Operand<T> sel = norm.apply(s.child(norm), grid);
     Conv conv = Conv.sameNoBias(numTokens, 3, 3);
     for (int i = 0; i < NUM_CONVS; i++) {
       sel = conv.apply(s.child(conv), sel);
@@ -103,8 +104,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
     sel = Shapes.reshapeBatch(tf, sel, h * h, numTokens);
     sel = tf.linalg.transpose(sel, tf.constant(new int[] {0, 2, 1}));
     sel = tf.math.sigmoid(sel);
-    Operand<TFloat32> flat = Shapes.reshapeBatch(tf, x, h * h, d);
-    Operand<TFloat32> out = TokenPooling.weightedSum(tf, sel, flat);
-    return useSumPooling ? out : tf.math.div(out, tf.constant((float) (h * h)));
+    Operand<T> flat = Shapes.reshapeBatch(tf, x, h * h, d);
+    Operand<T> out = TokenPooling.weightedSum(tf, sel, flat);
+    return useSumPooling ? out : tf.math.div(out, Precision.scalar(tf, (float) (h * h), x.type()));
   }
 }

@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * TokenLearner v1.1 (Scenic's {@code TokenLearnerModuleV11}): learns {@code numTokens} tokens as
@@ -63,22 +63,23 @@ public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float drop
    * @param s this module's scope
    * @param x {@code [b, S, D]} or {@code [b, h, w, D]}
    * @param mode inference or training
+   * @param <T> the compute dtype; the softmax runs in float32 whatever it is
    * @return {@code [b, K, D]}
    */
-  public Operand<TFloat32> apply(ModuleScope s, Operand<TFloat32> x, Mode mode) {
+  public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
     Shapes.requireRank(
         x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
     Ops tf = s.tf();
     x = TokenPooling.flattenSpatial(tf, x);
     LayerNorm norm = LayerNorm.defaults();
-    Operand<TFloat32> sel = norm.apply(s.child(norm), x);
+    Operand<T> sel = norm.apply(s.child(norm), x);
     // [b, S, K]
     sel =
         new MlpBlock(bottleneckDim, numTokens, dropoutRate)
             .apply(s.named("token_masking"), sel, mode);
     // [b, K, S], softmax over the spatial axis
     sel = tf.linalg.transpose(sel, tf.constant(new int[] {0, 2, 1}));
-    sel = tf.nn.softmax(sel);
+    sel = Precision.inFloat32(tf, sel, tf.nn::softmax);
     return TokenPooling.weightedSum(tf, sel, x);
   }
 }

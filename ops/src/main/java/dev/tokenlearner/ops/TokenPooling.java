@@ -2,7 +2,7 @@ package dev.tokenlearner.ops;
 
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * The pooling step shared by both TokenLearner versions: each learned token is a weighted sum (or
@@ -19,12 +19,12 @@ final class TokenPooling {
    * @param x {@code [b, S, D]}
    * @return {@code [b, K, D]}
    */
-  static Operand<TFloat32> weightedSum(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> x) {
-    return tf.train.batchMatMul(weights, x, TFloat32.class);
+  static <T extends TFloating> Operand<T> weightedSum(Ops tf, Operand<T> weights, Operand<T> x) {
+    return Precision.batchMatMul(tf, weights, x, false);
   }
 
   /** Flattens {@code [b, h, w, D]} to {@code [b, h*w, D]}; {@code [b, S, D]} passes through. */
-  static Operand<TFloat32> flattenSpatial(Ops tf, Operand<TFloat32> x) {
+  static <T extends TFloating> Operand<T> flattenSpatial(Ops tf, Operand<T> x) {
     long[] s = Shapes.of(x);
     return s.length == 4 ? Shapes.reshapeBatch(tf, x, s[1] * s[2], s[3]) : x;
   }

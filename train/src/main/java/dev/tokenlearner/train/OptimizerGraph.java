@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -130,6 +132,25 @@ final class OptimizerGraph {
       Operand<TInt64> step,
       Variable<TInt64> stepVariable,
       List<Operand<?>> mustRunFirst) {
+    return update(tf, grads, lr, step, stepVariable, mustRunFirst, Optional.empty());
+  }
+
+  /**
+   * Builds the update (as {@link #update(Ops, List, Operand, Operand, Variable, List)}), applied to
+   * parameters and slots only where {@code applyIf} holds: a skipped step (float16 loss scaling
+   * with non-finite gradients) assigns the old values back; the global step advances either way, so
+   * the next step reads the next batch.
+   *
+   * @param applyIf a scalar condition, or empty to always apply
+   */
+  Op update(
+      Ops tf,
+      List<Operand<TFloat32>> grads,
+      Operand<TFloat32> lr,
+      Operand<TInt64> step,
+      Variable<TInt64> stepVariable,
+      List<Operand<?>> mustRunFirst,
+      Optional<Operand<TBool>> applyIf) {
     Ops u = tf.withSubScope("update");
     Operand<TFloat32> count = u.dtypes.cast(u.math.add(step, u.constant(1L)), TFloat32.class);
     List<Operand<TFloat32>> newParams = new ArrayList<>();
@@ -188,7 +209,18 @@ final class OptimizerGraph {
         float d = (float) spec.explicitWeightDecay().getAsDouble();
         w1 = u.math.mul(w1, u.math.sub(u.constant(1f), u.math.mul(lr, u.constant(d))));
       }
-      newParams.add(w1);
+      newParams.add(applyIf.isPresent() ? u.select(applyIf.get(), w1, w) : w1);
+    }
+    if (applyIf.isPresent()) {
+      Map<Variable<TFloat32>, Operand<TFloat32>> kept = new LinkedHashMap<>();
+      for (Slot slot : slots()) {
+        Operand<TFloat32> next = newSlots.get(slot.variable());
+        if (next != null) {
+          kept.put(slot.variable(), u.select(applyIf.get(), next, slot.value()));
+        }
+      }
+      newSlots.clear();
+      newSlots.putAll(kept);
     }
     List<Op> deps = new ArrayList<>();
     mustRunFirst.forEach(o -> deps.add(u.identity(o)));

@@ -6,9 +6,11 @@ import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.LossScaleConfig;
 import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.graph.config.MixupConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
+import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
@@ -19,6 +21,7 @@ import dev.tokenlearner.ops.WeightIo;
 import dev.tokenlearner.train.data.Batch;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +46,7 @@ import org.tensorflow.op.core.Gradients;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -99,6 +103,8 @@ final class TrainGraph implements AutoCloseable {
   private final Replication replication;
   private final Optional<Op> broadcast;
   private final Operand<TFloat32> meanStep;
+  private final ComputeDtype dtype;
+  private final Optional<LossScale> lossScale;
 
   /**
    * Builds the graph and opens a session on it.
@@ -162,6 +168,7 @@ final class TrainGraph implements AutoCloseable {
                 () -> new IllegalArgumentException("training needs lr_configs in " + cfg.source()));
     CustomGradients.register();
     mixup = MixupConfig.of(cfg).map(Mixup::new);
+    dtype = ComputeDtype.of(cfg.modelDtypeStr());
     model =
         ModelGraph.build(
             cfg.model(),
@@ -170,7 +177,8 @@ final class TrainGraph implements AutoCloseable {
             -1,
             device,
             Optional.of(cfg.normalization()),
-            mixup.isPresent() ? mixup.get()::mixImages : ModelGraph.InputTransform.NONE);
+            mixup.isPresent() ? mixup.get()::mixImages : ModelGraph.InputTransform.NONE,
+            dtype);
     graph = model.graph();
     try {
       Ops tf = model.tf();
@@ -226,7 +234,23 @@ final class TrainGraph implements AutoCloseable {
       learningRate =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, stepRead));
 
-      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), lossValue, values);
+      // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
+      lossScale =
+          dtype == ComputeDtype.FLOAT16
+              ? Optional.of(new LossScale(tf, LossScaleConfig.of(cfg)))
+              : Optional.empty();
+      List<Operand<?>> xlaInputs = new ArrayList<>(List.of(images, labels, rngKey));
+      mixup.ifPresent(m -> xlaInputs.add(m.lambda()));
+      xlaInputs.addAll(values);
+      Operand<TFloat32> scale = null;
+      if (lossScale.isPresent()) {
+        // Under XLA the scale is an argument of the compiled step, like the parameters.
+        scale = lossScale.get().scale();
+        xlaInputs.add(scale);
+      }
+      Operand<TFloat32> differentiated =
+          scale == null ? lossValue : lossScale.get().scaled(t, lossValue, scale);
+      Gradients g = Gradients.create(tf.withSubScope("gradients").scope(), differentiated, values);
       for (int i = 0; i < params.size(); i++) {
         Output<TFloat32> dy = g.dy(i);
         if (dy == null) {
@@ -235,7 +259,11 @@ final class TrainGraph implements AutoCloseable {
         }
         gradients.add(dy);
       }
-      List<Operand<TFloat32>> aggregated = List.copyOf(aggregator.apply(List.copyOf(gradients)));
+      List<Operand<TFloat32>> raw =
+          scale == null
+              ? List.copyOf(gradients)
+              : lossScale.get().unscaled(t.withSubScope("loss_scale"), gradients, scale);
+      List<Operand<TFloat32>> aggregated = List.copyOf(aggregator.apply(raw));
       if (aggregated.size() != params.size()) {
         throw new IllegalStateException(
             "the gradient aggregator returned "
@@ -276,9 +304,7 @@ final class TrainGraph implements AutoCloseable {
       if (xla) {
         // Forward, loss, backward and clipping as one XLA computation; the optimizer updates the
         // variables from its outputs.
-        List<Operand<?>> in = new ArrayList<>(List.of(images, labels, rngKey));
-        mixup.ifPresent(m -> in.add(m.lambda()));
-        in.addAll(values);
+        List<Operand<?>> in = xlaInputs;
         List<Operand<?>> outs = new ArrayList<>(List.of(lossValue, correctValue, norm));
         outs.addAll(clipped);
         List<Output<?>> called = XlaFunction.call(t.scope(), "xla_train_step", in, outs);
@@ -297,14 +323,26 @@ final class TrainGraph implements AutoCloseable {
       for (OptimizerGraph.Slot s : optimizer.slots()) {
         slotIo.add(s.key(), s.param().shape(), s.variable(), s.value());
       }
-      trainOp =
+      // A float16 step with non-finite gradients changes no parameter or slot.
+      Optional<Operand<TBool>> finite =
+          lossScale.map(ls -> LossScale.allFinite(t.withSubScope("loss_scale"), gradNorm));
+      Op update =
           optimizer.update(
               tf,
               clipped,
               learningRate,
               stepRead,
               globalStep,
-              List.of(loss, correct, gradNorm, learningRate));
+              List.of(loss, correct, gradNorm, learningRate),
+              finite);
+      if (lossScale.isPresent()) {
+        Ops after = tf.withSubScope("loss_scale").withControlDependencies(List.of(update));
+        List<Op> all = new ArrayList<>(lossScale.get().update(after, finite.orElseThrow()));
+        all.add(update);
+        trainOp = tf.withControlDependencies(all).withName("train_step").noOp();
+      } else {
+        trainOp = update;
+      }
       List<Variable<TFloat32>> replicated = new ArrayList<>();
       params.forEach(p -> replicated.add(p.variable()));
       optimizer.slots().forEach(s -> replicated.add(s.variable()));
@@ -374,6 +412,7 @@ final class TrainGraph implements AutoCloseable {
    */
   void initialize(long seed, OptionalDouble initHeadBias) {
     store.weights().initialize(session, store.initialValues(seed));
+    lossScale.ifPresent(ls -> ls.initialize(session));
     if (initHeadBias.isPresent()) {
       String path = Names.OUTPUT_PROJECTION + "/bias";
       Parameter bias = store.get(path);
@@ -596,7 +635,17 @@ final class TrainGraph implements AutoCloseable {
     long step = step();
     SortedMap<String, HostArray> params = new TreeMap<>(params());
     Map<String, Object> optState = OptimizerGraph.optState(spec, step, slotIo.read(session));
-    return FlaxTrainState.of(step, params, optState, prngKey(seed));
+    Map<String, Object> metadata = FlaxTrainState.defaultMetadata();
+    lossScale.ifPresent(ls -> metadata.put(LossScale.SCOPE, lossScaleMetadata(ls.read(session))));
+    return new FlaxTrainState(step, params, optState, prngKey(seed), metadata);
+  }
+
+  /** The loss-scale state as a metadata tree: {@code {scale: float, good_steps: int}}. */
+  private static Map<String, Object> lossScaleMetadata(Map<String, HostArray> state) {
+    Map<String, Object> m = new TreeMap<>();
+    m.put(LossScale.SCALE, (double) state.get(LossScale.SCALE).data()[0]);
+    m.put(LossScale.GOOD_STEPS, (long) state.get(LossScale.GOOD_STEPS).data()[0]);
+    return m;
   }
 
   /**
@@ -608,9 +657,50 @@ final class TrainGraph implements AutoCloseable {
     session.initialize();
     store.weights().load(session, state.params());
     slotIo.load(session, OptimizerGraph.slotValues(spec, state.optState()));
+    if (lossScale.isPresent()) {
+      lossScale.get().load(session, restoredLossScale(state, lossScale.get()));
+    }
     try (TInt64 s = TInt64.scalarOf(state.step())) {
       session.runner().feed(stepInput, s).addTarget(stepAssign).run().close();
     }
+  }
+
+  /**
+   * The loss-scale state saved in {@code state}'s metadata, or the initial one for a checkpoint
+   * written without (e.g. by a float32 or bfloat16 run).
+   *
+   * @throws IllegalArgumentException if the metadata entry is malformed
+   */
+  private static Map<String, HostArray> restoredLossScale(FlaxTrainState state, LossScale ls) {
+    Object saved = state.metadata() == null ? null : state.metadata().get(LossScale.SCOPE);
+    if (saved == null) {
+      return ls.initialState();
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    for (String key : LossScale.KEYS) {
+      Object v = saved instanceof Map<?, ?> m ? m.get(key) : null;
+      if (!(v instanceof Number n)) {
+        throw new IllegalArgumentException(
+            "checkpoint metadata/"
+                + LossScale.SCOPE
+                + "/"
+                + key
+                + ": expected a number, found "
+                + v);
+      }
+      out.put(key, new HostArray(new long[0], new float[] {n.floatValue()}));
+    }
+    return out;
+  }
+
+  /** The current float16 loss scale, or empty when the model does not compute in float16. */
+  Optional<Float> lossScale() {
+    return lossScale.map(ls -> ls.read(session).get(LossScale.SCALE).data()[0]);
+  }
+
+  /** The dtype the model computes in. */
+  ComputeDtype dtype() {
+    return dtype;
   }
 
   /** Whether the step runs as one XLA computation. */

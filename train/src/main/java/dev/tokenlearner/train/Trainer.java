@@ -98,8 +98,8 @@ public final class Trainer {
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
    * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs}, no
-   *     {@code batch_size}, {@code bfloat16}, video input, data that does not fit), or {@code
-   *     workdir} already holds checkpoints and {@code resume} is false
+   *     {@code batch_size}, video input, data that does not fit), or {@code workdir} already holds
+   *     checkpoints and {@code resume} is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
@@ -511,13 +511,6 @@ public final class Trainer {
 
   /** Rejects what this trainer cannot train, before any graph is built. */
   static void checkTrainable(ExperimentConfig cfg) {
-    if (!cfg.modelDtypeStr().equals("float32")) {
-      throw new IllegalArgumentException(
-          "model_dtype_str '"
-              + cfg.modelDtypeStr()
-              + "' is not supported by the trainer, which trains in float32; "
-              + "set model_dtype_str: float32");
-    }
     if (cfg.train().lrConfigs().isEmpty()) {
       throw new IllegalArgumentException(cfg.source() + ": training needs lr_configs");
     }

@@ -26,7 +26,10 @@
  * gpu}, {@code auto}) into session options; {@code gpu} fails at start naming what is missing
  * instead of TensorFlow's silent fallback to the CPU. The trainer logs where the steps run; {@link
  * dev.tokenlearner.train.TrainOptions#logDevicePlacement()} makes TensorFlow log every op's
- * placement. Mixed precision ({@code model_dtype_str: bfloat16}) is rejected: the trainer trains in
- * float32.
+ * placement.
+ *
+ * <p>Mixed precision ({@code model_dtype_str: bfloat16} or {@code float16}): the model computes in
+ * the low precision on float32 parameters; the loss, gradients, optimizer state and checkpoints are
+ * float32. float16 adds dynamic loss scaling ({@link dev.tokenlearner.train.LossScale}).
  */
 package dev.tokenlearner.train;

@@ -203,16 +203,6 @@ class TrainerTest {
   }
 
   @Test
-  void run_bfloat16_rejectedBeforeTraining() {
-    ExperimentConfig cfg = TestConfigs.tiny("model_dtype_str: bfloat16");
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class,
-            () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
-    assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
-  }
-
-  @Test
   void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());

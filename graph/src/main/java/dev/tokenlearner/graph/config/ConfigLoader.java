@@ -836,9 +836,16 @@ public final class ConfigLoader {
       }
     }
 
-    /** Checks the top-level {@code jit} (boolean) and {@code device} (cpu, gpu or auto). */
+    /**
+     * Checks the top-level {@code jit} (boolean), {@code device} (cpu, gpu or auto) and the float16
+     * loss-scaling keys.
+     */
     private void runtime() {
       root.optBool(RuntimeConfig.JIT_KEY);
+      double scale = root.doubleOr(LossScaleConfig.INIT_KEY, LossScaleConfig.INIT_DEFAULT);
+      int growth =
+          root.intOr(LossScaleConfig.GROWTH_STEPS_KEY, LossScaleConfig.GROWTH_STEPS_DEFAULT);
+      construct(root, () -> new LossScaleConfig(scale, growth));
       root.optString(RuntimeConfig.DEVICE_KEY)
           .ifPresent(
               v -> {
