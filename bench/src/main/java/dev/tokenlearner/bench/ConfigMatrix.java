@@ -86,6 +86,19 @@ public final class ConfigMatrix {
   }
 
   /**
+   * The pair the XLA and precision benchmarks time per size: the plain ViT and TokenLearner v1.1
+   * with {@value #TOKENS_SMALL} tokens at half depth, at 224².
+   *
+   * @param size the ViT size
+   * @return the plain config, then the TokenLearner one
+   */
+  static List<BenchConfig> plainAndHalfwayTokenLearner(ViTSize size) {
+    return List.of(
+        BenchConfig.plain(size, PATCH, 224),
+        BenchConfig.tokenLearner(size, PATCH, 224, TOKENS_SMALL, size.numLayers() / 2, false));
+  }
+
+  /**
    * Whether a config name matches a pattern (see {@link #filter}).
    *
    * @param name the config name

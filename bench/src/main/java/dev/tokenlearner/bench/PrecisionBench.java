@@ -94,17 +94,7 @@ public final class PrecisionBench {
   public static List<Row> run(Options o, PrintStream log) {
     List<Row> rows = new ArrayList<>();
     for (ViTSize size : o.sizes()) {
-      List<BenchConfig> configs =
-          List.of(
-              BenchConfig.plain(size, ConfigMatrix.PATCH, 224),
-              BenchConfig.tokenLearner(
-                  size,
-                  ConfigMatrix.PATCH,
-                  224,
-                  ConfigMatrix.TOKENS_SMALL,
-                  size.numLayers() / 2,
-                  false));
-      for (BenchConfig c : configs) {
+      for (BenchConfig c : ConfigMatrix.plainAndHalfwayTokenLearner(size)) {
         for (ModelRunner.Kind kind : o.kinds()) {
           log.printf(
               Locale.ROOT,

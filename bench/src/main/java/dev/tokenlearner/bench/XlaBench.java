@@ -174,17 +174,7 @@ public final class XlaBench {
     }
     List<Row> rows = new ArrayList<>();
     for (ViTSize size : o.sizes()) {
-      List<BenchConfig> configs =
-          List.of(
-              BenchConfig.plain(size, ConfigMatrix.PATCH, 224),
-              BenchConfig.tokenLearner(
-                  size,
-                  ConfigMatrix.PATCH,
-                  224,
-                  ConfigMatrix.TOKENS_SMALL,
-                  size.numLayers() / 2,
-                  false));
-      for (BenchConfig c : configs) {
+      for (BenchConfig c : ConfigMatrix.plainAndHalfwayTokenLearner(size)) {
         for (ModelRunner.Kind kind : o.kinds()) {
           log.printf(Locale.ROOT, "measuring %s %s at batch %d%n", c.name(), kind, o.batch());
           rows.add(row(c, kind, o, noPython, o.repetitions(size)));
