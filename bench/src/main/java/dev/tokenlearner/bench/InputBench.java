@@ -89,36 +89,9 @@ public final class InputBench {
               batch,
               steps));
       b.append("| pipeline | threads | images/s |\n|---|---:|---:|\n");
-      javaImagesPerSecond.entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .forEach(
-              e ->
-                  b.append(
-                      String.format(
-                          Locale.ROOT,
-                          "| Java (TF ops), uint8 batches | %d | %.0f |%n",
-                          e.getKey(),
-                          e.getValue())));
-      javaFloatImagesPerSecond.entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .forEach(
-              e ->
-                  b.append(
-                      String.format(
-                          Locale.ROOT,
-                          "| Java (TF ops), float32 batches | %d | %.0f |%n",
-                          e.getKey(),
-                          e.getValue())));
-      pythonImagesPerSecond.entrySet().stream()
-          .sorted(Map.Entry.comparingByKey())
-          .forEach(
-              e ->
-                  b.append(
-                      String.format(
-                          Locale.ROOT,
-                          "| Python tf.data | %d | %.0f |%n",
-                          e.getKey(),
-                          e.getValue())));
+      rows(b, "Java (TF ops), uint8 batches", javaImagesPerSecond);
+      rows(b, "Java (TF ops), float32 batches", javaFloatImagesPerSecond);
+      rows(b, "Python tf.data", pythonImagesPerSecond);
       if (!pythonNote.isEmpty()) {
         b.append("\nPython tf.data not measured: ").append(pythonNote).append('\n');
       }
@@ -133,6 +106,21 @@ public final class InputBench {
                 100 * waitFraction.getAsDouble()));
       }
       return b.toString();
+    }
+
+    /** One table row per thread count, in thread order. */
+    private static void rows(StringBuilder b, String pipeline, Map<Integer, Double> byThreads) {
+      byThreads.entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(
+              e ->
+                  b.append(
+                      String.format(
+                          Locale.ROOT,
+                          "| %s | %d | %.0f |%n",
+                          pipeline,
+                          e.getKey(),
+                          e.getValue())));
     }
   }
 
