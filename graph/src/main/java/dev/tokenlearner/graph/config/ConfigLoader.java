@@ -184,7 +184,9 @@ public final class ConfigLoader {
     Object doc;
     try {
       doc = new Load(settings).loadFromString(text);
-    } catch (YamlEngineException e) {
+    } catch (YamlEngineException | IllegalArgumentException e) {
+      // snakeyaml-engine reports some malformed tags (e.g. "!%3", a tag ending in a space once
+      // decoded) with IllegalArgumentException instead of its own exception.
       throw new ConfigException(source, "not valid YAML/JSON: " + e.getMessage(), e);
     }
     if (!(doc instanceof Map<?, ?> map)) {
