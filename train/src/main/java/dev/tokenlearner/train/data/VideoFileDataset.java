@@ -172,9 +172,7 @@ public final class VideoFileDataset implements VideoDataset {
 
   @Override
   public int[] exampleShape() {
-    return new int[] {
-      sampling.numFrames(), sampling.cropSize(), sampling.cropSize(), frame.channels()
-    };
+    return sampling.clipShape(frame.channels());
   }
 
   @Override

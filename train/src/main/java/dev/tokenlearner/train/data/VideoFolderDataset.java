@@ -173,9 +173,7 @@ public final class VideoFolderDataset implements VideoDataset {
 
   @Override
   public int[] exampleShape() {
-    return new int[] {
-      sampling.numFrames(), sampling.cropSize(), sampling.cropSize(), frame.channels()
-    };
+    return sampling.clipShape(frame.channels());
   }
 
   @Override

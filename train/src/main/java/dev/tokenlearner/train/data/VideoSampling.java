@@ -170,4 +170,14 @@ public record VideoSampling(
       throw new IllegalArgumentException("view " + view + " outside [0, " + numViews() + ")");
     }
   }
+
+  /**
+   * The shape of one sampled clip.
+   *
+   * @param channels colour channels of the model's input
+   * @return {@code [num_frames, crop_size, crop_size, channels]}
+   */
+  public int[] clipShape(int channels) {
+    return new int[] {numFrames(), cropSize(), cropSize(), channels};
+  }
 }

@@ -254,9 +254,7 @@ public final class VideoTfRecordDataset implements VideoDataset {
 
   @Override
   public int[] exampleShape() {
-    return new int[] {
-      sampling.numFrames(), sampling.cropSize(), sampling.cropSize(), frame.channels()
-    };
+    return sampling.clipShape(frame.channels());
   }
 
   @Override
