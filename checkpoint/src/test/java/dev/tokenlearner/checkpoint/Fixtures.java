@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Locates the shared reference fixtures and parses their text files for tests. */
+/** Locates the Scenic reference fixtures (testdata/fixtures) and parses their text files for tests. */
 public final class Fixtures {
 
   /** Fixture sets whose checkpoint is one Flax msgpack file. */
@@ -30,10 +30,10 @@ public final class Fixtures {
 
   private Fixtures() {}
 
-  /** The fixtures folder: {@code tokenlearner.shared} property, else {@code ../shared}. */
+  /** The fixtures folder: {@code tokenlearner.testdata} property, else {@code ../testdata}. */
   public static Path root() {
-    String shared = System.getProperty("tokenlearner.shared");
-    return (shared != null ? Path.of(shared) : Path.of("../shared")).resolve("fixtures");
+    String testdata = System.getProperty("tokenlearner.testdata");
+    return (testdata != null ? Path.of(testdata) : Path.of("../testdata")).resolve("fixtures");
   }
 
   /** One fixture set's folder. */

@@ -18,8 +18,8 @@ import picocli.CommandLine;
 /** The command line end to end: exit codes, messages, and import then predict on a fixture. */
 class MainTest {
 
-  private static final Path SHARED =
-      Path.of(System.getProperty("tokenlearner.shared", "../shared"));
+  private static final Path TESTDATA =
+      Path.of(System.getProperty("tokenlearner.testdata", "../testdata"));
 
   private record Run(int code, String out, String err) {}
 
@@ -149,7 +149,7 @@ class MainTest {
 
   @Test
   void importThenPredict_fixture_reproducesScenicLogits(@TempDir Path tmp) throws Exception {
-    Path fixture = SHARED.resolve("fixtures/tiny_v1_fuser");
+    Path fixture = TESTDATA.resolve("fixtures/tiny_v1_fuser");
     Path model = tmp.resolve("model");
     Run imp =
         run(
@@ -190,7 +190,7 @@ class MainTest {
 
   @Test
   void import_corruptCheckpoint_isUserErrorNamingFile(@TempDir Path tmp) throws Exception {
-    Path fixture = SHARED.resolve("fixtures/tiny_v11");
+    Path fixture = TESTDATA.resolve("fixtures/tiny_v11");
     Path bad = tmp.resolve("checkpoint_5");
     byte[] bytes = Files.readAllBytes(fixture.resolve("checkpoint_1001"));
     Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length / 2));

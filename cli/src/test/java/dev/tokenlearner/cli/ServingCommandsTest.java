@@ -25,9 +25,9 @@ import picocli.CommandLine;
 /** import --serving-root --labels, inspect --model and predict --top-k end to end. */
 class ServingCommandsTest {
 
-  private static final Path SHARED =
-      Path.of(System.getProperty("tokenlearner.shared", "../shared"));
-  private static final Path FIXTURE = SHARED.resolve("fixtures/tiny_v11");
+  private static final Path TESTDATA =
+      Path.of(System.getProperty("tokenlearner.testdata", "../testdata"));
+  private static final Path FIXTURE = TESTDATA.resolve("fixtures/tiny_v11");
   private static final List<String> LABELS = List.of("ant", "bee", "cat, wild", "dog", "eel");
 
   @TempDir static Path tmp;

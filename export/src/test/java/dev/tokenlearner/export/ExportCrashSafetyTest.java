@@ -100,7 +100,7 @@ class ExportCrashSafetyTest {
             "-Xmx1g",
             "-cp",
             System.getProperty("java.class.path"),
-            "-Dtokenlearner.shared=" + System.getProperty("tokenlearner.shared", "../shared"),
+            "-Dtokenlearner.testdata=" + System.getProperty("tokenlearner.testdata", "../testdata"),
             ExportLoopMain.class.getName(),
             mode,
             target.toString());

@@ -24,7 +24,7 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The whole {@link TokenLearnerViT} graph on the shared Scenic fixtures: built from each fixture's
+ * The whole {@link TokenLearnerViT} graph on the Scenic fixtures in testdata/fixtures: built from each fixture's
  * {@code config.json} through {@link ConfigLoader}, its parameter tree equals the checkpoint's
  * manifest, and with the checkpoint loaded it reproduces the expected outputs.
  */

@@ -30,7 +30,7 @@ public final class TestArrays {
   }
 
   /**
-   * Random values for every parameter, chosen like the shared fixtures so that each one moves the
+   * Random values for every parameter, chosen like the Scenic fixtures so that each one moves the
    * output: LayerNorm {@code scale} 1 ± 0.1, biases and {@code pos_embedding} N(0, 0.1²), kernels
    * N(0, 1/fan_in) with fan_in the product of all but the last dimension. Each path draws from its
    * own stream.

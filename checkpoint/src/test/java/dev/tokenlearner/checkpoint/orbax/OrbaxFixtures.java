@@ -21,11 +21,11 @@ final class OrbaxFixtures {
   private OrbaxFixtures() {}
 
   /**
-   * The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}.
+   * The fixtures folder, from the {@code tokenlearner.testdata} property or {@code ../testdata}.
    */
   static Path fixtures() {
-    String shared = System.getProperty("tokenlearner.shared");
-    return (shared != null ? Path.of(shared) : Path.of("../shared")).resolve("fixtures");
+    String testdata = System.getProperty("tokenlearner.testdata");
+    return (testdata != null ? Path.of(testdata) : Path.of("../testdata")).resolve("fixtures");
   }
 
   static Path zarrCheckpoint() {

@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the shared Scenic fixtures for tests. */
+/** Locates the Scenic fixtures in testdata/fixtures for tests. */
 public final class Fixtures {
   private Fixtures() {}
 
-  /** The shared fixtures folder: {@code tokenlearner.shared}/fixtures, else ../shared/fixtures. */
+  /** The fixtures folder: {@code tokenlearner.testdata}/fixtures, else ../testdata/fixtures. */
   public static Path root() {
-    String shared = System.getProperty("tokenlearner.shared");
-    Path base = shared != null ? Path.of(shared) : Path.of("../shared");
+    String testdata = System.getProperty("tokenlearner.testdata");
+    Path base = testdata != null ? Path.of(testdata) : Path.of("../testdata");
     return base.resolve("fixtures");
   }
 

@@ -23,7 +23,7 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * Minimal test-only readers for the shared Scenic fixtures: the params tree of a Flax msgpack
+ * Minimal test-only readers for the Scenic fixtures in testdata/fixtures: the params tree of a Flax msgpack
  * checkpoint, {@code .npy} float32 arrays and {@code config.json}.
  *
  * <p>Only what the fixtures need: float32 ndarray leaves (msgpack ext type 1), Flax's {@code
@@ -55,11 +55,11 @@ public final class FixtureFiles {
   }
 
   /**
-   * The shared fixtures folder, from the {@code tokenlearner.shared} property or {@code ../shared}.
+   * The fixtures folder, from the {@code tokenlearner.testdata} property or {@code ../testdata}.
    */
   public static Path fixturesRoot() {
-    String shared = System.getProperty("tokenlearner.shared");
-    Path root = shared == null || shared.isEmpty() ? Path.of("../shared") : Path.of(shared);
+    String testdata = System.getProperty("tokenlearner.testdata");
+    Path root = testdata == null || testdata.isEmpty() ? Path.of("../testdata") : Path.of(testdata);
     return root.resolve("fixtures");
   }
 
