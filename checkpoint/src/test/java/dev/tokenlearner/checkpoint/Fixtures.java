@@ -12,7 +12,9 @@ import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Locates the Scenic reference fixtures (testdata/fixtures) and parses their text files for tests. */
+/**
+ * Locates the Scenic reference fixtures (testdata/fixtures) and parses their text files for tests.
+ */
 public final class Fixtures {
 
   /** Fixture sets whose checkpoint is one Flax msgpack file. */

@@ -24,9 +24,9 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The whole {@link TokenLearnerViT} graph on the Scenic fixtures in testdata/fixtures: built from each fixture's
- * {@code config.json} through {@link ConfigLoader}, its parameter tree equals the checkpoint's
- * manifest, and with the checkpoint loaded it reproduces the expected outputs.
+ * The whole {@link TokenLearnerViT} graph on the Scenic fixtures in testdata/fixtures: built from
+ * each fixture's {@code config.json} through {@link ConfigLoader}, its parameter tree equals the
+ * checkpoint's manifest, and with the checkpoint loaded it reproduces the expected outputs.
  */
 class FixtureModelsTest {
 

@@ -23,8 +23,8 @@ import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
- * Minimal test-only readers for the Scenic fixtures in testdata/fixtures: the params tree of a Flax msgpack
- * checkpoint, {@code .npy} float32 arrays and {@code config.json}.
+ * Minimal test-only readers for the Scenic fixtures in testdata/fixtures: the params tree of a Flax
+ * msgpack checkpoint, {@code .npy} float32 arrays and {@code config.json}.
  *
  * <p>Only what the fixtures need: float32 ndarray leaves (msgpack ext type 1), Flax's {@code
  * __msgpack_chunked_array__} maps, and {@code params} or legacy {@code optimizer/target} layouts.

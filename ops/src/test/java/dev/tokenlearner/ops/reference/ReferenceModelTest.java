@@ -16,8 +16,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Checks the whole-model {@link Reference#forward} against the Scenic fixtures in testdata/fixtures, whose
- * expected outputs come from an independent float64 implementation that agrees with Flax.
+ * Checks the whole-model {@link Reference#forward} against the Scenic fixtures in
+ * testdata/fixtures, whose expected outputs come from an independent float64 implementation that
+ * agrees with Flax.
  */
 class ReferenceModelTest {
 
