@@ -3,9 +3,11 @@ package dev.tokenlearner.bench;
 import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.graph.config.OptimizerKind;
+import dev.tokenlearner.graph.config.OptimizerSpec;
 import dev.tokenlearner.graph.config.TokenizerConfig;
-import dev.tokenlearner.train.OptimizerSpec;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 
@@ -64,10 +66,10 @@ final class PythonModelArgs {
   }
 
   private static void training(ExperimentConfig e, List<String> a) {
-    OptimizerSpec spec = OptimizerSpec.of(e);
-    if (!spec.isAdam()
-        || spec.explicitWeightDecay().isPresent()
-        || spec.l2DecayFactor().isPresent()
+    OptimizerSpec spec = e.train().optimizer();
+    if (!EnumSet.of(OptimizerKind.ADAM, OptimizerKind.ADAMW).contains(spec.kind())
+        || e.train().explicitWeightDecay().isPresent()
+        || e.train().l2DecayFactor().isPresent()
         || e.train().labelSmoothing().isPresent()) {
       throw new IllegalArgumentException(
           e.source()
@@ -87,13 +89,13 @@ final class PythonModelArgs {
     a.add("--loss");
     a.add(e.modelName().multilabel() ? "sigmoid" : "softmax");
     a.add("--optimizer");
-    a.add(spec.kind());
-    add(a, "beta1", spec.beta1());
-    add(a, "beta2", spec.beta2());
-    add(a, "eps", spec.epsilon());
+    a.add(spec.kind().scenicName());
+    add(a, "beta1", spec.configs().beta1());
+    add(a, "beta2", spec.configs().beta2());
+    add(a, "eps", spec.configs().epsilon());
     add(a, "weight-decay", spec.weightDecay());
     // No clipping is the same as a threshold no norm reaches.
-    add(a, "max-grad-norm", spec.maxGradNorm().orElse(Double.MAX_VALUE));
+    add(a, "max-grad-norm", e.train().maxGradNorm().orElse(Double.MAX_VALUE));
     a.add("--lr-factors");
     a.add(String.join("*", lr.factors()));
     add(a, "lr-base", lr.baseLearningRate());

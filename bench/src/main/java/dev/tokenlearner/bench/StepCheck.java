@@ -143,7 +143,6 @@ public final class StepCheck {
     TrainConfig train =
         new TrainConfig(
             t.optimizer(),
-            t.optimizerConfigs(),
             t.explicitWeightDecay(),
             t.l2DecayFactor(),
             t.maxGradNorm(),

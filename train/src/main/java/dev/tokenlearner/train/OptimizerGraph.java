@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.graph.config.OptimizerSpec;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterRole;
@@ -9,8 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.OptionalDouble;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -20,92 +20,80 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * The optimizer's slot variables and update ops, written with plain TF ops so that the learning
- * rate is a graph tensor and the numerics are optax's (the framework optimizers have neither a
- * schedule nor decoupled weight decay, and reject {@code '/'} in variable names).
+ * The update stage of the training step: the optimizer's slot variables and the ops that apply one
+ * step, written with plain TF ops so that the learning rate is a graph tensor and the numerics are
+ * optax's (the framework optimizers have neither a schedule nor decoupled weight decay, and reject
+ * {@code '/'} in variable names). The optimizer's own math is its {@link UpdateRule}; this class
+ * does what every optimizer shares.
  *
- * <p>Update for a parameter {@code w} with gradient {@code g} (already clipped) at step {@code t}
- * (0-based), learning rate {@code lr = schedule(t)}, {@code c = t + 1}:
+ * <p>For a parameter {@code w} with clipped gradient {@code g} at step {@code t} (0-based) and
+ * learning rate {@code lr = schedule(t)}: {@code w -= lr u} with the rule's direction {@code u};
+ * then {@code explicit_weight_decay} d shrinks kernels, {@code w *= 1 - lr d} (Scenic's {@code
+ * train_step} did this after the optimizer, as {@code decay_weight_fn}).
  *
- * <ul>
- *   <li>adam / adamw ({@code scale_by_adam}): {@code mu = b1 mu + (1-b1) g}, {@code nu = b2 nu +
- *       (1-b2) g^2}, {@code u = (mu / (1-b1^c)) / (sqrt(nu / (1-b2^c)) + eps)}, adamw adds {@code
- *       wd w}; {@code w -= lr u}.
- *   <li>sgd ({@code optax.sgd}, preceded by {@code add_decayed_weights} when {@code weight_decay}
- *       is set): {@code g += wd w}; with momentum {@code trace = g + m trace} and {@code u = trace}
- *       ({@code u = g + m trace} with Nesterov); {@code w -= lr u}.
- *   <li>{@code explicit_weight_decay} d: afterwards {@code w *= 1 - lr d} for kernels.
- *   <li>{@code skip_scale_and_bias_regularization}: {@code wd} is 0 for rank-1 parameters.
- * </ul>
- *
- * <p>Slots are variables named {@code opt_state/<slot>/<param path>} ({@code mu}, {@code nu} or
- * {@code trace}). {@link #optState} and {@link #slotValues} convert them to and from the optax
- * state tree Scenic checkpoints hold.
+ * <p>Slots are variables named {@code opt_state/<slot>/<param path>}. {@link #optState} and {@link
+ * #slotValues} convert them to and from the optax state tree Scenic checkpoints hold.
  */
 final class OptimizerGraph {
 
   /** Root name scope of the slot variables. */
   static final String SCOPE = "opt_state";
 
-  /** Adam's first moment. */
-  static final String MU = "mu";
-
-  /** Adam's second moment. */
-  static final String NU = "nu";
-
-  /** SGD's momentum trace. */
-  static final String TRACE = "trace";
-
   /** One slot variable of one parameter. */
-  record Slot(String kind, Parameter param, Variable<TFloat32> variable, Operand<TFloat32> value) {
+  record Slot(String name, Parameter param, Variable<TFloat32> variable, Operand<TFloat32> value) {
+    /** Its key in the slot I/O and in {@link #optState}'s input: {@code <slot>/<param path>}. */
     String key() {
-      return kind + "/" + param.path();
+      return name + "/" + param.path();
     }
   }
 
-  private final OptimizerSpec spec;
+  private final UpdateRule rule;
+  private final OptionalDouble explicitWeightDecay;
   private final List<Parameter> params;
   private final Map<String, List<Slot>> slots = new LinkedHashMap<>();
 
-  OptimizerGraph(Ops tf, OptimizerSpec spec, List<Parameter> params) {
-    this.spec = spec;
+  /**
+   * Creates the slot variables of every parameter ({@code createSlots}).
+   *
+   * @param tf the graph's ops
+   * @param spec the optimizer
+   * @param explicitWeightDecay {@code explicit_weight_decay}, empty for none
+   * @param params the parameters, in the order the gradients come
+   */
+  OptimizerGraph(
+      Ops tf, OptimizerSpec spec, OptionalDouble explicitWeightDecay, List<Parameter> params) {
+    this.rule = UpdateRule.of(spec);
+    this.explicitWeightDecay = explicitWeightDecay;
     this.params = List.copyOf(params);
     Ops names = PathScope.of(tf);
-    for (String kind : slotKinds(spec)) {
+    for (String name : rule.slotNames()) {
       List<Slot> list = new ArrayList<>();
       for (Parameter p : params) {
-        list.add(createSlot(names, kind, p));
+        list.add(createSlot(names, name, p));
       }
-      slots.put(kind, list);
+      slots.put(name, list);
     }
   }
 
-  static List<String> slotKinds(OptimizerSpec spec) {
-    if (spec.isAdam()) {
-      return List.of(MU, NU);
-    }
-    return spec.momentum().isPresent() ? List.of(TRACE) : List.of();
-  }
-
-  private static Slot createSlot(Ops tf, String kind, Parameter p) {
+  private static Slot createSlot(Ops tf, String name, Parameter p) {
     String path = p.path();
     int slash = path.lastIndexOf('/');
-    String parent = SCOPE + "/" + kind + (slash < 0 ? "" : "/" + path.substring(0, slash));
+    String parent = SCOPE + "/" + name + (slash < 0 ? "" : "/" + path.substring(0, slash));
     Ops scoped = PathScope.at(tf, parent);
     Ops init = scoped.withInitScope();
     Variable<TFloat32> v =
         scoped
             .withName(path.substring(slash + 1))
             .variable(init.zeros(init.constant(p.shape()), TFloat32.class));
-    String expected = SCOPE + "/" + kind + "/" + p.path();
+    String expected = SCOPE + "/" + name + "/" + p.path();
     if (!v.op().name().equals(expected)) {
       throw new IllegalStateException(
           "slot for " + p.path() + " got op name " + v.op().name() + ", expected " + expected);
     }
-    return new Slot(kind, p, v, scoped.identity(v));
+    return new Slot(name, p, v, scoped.identity(v));
   }
 
-  /** All slot variables, by kind then parameter order. */
+  /** All slot variables, by slot then parameter order. */
   List<Slot> slots() {
     List<Slot> all = new ArrayList<>();
     slots.values().forEach(all::addAll);
@@ -153,60 +141,28 @@ final class OptimizerGraph {
       Optional<Operand<TBool>> applyIf) {
     Ops u = tf.withSubScope("update");
     Operand<TFloat32> count = u.dtypes.cast(u.math.add(step, u.constant(1L)), TFloat32.class);
+    UpdateRule.Dense dense = rule.prepare(u, count);
     List<Operand<TFloat32>> newParams = new ArrayList<>();
     Map<Variable<TFloat32>, Operand<TFloat32>> newSlots = new LinkedHashMap<>();
-    float weightDecay = (float) spec.weightDecay();
-    Operand<TFloat32> biasCorrection1 = null;
-    Operand<TFloat32> biasCorrection2 = null;
-    if (spec.isAdam()) {
-      biasCorrection1 =
-          u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta1()), count));
-      biasCorrection2 =
-          u.math.sub(u.constant(1f), u.math.pow(u.constant((float) spec.beta2()), count));
-    }
     for (int i = 0; i < params.size(); i++) {
       Parameter p = params.get(i);
       Operand<TFloat32> w = p.value();
-      Operand<TFloat32> g = grads.get(i);
-      Operand<TFloat32> step1;
-      float wd = spec.decays(p.shape()) ? weightDecay : 0f;
-      if (spec.isAdam()) {
-        Slot mu = slots.get(MU).get(i);
-        Slot nu = slots.get(NU).get(i);
-        float b1 = (float) spec.beta1();
-        float b2 = (float) spec.beta2();
-        Operand<TFloat32> mu1 =
-            u.math.add(u.math.mul(u.constant(1f - b1), g), u.math.mul(u.constant(b1), mu.value()));
-        Operand<TFloat32> nu1 =
-            u.math.add(
-                u.math.mul(u.constant(1f - b2), u.math.square(g)),
-                u.math.mul(u.constant(b2), nu.value()));
-        newSlots.put(mu.variable(), mu1);
-        newSlots.put(nu.variable(), nu1);
-        Operand<TFloat32> muHat = u.math.div(mu1, biasCorrection1);
-        Operand<TFloat32> nuHat = u.math.div(nu1, biasCorrection2);
-        step1 =
-            u.math.div(muHat, u.math.add(u.math.sqrt(nuHat), u.constant((float) spec.epsilon())));
-        if (spec.kind().equals("adamw") && wd != 0f) {
-          step1 = u.math.add(step1, u.math.mul(u.constant(wd), w));
-        }
-      } else {
-        if (wd != 0f) {
-          g = u.math.add(g, u.math.mul(u.constant(wd), w));
-        }
-        if (spec.momentum().isPresent()) {
-          Slot tr = slots.get(TRACE).get(i);
-          float m = (float) spec.momentum().getAsDouble();
-          Operand<TFloat32> trace1 = u.math.add(g, u.math.mul(u.constant(m), tr.value()));
-          newSlots.put(tr.variable(), trace1);
-          step1 = spec.nesterov() ? u.math.add(g, u.math.mul(u.constant(m), trace1)) : trace1;
-        } else {
-          step1 = g;
-        }
+      Map<String, Operand<TFloat32>> current = new LinkedHashMap<>();
+      for (Map.Entry<String, List<Slot>> e : slots.entrySet()) {
+        current.put(e.getKey(), e.getValue().get(i).value());
       }
-      Operand<TFloat32> w1 = u.math.sub(w, u.math.mul(lr, step1));
-      if (spec.explicitWeightDecay().isPresent() && p.role() == ParameterRole.KERNEL) {
-        float d = (float) spec.explicitWeightDecay().getAsDouble();
+      UpdateRule.ParamUpdate next = dense.apply(u, p, grads.get(i), current);
+      for (Map.Entry<String, List<Slot>> e : slots.entrySet()) {
+        Operand<TFloat32> value = next.slots().get(e.getKey());
+        if (value == null) {
+          throw new IllegalStateException(
+              rule.getClass().getSimpleName() + " gave no new " + e.getKey() + " for " + p.path());
+        }
+        newSlots.put(e.getValue().get(i).variable(), value);
+      }
+      Operand<TFloat32> w1 = u.math.sub(w, u.math.mul(lr, next.direction()));
+      if (explicitWeightDecay.isPresent() && p.role() == ParameterRole.KERNEL) {
+        float d = (float) explicitWeightDecay.getAsDouble();
         w1 = u.math.mul(w1, u.math.sub(u.constant(1f), u.math.mul(lr, u.constant(d))));
       }
       newParams.add(applyIf.isPresent() ? u.select(applyIf.get(), w1, w) : w1);
@@ -240,11 +196,8 @@ final class OptimizerGraph {
   }
 
   /**
-   * The optax state tree Scenic's optimizer would hold for these slot values: {@code {"0": {"0":
-   * {count, mu, nu}, "1": {count}}}} for adam, {@code {"0": {"0": {count, mu, nu}, "1": {}, "2":
-   * {count}}}} for adamw, {@code {"0": {"0": {trace} or {}, "1": {count}}}} for sgd, wrapped as
-   * {@code {"0": {}, "1": ...}} when sgd has {@code weight_decay}; the weight-decay entry is {@code
-   * {"inner_state": {}}} with {@code skip_scale_and_bias_regularization} (optax's MaskedState).
+   * The optax state tree Scenic's optimizer would hold for these slot values (the layout is the
+   * optimizer's {@link UpdateRule#optState}).
    *
    * @param spec the optimizer
    * @param step the global step (optax's counters equal it)
@@ -253,56 +206,12 @@ final class OptimizerGraph {
    */
   static Map<String, Object> optState(
       OptimizerSpec spec, long step, Map<String, HostArray> slotValues) {
-    Integer count = Math.toIntExact(step);
-    Map<String, Object> schedule = new LinkedHashMap<>();
-    schedule.put("count", count);
-    Map<String, Object> inner = new LinkedHashMap<>();
-    if (spec.isAdam()) {
-      Map<String, Object> adam = new LinkedHashMap<>();
-      adam.put("count", count);
-      adam.put(MU, tree(MU, slotValues));
-      adam.put(NU, tree(NU, slotValues));
-      inner.put("0", adam);
-      if (spec.kind().equals("adamw")) {
-        inner.put("1", decayState(spec));
-        inner.put("2", schedule);
-      } else {
-        inner.put("1", schedule);
-      }
-      return Map.of("0", inner);
-    }
-    Map<String, Object> trace = new LinkedHashMap<>();
-    if (spec.momentum().isPresent()) {
-      trace.put(TRACE, tree(TRACE, slotValues));
-    }
-    inner.put("0", trace);
-    inner.put("1", schedule);
-    Map<String, Object> outer = new LinkedHashMap<>();
-    if (spec.weightDecay() != 0) {
-      outer.put("0", decayState(spec));
-      outer.put("1", inner);
-    } else {
-      outer.put("0", inner);
-    }
-    return outer;
-  }
-
-  /**
-   * The state of optax's {@code add_decayed_weights}: empty, or wrapped as {@code
-   * MaskedState(inner_state=EmptyState())} when Scenic masks it ({@code
-   * skip_scale_and_bias_regularization}).
-   */
-  private static Map<String, Object> decayState(OptimizerSpec spec) {
-    Map<String, Object> state = new LinkedHashMap<>();
-    if (spec.skipScaleAndBiasRegularization()) {
-      state.put("inner_state", new LinkedHashMap<>());
-    }
-    return state;
+    return UpdateRule.of(spec).optState(Math.toIntExact(step), slotValues);
   }
 
   /**
    * The slot values held in an optax state tree written by {@link #optState} (or by Scenic with the
-   * same optimizer), keyed {@code <slot>/<param path>}, and the counters found.
+   * same optimizer), keyed {@code <slot>/<param path>}.
    *
    * @param spec the optimizer
    * @param optState the tree
@@ -310,74 +219,6 @@ final class OptimizerGraph {
    * @throws IllegalArgumentException naming the path where the tree differs from the optimizer's
    */
   static Map<String, HostArray> slotValues(OptimizerSpec spec, Map<String, Object> optState) {
-    Map<String, Object> inner;
-    if (!spec.isAdam() && spec.weightDecay() != 0) {
-      inner = child(child(optState, "1", "opt_state"), null, "opt_state/1");
-    } else {
-      inner = child(optState, "0", "opt_state");
-    }
-    Map<String, Object> first = child(inner, "0", "opt_state/.../0");
-    Map<String, HostArray> out = new LinkedHashMap<>();
-    for (String kind : slotKinds(spec)) {
-      flattenInto(kind, child(first, kind, "opt_state/.../0"), kind, out);
-    }
-    return out;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> child(Map<String, Object> tree, String key, String where) {
-    if (key == null) {
-      return tree;
-    }
-    Object v = tree.get(key);
-    if (!(v instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException(
-          where
-              + ": expected a map under '"
-              + key
-              + "', found "
-              + (v == null ? "nothing" : v.getClass().getSimpleName())
-              + " (keys "
-              + tree.keySet()
-              + "); the checkpoint was written by another optimizer");
-    }
-    return (Map<String, Object>) v;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void flattenInto(
-      String prefix, Map<String, Object> tree, String where, Map<String, HostArray> out) {
-    for (Map.Entry<String, Object> e : tree.entrySet()) {
-      String key = prefix + "/" + e.getKey();
-      if (e.getValue() instanceof Map<?, ?> m) {
-        flattenInto(key, (Map<String, Object>) m, where, out);
-      } else if (e.getValue() instanceof HostArray a) {
-        out.put(key, a);
-      } else {
-        throw new IllegalArgumentException(
-            "opt_state " + where + ": leaf " + key + " is not a float array");
-      }
-    }
-  }
-
-  /** Nested, sorted tree of one slot kind's values. */
-  private static SortedMap<String, Object> tree(String kind, Map<String, HostArray> slotValues) {
-    SortedMap<String, Object> root = new TreeMap<>();
-    String prefix = kind + "/";
-    for (Map.Entry<String, HostArray> e : slotValues.entrySet()) {
-      if (!e.getKey().startsWith(prefix)) {
-        continue;
-      }
-      String[] parts = e.getKey().substring(prefix.length()).split("/");
-      SortedMap<String, Object> node = root;
-      for (int i = 0; i < parts.length - 1; i++) {
-        @SuppressWarnings("unchecked")
-        SortedMap<String, Object> next =
-            (SortedMap<String, Object>) node.computeIfAbsent(parts[i], k -> new TreeMap<>());
-        node = next;
-      }
-      node.put(parts[parts.length - 1], e.getValue());
-    }
-    return root;
+    return UpdateRule.of(spec).slotValues(optState);
   }
 }

@@ -9,6 +9,7 @@ import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.config.LossScaleConfig;
 import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.graph.config.MixupConfig;
+import dev.tokenlearner.graph.config.OptimizerSpec;
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.HostArray;
@@ -160,7 +161,7 @@ final class TrainGraph implements AutoCloseable {
     this.cfg = cfg;
     this.xla = xla;
     this.replication = replication;
-    this.spec = OptimizerSpec.of(cfg);
+    this.spec = cfg.train().optimizer();
     LrConfig lr =
         cfg.train()
             .lrConfigs()
@@ -215,12 +216,12 @@ final class TrainGraph implements AutoCloseable {
       }
       List<Parameter> params = store.parameters();
       List<Operand<TFloat32>> values = params.stream().map(Parameter::value).toList();
-      if (spec.l2DecayFactor().isPresent()) {
+      if (cfg.train().l2DecayFactor().isPresent()) {
         objective =
             t.math.add(
                 objective,
                 t.math.mul(
-                    t.constant((float) (0.5 * spec.l2DecayFactor().getAsDouble())),
+                    t.constant((float) (0.5 * cfg.train().l2DecayFactor().getAsDouble())),
                     Losses.sumOfSquares(t, Losses.l2Regularized(params))));
       }
       Operand<TFloat32> lossValue = objective;
@@ -294,8 +295,8 @@ final class TrainGraph implements AutoCloseable {
       }
       Operand<TFloat32> norm = t.math.sqrt(sumSq);
       List<Operand<TFloat32>> clipped = new ArrayList<>(aggregated);
-      if (spec.maxGradNorm().isPresent()) {
-        Operand<TFloat32> max = t.constant((float) spec.maxGradNorm().getAsDouble());
+      if (cfg.train().maxGradNorm().isPresent()) {
+        Operand<TFloat32> max = t.constant((float) cfg.train().maxGradNorm().getAsDouble());
         // Scenic's clip_grads: g if norm < max else g * max / norm.
         Operand<TFloat32> factor =
             t.select(t.math.less(norm, max), t.constant(1f), t.math.div(max, norm));
@@ -318,7 +319,7 @@ final class TrainGraph implements AutoCloseable {
       loss = t.withName("loss").identity(lossValue);
       correct = t.withName("correct").identity(correctValue);
       gradNorm = t.withName("grad_norm").identity(norm);
-      optimizer = new OptimizerGraph(tf, spec, params);
+      optimizer = new OptimizerGraph(tf, spec, cfg.train().explicitWeightDecay(), params);
       slotIo = new WeightIo(tf, SLOT_IO_SCOPE, "optimizer slot");
       for (OptimizerGraph.Slot s : optimizer.slots()) {
         slotIo.add(s.key(), s.param().shape(), s.variable(), s.value());

@@ -3,6 +3,9 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tokenlearner.graph.config.OptimizerConfigs;
+import dev.tokenlearner.graph.config.OptimizerKind;
+import dev.tokenlearner.graph.config.OptimizerSpec;
 import dev.tokenlearner.ops.Dense;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Initializer;
@@ -30,27 +33,27 @@ class OptimizerGraphTest {
   private static final float[] C = {0.3f, -1.2f, 2.0f, 0.05f, -0.7f, 1.1f};
   private static final float LR = 0.1f;
 
-  private static OptimizerSpec spec(
+  /** An optimizer with beta1 0.9, beta2 0.99, epsilon 1e-3, and {@code explicit_weight_decay}. */
+  private record Setup(OptimizerSpec spec, OptionalDouble explicit) {}
+
+  private static Setup spec(
       String kind, double wd, OptionalDouble momentum, boolean nesterov, OptionalDouble explicit) {
+    return new Setup(optimizer(kind, wd, momentum, nesterov, false), explicit);
+  }
+
+  private static OptimizerSpec optimizer(
+      String kind, double wd, OptionalDouble momentum, boolean nesterov, boolean skip) {
     return new OptimizerSpec(
-        kind,
-        0.9,
-        0.99,
-        1e-3,
-        wd,
-        momentum,
-        nesterov,
-        OptionalDouble.empty(),
-        explicit,
-        OptionalDouble.empty(),
-        false);
+        OptimizerKind.fromScenicName(kind),
+        new OptimizerConfigs(0.9, 0.99, 1e-3, OptionalDouble.of(wd), momentum, nesterov),
+        skip);
   }
 
   /**
    * Runs {@code steps} updates of {@code loss = sum(C * kernel) + sum(bias^2)} and returns the
    * final kernel and bias.
    */
-  private static double[][] train(OptimizerSpec spec, int steps) {
+  private static double[][] train(Setup setup, int steps) {
     try (Graph g = new Graph();
         Session s = new Session(g)) {
       Ops tf = Ops.create(g);
@@ -70,7 +73,7 @@ class OptimizerGraphTest {
       gs.add(grads.dy(0));
       gs.add(grads.dy(1));
       Variable<TInt64> step = tf.withName("global_step").variable(tf.withInitScope().constant(0L));
-      OptimizerGraph opt = new OptimizerGraph(tf, spec, params);
+      OptimizerGraph opt = new OptimizerGraph(tf, setup.spec(), setup.explicit(), params);
       Op update = opt.update(tf, gs, tf.constant(LR), tf.identity(step), step, List.of(loss));
       store.weights().initialize(s, store.initialValues(0));
       for (int i = 0; i < steps; i++) {
@@ -162,7 +165,7 @@ class OptimizerGraphTest {
 
   @Test
   void optState_adamw_hasScenicChainLayout() {
-    OptimizerSpec spec = spec("adamw", 0.1, OptionalDouble.empty(), false, OptionalDouble.empty());
+    OptimizerSpec spec = optimizer("adamw", 0.1, OptionalDouble.empty(), false, false);
     Map<String, HostArray> slots = new LinkedHashMap<>();
     slots.put("mu/Dense_0/kernel", HostArray.zeros(2, 3));
     slots.put("mu/Dense_0/bias", HostArray.zeros(3));
@@ -184,23 +187,12 @@ class OptimizerGraphTest {
   }
 
   private static OptimizerSpec skipping(String kind, double wd) {
-    return new OptimizerSpec(
-        kind,
-        0.9,
-        0.99,
-        1e-3,
-        wd,
-        OptionalDouble.empty(),
-        false,
-        OptionalDouble.empty(),
-        OptionalDouble.empty(),
-        OptionalDouble.empty(),
-        true);
+    return optimizer(kind, wd, OptionalDouble.empty(), false, true);
   }
 
   @Test
   void update_sgdSkippingScaleAndBias_decaysKernelNotBias() {
-    double[][] got = train(skipping("sgd", 0.3), 1);
+    double[][] got = train(new Setup(skipping("sgd", 0.3), OptionalDouble.empty()), 1);
     // kernel: 0.5 - lr * (c + 0.3 * 0.5); bias (rank 1): -0.4 - lr * 2 * -0.4, no decay
     assertEquals(0.5 - LR * (C[0] + 0.3 * 0.5), got[0][0], 1e-6);
     assertEquals(-0.4 - LR * 2 * -0.4, got[1][0], 1e-6);
@@ -208,7 +200,7 @@ class OptimizerGraphTest {
 
   @Test
   void update_adamwSkippingScaleAndBias_decaysBiasAnywayAsScenic() {
-    double[][] masked = train(skipping("adamw", 0.3), 1);
+    double[][] masked = train(new Setup(skipping("adamw", 0.3), OptionalDouble.empty()), 1);
     double[][] plain =
         train(spec("adamw", 0.3, OptionalDouble.empty(), false, OptionalDouble.empty()), 1);
     assertEquals(plain[1][0], masked[1][0], 0.0);
@@ -227,8 +219,8 @@ class OptimizerGraphTest {
 
   @Test
   void slotValues_otherOptimizersTree_throwsNamingTheMismatch() {
-    OptimizerSpec adam = spec("adam", 0, OptionalDouble.empty(), false, OptionalDouble.empty());
-    OptimizerSpec sgd = spec("sgd", 0, OptionalDouble.of(0.9), false, OptionalDouble.empty());
+    OptimizerSpec adam = optimizer("adam", 0, OptionalDouble.empty(), false, false);
+    OptimizerSpec sgd = optimizer("sgd", 0, OptionalDouble.of(0.9), false, false);
     Map<String, Object> tree =
         OptimizerGraph.optState(sgd, 1, Map.of("trace/a/kernel", HostArray.zeros(1)));
     IllegalArgumentException e =

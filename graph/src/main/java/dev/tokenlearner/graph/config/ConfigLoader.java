@@ -91,9 +91,6 @@ public final class ConfigLoader {
   static final Set<String> TEMPORAL_KEYS =
       Set.of("method", "n_sampled_frames", "kernel_init_method");
 
-  static final Set<String> OPTIMIZER_CONFIG_KEYS =
-      Set.of("beta1", "beta2", "epsilon", "weight_decay", "momentum", "nesterov");
-
   static final Set<String> LR_CONFIG_KEYS =
       Set.of(
           "learning_rate_schedule",
@@ -241,7 +238,6 @@ public final class ConfigLoader {
       // Read by the trainer; checked here so a mistake fails at load and the keys count as used.
       InitFromConfig.read(root);
       MixupConfig.read(root);
-      root.optBool("skip_scale_and_bias_regularization");
       Normalization normalization = normalization();
       runtime();
       for (String w : warnings) {
@@ -622,14 +618,7 @@ public final class ConfigLoader {
     // ---------------------------------------------------------------- training
 
     private TrainConfig train() {
-      String optimizer = root.optString("optimizer").orElse(TrainConfig.OPTIMIZER_DEFAULT);
-      if (!TrainConfig.OPTIMIZERS.contains(optimizer)) {
-        throw root.error("optimizer", unknownValue(optimizer, TrainConfig.OPTIMIZERS));
-      }
-      OptimizerConfigs opt =
-          root.child("optimizer_configs")
-              .map(this::optimizerConfigs)
-              .orElse(OptimizerConfigs.defaults());
+      OptimizerSpec optimizer = OptimizerSpec.read(root);
       OptionalLong steps = root.optLong("num_training_steps");
       OptionalDouble epochs = root.optDouble("num_training_epochs");
       OptionalDouble explicitWd = root.optDouble("explicit_weight_decay");
@@ -651,7 +640,6 @@ public final class ConfigLoader {
           () ->
               new TrainConfig(
                   optimizer,
-                  opt,
                   explicitWd,
                   l2,
                   clip,
@@ -668,17 +656,6 @@ public final class ConfigLoader {
                   headBias,
                   lr,
                   dataset));
-    }
-
-    private OptimizerConfigs optimizerConfigs(ConfigNode o) {
-      o.requireKnownKeys(OPTIMIZER_CONFIG_KEYS);
-      double b1 = o.doubleOr("beta1", OptimizerConfigs.BETA1_DEFAULT);
-      double b2 = o.doubleOr("beta2", OptimizerConfigs.BETA2_DEFAULT);
-      double eps = o.doubleOr("epsilon", OptimizerConfigs.EPSILON_DEFAULT);
-      OptionalDouble wd = o.optDouble("weight_decay");
-      OptionalDouble momentum = o.optDouble("momentum");
-      boolean nesterov = o.boolOr("nesterov", false);
-      return construct(o, () -> new OptimizerConfigs(b1, b2, eps, wd, momentum, nesterov));
     }
 
     private LrConfig lrConfig(ConfigNode l) {

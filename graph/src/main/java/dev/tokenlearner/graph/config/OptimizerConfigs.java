@@ -1,10 +1,11 @@
 package dev.tokenlearner.graph.config;
 
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * {@code optimizer_configs}: the optimizer's hyper-parameters, with Scenic's (flax.optim / optax)
- * defaults.
+ * defaults. {@link OptimizerSpec} holds them after Scenic's backwards-compatibility rules.
  *
  * @param beta1 {@code beta1}, Adam's first-moment decay (default 0.9)
  * @param beta2 {@code beta2}, Adam's second-moment decay (default 0.999)
@@ -23,6 +24,13 @@ public record OptimizerConfigs(
     OptionalDouble momentum,
     boolean nesterov) {
 
+  /** The config block's key. */
+  public static final String KEY = "optimizer_configs";
+
+  /** Keys allowed under {@value #KEY}. */
+  static final Set<String> KEYS =
+      Set.of("beta1", "beta2", "epsilon", "weight_decay", "momentum", "nesterov");
+
   /** Default {@code beta1}. */
   public static final double BETA1_DEFAULT = 0.9;
 
@@ -38,24 +46,50 @@ public record OptimizerConfigs(
   /**
    * Validates the fields.
    *
-   * @throws IllegalArgumentException naming the offending field and value
+   * @throws ConfigValueException naming the offending key and value
    */
   public OptimizerConfigs {
     if (weightDecay == null || momentum == null) {
       throw new IllegalArgumentException("optimizer_configs fields must not be null");
     }
-    if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
-      throw new IllegalArgumentException(
-          "beta1 and beta2 must be in [0, 1), got " + beta1 + ", " + beta2);
+    if (!(beta1 >= 0 && beta1 < 1)) {
+      throw new ConfigValueException("beta1", "must be in [0, 1), got " + beta1);
+    }
+    if (!(beta2 >= 0 && beta2 < 1)) {
+      throw new ConfigValueException("beta2", "must be in [0, 1), got " + beta2);
     }
     if (!(epsilon >= 0)) {
-      throw new IllegalArgumentException("epsilon must be >= 0, got " + epsilon);
+      throw new ConfigValueException("epsilon", "must be >= 0, got " + epsilon);
     }
     if (weightDecay.isPresent() && !(weightDecay.getAsDouble() >= 0)) {
-      throw new IllegalArgumentException("weight_decay must be >= 0, got " + weightDecay);
+      throw new ConfigValueException(
+          "weight_decay", "must be >= 0, got " + weightDecay.getAsDouble());
     }
     if (momentum.isPresent() && !(momentum.getAsDouble() >= 0 && momentum.getAsDouble() < 1)) {
-      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+      throw new ConfigValueException(
+          "momentum", "must be in [0, 1), got " + momentum.getAsDouble());
+    }
+  }
+
+  /**
+   * Reads the block (marking its keys as used).
+   *
+   * @param n the {@value #KEY} node
+   * @return the hyper-parameters, defaults filled in
+   * @throws ConfigException naming the dotted key of an unknown key or a bad value
+   */
+  static OptimizerConfigs read(ConfigNode n) {
+    n.requireKnownKeys(KEYS);
+    double b1 = n.doubleOr("beta1", BETA1_DEFAULT);
+    double b2 = n.doubleOr("beta2", BETA2_DEFAULT);
+    double eps = n.doubleOr("epsilon", EPSILON_DEFAULT);
+    OptionalDouble wd = n.optDouble("weight_decay");
+    OptionalDouble momentum = n.optDouble("momentum");
+    boolean nesterov = n.boolOr("nesterov", false);
+    try {
+      return new OptimizerConfigs(b1, b2, eps, wd, momentum, nesterov);
+    } catch (ConfigValueException e) {
+      throw n.error(e.key(), e.problem());
     }
   }
 

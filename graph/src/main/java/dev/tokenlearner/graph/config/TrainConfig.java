@@ -4,7 +4,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * Scenic's training keys. Keys that Scenic treats as "None means off" or derives when unset are
@@ -13,9 +12,8 @@ import java.util.Set;
  * log_eval_steps}, {@code log_summary_steps or log_eval_steps}, {@code eval_batch_size} defaults to
  * {@code batch_size}).
  *
- * @param optimizer {@code optimizer}: {@code adam}, {@code adamw}, {@code momentum}, {@code sgd} or
- *     {@code nesterov} (default {@code adam})
- * @param optimizerConfigs {@code optimizer_configs}
+ * @param optimizer {@code optimizer}, {@code optimizer_configs} and {@code
+ *     skip_scale_and_bias_regularization}: the optimizer Scenic builds (default {@code adam})
  * @param explicitWeightDecay {@code explicit_weight_decay}: decay applied outside the optimizer
  * @param l2DecayFactor {@code l2_decay_factor}: L2 penalty added to the loss
  * @param maxGradNorm {@code max_grad_norm}: global-norm gradient clipping
@@ -34,8 +32,7 @@ import java.util.Set;
  * @param dataset the dataset keys
  */
 public record TrainConfig(
-    String optimizer,
-    OptimizerConfigs optimizerConfigs,
+    OptimizerSpec optimizer,
     OptionalDouble explicitWeightDecay,
     OptionalDouble l2DecayFactor,
     OptionalDouble maxGradNorm,
@@ -53,13 +50,6 @@ public record TrainConfig(
     Optional<LrConfig> lrConfigs,
     DatasetConfig dataset) {
 
-  /** Optimizer names accepted in {@code optimizer}. */
-  public static final Set<String> OPTIMIZERS =
-      Set.of("adam", "adamw", "momentum", "sgd", "nesterov");
-
-  /** Default {@code optimizer}. */
-  public static final String OPTIMIZER_DEFAULT = "adam";
-
   /** Default {@code max_checkpoint_keep}. */
   public static final int MAX_CHECKPOINT_KEEP_DEFAULT = 3;
 
@@ -70,7 +60,6 @@ public record TrainConfig(
    */
   public TrainConfig {
     if (optimizer == null
-        || optimizerConfigs == null
         || explicitWeightDecay == null
         || l2DecayFactor == null
         || maxGradNorm == null
@@ -86,10 +75,6 @@ public record TrainConfig(
         || lrConfigs == null
         || dataset == null) {
       throw new IllegalArgumentException("training fields must not be null");
-    }
-    if (!OPTIMIZERS.contains(optimizer)) {
-      throw new IllegalArgumentException(
-          "unknown optimizer '" + optimizer + "'; expected one of " + OPTIMIZERS);
     }
     positiveIfSet("batch_size", batchSize);
     positiveIfSet("eval_batch_size", evalBatchSize);
@@ -126,34 +111,6 @@ public record TrainConfig(
     if (v.isPresent() && v.getAsInt() <= 0) {
       throw new IllegalArgumentException(name + " must be positive, got " + v.getAsInt());
     }
-  }
-
-  /**
-   * The optimizer Scenic actually builds (its backwards-compatibility rules in {@code
-   * get_optax_optimizer_config}): {@code adam} with a {@code weight_decay} becomes {@code adamw};
-   * {@code momentum} and {@code nesterov} become {@code sgd} with momentum.
-   *
-   * @return {@code adam}, {@code adamw} or {@code sgd}
-   */
-  public String effectiveOptimizer() {
-    return switch (optimizer) {
-      case "adam" -> optimizerConfigs.weightDecay().isPresent() ? "adamw" : "adam";
-      case "momentum", "nesterov" -> "sgd";
-      default -> optimizer;
-    };
-  }
-
-  /**
-   * The momentum Scenic uses: the configured one, or 0.9 for {@code momentum}/{@code nesterov} when
-   * unset, or 0 for plain {@code sgd}.
-   *
-   * @return the momentum coefficient
-   */
-  public double effectiveMomentum() {
-    if (optimizerConfigs.momentum().isPresent()) {
-      return optimizerConfigs.momentum().getAsDouble();
-    }
-    return optimizer.equals("sgd") ? 0.0 : OptimizerConfigs.MOMENTUM_DEFAULT;
   }
 
   /**

@@ -75,7 +75,7 @@ class BundledConfigsTest {
     assertEquals(64, c.tokenGrid().sequenceLength());
     assertEquals(8, c.encodedLength());
     TrainConfig t = c.train();
-    assertEquals("adam", t.effectiveOptimizer());
+    assertEquals(OptimizerKind.ADAM, t.optimizer().kind());
     assertEquals(64, t.requireBatchSize());
     assertEquals(600, t.resolvedTotalSteps(t.dataset().numTrainExamples().getAsLong()));
     assertEquals("embedded_shapes", t.dataset().datasetName().orElseThrow());
@@ -101,8 +101,8 @@ class BundledConfigsTest {
     assertEquals(1000, c.numClasses());
     TrainConfig t = c.train();
     // Scenic turns 'adam' with a weight_decay into optax.adamw.
-    assertEquals("adamw", t.effectiveOptimizer());
-    assertEquals(OptionalDouble.of(0.3), t.optimizerConfigs().weightDecay());
+    assertEquals(OptimizerKind.ADAMW, t.optimizer().kind());
+    assertEquals(OptionalDouble.of(0.3), t.optimizer().configs().weightDecay());
     assertEquals(OptionalDouble.of(-10.0), t.initHeadBias());
     // 90 epochs of 1281167 // 4096 = 312 steps, the lr_configs.total_steps written in the file.
     long total = t.resolvedTotalSteps(t.dataset().numTrainExamples().getAsLong());
@@ -139,8 +139,8 @@ class BundledConfigsTest {
     assertEquals(new TokenGrid(14, 14, 16, 196, 3136), c.tokenGrid());
     assertEquals(128, c.encodedLength()); // 16 steps x 8 tokens
     TrainConfig t = c.train();
-    assertEquals("sgd", t.effectiveOptimizer());
-    assertEquals(0.9, t.effectiveMomentum());
+    assertEquals(OptimizerKind.SGD, t.optimizer().kind());
+    assertEquals(OptionalDouble.of(0.9), t.optimizer().configs().momentum());
     assertEquals(
         List.of("constant", "cosine_decay", "linear_warmup"),
         t.lrConfigs().orElseThrow().factors());

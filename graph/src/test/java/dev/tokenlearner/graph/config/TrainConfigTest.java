@@ -3,6 +3,7 @@ package dev.tokenlearner.graph.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 
 /** Scenic's training-key fallbacks, on configs parsed from text. */
@@ -44,15 +45,17 @@ class TrainConfigTest {
   }
 
   @Test
-  void effectiveOptimizer_followsScenicCompatibilityRules() {
-    assertEquals("adam", train("optimizer: adam\n").effectiveOptimizer());
+  void optimizer_followsScenicCompatibilityRules() {
+    assertEquals(OptimizerKind.ADAM, train("optimizer: adam\n").optimizer().kind());
     assertEquals(
-        "adamw",
-        train("optimizer: adam\noptimizer_configs: {weight_decay: 0.1}\n").effectiveOptimizer());
-    TrainConfig momentum = train("optimizer: momentum\n");
-    assertEquals("sgd", momentum.effectiveOptimizer());
-    assertEquals(0.9, momentum.effectiveMomentum());
-    assertEquals(0.0, train("optimizer: sgd\n").effectiveMomentum());
+        OptimizerKind.ADAMW,
+        train("optimizer: adam\noptimizer_configs: {weight_decay: 0.1}\n").optimizer().kind());
+    OptimizerSpec momentum = train("optimizer: momentum\n").optimizer();
+    assertEquals(OptimizerKind.SGD, momentum.kind());
+    assertEquals(OptionalDouble.of(0.9), momentum.configs().momentum());
+    // Plain sgd has no momentum: optax's identity, no trace slot.
+    assertEquals(
+        OptionalDouble.empty(), train("optimizer: sgd\n").optimizer().configs().momentum());
   }
 
   @Test
