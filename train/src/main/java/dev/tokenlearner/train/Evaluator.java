@@ -46,7 +46,7 @@ final class Evaluator {
    *
    * @throws IOException if a held-out example cannot be read
    */
-  Evaluation evaluate(TrainGraph train) throws IOException {
+  Evaluation evaluate(TrainStep train) throws IOException {
     double[] sums = new double[2];
     long n = 0;
     if (cache != null) {

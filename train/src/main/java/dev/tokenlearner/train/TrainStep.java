@@ -1,29 +1,53 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.LossScaleConfig;
+import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.graph.config.MixupConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
+import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.ops.Mode;
+import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.Batch;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.Function;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TUint8;
 
 /**
- * The trainer's step as a library: the model in training mode, the loss, symbolic gradients,
- * global-norm clipping ({@code max_grad_norm}), the learning-rate schedule of the global step and
- * the optimizer update, in one graph with its session.
+ * The trainer's step as a library, one graph with its session, built in the order of Scenic's
+ * {@code train_step}: the model in training mode, the {@code Objective} (loss with label smoothing,
+ * mixup and L2; correct count), the learning-rate schedule of the global step, the {@code
+ * GradientPipeline} (loss scale, gradients, aggregation, all-reduce over replicas, global-norm
+ * clipping with {@code max_grad_norm}, optional XLA) and the optimizer's update ({@code
+ * OptimizerGraph} with the optimizer's {@code UpdateRule}). Held-out evaluation runs on the same
+ * variables ({@code EvalTower}); {@code TrainStateIo} moves the state to and from checkpoints.
  *
  * <pre>{@code
  * try (TrainStep step = TrainStep.builder(config).build()) {
@@ -32,20 +56,138 @@ import org.tensorflow.types.TUint8;
  * }
  * }</pre>
  *
- * <p>A step's randomness (dropout, stochastic depth, the {@code mixup} weight) depends only on the
- * config's {@code rng_seed} and the batch's step, so resuming from {@link #snapshot()} equals an
- * uninterrupted run.
+ * <p>Feeds per step: {@code images [b, H, W, C]} float32, or {@code pixels} of the same shape as
+ * uint8 {@code 0..255}, normalised in the graph with the experiment's normalisation; {@code labels
+ * [b]}; the dropout key {@code [seed, step]}; with {@code mixup} the step's mixing weight, drawn
+ * from (seed, step). So a step's randomness depends only on the config's {@code rng_seed} and the
+ * batch's step, and resuming from {@link #snapshot()} equals an uninterrupted run. Fetches: loss,
+ * correct top-1 count, learning rate and the gradients' global norm before clipping.
  *
  * <p>Not thread-safe: run steps from one thread.
  */
 public final class TrainStep implements AutoCloseable {
 
   private final ExperimentConfig config;
-  private final TrainGraph graph;
+  private final Replication replication;
+  private final boolean xla;
+  private final ModelGraph model;
+  private final Graph graph;
+  private final Optional<Mixup> mixup;
+  private final Placeholder<TInt32> labels;
+  private final List<Output<TFloat32>> gradients;
+  private final Operand<TFloat32> loss;
+  private final Operand<TFloat32> correct;
+  private final Operand<TFloat32> learningRate;
+  private final Operand<TFloat32> gradNorm;
+  private final Op trainOp;
+  private final TrainStateIo state;
+  private final Session session;
+  private EvalTower evalTower;
 
-  private TrainStep(ExperimentConfig config, TrainGraph graph) {
-    this.config = config;
-    this.graph = graph;
+  private TrainStep(Builder b) {
+    config = b.config;
+    replication = b.replication;
+    xla = b.xla;
+    LrConfig lr =
+        config
+            .train()
+            .lrConfigs()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "training needs lr_configs in " + config.source()));
+    GradientPipeline pipeline =
+        new GradientPipeline(
+            config.source(), b.aggregator, replication, config.train().maxGradNorm(), xla);
+    CustomGradients.register();
+    mixup = MixupConfig.of(config).map(Mixup::new);
+    model =
+        ModelGraph.build(
+            config.model(),
+            config.input(),
+            Mode.TRAINING,
+            -1,
+            b.device,
+            Optional.of(config.normalization()),
+            mixup.isPresent() ? mixup.get()::mixImages : ModelGraph.InputTransform.NONE,
+            ComputeDtype.of(config.modelDtypeStr()));
+    graph = model.graph();
+    try {
+      Ops tf = model.tf();
+      List<Parameter> params = model.store().parameters();
+      labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      Ops t = tf.withSubScope("train");
+      Objective objective = Objective.build(t, config, model.outputs(), labels, mixup, params);
+      TrainStateIo.GlobalStep step = TrainStateIo.GlobalStep.create(tf);
+      learningRate =
+          t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, step.value()));
+      // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
+      Optional<LossScale> lossScale =
+          model.dtype() == ComputeDtype.FLOAT16
+              ? Optional.of(new LossScale(tf, LossScaleConfig.of(config)))
+              : Optional.empty();
+      GradientPipeline.Result g = pipeline.build(tf, t, objective, params, feeds(), lossScale);
+      gradients = g.raw();
+      loss = g.values().loss();
+      correct = g.values().correct();
+      gradNorm = g.globalNorm();
+      OptimizerGraph optimizer =
+          new OptimizerGraph(
+              tf, config.train().optimizer(), config.train().explicitWeightDecay(), params);
+      trainOp = update(tf, t, optimizer, g.values().gradients(), step, lossScale);
+      state =
+          new TrainStateIo(
+              tf,
+              model.store(),
+              config.train().optimizer(),
+              step,
+              optimizer,
+              lossScale,
+              replication);
+      session = replication.openSession(graph, b.sessionConfig);
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /** What the XLA computation takes besides parameters and loss scale: the step's feeds. */
+  private List<Operand<?>> feeds() {
+    List<Operand<?>> feeds = new ArrayList<>(List.of(model.images(), labels, model.rngKey()));
+    mixup.ifPresent(m -> feeds.add(m.lambda()));
+    return feeds;
+  }
+
+  /**
+   * The optimizer's update ({@code tx.update} and {@code apply_updates}) after this step's loss and
+   * metrics are read; under float16 also the loss scale's, and a step with non-finite gradients
+   * changes no parameter or slot.
+   */
+  private Op update(
+      Ops tf,
+      Ops t,
+      OptimizerGraph optimizer,
+      List<Operand<TFloat32>> clipped,
+      TrainStateIo.GlobalStep step,
+      Optional<LossScale> lossScale) {
+    Optional<Operand<TBool>> finite =
+        lossScale.map(ls -> LossScale.allFinite(t.withSubScope("loss_scale"), gradNorm));
+    Op update =
+        optimizer.update(
+            tf,
+            clipped,
+            learningRate,
+            step.value(),
+            step.variable(),
+            List.of(loss, correct, gradNorm, learningRate),
+            finite);
+    if (lossScale.isEmpty()) {
+      return update;
+    }
+    Ops after = tf.withSubScope("loss_scale").withControlDependencies(List.of(update));
+    List<Op> all = new ArrayList<>(lossScale.get().update(after, finite.orElseThrow()));
+    all.add(update);
+    return tf.withControlDependencies(all).withName("train_step").noOp();
   }
 
   /**
@@ -78,10 +220,11 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Combines the raw gradients before the global norm and clipping; default: identity. It gets
-     * one gradient per parameter in {@link ParameterStore#parameters()} order and must return as
-     * many; its ops go into the step's graph (name them through {@code PathScope.create((Graph)
-     * gradients.get(0).env())}), e.g. an average over data-parallel towers.
+     * Combines the raw gradients before the all-reduce, the global norm and clipping; default:
+     * identity. It gets one gradient per parameter in {@link ParameterStore#parameters()} order and
+     * must return as many; its ops go into the step's graph (name them through {@code
+     * PathScope.create((Graph) gradients.get(0).env())}), e.g. an average over data-parallel
+     * towers.
      */
     public Builder gradientAggregator(
         Function<List<Operand<TFloat32>>, List<Operand<TFloat32>>> aggregator) {
@@ -121,12 +264,12 @@ public final class TrainStep implements AutoCloseable {
      * #initialize()} or {@link #restore}.
      *
      * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs})
+     * @throws IllegalStateException if a parameter gets no gradient or the aggregator returns
+     *     another number of gradients
      * @throws dev.tokenlearner.ops.InvalidInputException if XLA is asked for with several replicas
      */
     public TrainStep build() {
-      CustomGradients.register();
-      return new TrainStep(
-          config, new TrainGraph(config, sessionConfig, aggregator, device, xla, replication));
+      return new TrainStep(this);
     }
   }
 
@@ -135,7 +278,12 @@ public final class TrainStep implements AutoCloseable {
    * init_head_bias} on the head's bias, zero optimizer state and global step 0.
    */
   public void initialize() {
-    graph.initialize(config.train().rngSeed(), config.train().initHeadBias());
+    initialize(config.train().rngSeed(), config.train().initHeadBias());
+  }
+
+  /** As {@link #initialize()} with another seed for the weights (replica tests). */
+  void initialize(long seed, OptionalDouble initHeadBias) {
+    state.initialize(session, seed, initHeadBias);
   }
 
   /**
@@ -146,12 +294,12 @@ public final class TrainStep implements AutoCloseable {
    * @throws dev.tokenlearner.ops.InvalidInputException if the replicas start at different steps
    */
   public void synchronize() {
-    graph.synchronize();
+    state.synchronize(session);
   }
 
   /** Which replica this step is. */
   public Replication replication() {
-    return graph.replication();
+    return replication;
   }
 
   /**
@@ -163,7 +311,14 @@ public final class TrainStep implements AutoCloseable {
    * @return loss and metrics of the (global) batch, computed before the update
    */
   public StepResult run(Batch batch) {
-    return graph.run(batch, config.train().rngSeed());
+    Shape shape = Shape.of(batch.shape());
+    try (Tensor x =
+            batch.isPixels()
+                ? TUint8.tensorOf(shape, DataBuffers.of(batch.pixels(), true, false))
+                : TFloat32.tensorOf(shape, DataBuffers.of(batch.images(), true, false));
+        TInt32 y = TInt32.vectorOf(batch.labels())) {
+      return run(batch.isPixels() ? model.pixels() : model.images(), x, y, batch.step());
+    }
   }
 
   /**
@@ -175,7 +330,7 @@ public final class TrainStep implements AutoCloseable {
    * @return loss and metrics of the batch, computed before the update
    */
   public StepResult run(TFloat32 images, TInt32 labels, long step) {
-    return graph.run(images, labels, step, config.train().rngSeed());
+    return run(model.images(), images, labels, step);
   }
 
   /**
@@ -187,27 +342,58 @@ public final class TrainStep implements AutoCloseable {
    * @return loss and metrics of the batch, computed before the update
    */
   public StepResult run(TUint8 pixels, TInt32 labels, long step) {
-    return graph.run(pixels, labels, step, config.train().rngSeed());
+    return run(model.pixels(), pixels, labels, step);
+  }
+
+  private StepResult run(Operand<?> input, Tensor x, TInt32 y, long step) {
+    long seed = config.train().rngSeed();
+    long replicaSeed = replication.dropoutSeed(seed);
+    try (TInt64 key = TInt64.vectorOf(replicaSeed, step);
+        TFloat32 lam =
+            TFloat32.scalarOf(
+                mixup.isPresent() ? mixup.get().lambda(seed, replicaSeed, step) : 1f)) {
+      Session.Runner runner =
+          session.runner().feed(input, x).feed(labels, y).feed(model.rngKey(), key);
+      mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
+      try (Result r =
+          runner
+              .addTarget(trainOp)
+              .fetch(loss)
+              .fetch(correct)
+              .fetch(learningRate)
+              .fetch(gradNorm)
+              .run()) {
+        return new StepResult(
+            step,
+            ((TFloat32) r.get(0)).getFloat(),
+            ((TFloat32) r.get(1)).getFloat(),
+            (int) x.shape().get(0) * replication.replicas(),
+            ((TFloat32) r.get(2)).getFloat(),
+            ((TFloat32) r.get(3)).getFloat());
+      }
+    } catch (TensorFlowException e) {
+      throw replication.failed(e);
+    }
   }
 
   /** The global step held by the graph: the number of updates applied. */
   public long globalStep() {
-    return graph.step();
+    return state.step(session);
   }
 
   /** The model parameters by Flax path, copied to the host. */
   public Map<String, HostArray> params() {
-    return graph.params();
+    return model.store().weights().read(session);
   }
 
   /** The model's parameter declarations (paths, shapes, variables). */
   public ParameterStore parameters() {
-    return graph.store();
+    return model.store();
   }
 
   /** The whole train state (params, optimizer state, step, rng) as Scenic checkpoints hold it. */
   public FlaxTrainState snapshot() {
-    return graph.snapshot(config.train().rngSeed());
+    return state.snapshot(session, config.train().rngSeed());
   }
 
   /**
@@ -216,26 +402,96 @@ public final class TrainStep implements AutoCloseable {
    * @throws IllegalArgumentException listing every parameter or slot that does not match
    */
   public void restore(FlaxTrainState state) {
-    graph.restore(state);
+    this.state.restore(session, state);
   }
 
   /** The graph (for inspection: op count, devices). */
   public Graph graph() {
-    return graph.graph();
+    return graph;
   }
 
   /** The session the step runs in. */
   public Session session() {
-    return graph.session();
+    return session;
   }
 
-  /** Package access to the graph for evaluation. */
-  TrainGraph trainGraph() {
-    return graph;
+  /**
+   * Sum of the loss without label smoothing (Scenic's evaluation loss) and the number of correct
+   * top-1 predictions over one held-out batch, by an inference-mode tower on this step's variables
+   * (built on first use).
+   *
+   * @return {@code {lossSum, correct}}
+   */
+  double[] evaluate(Batch batch) {
+    return evalTower().evaluate(session, batch);
+  }
+
+  /**
+   * The inference tower's logits (as {@link #evaluate}) for one held-out batch.
+   *
+   * @return {@code [batch][num_classes]}
+   */
+  float[][] evalLogits(Batch batch) {
+    return evalTower().logits(session, batch);
+  }
+
+  private EvalTower evalTower() {
+    if (evalTower == null) {
+      evalTower = new EvalTower(model, config);
+    }
+    return evalTower;
+  }
+
+  /** The experiment this step trains. */
+  ExperimentConfig config() {
+    return config;
+  }
+
+  /** The symbolic gradients of the loss, one per parameter, before aggregation and clipping. */
+  List<Output<TFloat32>> gradients() {
+    return gradients;
+  }
+
+  /** The float32 images feed (defaults to the normalised {@code pixels}). */
+  Operand<TFloat32> images() {
+    return model.images();
+  }
+
+  /** The labels feed. */
+  Placeholder<TInt32> labels() {
+    return labels;
+  }
+
+  /** The dropout key feed, {@code [seed, step]}. */
+  Placeholder<TInt64> rngKey() {
+    return model.rngKey();
+  }
+
+  /** The current float16 loss scale, or empty when the model does not compute in float16. */
+  Optional<Float> lossScale() {
+    return state.lossScale(session);
+  }
+
+  /** The dtype the model computes in. */
+  ComputeDtype dtype() {
+    return model.dtype();
+  }
+
+  /** Whether the step runs as one XLA computation. */
+  boolean xla() {
+    return xla;
   }
 
   @Override
   public void close() {
-    graph.close();
+    boolean closed = false;
+    try {
+      closed = replication.closeSession(session);
+    } finally {
+      // Graph.close() waits for the graph's sessions: a failed replica's stays open.
+      if (closed) {
+        graph.close();
+      }
+    }
   }
 }

@@ -296,7 +296,7 @@ public final class Trainer {
       FlaxTrainState state = FlaxMsgpackReader.readTrainState(latest.get());
       step.restore(state);
       LOG.info("resumed from {} at step {}", latest.get(), state.step());
-      if (!Arrays.equals(state.rng(), TrainGraph.prngKey(seed))) {
+      if (!Arrays.equals(state.rng(), TrainStateIo.prngKey(seed))) {
         LOG.warn(
             "{} was written with another rng_seed; continuing with rng_seed {}",
             latest.get(),
@@ -470,8 +470,7 @@ public final class Trainer {
     /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */
     private void test(MetricsSink metrics, VideoDataset videos) throws IOException {
       Evaluator.MultiViewEvaluation e =
-          Evaluator.evaluateViews(
-              videos, cfg.train().resolvedEvalBatchSize(), train.trainGraph()::evalLogits);
+          Evaluator.evaluateViews(videos, cfg.train().resolvedEvalBatchSize(), train::evalLogits);
       metrics.add(step, "test", "loss", e.loss());
       metrics.add(step, "test", "accuracy", e.accuracy());
       if (e.top5Accuracy().isPresent()) {
@@ -493,7 +492,7 @@ public final class Trainer {
     }
 
     Evaluator.Evaluation evaluate() throws IOException {
-      Evaluator.Evaluation e = evaluator.evaluate(train.trainGraph());
+      Evaluator.Evaluation e = evaluator.evaluate(train);
       evalLoss = OptionalDouble.of(e.loss());
       evalAccuracy = OptionalDouble.of(e.accuracy());
       return e;

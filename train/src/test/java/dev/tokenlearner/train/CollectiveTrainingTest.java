@@ -102,7 +102,7 @@ class CollectiveTrainingTest {
               () -> {
                 try (TrainStep g = replica(cfg, r)) {
                   // Another seed on the worker: only the broadcast makes the replicas agree.
-                  g.trainGraph().initialize(seed + r.rank(), OptionalDouble.empty());
+                  g.initialize(seed + r.rank(), OptionalDouble.empty());
                   g.synchronize();
                   return train(g, data, order.shard(r.rank(), 2), batch / 2);
                 }

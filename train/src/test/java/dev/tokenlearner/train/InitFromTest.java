@@ -52,9 +52,10 @@ class InitFromTest {
         TestConfigs.tiny(
             "dataset_configs: {num_classes: 3}", "init_head_bias: -1.5", initFrom(pretrained));
     Checkpoint source = Checkpoints.read(pretrained);
-    try (TrainGraph train = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep train =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       train.initialize(cfg.train().rngSeed(), cfg.train().initHeadBias());
-      ImportPlan plan = InitFrom.apply(cfg, train.store(), train.session()).orElseThrow();
+      ImportPlan plan = InitFrom.apply(cfg, train.parameters(), train.session()).orElseThrow();
       Map<String, HostArray> params = train.params();
       assertEquals(
           Set.of("output_projection/kernel", "output_projection/bias"), Set.copyOf(plan.fresh()));
@@ -66,7 +67,7 @@ class InitFromTest {
       assertArrayEquals(new float[] {-1.5f, -1.5f, -1.5f}, bias);
       float[] kernel = params.get("output_projection/kernel").data();
       assertTrue(allZero(kernel), "fresh head kernel is Scenic's zeros");
-      assertEquals(0, train.step());
+      assertEquals(0, train.globalStep());
     }
   }
 
@@ -74,9 +75,10 @@ class InitFromTest {
   void apply_sameModel_headRestoredSoInitHeadBiasDoesNotApply() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("init_head_bias: -1.5", initFrom(pretrained));
     Checkpoint source = Checkpoints.read(pretrained);
-    try (TrainGraph train = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep train =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       train.initialize(cfg.train().rngSeed(), cfg.train().initHeadBias());
-      ImportPlan plan = InitFrom.apply(cfg, train.store(), train.session()).orElseThrow();
+      ImportPlan plan = InitFrom.apply(cfg, train.parameters(), train.session()).orElseThrow();
       assertTrue(plan.fresh().isEmpty(), plan.fresh().toString());
       float[] bias = train.params().get("output_projection/bias").data();
       assertArrayEquals(source.params().get("output_projection/bias").data(), bias);

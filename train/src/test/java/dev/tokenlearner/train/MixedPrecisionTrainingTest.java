@@ -9,6 +9,7 @@ import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxMsgpackWriter;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.graph.config.OptimizerSpec;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.data.BatchProducer;
@@ -66,10 +67,11 @@ class MixedPrecisionTrainingTest {
     assertFalse(bytes.contains("bfloat16"), "a bfloat16 array in " + ckpt);
     assertTrue(bytes.contains("float32"), "no float32 array in " + ckpt);
     FlaxTrainState state = FlaxMsgpackReader.readTrainState(ckpt);
-    try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep g =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       assertEquals(ComputeDtype.BFLOAT16, g.dtype());
-      assertEquals(g.store().shapes().keySet(), state.params().keySet());
-      g.store().parameters().forEach(p -> assertEquals(TFloat32.class, p.variable().type()));
+      assertEquals(g.parameters().shapes().keySet(), state.params().keySet());
+      g.parameters().parameters().forEach(p -> assertEquals(TFloat32.class, p.variable().type()));
     }
     // Master weights are not rounded to bfloat16: their low 16 bits survive training.
     boolean beyondBf16 = false;
@@ -82,19 +84,19 @@ class MixedPrecisionTrainingTest {
   }
 
   /** A float16 graph of the tiny model with the given loss-scale settings. */
-  private static TrainGraph float16(double initialScale, int growthSteps) {
+  private static TrainStep float16(double initialScale, int growthSteps) {
     ExperimentConfig cfg =
         TestConfigs.tiny(
             "model_dtype_str: float16",
             "loss_scale_init: " + initialScale,
             "loss_scale_growth_steps: " + growthSteps);
-    TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance());
+    TrainStep g = TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build();
     g.initialize(cfg.train().rngSeed(), cfg.train().initHeadBias());
     return g;
   }
 
-  private static StepResult step(TrainGraph g, ImageDataset ds, int s) throws IOException {
-    return g.run(BatchProducer.build(ds, new TrainOrder(3, 16, ds.numTrain()), 16, s), 3);
+  private static StepResult step(TrainStep g, ImageDataset ds, int s) throws IOException {
+    return g.run(BatchProducer.build(ds, new TrainOrder(3, 16, ds.numTrain()), 16, s));
   }
 
   @Test
@@ -102,26 +104,27 @@ class MixedPrecisionTrainingTest {
     ExperimentConfig cfg = TestConfigs.tiny();
     try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
         // 2^40 times any gradient overflows float16 (max 65504) in the backward pass.
-        TrainGraph g = float16(0x1p40, 3)) {
-      FlaxTrainState before = g.snapshot(3);
+        TrainStep g = float16(0x1p40, 3)) {
+      FlaxTrainState before = g.snapshot();
       StepResult r = step(g, ds, 0);
       assertTrue(Float.isFinite(r.loss()), "the forward loss is not scaled: " + r.loss());
       assertFalse(Float.isFinite(r.gradNorm()), "grad norm " + r.gradNorm());
       assertEquals(Optional.of(0x1p39f), g.lossScale());
-      FlaxTrainState after = g.snapshot(3);
+      FlaxTrainState after = g.snapshot();
       assertEquals(1, after.step());
       before
           .params()
           .forEach((k, v) -> assertArrayEquals(v.data(), after.params().get(k).data(), k));
+      OptimizerSpec spec = g.config().train().optimizer();
       assertEquals(
-          OptimizerGraph.slotValues(g.spec(), before.optState()).keySet(),
-          OptimizerGraph.slotValues(g.spec(), after.optState()).keySet());
-      OptimizerGraph.slotValues(g.spec(), before.optState())
+          OptimizerGraph.slotValues(spec, before.optState()).keySet(),
+          OptimizerGraph.slotValues(spec, after.optState()).keySet());
+      OptimizerGraph.slotValues(spec, before.optState())
           .forEach(
               (k, v) ->
                   assertArrayEquals(
                       v.data(),
-                      OptimizerGraph.slotValues(g.spec(), after.optState()).get(k).data(),
+                      OptimizerGraph.slotValues(spec, after.optState()).get(k).data(),
                       k));
     }
   }
@@ -130,7 +133,7 @@ class MixedPrecisionTrainingTest {
   void lossScale_goodSteps_doubleScaleAfterGrowthInterval() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny();
     try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
-        TrainGraph g = float16(4, 2)) {
+        TrainStep g = float16(4, 2)) {
       Map<String, HostArray> start = g.params();
       StepResult r0 = step(g, ds, 0);
       assertTrue(Float.isFinite(r0.gradNorm()) && r0.gradNorm() > 0, "grad norm " + r0.gradNorm());
@@ -153,15 +156,15 @@ class MixedPrecisionTrainingTest {
     ExperimentConfig cfg = TestConfigs.tiny();
     FlaxTrainState saved;
     try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
-        TrainGraph g = float16(4, 3)) {
+        TrainStep g = float16(4, 3)) {
       step(g, ds, 0);
       step(g, ds, 1);
-      saved = g.snapshot(3);
+      saved = g.snapshot();
     }
     Path file = FlaxMsgpackWriter.save(dir, saved, 1);
     FlaxTrainState read = FlaxMsgpackReader.readTrainState(file);
     try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
-        TrainGraph g = float16(1024, 3)) {
+        TrainStep g = float16(1024, 3)) {
       g.restore(read);
       assertEquals(Optional.of(4f), g.lossScale());
       // Two good steps were saved: the third doubles the scale.
@@ -175,8 +178,16 @@ class MixedPrecisionTrainingTest {
     for (String dtype : new String[] {"bfloat16", "float16"}) {
       ExperimentConfig cfg = TestConfigs.tiny("model_dtype_str: " + dtype, "loss_scale_init: 1024");
       try (ImageDataset ds = Datasets.open(cfg, Optional.empty());
-          TrainGraph plain = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), false);
-          TrainGraph xla = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), true)) {
+          TrainStep plain =
+              TrainStep.builder(cfg)
+                  .sessionConfig(ConfigProto.getDefaultInstance())
+                  .xla(false)
+                  .build();
+          TrainStep xla =
+              TrainStep.builder(cfg)
+                  .sessionConfig(ConfigProto.getDefaultInstance())
+                  .xla(true)
+                  .build()) {
         plain.initialize(7, cfg.train().initHeadBias());
         xla.initialize(7, cfg.train().initHeadBias());
         for (int s = 0; s < 2; s++) {

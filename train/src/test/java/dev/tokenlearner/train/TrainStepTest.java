@@ -96,7 +96,7 @@ class TrainStepTest {
       for (long s = 0; s < 3; s++) {
         step.run(batch(cfg, s));
       }
-      shared = step.trainGraph().evaluate(held);
+      shared = step.evaluate(held);
       double[] separate = separateEvaluation(cfg, step, held);
 
       assertEquals(separate[0], shared[0], 1e-5 * Math.abs(separate[0]));

@@ -109,12 +109,13 @@ class TrainerTest {
     ExperimentConfig cfg = resumable();
     ImageDataset ds = Datasets.open(cfg, Optional.empty());
     TrainOrder order = new TrainOrder(3, 16, ds.numTrain());
-    try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep g =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       g.initialize(3, cfg.train().initHeadBias());
       for (int s = 0; s < 2; s++) {
-        g.run(BatchProducer.build(ds, order, 16, s), 3);
+        g.run(BatchProducer.build(ds, order, 16, s));
       }
-      FlaxTrainState state = g.snapshot(3);
+      FlaxTrainState state = g.snapshot();
       Path file = dev.tokenlearner.checkpoint.FlaxMsgpackWriter.save(dir, state, 2);
       assertEquals(dir.resolve("checkpoint_2"), file);
       Checkpoint imported = Checkpoints.read(file);
@@ -127,11 +128,12 @@ class TrainerTest {
       Map<?, ?> chain = (Map<?, ?>) back.optState().get("0");
       assertEquals(List.of("0", "1", "2"), List.copyOf(chain.keySet()));
       assertEquals(2, ((Map<?, ?>) chain.get("0")).get("count"));
-      assertArrayEquals(TrainGraph.prngKey(3), back.rng());
-      try (TrainGraph fresh = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+      assertArrayEquals(TrainStateIo.prngKey(3), back.rng());
+      try (TrainStep fresh =
+          TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
         fresh.restore(back);
-        assertEquals(2, fresh.step());
-        assertSameState(state, fresh.snapshot(3));
+        assertEquals(2, fresh.globalStep());
+        assertSameState(state, fresh.snapshot());
       }
     }
   }

@@ -14,7 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.proto.ConfigProto;
 
-class TrainGraphXlaTest {
+class TrainStepXlaTest {
 
   @Test
   void run_xlaAgainstPlainGraph_sameLossesAndWeightsAfterTwoSteps() throws Exception {
@@ -25,19 +25,27 @@ class TrainGraphXlaTest {
         TestConfigs.tiny("max_grad_norm: 0.5", "dataset_configs: {num_train_examples: 32}");
     ImageDataset ds = Datasets.open(cfg, Optional.empty());
     TrainOrder order = new TrainOrder(cfg.train().rngSeed(), 16, ds.numTrain());
-    try (TrainGraph plain = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), false);
-        TrainGraph xla = new TrainGraph(cfg, ConfigProto.getDefaultInstance(), true)) {
+    try (TrainStep plain =
+            TrainStep.builder(cfg)
+                .sessionConfig(ConfigProto.getDefaultInstance())
+                .xla(false)
+                .build();
+        TrainStep xla =
+            TrainStep.builder(cfg)
+                .sessionConfig(ConfigProto.getDefaultInstance())
+                .xla(true)
+                .build()) {
       plain.initialize(7, cfg.train().initHeadBias());
       xla.initialize(7, cfg.train().initHeadBias());
       for (int s = 0; s < 2; s++) {
-        StepResult a = plain.run(BatchProducer.build(ds, order, 16, s), 3);
-        StepResult b = xla.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult a = plain.run(BatchProducer.build(ds, order, 16, s));
+        StepResult b = xla.run(BatchProducer.build(ds, order, 16, s));
         assertEquals(a.loss(), b.loss(), 1e-4 * Math.max(1, Math.abs(a.loss())), "loss @" + s);
         assertEquals(a.correct(), b.correct(), "correct @" + s);
         assertEquals(a.gradNorm(), b.gradNorm(), 1e-4 * Math.max(1, a.gradNorm()), "norm @" + s);
         assertEquals(a.learningRate(), b.learningRate(), "lr @" + s);
       }
-      assertEquals(2, xla.step());
+      assertEquals(2, xla.globalStep());
       Map<String, HostArray> pa = plain.params();
       Map<String, HostArray> pb = xla.params();
       double worst = 0;

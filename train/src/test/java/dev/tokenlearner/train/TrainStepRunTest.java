@@ -27,7 +27,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
 
-class TrainGraphTest {
+class TrainStepRunTest {
 
   @Test
   void run_smallEmbeddedSplit_lossGoesDown() throws Exception {
@@ -36,12 +36,13 @@ class TrainGraphTest {
         TestConfigs.tiny("num_training_steps: 30", "dataset_configs: {num_train_examples: 32}");
     ImageDataset ds = Datasets.open(cfg, Optional.empty());
     TrainOrder order = new TrainOrder(cfg.train().rngSeed(), 16, ds.numTrain());
-    try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep g =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       g.initialize(cfg.train().rngSeed(), cfg.train().initHeadBias());
       double first = 0;
       double last = 0;
       for (int s = 0; s < 30; s++) {
-        StepResult r = g.run(BatchProducer.build(ds, order, 16, s), 3);
+        StepResult r = g.run(BatchProducer.build(ds, order, 16, s));
         if (s < 4) {
           first += r.loss() / 4;
         }
@@ -49,7 +50,7 @@ class TrainGraphTest {
           last += r.loss() / 4;
         }
       }
-      assertEquals(30, g.step());
+      assertEquals(30, g.globalStep());
       assertTrue(
           last < first * 0.7, "mean loss of the last 4 steps " + last + " vs first 4 " + first);
     }
@@ -85,13 +86,16 @@ class TrainGraphTest {
    */
   private static void assertEveryGradientFlows(
       ExperimentConfig cfg, long[] shape, float[] images, int[] labels) {
-    try (TrainGraph g = new TrainGraph(cfg, ConfigProto.getDefaultInstance())) {
+    try (TrainStep g =
+        TrainStep.builder(cfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
       g.initialize(5, cfg.train().initHeadBias());
       // Scenic zero-initialises the head, which blocks every earlier gradient; use a random one.
-      Parameter head = g.store().get("output_projection/kernel");
+      Parameter head = g.parameters().get("output_projection/kernel");
       float[] w = Initializer.normal(0.5).sample(head.shape(), new SplittableRandom(1));
-      g.store().weights().assign(g.session(), Map.of(head.path(), new HostArray(head.shape(), w)));
-      List<Parameter> params = g.store().parameters();
+      g.parameters()
+          .weights()
+          .assign(g.session(), Map.of(head.path(), new HostArray(head.shape(), w)));
+      List<Parameter> params = g.parameters().parameters();
       List<Output<TFloat32>> grads = g.gradients();
       assertEquals(params.size(), grads.size());
       try (TFloat32 x = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(images, true, false));
