@@ -119,12 +119,8 @@ final class GradientPipeline {
       List<Parameter> params,
       List<Operand<?>> feeds,
       Optional<LossScale> lossScale) {
-    // Under XLA the scale is an argument of the compiled step, like the parameters.
-    Optional<Operand<TFloat32>> scale = lossScale.map(LossScale::scale);
-    List<Output<TFloat32>> raw =
-        gradients(tf, scaled(t, objective.loss(), lossScale, scale), params);
-    Values v =
-        new Values(objective.loss(), objective.correct(), unscaled(t, raw, lossScale, scale));
+    List<Output<TFloat32>> raw = gradients(tf, scaled(t, objective.loss(), lossScale), params);
+    Values v = new Values(objective.loss(), objective.correct(), unscaled(t, raw, lossScale));
     v = aggregated(v);
     v = allReduced(tf, t, v);
     Operand<TFloat32> norm = globalNorm(t, v.gradients());
@@ -132,7 +128,8 @@ final class GradientPipeline {
     if (xla) {
       List<Operand<?>> inputs = new ArrayList<>(feeds);
       params.forEach(p -> inputs.add(p.value()));
-      scale.ifPresent(inputs::add);
+      // The loss scale is an argument of the compiled step, like the parameters.
+      lossScale.ifPresent(ls -> inputs.add(ls.scale()));
       Result compiled = compiled(t, inputs, v, norm);
       v = compiled.values();
       norm = compiled.globalNorm();
@@ -148,11 +145,8 @@ final class GradientPipeline {
 
   /** The loss the gradients are taken of: times the loss scale under float16. */
   private static Operand<TFloat32> scaled(
-      Ops t,
-      Operand<TFloat32> loss,
-      Optional<LossScale> lossScale,
-      Optional<Operand<TFloat32>> scale) {
-    return scale.isEmpty() ? loss : lossScale.orElseThrow().scaled(t, loss, scale.get());
+      Ops t, Operand<TFloat32> loss, Optional<LossScale> lossScale) {
+    return lossScale.isEmpty() ? loss : lossScale.get().scaled(t, loss, lossScale.get().scale());
   }
 
   /** Symbolic gradients of {@code loss}, one per parameter. */
@@ -174,13 +168,10 @@ final class GradientPipeline {
 
   /** The gradients of the unscaled loss. */
   private static List<Operand<TFloat32>> unscaled(
-      Ops t,
-      List<Output<TFloat32>> raw,
-      Optional<LossScale> lossScale,
-      Optional<Operand<TFloat32>> scale) {
-    return scale.isEmpty()
+      Ops t, List<Output<TFloat32>> raw, Optional<LossScale> lossScale) {
+    return lossScale.isEmpty()
         ? List.copyOf(raw)
-        : lossScale.orElseThrow().unscaled(t.withSubScope("loss_scale"), raw, scale.get());
+        : lossScale.get().unscaled(t.withSubScope("loss_scale"), raw, lossScale.get().scale());
   }
 
   /** The caller's aggregation over local towers. */

@@ -11,13 +11,8 @@ import org.junit.jupiter.api.Test;
 /** The optimizer keys, read once by the loader into {@link OptimizerSpec}. */
 class OptimizerSpecTest {
 
-  private static final String MODEL =
-      "model_name: token_learner_classification\nnum_classes: 3\nimage_size: 16\n"
-          + "model: {hidden_size: 8, num_heads: 2, mlp_dim: 16, num_layers: 2, classifier: gap,"
-          + " tokenizer: {type: patch, patches: {size: [4, 4]}}}\n";
-
   private static ExperimentConfig load(String keys) {
-    return ConfigLoader.parse(MODEL + keys, "opt.yaml");
+    return ConfigLoader.parse(TrainConfigTest.MODEL + keys, "opt.yaml");
   }
 
   @Test

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /** Scenic's training-key fallbacks, on configs parsed from text. */
 class TrainConfigTest {
 
-  private static final String MODEL =
+  /** A minimal model block the training keys are added to. */
+  static final String MODEL =
       "model_name: token_learner_classification\nnum_classes: 3\nimage_size: 16\n"
           + "model: {hidden_size: 8, num_heads: 2, mlp_dim: 16, num_layers: 2, classifier: gap,"
           + " tokenizer: {type: patch, patches: {size: [4, 4]}}}\n";
