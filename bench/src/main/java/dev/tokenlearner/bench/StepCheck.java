@@ -1,5 +1,6 @@
 package dev.tokenlearner.bench;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.config.Classifier;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
@@ -9,7 +10,6 @@ import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.TokenizerConfig;
 import dev.tokenlearner.graph.config.TokenizerType;
 import dev.tokenlearner.graph.config.TrainConfig;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.StepResult;
 import dev.tokenlearner.train.TrainStep;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.config.ConfigLoader;
 import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Mode;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -12,7 +12,7 @@ import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.ParameterMismatch;
 import dev.tokenlearner.checkpoint.PositionEmbeddings;
 import dev.tokenlearner.checkpoint.npy.Npy;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.config.Classifier;
 import dev.tokenlearner.graph.config.ModelConfig;
 import dev.tokenlearner.graph.config.TemporalEncodingConfig;
@@ -15,7 +16,6 @@ import dev.tokenlearner.graph.config.TemporalEncodingMethod;
 import dev.tokenlearner.graph.config.TokenizerConfig;
 import dev.tokenlearner.graph.config.TokenizerType;
 import dev.tokenlearner.ops.GraphFixture;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.reference.Reference;
 import dev.tokenlearner.ops.reference.ReferenceConfig;

@@ -1,6 +1,8 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
@@ -11,8 +13,6 @@ import dev.tokenlearner.graph.config.LrConfig;
 import dev.tokenlearner.graph.config.MixupConfig;
 import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.ComputeDtype;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;

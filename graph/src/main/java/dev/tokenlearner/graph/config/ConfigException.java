@@ -1,6 +1,6 @@
 package dev.tokenlearner.graph.config;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 
 /**
  * A configuration that cannot be used: a misspelt, missing or mistyped key, or values that

@@ -1,6 +1,6 @@
 package dev.tokenlearner.graph.config;
 
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;

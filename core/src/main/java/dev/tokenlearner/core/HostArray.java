@@ -1,4 +1,4 @@
-package dev.tokenlearner.ops;
+package dev.tokenlearner.core;
 
 import java.util.Arrays;
 import java.util.Objects;

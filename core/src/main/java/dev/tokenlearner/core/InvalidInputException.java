@@ -1,4 +1,4 @@
-package dev.tokenlearner.ops;
+package dev.tokenlearner.core;
 
 /**
  * An input that does not fit what it is given to: a batch whose shape differs from a model's

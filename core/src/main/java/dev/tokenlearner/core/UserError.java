@@ -1,4 +1,4 @@
-package dev.tokenlearner.ops;
+package dev.tokenlearner.core;
 
 /**
  * Marks the project's exceptions that report a problem in what the user gave — a file, a config
