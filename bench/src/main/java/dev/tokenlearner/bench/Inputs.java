@@ -1,6 +1,6 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.config.InputSpec;
 import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;

@@ -1,8 +1,8 @@
 package dev.tokenlearner.checkpoint;
 
+import dev.tokenlearner.config.TokenGrid;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.Names;
-import dev.tokenlearner.graph.config.TokenGrid;
 import dev.tokenlearner.ops.ParameterStore;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.config.TokenGrid;
 import dev.tokenlearner.core.HostArray;
-import dev.tokenlearner.graph.config.TokenGrid;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;

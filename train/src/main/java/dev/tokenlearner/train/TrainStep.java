@@ -1,9 +1,9 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.HostArray;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.Batch;
 import java.util.List;
