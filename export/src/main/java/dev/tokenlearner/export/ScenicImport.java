@@ -2,15 +2,15 @@ package dev.tokenlearner.export;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.Checkpoints;
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.ImportPlan;
-import dev.tokenlearner.checkpoint.WeightImporter;
 import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.TokenGrid;
 import dev.tokenlearner.export.savedmodel.ExportResult;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
+import dev.tokenlearner.weights.ImportOptions;
+import dev.tokenlearner.weights.ImportPlan;
+import dev.tokenlearner.weights.WeightImporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.CheckpointMismatchException;
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.core.HostArray;
@@ -16,6 +14,8 @@ import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.weights.CheckpointMismatchException;
+import dev.tokenlearner.weights.ImportOptions;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

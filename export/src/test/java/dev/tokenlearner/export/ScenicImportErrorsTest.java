@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.checkpoint.CheckpointMismatchException;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.checkpoint.ImportOptions;
-import dev.tokenlearner.checkpoint.ParameterMismatch;
-import dev.tokenlearner.checkpoint.PositionEmbeddings;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.weights.CheckpointMismatchException;
+import dev.tokenlearner.weights.ImportOptions;
+import dev.tokenlearner.weights.ParameterMismatch;
+import dev.tokenlearner.weights.PositionEmbeddings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

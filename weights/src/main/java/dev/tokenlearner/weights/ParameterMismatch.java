@@ -1,4 +1,4 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.weights;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.weights;
 
 import dev.tokenlearner.core.UserError;
 import java.util.List;

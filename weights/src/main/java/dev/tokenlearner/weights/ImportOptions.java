@@ -1,4 +1,4 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.weights;
 
 /**
  * How {@link WeightImporter} bends a checkpoint onto a model. With every flag off (see {@link

@@ -1,4 +1,4 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.weights;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

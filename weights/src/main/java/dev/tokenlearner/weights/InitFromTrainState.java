@@ -1,5 +1,6 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.weights;
 
+import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.config.TokenGrid;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.Names;
