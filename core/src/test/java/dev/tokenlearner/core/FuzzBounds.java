@@ -1,4 +1,4 @@
-package dev.tokenlearner.checkpoint;
+package dev.tokenlearner.core;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
