@@ -1,11 +1,11 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.LrConfig;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.OptimizerKind;
-import dev.tokenlearner.graph.config.OptimizerSpec;
-import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.LrConfig;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.OptimizerKind;
+import dev.tokenlearner.config.OptimizerSpec;
+import dev.tokenlearner.config.TokenizerConfig;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

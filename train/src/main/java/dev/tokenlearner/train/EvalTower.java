@@ -1,8 +1,8 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.train.data.Batch;
 import java.util.OptionalDouble;
 import org.tensorflow.Operand;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.XlaFunction;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Parameter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.Parameter;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.OptimizerSpec;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.OptimizerSpec;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Parameter;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,14 +1,14 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.LossScaleConfig;
+import dev.tokenlearner.config.LrConfig;
+import dev.tokenlearner.config.MixupConfig;
+import dev.tokenlearner.config.RuntimeConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.LossScaleConfig;
-import dev.tokenlearner.graph.config.LrConfig;
-import dev.tokenlearner.graph.config.MixupConfig;
-import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.ComputeDtype;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
@@ -266,7 +266,7 @@ public final class TrainStep implements AutoCloseable {
      * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs})
      * @throws IllegalStateException if a parameter gets no gradient or the aggregator returns
      *     another number of gradients
-     * @throws dev.tokenlearner.ops.InvalidInputException if XLA is asked for with several replicas
+     * @throws dev.tokenlearner.core.InvalidInputException if XLA is asked for with several replicas
      */
     public TrainStep build() {
       return new TrainStep(this);
@@ -291,7 +291,7 @@ public final class TrainStep implements AutoCloseable {
    * start at the same global step; call it on every replica after {@link #initialize()} or {@link
    * #restore}. Does nothing with one replica.
    *
-   * @throws dev.tokenlearner.ops.InvalidInputException if the replicas start at different steps
+   * @throws dev.tokenlearner.core.InvalidInputException if the replicas start at different steps
    */
   public void synchronize() {
     state.synchronize(session);

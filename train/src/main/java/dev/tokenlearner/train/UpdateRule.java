@@ -1,8 +1,8 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.OptimizerKind;
-import dev.tokenlearner.graph.config.OptimizerSpec;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.OptimizerKind;
+import dev.tokenlearner.config.OptimizerSpec;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Parameter;
 import java.util.List;
 import java.util.Map;

@@ -3,11 +3,11 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.tokenlearner.graph.config.OptimizerConfigs;
-import dev.tokenlearner.graph.config.OptimizerKind;
-import dev.tokenlearner.graph.config.OptimizerSpec;
+import dev.tokenlearner.config.OptimizerConfigs;
+import dev.tokenlearner.config.OptimizerKind;
+import dev.tokenlearner.config.OptimizerSpec;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Dense;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;
