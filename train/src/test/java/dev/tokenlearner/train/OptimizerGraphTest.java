@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
@@ -226,5 +228,26 @@ class OptimizerGraphTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> OptimizerGraph.slotValues(adam, tree));
     assertEquals(true, e.getMessage().contains("mu"), e.getMessage());
+  }
+
+  @ParameterizedTest
+  @EnumSource(OptimizerKind.class)
+  void optState_everyKind_slotValuesReadBackWhatWasWritten(OptimizerKind kind) {
+    // Every rule, a new one included, must find its slots in the tree it writes.
+    OptimizerSpec spec =
+        new OptimizerSpec(
+            kind,
+            new OptimizerConfigs(
+                0.9, 0.99, 1e-3, OptionalDouble.of(0.1), OptionalDouble.of(0.9), false),
+            true);
+    Map<String, HostArray> slots = new LinkedHashMap<>();
+    for (String slot : UpdateRule.of(spec).slotNames()) {
+      slots.put(slot + "/Dense_0/kernel", HostArray.zeros(2, 3));
+      slots.put(slot + "/Dense_0/bias", HostArray.zeros(3));
+    }
+
+    Map<String, Object> tree = OptimizerGraph.optState(spec, 5, slots);
+
+    assertEquals(slots, OptimizerGraph.slotValues(spec, tree));
   }
 }
