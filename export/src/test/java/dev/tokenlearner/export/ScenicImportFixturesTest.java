@@ -68,7 +68,9 @@ class ScenicImportFixturesTest {
             "tiny_legacy_optim",
             "tiny_video_3dconv",
             "scenic_orbax_zarr",
-            "scenic_orbax_ocdbt")) {
+            "scenic_orbax_ocdbt",
+            "tiny_rect",
+            "tiny_rect_fuser")) {
       assertTrue(sets.contains(name), name + " missing from " + sets);
     }
   }
