@@ -28,7 +28,8 @@ public final class Fixtures {
           "tiny_legacy_optim",
           "tiny_video_3dconv",
           "tiny_rect",
-          "tiny_rect_fuser");
+          "tiny_rect_fuser",
+          "tiny_v1_wide");
 
   private static final Pattern MANIFEST_LINE = Pattern.compile("(\\S+) (\\S+) \\[([0-9, ]*)\\]");
 

@@ -70,7 +70,8 @@ class ScenicImportFixturesTest {
             "scenic_orbax_zarr",
             "scenic_orbax_ocdbt",
             "tiny_rect",
-            "tiny_rect_fuser")) {
+            "tiny_rect_fuser",
+            "tiny_v1_wide")) {
       assertTrue(sets.contains(name), name + " missing from " + sets);
     }
   }

@@ -44,7 +44,8 @@ public final class FixtureFiles {
           "tiny_legacy_optim",
           "tiny_video_3dconv",
           "tiny_rect",
-          "tiny_rect_fuser");
+          "tiny_rect_fuser",
+          "tiny_v1_wide");
 
   private FixtureFiles() {}
 
