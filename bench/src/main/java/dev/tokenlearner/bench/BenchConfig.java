@@ -1,11 +1,11 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.Classifier;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TokenizerConfig;
-import dev.tokenlearner.graph.config.TokenizerType;
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.Classifier;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TokenizerConfig;
+import dev.tokenlearner.config.TokenizerType;
+import dev.tokenlearner.config.ViTSize;
 import java.util.Optional;
 import java.util.OptionalInt;
 

@@ -1,6 +1,6 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.ViTSize;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

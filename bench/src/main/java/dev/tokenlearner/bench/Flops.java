@@ -1,8 +1,8 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.ModelName;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.bench;
 
+import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.graph.ModelGraph;
-import dev.tokenlearner.graph.config.ViTSize;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.train.BuildTime;
 import dev.tokenlearner.train.TrainStep;

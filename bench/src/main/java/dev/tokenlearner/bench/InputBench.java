@@ -1,7 +1,7 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.config.InputSpec;
 import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
@@ -22,7 +22,7 @@ final class Inputs {
    */
   static TFloat32 images(InputSpec input, int batch, long seed) {
     long[] shape = input.shape(batch);
-    float[] v = new float[Math.toIntExact(dev.tokenlearner.ops.HostArray.numElements(shape))];
+    float[] v = new float[Math.toIntExact(dev.tokenlearner.core.HostArray.numElements(shape))];
     SplittableRandom rnd = new SplittableRandom(seed);
     for (int i = 0; i < v.length; i++) {
       v[i] = (float) (rnd.nextDouble() * 2 - 1);

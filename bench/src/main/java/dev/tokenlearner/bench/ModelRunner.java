@@ -1,9 +1,9 @@
 package dev.tokenlearner.bench;
 
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.XlaFunction;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ParameterStore;

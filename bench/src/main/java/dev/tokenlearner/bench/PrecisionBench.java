@@ -1,6 +1,6 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
 import java.io.PrintStream;
 import java.util.ArrayList;

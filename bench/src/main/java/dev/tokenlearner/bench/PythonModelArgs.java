@@ -1,9 +1,9 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.LrConfig;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.LrConfig;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TokenizerConfig;
 import dev.tokenlearner.train.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,15 +1,15 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.Classifier;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.LrConfig;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TokenizerConfig;
-import dev.tokenlearner.graph.config.TokenizerType;
-import dev.tokenlearner.graph.config.TrainConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.Classifier;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.LrConfig;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TokenizerConfig;
+import dev.tokenlearner.config.TokenizerType;
+import dev.tokenlearner.config.TrainConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.train.StepResult;
 import dev.tokenlearner.train.TrainStep;
 import java.io.IOException;

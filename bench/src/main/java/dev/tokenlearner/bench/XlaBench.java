@@ -1,6 +1,6 @@
 package dev.tokenlearner.bench;
 
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.ViTSize;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;

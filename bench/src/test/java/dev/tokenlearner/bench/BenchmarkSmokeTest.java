@@ -3,11 +3,11 @@ package dev.tokenlearner.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.Classifier;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TokenizerConfig;
-import dev.tokenlearner.graph.config.TokenizerType;
+import dev.tokenlearner.config.Classifier;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TokenizerConfig;
+import dev.tokenlearner.config.TokenizerType;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

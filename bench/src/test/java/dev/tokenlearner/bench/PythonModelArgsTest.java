@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.ViTSize;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

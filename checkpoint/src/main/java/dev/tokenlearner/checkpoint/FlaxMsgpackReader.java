@@ -1,7 +1,7 @@
 package dev.tokenlearner.checkpoint;
 
 import dev.tokenlearner.checkpoint.FlaxMsgpackParser.Leaves;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.checkpoint;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;

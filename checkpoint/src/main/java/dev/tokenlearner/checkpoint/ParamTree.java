@@ -1,6 +1,6 @@
 package dev.tokenlearner.checkpoint;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;

@@ -5,7 +5,7 @@ import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import dev.tokenlearner.checkpoint.npy.NpyHeader;
 import dev.tokenlearner.checkpoint.npy.Npz;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
 import dev.tokenlearner.checkpoint.orbax.OrbaxZarrReader;
+import dev.tokenlearner.core.FuzzBounds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

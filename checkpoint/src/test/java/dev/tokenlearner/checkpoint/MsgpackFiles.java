@@ -1,6 +1,6 @@
 package dev.tokenlearner.checkpoint;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

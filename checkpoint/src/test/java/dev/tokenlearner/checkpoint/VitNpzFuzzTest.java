@@ -2,6 +2,7 @@ package dev.tokenlearner.checkpoint;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.npy.NpyFormatException;
+import dev.tokenlearner.core.FuzzBounds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

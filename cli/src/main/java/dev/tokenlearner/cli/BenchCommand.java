@@ -6,7 +6,7 @@ import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.XlaBench;
-import dev.tokenlearner.graph.config.ViTSize;
+import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import java.io.IOException;
 import picocli.CommandLine.Option;
 

@@ -1,12 +1,12 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.ImportSummary;
 import dev.tokenlearner.export.Labels;
 import dev.tokenlearner.export.ScenicImport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.weights.ImportOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

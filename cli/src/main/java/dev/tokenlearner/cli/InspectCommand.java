@@ -1,14 +1,14 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.graph.ModelGraph;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.train.BuildTime;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 import dev.tokenlearner.train.distributed.ReplicaFailedException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;

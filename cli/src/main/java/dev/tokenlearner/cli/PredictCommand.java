@@ -1,12 +1,12 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.Predict.Classification;
 import dev.tokenlearner.export.PredictionFiles;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.export.serving.Predictions;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;

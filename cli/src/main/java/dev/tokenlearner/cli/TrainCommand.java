@@ -1,9 +1,9 @@
 package dev.tokenlearner.cli;
 
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.RuntimeConfig;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.RuntimeConfig;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.train.Devices;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
-import dev.tokenlearner.graph.config.ConfigLoader;
+import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.Trainer;
 import dev.tokenlearner.train.summary.MetricsLog;

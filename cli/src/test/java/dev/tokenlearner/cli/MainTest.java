@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.npy.Npy;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

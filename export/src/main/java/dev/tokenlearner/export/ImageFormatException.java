@@ -1,6 +1,6 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 import java.io.IOException;
 
 /**

@@ -1,9 +1,9 @@
 package dev.tokenlearner.export;
 
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

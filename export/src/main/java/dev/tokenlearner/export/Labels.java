@@ -1,6 +1,6 @@
 package dev.tokenlearner.export;
 
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,15 +1,15 @@
 package dev.tokenlearner.export;
 
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.export.serving.Predictions;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

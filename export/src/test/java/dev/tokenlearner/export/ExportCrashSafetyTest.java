@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.Signatures;
-import dev.tokenlearner.ops.HostArray;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

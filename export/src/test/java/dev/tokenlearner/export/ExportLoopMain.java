@@ -2,12 +2,12 @@ package dev.tokenlearner.export;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.checkpoint.ImportOptions;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.weights.ImportOptions;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;

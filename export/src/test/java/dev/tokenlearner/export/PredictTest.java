@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.checkpoint.ImportOptions;
 import dev.tokenlearner.checkpoint.npy.Npy;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.savedmodel.ServingModel;
-import dev.tokenlearner.graph.config.Normalization;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.weights.ImportOptions;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package dev.tokenlearner.graph;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;

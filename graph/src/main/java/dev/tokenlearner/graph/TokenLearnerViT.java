@@ -1,10 +1,10 @@
 package dev.tokenlearner.graph;
 
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TemporalEncodingConfig;
-import dev.tokenlearner.graph.config.TemporalEncodingMethod;
-import dev.tokenlearner.graph.config.TokenizerConfig;
-import dev.tokenlearner.graph.config.TokenizerType;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TemporalEncodingConfig;
+import dev.tokenlearner.config.TemporalEncodingMethod;
+import dev.tokenlearner.config.TokenizerConfig;
+import dev.tokenlearner.config.TokenizerType;
 import dev.tokenlearner.ops.AddPositionEmbs;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Conv;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.GraphFixture;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.reference.FixtureFiles;
 import java.io.IOException;

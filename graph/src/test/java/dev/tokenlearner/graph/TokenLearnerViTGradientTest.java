@@ -4,11 +4,11 @@ import static dev.tokenlearner.ops.TestArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.ModelConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.GraphFixture;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;

@@ -1,5 +1,6 @@
 package dev.tokenlearner.ops;
 
+import dev.tokenlearner.core.HostArray;
 import java.util.Arrays;
 import org.tensorflow.Operand;
 import org.tensorflow.op.core.Variable;

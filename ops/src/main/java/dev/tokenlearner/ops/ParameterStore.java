@@ -1,5 +1,6 @@
 package dev.tokenlearner.ops;
 
+import dev.tokenlearner.core.HostArray;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -4,6 +4,7 @@ import static dev.tokenlearner.ops.TestArrays.nd;
 import static dev.tokenlearner.ops.TestArrays.uniform;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.reference.Nd;
 import dev.tokenlearner.ops.reference.Reference;
 import java.util.List;

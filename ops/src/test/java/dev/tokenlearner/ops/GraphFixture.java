@@ -1,5 +1,6 @@
 package dev.tokenlearner.ops;
 
+import dev.tokenlearner.core.HostArray;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.core.HostArray;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;

@@ -2,6 +2,7 @@ package dev.tokenlearner.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.tokenlearner.core.HostArray;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

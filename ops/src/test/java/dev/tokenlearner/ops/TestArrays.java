@@ -3,6 +3,7 @@ package dev.tokenlearner.ops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.reference.Nd;
 import java.util.Map;
 import java.util.SplittableRandom;

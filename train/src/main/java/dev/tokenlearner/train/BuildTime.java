@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.graph.ModelGraph;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.Mode;
 
 /**

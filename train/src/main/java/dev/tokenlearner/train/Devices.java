@@ -14,8 +14,8 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSession;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_NewSessionOptions;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevices;
 
-import dev.tokenlearner.graph.config.RuntimeConfig;
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.config.RuntimeConfig;
+import dev.tokenlearner.core.UserError;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.SkippingDataset;

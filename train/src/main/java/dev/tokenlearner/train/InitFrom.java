@@ -2,12 +2,12 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.Checkpoints;
-import dev.tokenlearner.checkpoint.ImportPlan;
-import dev.tokenlearner.checkpoint.InitFromTrainState;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InitFromConfig;
-import dev.tokenlearner.graph.config.TemporalEncodingConfig;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InitFromConfig;
+import dev.tokenlearner.config.TemporalEncodingConfig;
 import dev.tokenlearner.ops.ParameterStore;
+import dev.tokenlearner.weights.ImportPlan;
+import dev.tokenlearner.weights.InitFromTrainState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -39,8 +39,8 @@ final class InitFrom {
    * @param store the training graph's parameters, already initialised
    * @param session a session on the store's graph
    * @return the plan that was applied, or empty when the config has no {@code init_from}
-   * @throws dev.tokenlearner.checkpoint.CheckpointMismatchException listing every path that does
-   *     not fit; nothing is assigned then
+   * @throws dev.tokenlearner.weights.CheckpointMismatchException listing every path that does not
+   *     fit; nothing is assigned then
    * @throws IOException if the checkpoint cannot be read
    */
   static Optional<ImportPlan> apply(ExperimentConfig cfg, ParameterStore store, Session session)

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.config.LrConfig;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.LossScaleConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.LossScaleConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.PathScope;
 import dev.tokenlearner.ops.WeightIo;
 import java.util.ArrayList;

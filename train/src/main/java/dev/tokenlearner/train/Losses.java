@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.config.ModelName;
 import dev.tokenlearner.ops.Parameter;
 import java.util.List;
 import java.util.OptionalDouble;

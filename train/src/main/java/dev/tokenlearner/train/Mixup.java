@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.MixupConfig;
+import dev.tokenlearner.config.MixupConfig;
 import dev.tokenlearner.train.data.TrainOrder;
 import java.util.SplittableRandom;
 import org.tensorflow.Operand;

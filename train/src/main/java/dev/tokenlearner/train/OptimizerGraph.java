@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterRole;
 import dev.tokenlearner.ops.PathScope;

@@ -1,9 +1,9 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.ConfigException;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.OptimizerConfigs;
-import dev.tokenlearner.graph.config.TrainConfig;
+import dev.tokenlearner.config.ConfigException;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.OptimizerConfigs;
+import dev.tokenlearner.config.TrainConfig;
 import java.util.OptionalDouble;
 
 /**

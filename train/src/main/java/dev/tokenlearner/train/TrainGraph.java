@@ -1,18 +1,18 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.LossScaleConfig;
+import dev.tokenlearner.config.LrConfig;
+import dev.tokenlearner.config.MixupConfig;
+import dev.tokenlearner.config.RuntimeConfig;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.graph.Names;
 import dev.tokenlearner.graph.XlaFunction;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.LossScaleConfig;
-import dev.tokenlearner.graph.config.LrConfig;
-import dev.tokenlearner.graph.config.MixupConfig;
-import dev.tokenlearner.graph.config.RuntimeConfig;
 import dev.tokenlearner.ops.ComputeDtype;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;

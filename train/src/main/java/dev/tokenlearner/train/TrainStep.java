@@ -1,9 +1,9 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.RuntimeConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.RuntimeConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.Batch;
 import java.util.List;
@@ -121,7 +121,7 @@ public final class TrainStep implements AutoCloseable {
      * #initialize()} or {@link #restore}.
      *
      * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs})
-     * @throws dev.tokenlearner.ops.InvalidInputException if XLA is asked for with several replicas
+     * @throws dev.tokenlearner.core.InvalidInputException if XLA is asked for with several replicas
      */
     public TrainStep build() {
       CustomGradients.register();
@@ -143,7 +143,7 @@ public final class TrainStep implements AutoCloseable {
    * start at the same global step; call it on every replica after {@link #initialize()} or {@link
    * #restore}. Does nothing with one replica.
    *
-   * @throws dev.tokenlearner.ops.InvalidInputException if the replicas start at different steps
+   * @throws dev.tokenlearner.core.InvalidInputException if the replicas start at different steps
    */
   public void synchronize() {
     graph.synchronize();

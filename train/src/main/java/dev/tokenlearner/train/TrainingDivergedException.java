@@ -1,6 +1,6 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 import java.nio.file.Path;
 import java.util.Optional;
 

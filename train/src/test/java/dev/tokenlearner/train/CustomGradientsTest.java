@@ -158,7 +158,7 @@ class CustomGradientsTest {
       Operand<TFloat32> loss =
           Losses.mean(
               tf,
-              dev.tokenlearner.graph.config.ModelName.CLASSIFICATION,
+              dev.tokenlearner.config.ModelName.CLASSIFICATION,
               z,
               tf.constant(new int[] {1}),
               2,

@@ -3,11 +3,11 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.ImageInputs;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.Normalization;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
 import java.awt.image.BufferedImage;

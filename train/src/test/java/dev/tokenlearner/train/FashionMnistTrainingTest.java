@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.train.data.FashionMnistDatasetTest;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;

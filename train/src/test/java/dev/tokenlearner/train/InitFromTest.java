@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
-import dev.tokenlearner.checkpoint.CheckpointMismatchException;
 import dev.tokenlearner.checkpoint.Checkpoints;
-import dev.tokenlearner.checkpoint.ImportPlan;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.train.data.NpzFiles;
+import dev.tokenlearner.weights.CheckpointMismatchException;
+import dev.tokenlearner.weights.ImportPlan;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;

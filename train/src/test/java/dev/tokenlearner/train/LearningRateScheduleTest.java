@@ -2,7 +2,7 @@ package dev.tokenlearner.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenlearner.graph.config.LrConfig;
+import dev.tokenlearner.config.LrConfig;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.tokenlearner.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.tokenlearner.graph.config.ModelName;
+import dev.tokenlearner.config.ModelName;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;

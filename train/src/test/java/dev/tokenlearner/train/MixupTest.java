@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.npy.Npz;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.MixupConfig;
+import dev.tokenlearner.config.ModelName;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.MixupConfig;
-import dev.tokenlearner.graph.config.ModelName;
-import dev.tokenlearner.graph.config.Normalization;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.train.data.Batch;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Dense;
-import dev.tokenlearner.ops.HostArray;
 import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Parameter;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.snakeyaml.engine.v2.api.Load;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.train.data.Batch;

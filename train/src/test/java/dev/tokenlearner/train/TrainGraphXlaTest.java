@@ -3,8 +3,8 @@ package dev.tokenlearner.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;

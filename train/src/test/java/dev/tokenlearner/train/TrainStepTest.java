@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.PathScope;
 import dev.tokenlearner.train.data.Batch;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.checkpoint.npy;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

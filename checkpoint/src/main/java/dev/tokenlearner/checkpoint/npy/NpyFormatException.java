@@ -1,6 +1,6 @@
 package dev.tokenlearner.checkpoint.npy;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 import java.io.IOException;
 
 /**

@@ -2,7 +2,7 @@ package dev.tokenlearner.checkpoint.orbax;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
 import dev.tokenlearner.checkpoint.CheckpointFormatException;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

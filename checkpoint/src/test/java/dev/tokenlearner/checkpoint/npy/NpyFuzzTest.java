@@ -1,7 +1,7 @@
 package dev.tokenlearner.checkpoint.npy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.tokenlearner.checkpoint.FuzzBounds;
+import dev.tokenlearner.core.FuzzBounds;
 import java.io.ByteArrayInputStream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;

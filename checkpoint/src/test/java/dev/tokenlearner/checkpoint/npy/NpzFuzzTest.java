@@ -1,7 +1,7 @@
 package dev.tokenlearner.checkpoint.npy;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.tokenlearner.checkpoint.FuzzBounds;
+import dev.tokenlearner.core.FuzzBounds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

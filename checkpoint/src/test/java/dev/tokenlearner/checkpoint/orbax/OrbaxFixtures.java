@@ -3,7 +3,7 @@ package dev.tokenlearner.checkpoint.orbax;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tokenlearner.checkpoint.Checkpoint;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

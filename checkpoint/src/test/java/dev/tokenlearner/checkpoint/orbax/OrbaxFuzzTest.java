@@ -2,8 +2,8 @@ package dev.tokenlearner.checkpoint.orbax;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.tokenlearner.checkpoint.CheckpointFormatException;
-import dev.tokenlearner.checkpoint.FuzzBounds;
 import dev.tokenlearner.checkpoint.FuzzInput;
+import dev.tokenlearner.core.FuzzBounds;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.config.InputSpec;
 import java.util.List;
 import java.util.Objects;
 import org.tensorflow.ConcreteFunction;

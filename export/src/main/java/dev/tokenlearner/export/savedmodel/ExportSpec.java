@@ -1,11 +1,11 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.ModelName;
-import dev.tokenlearner.graph.config.Normalization;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.ModelName;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.Normalization;
-import dev.tokenlearner.graph.config.TemporalEncodingConfig;
-import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.config.TemporalEncodingConfig;
+import dev.tokenlearner.config.TokenizerConfig;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,13 +1,13 @@
 package dev.tokenlearner.export.savedmodel;
 
+import dev.tokenlearner.config.ModelName;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
-import dev.tokenlearner.graph.config.ModelName;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.graph.flops.FlopReport;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ParameterStore;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.export.savedmodel;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.ParameterStore;
 import java.util.Map;
 import org.tensorflow.Session;

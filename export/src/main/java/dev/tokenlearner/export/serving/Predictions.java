@@ -1,7 +1,7 @@
 package dev.tokenlearner.export.serving;
 
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

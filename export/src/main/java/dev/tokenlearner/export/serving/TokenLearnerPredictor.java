@@ -1,12 +1,12 @@
 package dev.tokenlearner.export.serving;
 
+import dev.tokenlearner.config.ModelName;
+import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.savedmodel.Signatures;
-import dev.tokenlearner.graph.config.ModelName;
-import dev.tokenlearner.ops.HostArray;
-import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
-import dev.tokenlearner.ops.HostArray;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

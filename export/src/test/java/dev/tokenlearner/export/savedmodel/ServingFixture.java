@@ -2,9 +2,9 @@ package dev.tokenlearner.export.savedmodel;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.Fixtures;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

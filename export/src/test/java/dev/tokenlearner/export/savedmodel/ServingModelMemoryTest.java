@@ -2,7 +2,7 @@ package dev.tokenlearner.export.savedmodel;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

@@ -2,10 +2,10 @@ package dev.tokenlearner.export.serving;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
-import dev.tokenlearner.ops.HostArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.tokenlearner.graph.flops;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.ModelConfig;
-import dev.tokenlearner.graph.config.TemporalEncodingMethod;
-import dev.tokenlearner.graph.config.TokenGrid;
-import dev.tokenlearner.graph.config.TokenizerConfig;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.ModelConfig;
+import dev.tokenlearner.config.TemporalEncodingMethod;
+import dev.tokenlearner.config.TokenGrid;
+import dev.tokenlearner.config.TokenizerConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

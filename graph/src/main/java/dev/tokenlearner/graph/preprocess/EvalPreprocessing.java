@@ -1,8 +1,8 @@
 package dev.tokenlearner.graph.preprocess;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.Normalization;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

@@ -3,9 +3,9 @@ package dev.tokenlearner.graph.flops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.Fixtures;
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package dev.tokenlearner.graph.flops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.graph.TokenLearnerViT;
-import dev.tokenlearner.graph.config.ConfigLoader;
-import dev.tokenlearner.graph.config.ExperimentConfig;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;

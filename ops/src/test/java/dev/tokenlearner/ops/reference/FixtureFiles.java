@@ -1,6 +1,6 @@
 package dev.tokenlearner.ops.reference;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.ops.reference;
 
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;

@@ -2,8 +2,8 @@ package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.checkpoint.npy.NpyDtype;
 import dev.tokenlearner.checkpoint.npy.Npz;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.ops.UserError;
+import dev.tokenlearner.core.UserError;
 import java.io.IOException;
 import java.nio.file.Path;
 

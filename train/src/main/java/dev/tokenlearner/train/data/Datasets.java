@@ -1,11 +1,11 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.graph.config.DatasetConfig;
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.DatasetConfig;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
-import dev.tokenlearner.ops.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

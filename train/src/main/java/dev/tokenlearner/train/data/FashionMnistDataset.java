@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.Normalization;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

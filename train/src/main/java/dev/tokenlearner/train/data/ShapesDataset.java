@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.base.Preconditions;
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.Normalization;
 import java.util.List;
 import java.util.SplittableRandom;
 

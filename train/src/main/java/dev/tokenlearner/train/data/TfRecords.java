@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import com.google.common.hash.Hashing;
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.InvalidInputException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
-import dev.tokenlearner.graph.config.InputSpec;
+import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.InputSpec;
 import java.util.Map;
 
 /**

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.distributed;
 
-import dev.tokenlearner.ops.InvalidInputException;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.distributed;
 
-import dev.tokenlearner.graph.config.ExperimentConfig;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.train.Devices;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;

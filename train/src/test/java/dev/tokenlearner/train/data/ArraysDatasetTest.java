@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.InputSpec;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.core.HostArray;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;

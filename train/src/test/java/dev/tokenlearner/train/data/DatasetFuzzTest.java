@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.tokenlearner.checkpoint.FuzzBounds;
+import dev.tokenlearner.core.FuzzBounds;
 import dev.tokenlearner.export.ImageDecoder;
 import dev.tokenlearner.export.ImageFormatException;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

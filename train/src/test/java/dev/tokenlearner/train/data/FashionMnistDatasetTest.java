@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenlearner.graph.config.Normalization;
+import dev.tokenlearner.config.Normalization;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.checkpoint.npy.Npy;
-import dev.tokenlearner.ops.HostArray;
+import dev.tokenlearner.core.HostArray;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

@@ -1,0 +1,188 @@
+package dev.tokenlearner.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A whole experiment config: the model, what it reads and predicts, how it trains, plus the raw
+ * document and what the loader noticed. Built by {@link ConfigLoader}.
+ *
+ * @param modelName {@code model_name}
+ * @param modelDtypeStr {@code model_dtype_str} (default {@code float32})
+ * @param model {@code model}
+ * @param input input size, frames and classes
+ * @param train the training keys
+ * @param normalization {@code preprocessing.normalization}: how pixels become model inputs
+ * @param raw the parsed document, deeply unmodifiable (maps keep file order)
+ * @param source where the config came from (file path or {@code classpath:...})
+ * @param unusedKeys dotted paths of leaves no record read (Scenic's many other keys)
+ * @param warnings conditions worth a look that are not errors (also logged)
+ */
+public record ExperimentConfig(
+    ModelName modelName,
+    String modelDtypeStr,
+    ModelConfig model,
+    InputSpec input,
+    TrainConfig train,
+    Normalization normalization,
+    Map<String, Object> raw,
+    String source,
+    List<String> unusedKeys,
+    List<String> warnings) {
+
+  /** dtype names accepted in {@code model_dtype_str}. */
+  public static final Set<String> MODEL_DTYPES = Set.of("float32", "bfloat16", "float16");
+
+  /** Default {@code model_dtype_str}. */
+  public static final String MODEL_DTYPE_DEFAULT = "float32";
+
+  /**
+   * Validates the fields, copies the lists and freezes the raw map.
+   *
+   * @throws IllegalArgumentException if a field is null, the dtype is unknown, or the input does
+   *     not fit the tokenizer
+   */
+  public ExperimentConfig {
+    if (modelName == null
+        || modelDtypeStr == null
+        || model == null
+        || input == null
+        || train == null
+        || normalization == null
+        || raw == null
+        || source == null
+        || unusedKeys == null
+        || warnings == null) {
+      throw new IllegalArgumentException("experiment config fields must not be null");
+    }
+    if (!MODEL_DTYPES.contains(modelDtypeStr)) {
+      throw new ConfigValueException(
+          "model_dtype_str",
+          "unknown dtype '" + modelDtypeStr + "'; expected one of " + new TreeSet<>(MODEL_DTYPES));
+    }
+    if (input.isVideo() != (model.tokenizer().type() == TokenizerType.VIDEO)) {
+      throw new IllegalArgumentException(
+          "tokenizer '"
+              + model.tokenizer().type()
+              + "' does not match "
+              + (input.isVideo() ? "video" : "image")
+              + " input");
+    }
+    raw = freeze(raw);
+    unusedKeys = List.copyOf(unusedKeys);
+    warnings = List.copyOf(warnings);
+    TokenGrid grid;
+    try {
+      grid = TokenGrid.of(model, input);
+    } catch (ConfigValueException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigValueException("model.tokenizer.patches.size", e.getMessage());
+    }
+    if (model.hasTokenLearner() && !model.tokenizer().useV11() && !grid.squarePerFrame()) {
+      throw new ConfigValueException(
+          "model.tokenizer.use_v11",
+          "TokenLearner v1 (use_v11: false) reshapes each frame's tokens to a square, but the "
+              + "input gives "
+              + grid.tokensPerFrame()
+              + " tokens per frame ("
+              + grid.gridH()
+              + "x"
+              + grid.gridW()
+              + "); use v1.1 or a square input");
+    }
+  }
+
+  /**
+   * Tokens per frame, time steps and sequence length N.
+   *
+   * @return the token grid for this model and input
+   */
+  public TokenGrid tokenGrid() {
+    return TokenGrid.of(model, input);
+  }
+
+  /**
+   * Returns the number of output classes.
+   *
+   * @return {@code num_classes}
+   */
+  public int numClasses() {
+    return input.numClasses();
+  }
+
+  /**
+   * Tokens leaving the encoder's last block: {@code t_dims * num_tokens} when a TokenLearner
+   * without TokenFuser reduces the sequence, else N.
+   *
+   * @return the length of the encoder output sequence
+   */
+  public int encodedLength() {
+    TokenGrid g = tokenGrid();
+    if (model.hasTokenLearner() && !model.tokenizer().useTokenfuse()) {
+      return g.tDims() * model.tokenizer().numTokens();
+    }
+    return g.sequenceLength();
+  }
+
+  /**
+   * The same experiment with the plain ViT of the same dimensions (see {@link
+   * ModelConfig#withoutTokenLearner()}); raw map, warnings and unused keys stay this config's.
+   *
+   * @return the plain-ViT experiment
+   */
+  public ExperimentConfig withoutTokenLearner() {
+    return withModel(model.withoutTokenLearner());
+  }
+
+  /**
+   * Returns a copy with another model config (e.g. for ablations); the raw map, warnings and unused
+   * keys are kept as they were.
+   *
+   * @param newModel the model config
+   * @return the copy
+   */
+  public ExperimentConfig withModel(ModelConfig newModel) {
+    return new ExperimentConfig(
+        modelName,
+        modelDtypeStr,
+        newModel,
+        input,
+        train,
+        normalization,
+        raw,
+        source,
+        unusedKeys,
+        warnings);
+  }
+
+  private static Map<String, Object> freeze(Map<String, Object> map) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : map.entrySet()) {
+      out.put(e.getKey(), freezeValue(e.getValue()));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object freezeValue(Object v) {
+    if (v instanceof Map<?, ?> m) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      m.forEach((k, val) -> copy.put(String.valueOf(k), val));
+      return freeze(copy);
+    }
+    if (v instanceof List<?> l) {
+      List<Object> copy = new ArrayList<>();
+      for (Object o : l) {
+        copy.add(freezeValue(o));
+      }
+      return Collections.unmodifiableList(copy);
+    }
+    return v;
+  }
+}

@@ -1,0 +1,65 @@
+package dev.tokenlearner.config;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Scenic's model registry name ({@code model_name}); it fixes the training loss, not the network.
+ */
+public enum ModelName {
+  /** Softmax cross-entropy over one label per example. */
+  CLASSIFICATION("token_learner_classification"),
+  /** Sigmoid cross-entropy per class (the ImageNet TokenLearner config's choice). */
+  MULTILABEL_CLASSIFICATION("token_learner_multilabel_classification");
+
+  private final String scenicName;
+
+  ModelName(String scenicName) {
+    this.scenicName = scenicName;
+  }
+
+  /**
+   * Returns the config string Scenic uses.
+   *
+   * @return e.g. {@code "token_learner_classification"}
+   */
+  public String scenicName() {
+    return scenicName;
+  }
+
+  /**
+   * Whether the model is trained with per-class sigmoid cross-entropy.
+   *
+   * @return true for {@link #MULTILABEL_CLASSIFICATION}
+   */
+  public boolean multilabel() {
+    return this == MULTILABEL_CLASSIFICATION;
+  }
+
+  /**
+   * Looks a model name up by its Scenic name.
+   *
+   * @param name the config value
+   * @return the model name
+   * @throws IllegalArgumentException if the name is not a TokenLearner model of Scenic's
+   */
+  public static ModelName fromScenicName(String name) {
+    for (ModelName m : values()) {
+      if (m.scenicName.equals(name)) {
+        return m;
+      }
+    }
+    throw new IllegalArgumentException("unknown model_name '" + name + "'; expected " + allowed());
+  }
+
+  static String allowed() {
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
+  }
+
+  @Override
+  public String toString() {
+    return scenicName;
+  }
+}

@@ -1,0 +1,70 @@
+package dev.tokenlearner.config;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** The stem of {@code TokenLearnerViT} ({@code model.tokenizer.type}). */
+public enum TokenizerType {
+  /** Patch embedding only: a plain ViT encoder, no TokenLearner. */
+  PATCH("patch"),
+  /** Patch embedding of images followed by a TokenLearner inside the encoder. */
+  DYNAMIC("dynamic"),
+  /**
+   * Video: temporal encoding ({@code 3d_conv} or {@code temporal_sampling}) plus TokenLearner per
+   * frame.
+   */
+  VIDEO("video");
+
+  private final String scenicName;
+
+  TokenizerType(String scenicName) {
+    this.scenicName = scenicName;
+  }
+
+  /**
+   * Returns the config string Scenic uses.
+   *
+   * @return {@code "patch"}, {@code "dynamic"} or {@code "video"}
+   */
+  public String scenicName() {
+    return scenicName;
+  }
+
+  /**
+   * Whether this stem is followed by learned tokens (Scenic applies TokenLearner only for {@code
+   * dynamic} and {@code video}).
+   *
+   * @return true for {@link #DYNAMIC} and {@link #VIDEO}
+   */
+  public boolean learnsTokens() {
+    return this != PATCH;
+  }
+
+  /**
+   * Looks a tokenizer type up by its Scenic name.
+   *
+   * @param name the config value, e.g. {@code "dynamic"}
+   * @return the type
+   * @throws IllegalArgumentException if the name is not one of Scenic's
+   */
+  public static TokenizerType fromScenicName(String name) {
+    for (TokenizerType t : values()) {
+      if (t.scenicName.equals(name)) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown tokenizer type '" + name + "'; expected " + allowed());
+  }
+
+  static String allowed() {
+    return Arrays.stream(values())
+        .map(c -> "'" + c.scenicName + "'")
+        .collect(Collectors.joining(", "));
+  }
+
+  @Override
+  public String toString() {
+    return scenicName;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.tokenlearner.config;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Locates the Scenic fixtures in testdata/fixtures for tests. */
+public final class Fixtures {
+  private Fixtures() {}
+
+  /** The fixtures folder: {@code tokenlearner.testdata}/fixtures, else ../testdata/fixtures. */
+  public static Path root() {
+    String testdata = System.getProperty("tokenlearner.testdata");
+    Path base = testdata != null ? Path.of(testdata) : Path.of("../testdata");
+    return base.resolve("fixtures");
+  }
+
+  /** Every fixture folder that has a config.json, sorted by name. */
+  public static List<Path> configDirs() {
+    try (Stream<Path> s = Files.list(root())) {
+      return s.filter(p -> Files.isRegularFile(p.resolve("config.json"))).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Fixture folder names, for parameterized tests. */
+  public static Stream<String> names() {
+    return configDirs().stream().map(p -> p.getFileName().toString());
+  }
+}
