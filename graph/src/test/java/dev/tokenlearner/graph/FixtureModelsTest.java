@@ -77,7 +77,7 @@ class FixtureModelsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("dev.tokenlearner.graph.config.Fixtures#names")
+  @MethodSource("dev.tokenlearner.config.Fixtures#names")
   void build_fixtureConfig_parameterTreeEqualsManifest(String name) throws IOException {
     Path dir = dir(name);
     ExperimentConfig config = ConfigLoader.load(dir.resolve("config.json"));

@@ -59,7 +59,7 @@ class ModelGraphTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @MethodSource("dev.tokenlearner.graph.config.Fixtures#names")
+  @MethodSource("dev.tokenlearner.config.Fixtures#names")
   void build_everyFixtureBothModes_variableOpNamesAreTheManifestPaths(String name)
       throws IOException {
     Path dir = FixtureFiles.fixturesRoot().resolve(name);
