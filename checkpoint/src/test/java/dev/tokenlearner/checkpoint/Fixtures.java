@@ -26,7 +26,10 @@ public final class Fixtures {
           "tiny_chunked",
           "small_b16like",
           "tiny_legacy_optim",
-          "tiny_video_3dconv");
+          "tiny_video_3dconv",
+          "tiny_rect",
+          "tiny_rect_fuser",
+          "tiny_v1_wide");
 
   private static final Pattern MANIFEST_LINE = Pattern.compile("(\\S+) (\\S+) \\[([0-9, ]*)\\]");
 

@@ -68,7 +68,10 @@ class ScenicImportFixturesTest {
             "tiny_legacy_optim",
             "tiny_video_3dconv",
             "scenic_orbax_zarr",
-            "scenic_orbax_ocdbt")) {
+            "scenic_orbax_ocdbt",
+            "tiny_rect",
+            "tiny_rect_fuser",
+            "tiny_v1_wide")) {
       assertTrue(sets.contains(name), name + " missing from " + sets);
     }
   }

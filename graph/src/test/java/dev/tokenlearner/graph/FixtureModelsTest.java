@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
@@ -78,18 +77,7 @@ class FixtureModelsTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {
-        "tiny_v11",
-        "tiny_v1_fuser",
-        "tiny_patch",
-        "tiny_chunked",
-        "small_b16like",
-        "tiny_legacy_optim",
-        "tiny_video_3dconv",
-        "scenic_orbax_ocdbt",
-        "scenic_orbax_zarr"
-      })
+  @MethodSource("dev.tokenlearner.config.Fixtures#names")
   void build_fixtureConfig_parameterTreeEqualsManifest(String name) throws IOException {
     Path dir = dir(name);
     ExperimentConfig config = ConfigLoader.load(dir.resolve("config.json"));

@@ -22,7 +22,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -59,18 +59,7 @@ class ModelGraphTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(
-      strings = {
-        "tiny_v11",
-        "tiny_v1_fuser",
-        "tiny_patch",
-        "tiny_chunked",
-        "small_b16like",
-        "tiny_legacy_optim",
-        "tiny_video_3dconv",
-        "scenic_orbax_ocdbt",
-        "scenic_orbax_zarr"
-      })
+  @MethodSource("dev.tokenlearner.config.Fixtures#names")
   void build_everyFixtureBothModes_variableOpNamesAreTheManifestPaths(String name)
       throws IOException {
     Path dir = FixtureFiles.fixturesRoot().resolve(name);

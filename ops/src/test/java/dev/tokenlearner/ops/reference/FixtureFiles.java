@@ -42,7 +42,10 @@ public final class FixtureFiles {
           "tiny_chunked",
           "small_b16like",
           "tiny_legacy_optim",
-          "tiny_video_3dconv");
+          "tiny_video_3dconv",
+          "tiny_rect",
+          "tiny_rect_fuser",
+          "tiny_v1_wide");
 
   private FixtureFiles() {}
 
