@@ -12,12 +12,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.OptionalInt;
-import java.util.OptionalLong;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.snakeyaml.engine.v2.api.Load;
@@ -91,20 +87,101 @@ public final class ConfigLoader {
   static final Set<String> TEMPORAL_KEYS =
       Set.of("method", "n_sampled_frames", "kernel_init_method");
 
-  static final Set<String> LR_CONFIG_KEYS =
+  /** Keys read under {@code dataset_configs} to size the input. */
+  static final Set<String> INPUT_DATASET_KEYS =
+      Set.of("image_size", "crop_size", "num_frames", "num_classes");
+
+  /** Top-level keys some record reads. */
+  static final Set<String> TOP_LEVEL_KEYS =
+      union(
+          Set.of(
+              "model_name",
+              "model_dtype_str",
+              "model",
+              "image_size",
+              "num_frames",
+              "num_classes",
+              "fixture",
+              "dataset_name",
+              "data_dtype_str",
+              DatasetConfig.SECTION,
+              DatasetConfig.META_SECTION,
+              OptimizerSpec.KEY,
+              OptimizerConfigs.KEY,
+              OptimizerSpec.SKIP_SCALE_AND_BIAS,
+              LrConfig.KEY,
+              InitFromConfig.KEY,
+              MixupConfig.KEY,
+              Normalization.SECTION,
+              RuntimeConfig.JIT_KEY,
+              RuntimeConfig.DEVICE_KEY,
+              LossScaleConfig.INIT_KEY,
+              LossScaleConfig.GROWTH_STEPS_KEY),
+          TrainConfig.KEYS);
+
+  /** Keys some record reads, per section whose keys the loader checks. */
+  static final Map<String, Set<String>> SECTION_KEYS =
+      Map.of(
+          DatasetConfig.SECTION,
+          union(DatasetConfig.KEYS, VideoDatasetConfig.KEYS, INPUT_DATASET_KEYS),
+          DatasetConfig.META_SECTION,
+          Set.of("num_classes", "num_train_examples", "num_eval_examples"),
+          Normalization.SECTION,
+          Set.of(Normalization.KEY));
+
+  /**
+   * Keys Scenic's configs carry that this toolkit does not use, as dotted paths: they are accepted
+   * and listed once (a block as a whole) in {@link ExperimentConfig#unusedKeys()}. Any other
+   * unknown key at the top level, in {@code dataset_configs}, {@code dataset_meta_data} or {@code
+   * preprocessing} is a {@link ConfigException} with a did-you-mean.
+   *
+   * <ul>
+   *   <li>bookkeeping and logging: {@code experiment_name}, {@code trainer_name}, {@code
+   *       write_summary}, {@code write_xm_measurements}, {@code xprof}, {@code checkpoint}, {@code
+   *       debug_train}, {@code debug_eval}, {@code count_flops};
+   *   <li>device placement: {@code multicrop_clips_per_device}, {@code
+   *       dataset_configs.prefetch_to_device};
+   *   <li>the DMVR video pipeline's own: {@code dataset_configs.tables}, {@code
+   *       examples_per_subset}, {@code one_hot_labels}, {@code zero_centering}, {@code
+   *       test_batch_size}, {@code augmentation_params}, {@code shuffle_buffer_size};
+   *   <li>dataset metadata derived elsewhere here: {@code dataset_meta_data.input_shape}, {@code
+   *       input_dtype}, {@code target_is_onehot}.
+   * </ul>
+   */
+  public static final Set<String> IGNORED_KEYS =
       Set.of(
-          "learning_rate_schedule",
-          "factors",
-          "base_learning_rate",
-          "warmup_steps",
-          "total_steps",
-          "end_learning_rate",
-          "steps_per_cycle",
-          "warmup_alpha",
-          "alpha",
-          "timescale");
+          "experiment_name",
+          "trainer_name",
+          "write_summary",
+          "write_xm_measurements",
+          "xprof",
+          "checkpoint",
+          "debug_train",
+          "debug_eval",
+          "count_flops",
+          "multicrop_clips_per_device",
+          "dataset_configs.prefetch_to_device",
+          "dataset_configs.tables",
+          "dataset_configs.examples_per_subset",
+          "dataset_configs.one_hot_labels",
+          "dataset_configs.zero_centering",
+          "dataset_configs.test_batch_size",
+          "dataset_configs.augmentation_params",
+          "dataset_configs.shuffle_buffer_size",
+          "dataset_meta_data.input_shape",
+          "dataset_meta_data.input_dtype",
+          "dataset_meta_data.target_is_onehot");
 
   private ConfigLoader() {}
+
+  @SafeVarargs
+  private static Set<String> union(Set<String>... sets) {
+    Set<String> out = new HashSet<>();
+    for (Set<String> s : sets) {
+      out.addAll(s);
+    }
+    return Set.copyOf(out);
+  }
 
   /**
    * Loads a YAML or JSON config file.
@@ -197,6 +274,25 @@ public final class ConfigLoader {
   }
 
   /**
+   * Loads a config's document again with some top-level keys replaced (e.g. from command-line
+   * flags), so the result is validated as a file would be.
+   *
+   * @param cfg the config
+   * @param keys top-level keys and their new values (nested maps, lists, strings, numbers,
+   *     booleans, nulls)
+   * @return the changed config, or {@code cfg} when {@code keys} is empty
+   * @throws ConfigException if the changed document is not a valid config
+   */
+  public static ExperimentConfig withKeys(ExperimentConfig cfg, Map<String, ?> keys) {
+    if (keys.isEmpty()) {
+      return cfg;
+    }
+    Map<String, Object> doc = new LinkedHashMap<>(cfg.raw());
+    doc.putAll(keys);
+    return fromMap(doc, cfg.source());
+  }
+
+  /**
    * Builds a config from an already parsed document (nested maps, lists, strings, numbers,
    * booleans, nulls).
    *
@@ -224,29 +320,23 @@ public final class ConfigLoader {
     }
 
     ExperimentConfig run() {
-      ModelName modelName =
-          enumValue(
-              root,
-              "model_name",
-              ModelName::fromScenicName,
-              ModelName.values(),
-              ModelName::scenicName);
+      requireKnownKeys();
+      ModelName modelName = root.enumValue("model_name", ModelName.values());
       String dtype = root.optString("model_dtype_str").orElse(ExperimentConfig.MODEL_DTYPE_DEFAULT);
       ModelConfig model = model();
       InputSpec input = input(model);
-      TrainConfig train = train();
-      // Read by the trainer; checked here so a mistake fails at load and the keys count as used.
-      InitFromConfig.read(root);
-      MixupConfig.read(root);
+      TrainConfig train = TrainConfig.read(root);
+      Optional<InitFromConfig> initFrom = InitFromConfig.read(root);
+      Optional<MixupConfig> mixup = MixupConfig.read(root);
       Normalization normalization = normalization();
-      runtime();
+      RuntimeConfig runtime = RuntimeConfig.read(root);
+      LossScaleConfig lossScale = LossScaleConfig.read(root);
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }
       Map<String, Object> raw = new LinkedHashMap<>();
       document.forEach((k, v) -> raw.put(String.valueOf(k), v));
-      return construct(
-          root,
+      return root.construct(
           () ->
               new ExperimentConfig(
                   modelName,
@@ -255,6 +345,10 @@ public final class ConfigLoader {
                   input,
                   train,
                   normalization,
+                  mixup,
+                  initFrom,
+                  runtime,
+                  lossScale,
                   raw,
                   source,
                   unusedKeys(),
@@ -286,13 +380,7 @@ public final class ConfigLoader {
       if (!m.has("classifier")) {
         throw m.missing("classifier", "'gap', 'gmp' or 'gsp'");
       }
-      Classifier classifier =
-          enumValue(
-              m,
-              "classifier",
-              Classifier::fromScenicName,
-              Classifier.values(),
-              Classifier::scenicName);
+      Classifier classifier = m.enumValue("classifier", Classifier.values());
       double dropout = rate(m, "dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
       double attnDropout = rate(m, "attention_dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
       double stochastic = rate(m, "stochastic_depth", 0.0);
@@ -306,8 +394,7 @@ public final class ConfigLoader {
       }
       ConfigNode t = m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));
       TokenizerConfig tokenizer = tokenizer(t, variant, layers);
-      return construct(
-          m,
+      return m.construct(
           () ->
               new ModelConfig(
                   hidden,
@@ -359,13 +446,7 @@ public final class ConfigLoader {
       if (!t.has("type")) {
         throw t.missing("type", "'patch', 'dynamic' or 'video'");
       }
-      TokenizerType type =
-          enumValue(
-              t,
-              "type",
-              TokenizerType::fromScenicName,
-              TokenizerType.values(),
-              TokenizerType::scenicName);
+      TokenizerType type = t.enumValue("type", TokenizerType.values());
       Optional<TemporalEncodingConfig> temporal = Optional.empty();
       if (type == TokenizerType.VIDEO) {
         ConfigNode te =
@@ -416,7 +497,7 @@ public final class ConfigLoader {
             t.key("use_tokenfuse") + " has no effect with tokenizer 'patch' (no TokenLearner)");
       }
       Optional<TemporalEncodingConfig> te = temporal;
-      return construct(t, () -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
+      return t.construct(() -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
     }
 
     private int[] patchSize(ConfigNode t, Optional<Variant> variant) {
@@ -442,13 +523,7 @@ public final class ConfigLoader {
       if (!te.has("method")) {
         throw te.missing("method", "'3d_conv' or 'temporal_sampling'");
       }
-      TemporalEncodingMethod method =
-          enumValue(
-              te,
-              "method",
-              TemporalEncodingMethod::fromScenicName,
-              TemporalEncodingMethod.values(),
-              TemporalEncodingMethod::scenicName);
+      TemporalEncodingMethod method = te.enumValue("method", TemporalEncodingMethod.values());
       OptionalInt n = te.optInt("n_sampled_frames");
       if (method == TemporalEncodingMethod.TEMPORAL_SAMPLING) {
         if (n.isEmpty()) {
@@ -467,7 +542,7 @@ public final class ConfigLoader {
                 + "'; expected one of "
                 + TemporalEncodingConfig.KERNEL_INIT_METHODS);
       }
-      return construct(te, () -> new TemporalEncodingConfig(method, n, init));
+      return te.construct(() -> new TemporalEncodingConfig(method, n, init));
     }
 
     // ---------------------------------------------------------------- input
@@ -562,7 +637,7 @@ public final class ConfigLoader {
       }
       int c = channels;
       int t = numFrames;
-      return construct(root, () -> new InputSpec(hw[0], hw[1], c, t, numClasses));
+      return root.construct(() -> new InputSpec(hw[0], hw[1], c, t, numClasses));
     }
 
     /** A value and the key it came from, to report disagreements between sources. */
@@ -617,180 +692,7 @@ public final class ConfigLoader {
 
     // ---------------------------------------------------------------- training
 
-    private TrainConfig train() {
-      OptimizerSpec optimizer = OptimizerSpec.read(root);
-      OptionalLong steps = root.optLong("num_training_steps");
-      OptionalDouble epochs = root.optDouble("num_training_epochs");
-      OptionalDouble explicitWd = root.optDouble("explicit_weight_decay");
-      OptionalDouble l2 = root.optDouble("l2_decay_factor");
-      OptionalDouble clip = root.optDouble("max_grad_norm");
-      OptionalDouble smoothing = root.optDouble("label_smoothing");
-      OptionalInt batch = root.optInt("batch_size");
-      OptionalInt evalBatch = root.optInt("eval_batch_size");
-      OptionalInt logEval = root.optInt("log_eval_steps");
-      OptionalInt logSummary = root.optInt("log_summary_steps");
-      OptionalInt ckpt = root.optInt("checkpoint_steps");
-      int keep = root.intOr("max_checkpoint_keep", TrainConfig.MAX_CHECKPOINT_KEEP_DEFAULT);
-      long seed = root.optLong("rng_seed").orElse(0);
-      OptionalDouble headBias = root.optDouble("init_head_bias");
-      Optional<LrConfig> lr = root.child("lr_configs").map(this::lrConfig);
-      DatasetConfig dataset = dataset();
-      return construct(
-          root,
-          () ->
-              new TrainConfig(
-                  optimizer,
-                  explicitWd,
-                  l2,
-                  clip,
-                  smoothing,
-                  batch,
-                  evalBatch,
-                  steps,
-                  epochs,
-                  logEval,
-                  logSummary,
-                  ckpt,
-                  keep,
-                  seed,
-                  headBias,
-                  lr,
-                  dataset));
-    }
-
-    private LrConfig lrConfig(ConfigNode l) {
-      l.requireKnownKeys(LR_CONFIG_KEYS);
-      Optional<String> schedule = l.optString("learning_rate_schedule");
-      if (schedule.isPresent() && !schedule.get().equals(LrConfig.COMPOUND)) {
-        throw l.error(
-            "learning_rate_schedule", "Scenic knows only 'compound', got '" + schedule.get() + "'");
-      }
-      List<String> factors;
-      if (schedule.isPresent()) {
-        String f = l.optString("factors").orElseThrow(() -> l.missing("factors", "a string"));
-        factors = Arrays.stream(f.split("\\*")).map(String::trim).collect(Collectors.toList());
-        for (String name : factors) {
-          if (!LrConfig.SUPPORTED_FACTORS.contains(name)) {
-            throw l.error("factors", unknownValue(name, LrConfig.SUPPORTED_FACTORS));
-          }
-        }
-      } else {
-        // Without a schedule Scenic uses base_learning_rate as a constant.
-        factors = List.of("constant");
-        if (l.has("factors")) {
-          throw l.error("factors", "needs learning_rate_schedule: 'compound'");
-        }
-      }
-      double base =
-          l.optDouble("base_learning_rate")
-              .orElseThrow(() -> l.missing("base_learning_rate", "a number"));
-      long warmup = l.optLong("warmup_steps").orElse(0);
-      OptionalLong total = l.optLong("total_steps");
-      double end = l.doubleOr("end_learning_rate", 0.0);
-      OptionalLong cycle = l.optLong("steps_per_cycle");
-      double warmupAlpha = l.doubleOr("warmup_alpha", 0.0);
-      double alpha = l.doubleOr("alpha", 0.0);
-      double timescale = l.doubleOr("timescale", LrConfig.TIMESCALE_DEFAULT);
-      if (factors.contains("linear_decay") && total.isEmpty()) {
-        throw l.missing("total_steps", "an integer, needed by factor linear_decay");
-      }
-      if (factors.contains("cosine_decay") && cycle.isEmpty()) {
-        throw l.missing("steps_per_cycle", "an integer, needed by factor cosine_decay");
-      }
-      return construct(
-          l,
-          () ->
-              new LrConfig(
-                  LrConfig.COMPOUND,
-                  factors,
-                  base,
-                  warmup,
-                  total,
-                  end,
-                  cycle,
-                  warmupAlpha,
-                  alpha,
-                  timescale));
-    }
-
-    private DatasetConfig dataset() {
-      Optional<String> name = root.optString("dataset_name");
-      String dtype = root.optString("data_dtype_str").orElse("float32");
-      Optional<ConfigNode> d = root.child("dataset_configs");
-      Optional<ConfigNode> meta = root.child("dataset_meta_data");
-      Optional<String> dir = Optional.empty();
-      OptionalLong train = OptionalLong.empty();
-      OptionalLong eval = OptionalLong.empty();
-      boolean skipBad = false;
-      if (d.isPresent()) {
-        skipBad = d.get().optBool("skip_bad_examples").orElse(false);
-        dir = d.get().optString("data_dir");
-        if (dir.isEmpty()) {
-          dir = d.get().optString("base_dir");
-        }
-        train = d.get().optLong("num_train_examples");
-        eval = d.get().optLong("num_eval_examples");
-      }
-      if (meta.isPresent()) {
-        if (train.isEmpty()) {
-          train = meta.get().optLong("num_train_examples");
-        }
-        if (eval.isEmpty()) {
-          eval = meta.get().optLong("num_eval_examples");
-        }
-      }
-      Optional<String> dataDir = dir;
-      OptionalLong nTrain = train;
-      OptionalLong nEval = eval;
-      boolean skip = skipBad;
-      return construct(
-          d.orElse(root), () -> new DatasetConfig(name, dataDir, nTrain, nEval, dtype, skip));
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    private <E> E enumValue(
-        ConfigNode n,
-        String name,
-        Function<String, E> lookup,
-        E[] values,
-        Function<E, String> scenicName) {
-      String s = n.reqString(name);
-      try {
-        return lookup.apply(s);
-      } catch (IllegalArgumentException e) {
-        Set<String> allowed =
-            Arrays.stream(values)
-                .map(scenicName)
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
-        throw n.error(name, unknownValue(s, allowed));
-      }
-    }
-
-    private static String unknownValue(String value, Set<String> allowed) {
-      String hint =
-          DidYouMean.suggest(value, allowed).map(s -> "did you mean '" + s + "'? ").orElse("");
-      return "unknown value '"
-          + value
-          + "'; "
-          + hint
-          + "allowed: "
-          + new java.util.TreeSet<>(allowed);
-    }
-
-    /** Runs a record constructor, reporting its validation failure against the node's key. */
-    private <T> T construct(ConfigNode n, java.util.function.Supplier<T> ctor) {
-      try {
-        return ctor.get();
-      } catch (ConfigException e) {
-        throw e;
-      } catch (ConfigValueException e) {
-        throw new ConfigException(source, n.key(e.key()), e.problem());
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(
-            source, n.path().isEmpty() ? "(top level)" : n.path(), e.getMessage());
-      }
-    }
 
     /**
      * Reads {@code preprocessing.normalization}, or picks its default from {@code dataset_name}
@@ -816,24 +718,27 @@ public final class ConfigLoader {
     }
 
     /**
-     * Checks the top-level {@code jit} (boolean), {@code device} (cpu, gpu or auto) and the float16
-     * loss-scaling keys.
+     * Rejects keys that are neither read nor in {@link #IGNORED_KEYS}, at the top level and in the
+     * dataset sections ({@code model.*}, {@code lr_configs}, {@code mixup} and {@code init_from}
+     * are checked by their readers; {@code fixture} holds the fixtures' own notes).
      */
-    private void runtime() {
-      root.optBool(RuntimeConfig.JIT_KEY);
-      double scale = root.doubleOr(LossScaleConfig.INIT_KEY, LossScaleConfig.INIT_DEFAULT);
-      int growth =
-          root.intOr(LossScaleConfig.GROWTH_STEPS_KEY, LossScaleConfig.GROWTH_STEPS_DEFAULT);
-      construct(root, () -> new LossScaleConfig(scale, growth));
-      root.optString(RuntimeConfig.DEVICE_KEY)
-          .ifPresent(
-              v -> {
-                try {
-                  RuntimeConfig.Device.parse(v);
-                } catch (IllegalArgumentException e) {
-                  throw root.error(RuntimeConfig.DEVICE_KEY, e.getMessage());
-                }
-              });
+    private void requireKnownKeys() {
+      checkSection(root, TOP_LEVEL_KEYS);
+      for (Map.Entry<String, Set<String>> e : SECTION_KEYS.entrySet()) {
+        if (document.get(e.getKey()) instanceof Map<?, ?> m) {
+          checkSection(new ConfigNode(source, e.getKey(), m, new HashSet<>()), e.getValue());
+        }
+      }
+    }
+
+    private static void checkSection(ConfigNode n, Set<String> read) {
+      Set<String> known = new HashSet<>(read);
+      for (String k : n.keys()) {
+        if (IGNORED_KEYS.contains(n.key(k))) {
+          known.add(k);
+        }
+      }
+      n.requireKnownKeys(known);
     }
 
     private List<String> unusedKeys() {
@@ -845,7 +750,9 @@ public final class ConfigLoader {
     private void collectUnused(String prefix, Map<?, ?> map, List<String> out) {
       for (Map.Entry<?, ?> e : map.entrySet()) {
         String key = prefix.isEmpty() ? String.valueOf(e.getKey()) : prefix + "." + e.getKey();
-        if (e.getValue() instanceof Map<?, ?> child && !child.isEmpty()) {
+        if (e.getValue() instanceof Map<?, ?> child
+            && !child.isEmpty()
+            && !IGNORED_KEYS.contains(key)) {
           collectUnused(key, child, out);
         } else if (!used.contains(key)) {
           out.add(key);

@@ -2,10 +2,7 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.config.ExperimentConfig;
-import dev.tokenlearner.config.LossScaleConfig;
 import dev.tokenlearner.config.LrConfig;
-import dev.tokenlearner.config.MixupConfig;
-import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -100,7 +97,7 @@ public final class TrainStep implements AutoCloseable {
         new GradientPipeline(
             config.source(), b.aggregator, replication, config.train().maxGradNorm(), xla);
     CustomGradients.register();
-    mixup = MixupConfig.of(config).map(Mixup::new);
+    mixup = config.mixup().map(Mixup::new);
     model =
         ModelGraph.build(
             config.model(),
@@ -124,7 +121,7 @@ public final class TrainStep implements AutoCloseable {
       // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
       Optional<LossScale> lossScale =
           model.dtype() == ComputeDtype.FLOAT16
-              ? Optional.of(new LossScale(tf, LossScaleConfig.of(config)))
+              ? Optional.of(new LossScale(tf, config.lossScale()))
               : Optional.empty();
       GradientPipeline.Result g = pipeline.build(tf, t, objective, params, feeds(), lossScale);
       gradients = g.raw();
@@ -210,7 +207,7 @@ public final class TrainStep implements AutoCloseable {
 
     private Builder(ExperimentConfig config) {
       this.config = Objects.requireNonNull(config, "config");
-      this.xla = RuntimeConfig.of(config).jitOr(false);
+      this.xla = config.runtime().jitOr(false);
     }
 
     /** Session options (threads, placement logging); default: {@link Devices#sessionConfig}. */

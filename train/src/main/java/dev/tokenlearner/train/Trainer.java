@@ -188,7 +188,7 @@ public final class Trainer {
               + "; resume from it or train into an empty workdir");
     }
     Plan plan = Plan.of(cfg, dataset.numTrain(), options);
-    RuntimeConfig runtime = RuntimeConfig.of(cfg);
+    RuntimeConfig runtime = cfg.runtime();
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
     boolean xla = runtime.jitOr(false);

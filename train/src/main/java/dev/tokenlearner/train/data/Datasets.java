@@ -122,7 +122,7 @@ public final class Datasets {
             default -> new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
           };
     } else if (override.isPresent()) {
-      ds = openPath(override.get(), in, eval, randomFlip(cfg));
+      ds = openPath(override.get(), in, eval, cfg.train().dataset().randomFlip());
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -140,7 +140,8 @@ public final class Datasets {
             case TfRecordDataset.NAME ->
                 new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
             case FashionMnistDataset.NAME ->
-                new FashionMnistDataset(dataDir(dc, name), norm, randomFlip(cfg));
+                new FashionMnistDataset(
+                    dataDir(dc, name), norm, cfg.train().dataset().randomFlip());
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -194,12 +195,6 @@ public final class Datasets {
       }
     }
     return new TfRecordDataset(p, eval, in.numClasses());
-  }
-
-  /** {@code dataset_configs.random_flip} (used by datasets that do not augment otherwise). */
-  private static boolean randomFlip(ExperimentConfig cfg) {
-    return cfg.raw().get("dataset_configs") instanceof java.util.Map<?, ?> d
-        && Boolean.TRUE.equals(d.get("random_flip"));
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {
