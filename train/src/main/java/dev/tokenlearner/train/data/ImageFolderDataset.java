@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import java.io.IOException;
@@ -63,13 +63,12 @@ public final class ImageFolderDataset implements ImageDataset {
     if (Files.isDirectory(trainDir) && evalDir != null) {
       classes = classFolders(trainDir);
       List<String> evalClasses = classFolders(evalDir);
-      Preconditions.checkArgument(
-          evalClasses.equals(classes),
-          "%s and %s must hold the same class folders, found %s and %s",
-          trainDir,
-          evalDir,
-          classes,
-          evalClasses);
+      if (!evalClasses.equals(classes)) {
+        throw new InvalidInputException(
+            String.format(
+                "%s and %s must hold the same class folders, found %s and %s",
+                trainDir, evalDir, classes, evalClasses));
+      }
       for (int c = 0; c < classes.size(); c++) {
         for (Path f : images(trainDir.resolve(classes.get(c)))) {
           trainFiles.add(f);
@@ -91,12 +90,15 @@ public final class ImageFolderDataset implements ImageDataset {
         }
       }
     }
-    Preconditions.checkArgument(!trainFiles.isEmpty(), "%s: no training images found", root);
-    Preconditions.checkArgument(
-        !evalFiles.isEmpty(),
-        "%s: no held-out images (add a val/ folder or at least %s images per class)",
-        root,
-        HOLD_OUT_EVERY);
+    if (trainFiles.isEmpty()) {
+      throw new InvalidInputException(String.format("%s: no training images found", root));
+    }
+    if (evalFiles.isEmpty()) {
+      throw new InvalidInputException(
+          String.format(
+              "%s: no held-out images (add a val/ folder or at least %s images per class)",
+              root, HOLD_OUT_EVERY));
+    }
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
     this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
@@ -110,8 +112,10 @@ public final class ImageFolderDataset implements ImageDataset {
           .sorted()
           .forEach(out::add);
     }
-    Preconditions.checkArgument(
-        !out.isEmpty(), "%s: expected one sub-folder per class, found none", dir);
+    if (out.isEmpty()) {
+      throw new InvalidInputException(
+          String.format("%s: expected one sub-folder per class, found none", dir));
+    }
     return out;
   }
 
