@@ -3,8 +3,10 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.train.Devices;
+import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -199,14 +201,28 @@ final class TrainCommand implements Callable<Integer> {
           s.evalAccuracy().getAsDouble());
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
-    s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
+    Optional<Path> savedModel = Optional.empty();
+    if (s.finalModel().isPresent()) {
+      FinalModel m = s.finalModel().get();
+      savedModel =
+          Optional.of(
+              WorkdirExport.write(
+                  cfg,
+                  workdir,
+                  m.params(),
+                  m.checkpoint(),
+                  m.labels(),
+                  m.sampleImages(),
+                  m.sampleLabels()));
+      out.println("SavedModel: " + savedModel.get());
+    }
     if (servingRoot != null && chief) {
-      if (s.savedModel().isEmpty()) {
+      if (savedModel.isEmpty()) {
         throw new InvalidInputException(
             "training stopped before its last step, so there is no SavedModel to publish to "
                 + servingRoot);
       }
-      out.println("serving version: " + ServingRoot.publish(servingRoot, s.savedModel().get()));
+      out.println("serving version: " + ServingRoot.publish(servingRoot, savedModel.get()));
     }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());

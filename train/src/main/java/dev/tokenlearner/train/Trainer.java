@@ -3,16 +3,11 @@ package dev.tokenlearner.train;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
-import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.config.TrainConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
-import dev.tokenlearner.export.FileDigest;
-import dev.tokenlearner.export.savedmodel.ExportResult;
-import dev.tokenlearner.export.savedmodel.ExportSpec;
-import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
@@ -24,10 +19,10 @@ import dev.tokenlearner.train.data.VideoDataset;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -48,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * every {@code log_test_epochs} epochs and at the end: Scenic's multi-crop test ({@code test/}
  * metrics, logits averaged over each video's views). Every {@code checkpoint_steps} and at the end:
  * an atomic Scenic-format checkpoint {@code <workdir>/checkpoint_<step>} (the newest {@code
- * max_checkpoint_keep} kept). At the end: {@code curves.png} and the SavedModel {@code
- * <workdir>/saved_model}.
+ * max_checkpoint_keep} kept). At the end: {@code curves.png}, and the final parameters with a
+ * held-out sample in {@link TrainSummary#finalModel()} for the caller to export (the CLI writes the
+ * SavedModel {@code <workdir>/saved_model}; training itself has no export code).
  *
  * <p>Determinism: which examples a step sees, their augmentation and the dropout key {@code [seed,
  * step]} depend only on (seed, step), so a resumed run reaches the same weights as an uninterrupted
@@ -75,21 +71,12 @@ public final class Trainer {
   /** The learning-curve plot inside the workdir. */
   public static final String CURVES_PNG = "curves.png";
 
-  /** The exported SavedModel inside the workdir. */
-  public static final String SAVED_MODEL_DIR = "saved_model";
-
-  /** Held-out examples written beside the SavedModel, to try {@code predict} on. */
-  public static final String SAMPLE_NPY = "held_out_sample.npy";
-
-  /** The labels of {@link #SAMPLE_NPY}, as float32 class indices. */
-  public static final String SAMPLE_LABELS_NPY = "held_out_sample_labels.npy";
-
   private static final int SAMPLE_SIZE = 16;
 
   private Trainer() {}
 
   /**
-   * Trains with the default options (progress bar, SavedModel export at the end).
+   * Trains with the default options (progress bar, final model handed back at the end).
    *
    * @param cfg the experiment
    * @param workdir where checkpoints, summaries and the model go (created if missing)
@@ -135,9 +122,9 @@ public final class Trainer {
   /**
    * Trains as one replica of data-parallel training: this replica takes its slice of every global
    * batch ({@code batch_size} is the global batch and must split evenly), gradients are averaged
-   * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries, the
-   * curves and the SavedModel. With {@code resume}, every replica restores the newest checkpoint in
-   * {@code workdir} (shared storage), then takes the chief's weights.
+   * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries and
+   * the curves, and hands back the final model. With {@code resume}, every replica restores the
+   * newest checkpoint in {@code workdir} (shared storage), then takes the chief's weights.
    *
    * @param cfg the experiment
    * @param workdir where checkpoints, summaries and the model go (created if missing)
@@ -235,20 +222,18 @@ public final class Trainer {
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
           cfg.source() + " (" + dataset.describe() + ")",
           workdir.resolve(CURVES_PNG));
-      Optional<Path> savedModel = Optional.empty();
-      if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
-        savedModel =
-            Optional.of(
-                export(cfg, workdir, step.params(), loop.checkpoints.newestWritten(), dataset));
-        writeSample(dataset, workdir);
+      Optional<FinalModel> finalModel = Optional.empty();
+      if (options.finalModel() && loop.step >= plan.totalSteps()) {
+        finalModel =
+            Optional.of(finalModel(cfg, step.params(), loop.checkpoints.newestWritten(), dataset));
       }
-      return summarize(loop, start, started, device, savedModel);
+      return summarize(loop, start, started, device, finalModel);
     }
   }
 
   /** What the run did, logged in one line. */
   private static TrainSummary summarize(
-      Loop loop, long start, long startedNanos, String device, Optional<Path> savedModel) {
+      Loop loop, long start, long startedNanos, String device, Optional<FinalModel> finalModel) {
     TrainSummary summary =
         new TrainSummary(
             start,
@@ -263,7 +248,7 @@ public final class Trainer {
             device,
             loop.dataset.describe(),
             loop.checkpoints.written(),
-            savedModel,
+            finalModel,
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
             loop.workdir.resolve(CURVES_PNG),
@@ -518,60 +503,33 @@ public final class Trainer {
     }
   }
 
-  private static Path export(
+  /** The final parameters, the data's class names and the first held-out examples. */
+  private static FinalModel finalModel(
       ExperimentConfig cfg,
-      Path workdir,
       Map<String, HostArray> params,
       Optional<Path> checkpoint,
       ImageDataset dataset)
       throws IOException {
-    Optional<String> text = Optional.empty();
-    Path source = Path.of(cfg.source());
-    if (Files.isRegularFile(source)) {
-      text = Optional.of(Files.readString(source, StandardCharsets.UTF_8));
-    }
-    ExportSpec spec = ExportSpec.of(cfg, text);
-    if (checkpoint.isPresent()) {
-      spec =
-          spec.withProvenance(
-              Map.of(
-                  "checkpoint",
-                  checkpoint.get().toString(),
-                  "checkpoint_sha256",
-                  FileDigest.sha256(checkpoint.get())));
-    }
     // Class names travel with the model when the data has them (image folders, shapes).
+    List<String> labels = List.of();
     if (dataset instanceof ImageFolderDataset folders
         && folders.classes().size() == cfg.numClasses()) {
-      spec = spec.withLabels(folders.classes());
+      labels = folders.classes();
     } else if (dataset instanceof ShapesDataset
         && cfg.numClasses() <= ShapesDataset.CLASS_NAMES.size()) {
-      spec = spec.withLabels(ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses()));
+      labels = ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses());
     }
-    ExportResult r =
-        SavedModelExporter.of(spec)
-            .overwrite(true)
-            .export(workdir.resolve(SAVED_MODEL_DIR), params);
-    LOG.info("exported SavedModel to {} ({} tensors)", r.directory(), r.parameterTensors());
-    return r.directory();
-  }
-
-  /**
-   * Writes the first held-out examples, as the model sees them, to {@link #SAMPLE_NPY} (and their
-   * labels to {@link #SAMPLE_LABELS_NPY}), so {@code predict} can be tried on the exported model.
-   */
-  private static void writeSample(ImageDataset dataset, Path workdir) throws IOException {
     int n = (int) Math.min(SAMPLE_SIZE, dataset.numEval());
-    if (n == 0) {
-      return;
-    }
-    int[] shape = dataset.exampleShape();
     float[] images = new float[n * dataset.exampleSize()];
-    float[] labels = new float[n];
+    float[] sampleLabels = new float[n];
     for (int i = 0; i < n; i++) {
-      labels[i] = dataset.eval(i, images, i * dataset.exampleSize());
+      sampleLabels[i] = dataset.eval(i, images, i * dataset.exampleSize());
     }
-    Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(Batch.shapeOf(n, shape), images));
-    Npy.write(workdir.resolve(SAMPLE_LABELS_NPY), new HostArray(new long[] {n}, labels));
+    return new FinalModel(
+        params,
+        checkpoint,
+        labels,
+        new HostArray(Batch.shapeOf(n, dataset.exampleShape()), images),
+        new HostArray(new long[] {n}, sampleLabels));
   }
 }

@@ -14,6 +14,7 @@ import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.Predict;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
@@ -24,6 +25,7 @@ import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.TfRecords;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.MetricsLog;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -249,19 +251,19 @@ class TrainerTest {
   void run_toTheEnd_exportsSavedModel() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
     TrainSummary s =
-        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
-    Path model = s.savedModel().orElseThrow();
-    assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
+        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
+    Path model = export(cfg, dir, s.finalModel().orElseThrow());
+    assertEquals(dir.resolve(WorkdirExport.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
     assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(model.resolve("variables")));
 
     // The held-out sample written beside it: the SavedModel's logits on it equal those of a graph
     // built afresh from the final checkpoint.
-    Path sample = dir.resolve(Trainer.SAMPLE_NPY);
+    Path sample = dir.resolve(WorkdirExport.SAMPLE_NPY);
     HostArray served = Predict.run(model, sample, dir.resolve("pred.npy"), null);
     int k = cfg.numClasses();
     assertArrayEquals(new long[] {16, k}, served.shape());
-    assertEquals(16, Npy.read(dir.resolve(Trainer.SAMPLE_LABELS_NPY)).data().length);
+    assertEquals(16, Npy.read(dir.resolve(WorkdirExport.SAMPLE_LABELS_NPY)).data().length);
     Checkpoint ckpt = Checkpoints.read(s.lastCheckpoint().orElseThrow());
     HostArray images = Npy.read(sample);
     try (Graph g = new Graph()) {
@@ -284,5 +286,11 @@ class TrainerTest {
         }
       }
     }
+  }
+
+  /** What the CLI does after training: the SavedModel and sample in the workdir. */
+  static Path export(ExperimentConfig cfg, Path workdir, FinalModel m) throws IOException {
+    return WorkdirExport.write(
+        cfg, workdir, m.params(), m.checkpoint(), m.labels(), m.sampleImages(), m.sampleLabels());
   }
 }
