@@ -6,13 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,16 +21,20 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Reads an {@link ExperimentConfig} from YAML or JSON (JSON is YAML 1.2, so one parser serves both)
- * with Scenic's key names. This is the one place where keys become record fields.
+ * with Scenic's key names. This is the one place where keys become record fields: each record reads
+ * its own section ({@code ModelConfig.read}, {@code TrainConfig.read}, ...), and nothing else reads
+ * the document.
  *
  * <p>Rules:
  *
  * <ul>
  *   <li>Keys under {@code model}, {@code model.tokenizer} (and its {@code patches}, {@code
  *       temporal_encoding_config}), {@code optimizer_configs} and {@code lr_configs} must be known;
- *       a misspelt one fails with a did-you-mean naming the file and dotted key. Everything else
- *       (Scenic's {@code dataset_configs.*}, logging keys, the fixtures' {@code fixture} block) is
- *       accepted, and what no record read is listed in {@link ExperimentConfig#unusedKeys()}.
+ *       a misspelt one fails with a did-you-mean naming the file and dotted key. So must the keys at
+ *       the top level and in {@code dataset_configs}, {@code dataset_meta_data} and {@code
+ *       preprocessing}, except the Scenic keys this toolkit ignores ({@link #IGNORED_KEYS}), which
+ *       are accepted and listed in {@link ExperimentConfig#unusedKeys()} (a block once), as are the
+ *       fixtures' {@code fixture} notes and keys of another input kind.
  *   <li>{@code model.variant} ({@code 'B/16'}, {@code 'Ti/16'}, ...) fills {@code hidden_size},
  *       {@code num_heads}, {@code mlp_dim}, {@code num_layers} and {@code tokenizer.patches.size}
  *       from {@link ViTSize}; explicit keys win.
@@ -50,46 +52,6 @@ public final class ConfigLoader {
 
   /** Classpath folder holding the bundled configs ({@code configs/<name>.yaml}). */
   public static final String RESOURCE_DIR = "configs/";
-
-  /** Datasets whose images are grey: their inputs have one channel. */
-  static final Set<String> GREY_DATASETS = Set.of("fashion_mnist", "mnist");
-
-  static final Set<String> MODEL_KEYS =
-      Set.of(
-          "hidden_size",
-          "num_heads",
-          "mlp_dim",
-          "num_layers",
-          "representation_size",
-          "classifier",
-          "dropout_rate",
-          "attention_dropout_rate",
-          "stochastic_depth",
-          "tokenizer",
-          "variant");
-
-  /** ViViT puts these directly under {@code model}; TokenLearnerViT never reads them there. */
-  static final Set<String> VIVIT_MODEL_KEYS =
-      Set.of("patches", "temporal_encoding_config", "attention_config");
-
-  static final Set<String> TOKENIZER_KEYS =
-      Set.of(
-          "type",
-          "patches",
-          "num_tokens",
-          "tokenlearner_loc",
-          "use_tokenfuse",
-          "use_v11",
-          "temporal_encoding_config");
-
-  static final Set<String> PATCHES_KEYS = Set.of("size");
-
-  static final Set<String> TEMPORAL_KEYS =
-      Set.of("method", "n_sampled_frames", "kernel_init_method");
-
-  /** Keys read under {@code dataset_configs} to size the input. */
-  static final Set<String> INPUT_DATASET_KEYS =
-      Set.of("image_size", "crop_size", "num_frames", "num_classes");
 
   /** Top-level keys some record reads. */
   static final Set<String> TOP_LEVEL_KEYS =
@@ -123,7 +85,7 @@ public final class ConfigLoader {
   static final Map<String, Set<String>> SECTION_KEYS =
       Map.of(
           DatasetConfig.SECTION,
-          union(DatasetConfig.KEYS, VideoDatasetConfig.KEYS, INPUT_DATASET_KEYS),
+          union(DatasetConfig.KEYS, VideoDatasetConfig.KEYS, InputSpec.DATASET_KEYS),
           DatasetConfig.META_SECTION,
           Set.of("num_classes", "num_train_examples", "num_eval_examples"),
           Normalization.SECTION,
@@ -323,12 +285,12 @@ public final class ConfigLoader {
       requireKnownKeys();
       ModelName modelName = root.enumValue("model_name", ModelName.values());
       String dtype = root.optString("model_dtype_str").orElse(ExperimentConfig.MODEL_DTYPE_DEFAULT);
-      ModelConfig model = model();
-      InputSpec input = input(model);
+      ModelConfig model = ModelConfig.read(root, warnings);
+      InputSpec input = InputSpec.read(root, model);
       TrainConfig train = TrainConfig.read(root);
       Optional<InitFromConfig> initFrom = InitFromConfig.read(root);
       Optional<MixupConfig> mixup = MixupConfig.read(root);
-      Normalization normalization = normalization();
+      Normalization normalization = Normalization.read(root);
       RuntimeConfig runtime = RuntimeConfig.read(root);
       LossScaleConfig lossScale = LossScaleConfig.read(root);
       for (String w : warnings) {
@@ -353,368 +315,6 @@ public final class ConfigLoader {
                   source,
                   unusedKeys(),
                   warnings));
-    }
-
-    // ---------------------------------------------------------------- model
-
-    private ModelConfig model() {
-      ConfigNode m = root.child("model").orElseThrow(() -> root.missing("model", "a mapping"));
-      Set<String> allowed = new HashSet<>(MODEL_KEYS);
-      allowed.addAll(VIVIT_MODEL_KEYS);
-      m.requireKnownKeys(allowed);
-      for (String k : VIVIT_MODEL_KEYS) {
-        if (m.contains(k)) {
-          warnings.add(
-              m.key(k)
-                  + " is where ViViT puts it; TokenLearnerViT ignores it (use model.tokenizer."
-                  + k
-                  + ")");
-        }
-      }
-      Optional<Variant> variant = m.optString("variant").map(v -> variant(m, v));
-      int hidden = sized(m, "hidden_size", variant.map(v -> v.size().hiddenSize()));
-      int heads = sized(m, "num_heads", variant.map(v -> v.size().numHeads()));
-      int mlp = sized(m, "mlp_dim", variant.map(v -> v.size().mlpDim()));
-      int layers = sized(m, "num_layers", variant.map(v -> v.size().numLayers()));
-      OptionalInt rep = m.optInt("representation_size");
-      if (!m.has("classifier")) {
-        throw m.missing("classifier", "'gap', 'gmp' or 'gsp'");
-      }
-      Classifier classifier = m.enumValue("classifier", Classifier.values());
-      double dropout = rate(m, "dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
-      double attnDropout = rate(m, "attention_dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
-      double stochastic = rate(m, "stochastic_depth", 0.0);
-      if (stochastic > 0) {
-        // Scenic's own ImageNet config sets it, so this is a note, not a warning.
-        LOG.info(
-            "{}: {} = {} is kept but TokenLearnerViT never passes it to its encoder blocks",
-            source,
-            m.key("stochastic_depth"),
-            stochastic);
-      }
-      ConfigNode t = m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));
-      TokenizerConfig tokenizer = tokenizer(t, variant, layers);
-      return m.construct(
-          () ->
-              new ModelConfig(
-                  hidden,
-                  heads,
-                  mlp,
-                  layers,
-                  rep,
-                  classifier,
-                  dropout,
-                  attnDropout,
-                  stochastic,
-                  tokenizer));
-    }
-
-    private Variant variant(ConfigNode m, String text) {
-      try {
-        return Variant.parse(text);
-      } catch (IllegalArgumentException e) {
-        throw m.error("variant", e.getMessage());
-      }
-    }
-
-    private int sized(ConfigNode m, String name, Optional<Integer> fromVariant) {
-      OptionalInt v = m.optInt(name);
-      int value;
-      if (v.isPresent()) {
-        value = v.getAsInt();
-      } else if (fromVariant.isPresent()) {
-        value = fromVariant.get();
-      } else {
-        throw m.missing(name, "an integer, or model.variant such as 'B/16'");
-      }
-      if (value <= 0) {
-        throw m.error(name, "must be positive, got " + value);
-      }
-      return value;
-    }
-
-    private double rate(ConfigNode n, String name, double dflt) {
-      double v = n.doubleOr(name, dflt);
-      if (!(v >= 0 && v < 1)) {
-        throw n.error(name, "must be in [0, 1), got " + v);
-      }
-      return v;
-    }
-
-    private TokenizerConfig tokenizer(ConfigNode t, Optional<Variant> variant, int numLayers) {
-      t.requireKnownKeys(TOKENIZER_KEYS);
-      if (!t.has("type")) {
-        throw t.missing("type", "'patch', 'dynamic' or 'video'");
-      }
-      TokenizerType type = t.enumValue("type", TokenizerType.values());
-      Optional<TemporalEncodingConfig> temporal = Optional.empty();
-      if (type == TokenizerType.VIDEO) {
-        ConfigNode te =
-            t.child("temporal_encoding_config")
-                .orElseThrow(() -> t.missing("temporal_encoding_config", "a mapping"));
-        temporal = Optional.of(temporal(te));
-      } else if (t.contains("temporal_encoding_config")) {
-        warnings.add(
-            t.key("temporal_encoding_config") + " is ignored for tokenizer '" + type + "'");
-      }
-      // TokenizerConfig checks the patch rank against the temporal encoding.
-      int[] patch = patchSize(t, variant);
-
-      boolean learns = type.learnsTokens();
-      int numTokens;
-      int loc;
-      if (learns) {
-        numTokens = t.optInt("num_tokens").orElseThrow(() -> t.missing("num_tokens", "an integer"));
-        if (numTokens <= 0) {
-          throw t.error("num_tokens", "must be positive, got " + numTokens);
-        }
-        loc =
-            t.optInt("tokenlearner_loc")
-                .orElseThrow(() -> t.missing("tokenlearner_loc", "an integer in [0, num_layers)"));
-      } else {
-        numTokens = t.intOr("num_tokens", 0);
-        if (numTokens < 0) {
-          throw t.error("num_tokens", "must be >= 0, got " + numTokens);
-        }
-        loc = t.intOr("tokenlearner_loc", numLayers);
-      }
-      if (loc < 0) {
-        throw t.error("tokenlearner_loc", "must be in [0, num_layers), got " + loc);
-      }
-      boolean fuse = t.boolOr("use_tokenfuse", false);
-      boolean v11 = t.boolOr("use_v11", true);
-      if (learns && loc >= numLayers) {
-        warnings.add(
-            t.key("tokenlearner_loc")
-                + " = "
-                + loc
-                + " >= num_layers "
-                + numLayers
-                + ": no TokenLearner is built and the model is a plain ViT (as in Scenic)");
-      }
-      if (!learns && fuse) {
-        warnings.add(
-            t.key("use_tokenfuse") + " has no effect with tokenizer 'patch' (no TokenLearner)");
-      }
-      Optional<TemporalEncodingConfig> te = temporal;
-      return t.construct(() -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
-    }
-
-    private int[] patchSize(ConfigNode t, Optional<Variant> variant) {
-      Optional<ConfigNode> patches = t.child("patches");
-      patches.ifPresent(p -> p.requireKnownKeys(PATCHES_KEYS));
-      Optional<int[]> size = patches.flatMap(p -> p.optIntArray("size", false));
-      String key = t.key("patches.size");
-      int[] patch;
-      if (size.isPresent()) {
-        patch = size.get();
-      } else if (variant.isPresent()) {
-        int p = variant.get().patchSize();
-        patch = new int[] {p, p};
-      } else {
-        throw new ConfigException(
-            source, key, "missing required key (a list [fh, fw]), or model.variant such as 'B/16'");
-      }
-      return patch;
-    }
-
-    private TemporalEncodingConfig temporal(ConfigNode te) {
-      te.requireKnownKeys(TEMPORAL_KEYS);
-      if (!te.has("method")) {
-        throw te.missing("method", "'3d_conv' or 'temporal_sampling'");
-      }
-      TemporalEncodingMethod method = te.enumValue("method", TemporalEncodingMethod.values());
-      OptionalInt n = te.optInt("n_sampled_frames");
-      if (method == TemporalEncodingMethod.TEMPORAL_SAMPLING) {
-        if (n.isEmpty()) {
-          throw te.missing("n_sampled_frames", "an integer, needed by temporal_sampling");
-        }
-        if (n.getAsInt() <= 0) {
-          throw te.error("n_sampled_frames", "must be positive, got " + n.getAsInt());
-        }
-      }
-      Optional<String> init = te.optString("kernel_init_method");
-      if (init.isPresent() && !TemporalEncodingConfig.KERNEL_INIT_METHODS.contains(init.get())) {
-        throw te.error(
-            "kernel_init_method",
-            "unknown value '"
-                + init.get()
-                + "'; expected one of "
-                + TemporalEncodingConfig.KERNEL_INIT_METHODS);
-      }
-      return te.construct(() -> new TemporalEncodingConfig(method, n, init));
-    }
-
-    // ---------------------------------------------------------------- input
-
-    private InputSpec input(ModelConfig model) {
-      boolean video = model.tokenizer().type() == TokenizerType.VIDEO;
-      Optional<ConfigNode> fixture = root.child("fixture");
-      Optional<ConfigNode> dataset = root.child("dataset_configs");
-      Optional<ConfigNode> meta = root.child("dataset_meta_data");
-
-      List<Sourced> sizes = new ArrayList<>();
-      List<Sourced> frames = new ArrayList<>();
-      int channels = InputSpec.CHANNELS_DEFAULT;
-      if (fixture.isPresent()) {
-        ConfigNode f = fixture.get();
-        Optional<int[]> shape = f.optIntArray("input_shape", false);
-        if (shape.isPresent()) {
-          int[] s = shape.get();
-          String key = f.key("input_shape");
-          if (s.length != (video ? 5 : 4)) {
-            throw new ConfigException(
-                source,
-                key,
-                "expected "
-                    + (video ? "[B, T, H, W, C] for tokenizer 'video'" : "[B, H, W, C]")
-                    + ", found "
-                    + Arrays.toString(s));
-          }
-          int off = video ? 2 : 1;
-          sizes.add(new Sourced(key, new int[] {s[off], s[off + 1]}));
-          if (video) {
-            frames.add(new Sourced(key, new int[] {s[1]}));
-          }
-          channels = s[s.length - 1];
-        }
-      }
-      if (fixture.isEmpty() && GREY_DATASETS.contains(root.optString("dataset_name").orElse(""))) {
-        channels = 1; // Scenic's MNIST-style datasets are [28, 28, 1]
-      }
-      dataset.ifPresent(d -> addSize(sizes, d, "image_size"));
-      addSize(sizes, root, "image_size");
-      dataset.ifPresent(d -> addSize(sizes, d, "crop_size"));
-      int[] hw =
-          agree(sizes, "input size")
-              .orElse(new int[] {InputSpec.IMAGE_SIZE_DEFAULT, InputSpec.IMAGE_SIZE_DEFAULT});
-
-      int numFrames = 0;
-      if (video) {
-        dataset.ifPresent(d -> addScalar(frames, d, "num_frames"));
-        addScalar(frames, root, "num_frames");
-        numFrames =
-            agree(frames, "num_frames")
-                .orElseThrow(
-                    () ->
-                        new ConfigException(
-                            source,
-                            "dataset_configs.num_frames",
-                            "missing required key (an integer) for tokenizer 'video'"))[0];
-      }
-
-      List<Sourced> classes = new ArrayList<>();
-      addScalar(classes, root, "num_classes");
-      dataset.ifPresent(d -> addScalar(classes, d, "num_classes"));
-      meta.ifPresent(d -> addScalar(classes, d, "num_classes"));
-      int numClasses =
-          agree(classes, "num_classes")
-              .orElseThrow(
-                  () ->
-                      new ConfigException(
-                          source,
-                          "num_classes",
-                          "missing required key (an integer; also accepted as "
-                              + "dataset_configs.num_classes or dataset_meta_data.num_classes)"))[
-              0];
-      for (Sourced s : classes) {
-        if (s.value[0] <= 0) {
-          throw new ConfigException(source, s.key, "must be positive, got " + s.value[0]);
-        }
-      }
-      for (Sourced s : sizes) {
-        if (s.value[0] <= 0 || s.value[1] <= 0) {
-          throw new ConfigException(
-              source, s.key, "image size must be positive, got " + Arrays.toString(s.value));
-        }
-      }
-      if (video && numFrames <= 0) {
-        throw new ConfigException(
-            source, frames.get(0).key, "num_frames must be positive, got " + numFrames);
-      }
-      if (channels <= 0) {
-        throw new ConfigException(source, "fixture.input_shape", "channels must be positive");
-      }
-      int c = channels;
-      int t = numFrames;
-      return root.construct(() -> new InputSpec(hw[0], hw[1], c, t, numClasses));
-    }
-
-    /** A value and the key it came from, to report disagreements between sources. */
-    private record Sourced(String key, int[] value) {}
-
-    private void addSize(List<Sourced> out, ConfigNode n, String name) {
-      Optional<int[]> v = n.optIntArray(name, true);
-      if (v.isEmpty()) {
-        return;
-      }
-      int[] a = v.get();
-      int[] hw;
-      if (a.length == 1) {
-        hw = new int[] {a[0], a[0]};
-      } else if (a.length == 2 || a.length == 3) {
-        hw = new int[] {a[0], a[1]}; // [H, W] or [H, W, C]
-      } else {
-        throw n.error(
-            name, "expected an integer, [H, W] or [H, W, C], found " + Arrays.toString(a));
-      }
-      out.add(new Sourced(n.key(name), hw));
-    }
-
-    private void addScalar(List<Sourced> out, ConfigNode n, String name) {
-      OptionalInt v = n.optInt(name);
-      if (v.isPresent()) {
-        out.add(new Sourced(n.key(name), new int[] {v.getAsInt()}));
-      }
-    }
-
-    private Optional<int[]> agree(List<Sourced> values, String what) {
-      if (values.isEmpty()) {
-        return Optional.empty();
-      }
-      Sourced first = values.get(0);
-      for (Sourced s : values) {
-        if (!Arrays.equals(s.value, first.value)) {
-          throw new ConfigException(
-              source,
-              s.key,
-              what
-                  + " "
-                  + Arrays.toString(s.value)
-                  + " disagrees with "
-                  + first.key
-                  + " "
-                  + Arrays.toString(first.value));
-        }
-      }
-      return Optional.of(first.value);
-    }
-
-    // ---------------------------------------------------------------- training
-
-    // ---------------------------------------------------------------- helpers
-
-    /**
-     * Reads {@code preprocessing.normalization}, or picks its default from {@code dataset_name}
-     * ({@link Normalization#defaultFor}).
-     */
-    private Normalization normalization() {
-      Optional<String> name =
-          root.child(Normalization.SECTION).flatMap(p -> p.optString(Normalization.KEY));
-      if (name.isEmpty()) {
-        return Normalization.defaultFor(root.optString("dataset_name").orElse(""));
-      }
-      try {
-        return Normalization.fromConfigName(name.get());
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(
-            source,
-            Normalization.SECTION + "." + Normalization.KEY,
-            "unknown value '"
-                + name.get()
-                + "'; expected one of "
-                + Arrays.stream(Normalization.values()).map(Normalization::configName).toList());
-      }
     }
 
     /**
