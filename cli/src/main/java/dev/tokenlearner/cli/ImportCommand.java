@@ -80,8 +80,11 @@ final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ImportOptions options = initFromVit ? ImportOptions.initFromVit() : ImportOptions.strict();
-    options = options.withDropHead(dropHead || options.dropHead());
-    options = options.withResizePosEmbedding(resizePosEmbedding || options.resizePosEmbedding());
+    options =
+        options.toBuilder()
+            .dropHead(dropHead || options.dropHead())
+            .resizePosEmbedding(resizePosEmbedding || options.resizePosEmbedding())
+            .build();
     if ((out == null) == (servingRoot == null)) {
       throw new InvalidInputException("give exactly one of --out DIR and --serving-root DIR");
     }

@@ -85,7 +85,7 @@ class CommonMistakesTest {
         Fixtures.checkpoint(SET),
         config,
         out,
-        ImportOptions.strict().withResizePosEmbedding(true),
+        ImportOptions.strict().toBuilder().resizePosEmbedding(true).build(),
         false);
     try (ServingModel m = ServingModel.load(out)) {
       assertArrayEquals(new long[] {-1, 32, 32, 3}, m.inputShape(Signatures.SERVING_DEFAULT));

@@ -39,7 +39,7 @@ public record ImportOptions(
   /**
    * What initialising a TokenLearner model from a ViT checkpoint needs: resized position embedding,
    * no {@code cls}/{@code pre_logits}, fresh TokenLearner parameters; the head is kept when its
-   * shape fits (combine with {@link #withDropHead(boolean)} for new classes).
+   * shape fits (set {@link Builder#dropHead(boolean)} for new classes).
    *
    * @return options for ViT initialisation
    */
@@ -48,56 +48,93 @@ public record ImportOptions(
   }
 
   /**
-   * Returns a copy with {@code dropHead} set.
+   * A builder starting from these options.
    *
-   * @param value the new flag
-   * @return the copy
+   * @return the builder
    */
-  public ImportOptions withDropHead(boolean value) {
-    return new ImportOptions(
-        value, resizePosEmbedding, ignoreClassTokenAndPreLogits, allowInitFromVit, initSeed);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  /**
-   * Returns a copy with {@code resizePosEmbedding} set.
-   *
-   * @param value the new flag
-   * @return the copy
-   */
-  public ImportOptions withResizePosEmbedding(boolean value) {
-    return new ImportOptions(
-        dropHead, value, ignoreClassTokenAndPreLogits, allowInitFromVit, initSeed);
-  }
+  /** Sets some flags of a copy of {@link ImportOptions}; the rest stay as they were. */
+  public static final class Builder {
+    private boolean dropHead;
+    private boolean resizePosEmbedding;
+    private boolean ignoreClassTokenAndPreLogits;
+    private boolean allowInitFromVit;
+    private long initSeed;
 
-  /**
-   * Returns a copy with {@code ignoreClassTokenAndPreLogits} set.
-   *
-   * @param value the new flag
-   * @return the copy
-   */
-  public ImportOptions withIgnoreClassTokenAndPreLogits(boolean value) {
-    return new ImportOptions(dropHead, resizePosEmbedding, value, allowInitFromVit, initSeed);
-  }
+    private Builder(ImportOptions o) {
+      dropHead = o.dropHead;
+      resizePosEmbedding = o.resizePosEmbedding;
+      ignoreClassTokenAndPreLogits = o.ignoreClassTokenAndPreLogits;
+      allowInitFromVit = o.allowInitFromVit;
+      initSeed = o.initSeed;
+    }
 
-  /**
-   * Returns a copy with {@code allowInitFromVit} set.
-   *
-   * @param value the new flag
-   * @return the copy
-   */
-  public ImportOptions withAllowInitFromVit(boolean value) {
-    return new ImportOptions(
-        dropHead, resizePosEmbedding, ignoreClassTokenAndPreLogits, value, initSeed);
-  }
+    /**
+     * Sets {@code dropHead}.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder dropHead(boolean value) {
+      dropHead = value;
+      return this;
+    }
 
-  /**
-   * Returns a copy with another seed for fresh parameters.
-   *
-   * @param seed the seed
-   * @return the copy
-   */
-  public ImportOptions withInitSeed(long seed) {
-    return new ImportOptions(
-        dropHead, resizePosEmbedding, ignoreClassTokenAndPreLogits, allowInitFromVit, seed);
+    /**
+     * Sets {@code resizePosEmbedding}.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder resizePosEmbedding(boolean value) {
+      resizePosEmbedding = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code ignoreClassTokenAndPreLogits}.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder ignoreClassTokenAndPreLogits(boolean value) {
+      ignoreClassTokenAndPreLogits = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code allowInitFromVit}.
+     *
+     * @param value the flag
+     * @return this builder
+     */
+    public Builder allowInitFromVit(boolean value) {
+      allowInitFromVit = value;
+      return this;
+    }
+
+    /**
+     * Sets the seed for fresh parameters.
+     *
+     * @param seed the seed
+     * @return this builder
+     */
+    public Builder initSeed(long seed) {
+      initSeed = seed;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     */
+    public ImportOptions build() {
+      return new ImportOptions(
+          dropHead, resizePosEmbedding, ignoreClassTokenAndPreLogits, allowInitFromVit, initSeed);
+    }
   }
 }

@@ -163,7 +163,10 @@ public final class InitFromTrainState {
             checkpoint.step(),
             new TreeMap<>(source));
     ImportOptions importOptions =
-        ImportOptions.initFromVit().withResizePosEmbedding(false).withInitSeed(options.initSeed());
+        ImportOptions.initFromVit().toBuilder()
+            .resizePosEmbedding(false)
+            .initSeed(options.initSeed())
+            .build();
     ImportPlan p;
     try {
       p = WeightImporter.plan(target, grid, adaptedCheckpoint, importOptions);

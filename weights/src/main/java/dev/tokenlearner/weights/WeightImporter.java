@@ -179,7 +179,7 @@ public final class WeightImporter {
           + expected[1]
           + " tokens, the checkpoint has "
           + found[1]
-          + "; import with --resize-posemb (ImportOptions.withResizePosEmbedding) to resize it"
+          + "; import with --resize-posemb (ImportOptions.Builder.resizePosEmbedding) to resize it"
           + " as Scenic does";
     }
     return "";

@@ -111,7 +111,8 @@ class WeightImporterTest {
         CheckpointMismatchException.class,
         () -> WeightImporter.plan(model, null, ckpt, ImportOptions.strict()));
     ImportPlan plan =
-        WeightImporter.plan(model, null, ckpt, ImportOptions.strict().withDropHead(true));
+        WeightImporter.plan(
+            model, null, ckpt, ImportOptions.strict().toBuilder().dropHead(true).build());
     assertEquals(List.of(HEAD_K, HEAD_B), plan.fresh());
     assertEquals(List.of(HEAD_B, HEAD_K), plan.ignored());
     assertEquals(List.of(NORM), List.copyOf(plan.values().keySet()));
@@ -135,7 +136,8 @@ class WeightImporterTest {
         model(NORM, new long[] {4}, TL, new long[] {4}, FUSER, new long[] {8, 8});
     Checkpoint ckpt = checkpoint(Map.of(NORM, filled(4)));
     ImportPlan plan =
-        WeightImporter.plan(model, null, ckpt, ImportOptions.strict().withAllowInitFromVit(true));
+        WeightImporter.plan(
+            model, null, ckpt, ImportOptions.strict().toBuilder().allowInitFromVit(true).build());
     assertEquals(List.of(TL, FUSER), plan.fresh());
     assertEquals(1, plan.warnings().size());
     assertTrue(plan.warnings().get(0).contains(TL), plan.warnings().get(0));
@@ -151,7 +153,10 @@ class WeightImporterTest {
             CheckpointMismatchException.class,
             () ->
                 WeightImporter.plan(
-                    model, null, ckpt, ImportOptions.strict().withAllowInitFromVit(true)));
+                    model,
+                    null,
+                    ckpt,
+                    ImportOptions.strict().toBuilder().allowInitFromVit(true).build()));
     assertEquals(List.of(FUSER), e.mismatches().stream().map(ParameterMismatch::path).toList());
   }
 
@@ -176,7 +181,10 @@ class WeightImporterTest {
     assertEquals(3, e.mismatches().size());
     ImportPlan plan =
         WeightImporter.plan(
-            model, null, ckpt, ImportOptions.strict().withIgnoreClassTokenAndPreLogits(true));
+            model,
+            null,
+            ckpt,
+            ImportOptions.strict().toBuilder().ignoreClassTokenAndPreLogits(true).build());
     assertEquals(List.of("cls", "pre_logits/bias", "pre_logits/kernel"), plan.ignored());
   }
 
@@ -203,7 +211,8 @@ class WeightImporterTest {
             () -> WeightImporter.plan(model, grid, ckpt, ImportOptions.strict()));
     assertTrue(e.getMessage().contains("expected [1, 16, 2], found [1, 10, 2]"), e.getMessage());
     ImportPlan plan =
-        WeightImporter.plan(model, grid, ckpt, ImportOptions.strict().withResizePosEmbedding(true));
+        WeightImporter.plan(
+            model, grid, ckpt, ImportOptions.strict().toBuilder().resizePosEmbedding(true).build());
     HostArray resized = plan.values().get(POS);
     assertArrayEquals(new long[] {1, 16, 2}, resized.shape());
     // Independent check of the corners: class row dropped, grid corners kept.
@@ -222,7 +231,10 @@ class WeightImporterTest {
             CheckpointMismatchException.class,
             () ->
                 WeightImporter.plan(
-                    model, grid, ckpt, ImportOptions.strict().withResizePosEmbedding(true)));
+                    model,
+                    grid,
+                    ckpt,
+                    ImportOptions.strict().toBuilder().resizePosEmbedding(true).build()));
     assertTrue(e.getMessage().contains("not a square grid"), e.getMessage());
   }
 
@@ -244,7 +256,11 @@ class WeightImporterTest {
           () -> WeightImporter.load(s, store, cfg.tokenGrid(), ckpt, ImportOptions.strict()));
       ImportPlan plan =
           WeightImporter.load(
-              s, store, cfg.tokenGrid(), ckpt, ImportOptions.strict().withDropHead(true));
+              s,
+              store,
+              cfg.tokenGrid(),
+              ckpt,
+              ImportOptions.strict().toBuilder().dropHead(true).build());
       assertEquals(List.of(HEAD_B, HEAD_K), plan.fresh().stream().sorted().toList());
       Map<String, HostArray> read = store.weights().read(s);
       for (float v : read.get(HEAD_K).data()) {
