@@ -32,6 +32,7 @@ public final class BenchMain {
     boolean quick = Arrays.asList(args).contains("--quick");
     Path out = Path.of("results");
     BenchOptions o = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
+    BenchOptions.Builder b = o.toBuilder();
     List<String> skip = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -43,22 +44,22 @@ public final class BenchMain {
       }
       String v = args[++i];
       switch (a) {
-        case "--out" -> o = o.withOutDir(Path.of(v));
-        case "--configs" -> o = o.withConfigFilter(Arrays.asList(v.split(",")));
-        case "--batches" -> o = o.withBatches(ints(v), o.trainBatch());
-        case "--train-batch" -> o = o.withBatches(o.batches(), Integer.parseInt(v));
-        case "--warmup" -> o = o.withRuns(Integer.parseInt(v), o.repetitions());
-        case "--repetitions" -> o = o.withRuns(o.warmup(), Integer.parseInt(v));
+        case "--out" -> b.outDir(Path.of(v));
+        case "--configs" -> b.configFilter(Arrays.asList(v.split(",")));
+        case "--batches" -> b.batches(ints(v));
+        case "--train-batch" -> b.trainBatch(Integer.parseInt(v));
+        case "--warmup" -> b.warmup(Integer.parseInt(v));
+        case "--repetitions" -> b.repetitions(Integer.parseInt(v));
         case "--skip" -> skip.addAll(Arrays.asList(v.split(",")));
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    return o.withParts(
-        o.sweep() && !skip.contains("sweep"),
-        o.sweepProcesses() && !skip.contains("processes"),
-        o.peak() && !skip.contains("peak"),
-        o.importBench() && !skip.contains("import"),
-        o.pythonReference() && !skip.contains("python"));
+    return b.sweep(o.sweep() && !skip.contains("sweep"))
+        .sweepProcesses(o.sweepProcesses() && !skip.contains("processes"))
+        .peak(o.peak() && !skip.contains("peak"))
+        .importBench(o.importBench() && !skip.contains("import"))
+        .pythonReference(o.pythonReference() && !skip.contains("python"))
+        .build();
   }
 
   private static List<Integer> ints(String csv) {

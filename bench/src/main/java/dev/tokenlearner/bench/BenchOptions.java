@@ -1,6 +1,7 @@
 package dev.tokenlearner.bench;
 
 import dev.tokenlearner.config.ViTSize;
+import dev.tokenlearner.core.InvalidInputException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -9,8 +10,7 @@ import java.util.function.Consumer;
 /**
  * What one benchmark run measures and where it writes.
  *
- * <p>Start from {@link #quick(Path)} or {@link #full(Path)} and adjust with the {@code with*}
- * methods.
+ * <p>Start from {@link #quick(Path)} or {@link #full(Path)} and adjust with {@link #toBuilder()}.
  *
  * @param quick whether this is the quick mode (only changes labels in the report)
  * @param outDir folder the Markdown table, the CSV and the PNG chart are written to (created)
@@ -57,7 +57,7 @@ public record BenchOptions(
   /**
    * Validates the fields and copies the lists.
    *
-   * @throws IllegalArgumentException naming the offending field
+   * @throws InvalidInputException naming the offending field (they come from command-line flags)
    */
   public BenchOptions {
     Objects.requireNonNull(outDir, "outDir");
@@ -66,38 +66,38 @@ public record BenchOptions(
     configs = List.copyOf(configs);
     batches = List.copyOf(batches);
     if (configs.isEmpty()) {
-      throw new IllegalArgumentException("no configs to measure");
+      throw new InvalidInputException("no configs to measure");
     }
     for (BenchConfig c : configs) {
       if (configs.stream().noneMatch(p -> p.name().equals(c.plainName()) && p.isPlain())) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             c.name() + ": its plain ViT " + c.plainName() + " is not among the configs");
       }
     }
     if (batches.isEmpty() && trainBatch == 0) {
-      throw new IllegalArgumentException("no inference batch sizes and no training batch");
+      throw new InvalidInputException("no inference batch sizes and no training batch");
     }
     for (int b : batches) {
       if (b < 1) {
-        throw new IllegalArgumentException("batch sizes must be positive, got " + batches);
+        throw new InvalidInputException("batch sizes must be positive, got " + batches);
       }
     }
     if (trainBatch < 0) {
-      throw new IllegalArgumentException("trainBatch must be >= 0, got " + trainBatch);
+      throw new InvalidInputException("trainBatch must be >= 0, got " + trainBatch);
     }
     if (warmup < 0 || repetitions < 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "need warmup >= 0 and repetitions >= 1, got " + warmup + " and " + repetitions);
     }
     if (peakMatrixSide < 1) {
-      throw new IllegalArgumentException("peakMatrixSide must be positive, got " + peakMatrixSide);
+      throw new InvalidInputException("peakMatrixSide must be positive, got " + peakMatrixSide);
     }
   }
 
   /**
    * The quick mode: Ti/16 and S/16 inference at batch 8, the in-process settings sweep, the MatMul
-   * peak and the import of S/16. No training step (add one with {@link #withBatches}): building the
-   * 18 training graphs alone takes minutes on a 2-core machine.
+   * peak and the import of S/16. No training step (add one with {@link Builder#trainBatch}):
+   * building the 18 training graphs alone takes minutes on a 2-core machine.
    *
    * @param outDir results folder
    * @return the options
@@ -151,231 +151,252 @@ public record BenchOptions(
   }
 
   /**
-   * Keeps only configs matching the patterns (see {@link ConfigMatrix#filter}).
+   * A builder starting from these options.
    *
-   * @param patterns globs over config names; empty keeps all
-   * @return the copy
+   * @return the builder
    */
-  public BenchOptions withConfigFilter(List<String> patterns) {
-    return withConfigs(ConfigMatrix.filter(configs, patterns));
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  /**
-   * Returns a copy measuring other configs.
-   *
-   * @param newConfigs the configs
-   * @return the copy
-   */
-  public BenchOptions withConfigs(List<BenchConfig> newConfigs) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        newConfigs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        progress);
-  }
+  /** Changes some fields of a copy of {@link BenchOptions}; the rest stay as they were. */
+  public static final class Builder {
+    private boolean quick;
+    private Path outDir;
+    private List<BenchConfig> configs;
+    private List<Integer> batches;
+    private int trainBatch;
+    private int warmup;
+    private int repetitions;
+    private boolean sweep;
+    private boolean sweepProcesses;
+    private boolean peak;
+    private int peakMatrixSide;
+    private boolean importBench;
+    private boolean pythonReference;
+    private SessionSettings settings;
+    private long seed;
+    private Consumer<String> progress;
 
-  /**
-   * Returns a copy with other batch sizes.
-   *
-   * @param newBatches inference batch sizes
-   * @param newTrainBatch training batch size, 0 to skip training
-   * @return the copy
-   */
-  public BenchOptions withBatches(List<Integer> newBatches, int newTrainBatch) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        newBatches,
-        newTrainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        progress);
-  }
+    private Builder(BenchOptions o) {
+      quick = o.quick;
+      outDir = o.outDir;
+      configs = o.configs;
+      batches = o.batches;
+      trainBatch = o.trainBatch;
+      warmup = o.warmup;
+      repetitions = o.repetitions;
+      sweep = o.sweep;
+      sweepProcesses = o.sweepProcesses;
+      peak = o.peak;
+      peakMatrixSide = o.peakMatrixSide;
+      importBench = o.importBench;
+      pythonReference = o.pythonReference;
+      settings = o.settings;
+      seed = o.seed;
+      progress = o.progress;
+    }
 
-  /**
-   * Returns a copy with other run counts.
-   *
-   * @param newWarmup discarded runs
-   * @param newRepetitions measured runs
-   * @return the copy
-   */
-  public BenchOptions withRuns(int newWarmup, int newRepetitions) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        batches,
-        trainBatch,
-        newWarmup,
-        newRepetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        progress);
-  }
+    /**
+     * Keeps only the configs matching the patterns (see {@link ConfigMatrix#filter}).
+     *
+     * @param patterns globs over config names; empty keeps all
+     * @return this builder
+     */
+    public Builder configFilter(List<String> patterns) {
+      configs = ConfigMatrix.filter(configs, patterns);
+      return this;
+    }
 
-  /**
-   * Returns a copy with the optional parts switched.
-   *
-   * @param newSweep settings sweep
-   * @param newSweepProcesses child-process part of the sweep
-   * @param newPeak MatMul peak
-   * @param newImportBench checkpoint import
-   * @param newPythonReference Python TF reference
-   * @return the copy
-   */
-  public BenchOptions withParts(
-      boolean newSweep,
-      boolean newSweepProcesses,
-      boolean newPeak,
-      boolean newImportBench,
-      boolean newPythonReference) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        newSweep,
-        newSweepProcesses,
-        newPeak,
-        peakMatrixSide,
-        newImportBench,
-        newPythonReference,
-        settings,
-        seed,
-        progress);
-  }
+    /**
+     * Sets {@code outDir}.
+     *
+     * @param value the results folder
+     * @return this builder
+     */
+    public Builder outDir(Path value) {
+      outDir = value;
+      return this;
+    }
 
-  /**
-   * Returns a copy with another peak MatMul side.
-   *
-   * @param side the matrix side
-   * @return the copy
-   */
-  public BenchOptions withPeakMatrixSide(int side) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        side,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        progress);
-  }
+    /**
+     * Sets {@code configs}.
+     *
+     * @param value the models to measure
+     * @return this builder
+     */
+    public Builder configs(List<BenchConfig> value) {
+      configs = value;
+      return this;
+    }
 
-  /**
-   * Returns a copy with other session settings.
-   *
-   * @param newSettings the settings for all model runs
-   * @return the copy
-   */
-  public BenchOptions withSettings(SessionSettings newSettings) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        newSettings,
-        seed,
-        progress);
-  }
+    /**
+     * Sets {@code batches}.
+     *
+     * @param value the inference batch sizes
+     * @return this builder
+     */
+    public Builder batches(List<Integer> value) {
+      batches = value;
+      return this;
+    }
 
-  /**
-   * Returns a copy with another progress sink.
-   *
-   * @param newProgress receives progress lines
-   * @return the copy
-   */
-  public BenchOptions withProgress(Consumer<String> newProgress) {
-    return new BenchOptions(
-        quick,
-        outDir,
-        configs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        newProgress);
-  }
+    /**
+     * Sets {@code trainBatch}.
+     *
+     * @param value the training batch size, 0 to skip training
+     * @return this builder
+     */
+    public Builder trainBatch(int value) {
+      trainBatch = value;
+      return this;
+    }
 
-  /**
-   * Returns a copy writing elsewhere.
-   *
-   * @param newOutDir the results folder
-   * @return the copy
-   */
-  public BenchOptions withOutDir(Path newOutDir) {
-    return new BenchOptions(
-        quick,
-        newOutDir,
-        configs,
-        batches,
-        trainBatch,
-        warmup,
-        repetitions,
-        sweep,
-        sweepProcesses,
-        peak,
-        peakMatrixSide,
-        importBench,
-        pythonReference,
-        settings,
-        seed,
-        progress);
+    /**
+     * Sets {@code warmup}.
+     *
+     * @param value discarded runs per model and batch
+     * @return this builder
+     */
+    public Builder warmup(int value) {
+      warmup = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code repetitions}.
+     *
+     * @param value measured runs per model and batch
+     * @return this builder
+     */
+    public Builder repetitions(int value) {
+      repetitions = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code sweep}.
+     *
+     * @param value whether to try session settings first
+     * @return this builder
+     */
+    public Builder sweep(boolean value) {
+      sweep = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code sweepProcesses}.
+     *
+     * @param value whether the sweep starts child JVMs
+     * @return this builder
+     */
+    public Builder sweepProcesses(boolean value) {
+      sweepProcesses = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code peak}.
+     *
+     * @param value whether to measure the MatMul peak
+     * @return this builder
+     */
+    public Builder peak(boolean value) {
+      peak = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code peakMatrixSide}.
+     *
+     * @param value the peak MatMul side
+     * @return this builder
+     */
+    public Builder peakMatrixSide(int value) {
+      peakMatrixSide = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code importBench}.
+     *
+     * @param value whether to time checkpoint import
+     * @return this builder
+     */
+    public Builder importBench(boolean value) {
+      importBench = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code pythonReference}.
+     *
+     * @param value whether to measure the Python TF reference
+     * @return this builder
+     */
+    public Builder pythonReference(boolean value) {
+      pythonReference = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code settings}.
+     *
+     * @param value the session settings for all model runs
+     * @return this builder
+     */
+    public Builder settings(SessionSettings value) {
+      settings = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code seed}.
+     *
+     * @param value the weight and input seed
+     * @return this builder
+     */
+    public Builder seed(long value) {
+      seed = value;
+      return this;
+    }
+
+    /**
+     * Sets {@code progress}.
+     *
+     * @param value receives progress lines
+     * @return this builder
+     */
+    public Builder progress(Consumer<String> value) {
+      progress = value;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     * @throws IllegalArgumentException naming the offending field
+     */
+    public BenchOptions build() {
+      return new BenchOptions(
+          quick,
+          outDir,
+          configs,
+          batches,
+          trainBatch,
+          warmup,
+          repetitions,
+          sweep,
+          sweepProcesses,
+          peak,
+          peakMatrixSide,
+          importBench,
+          pythonReference,
+          settings,
+          seed,
+          progress);
+    }
   }
 }

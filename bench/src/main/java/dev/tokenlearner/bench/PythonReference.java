@@ -91,17 +91,7 @@ public final class PythonReference {
                   Integer.toString(batch),
                   Integer.toString(warmup),
                   Integer.toString(repetitions)));
-      Map<String, Summary> modes = new LinkedHashMap<>();
-      for (String line : lines) {
-        String[] p = line.trim().split("\\s+");
-        if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
-          double[] ms = new double[p.length - 2];
-          for (int i = 2; i < p.length; i++) {
-            ms[i - 2] = Double.parseDouble(p[i]);
-          }
-          modes.put(p[1], Summary.of(ms));
-        }
-      }
+      Map<String, Summary> modes = timings(lines);
       if (modes.isEmpty()) {
         return Result.unavailable("script printed no timings: " + tail(lines));
       }
@@ -155,6 +145,15 @@ public final class PythonReference {
    */
   static Map<String, Summary> runScript(String script, List<String> args) throws IOException {
     List<String> lines = runScriptLines(script, args);
+    Map<String, Summary> modes = timings(lines);
+    if (modes.isEmpty()) {
+      throw new IOException(script + " printed no timings: " + tail(lines));
+    }
+    return modes;
+  }
+
+  /** The timing lines a script printed ({@value #RESULT_PREFIX} mode ms ms ...), by mode. */
+  private static Map<String, Summary> timings(List<String> lines) {
     Map<String, Summary> modes = new LinkedHashMap<>();
     for (String line : lines) {
       String[] p = line.trim().split("\\s+");
@@ -165,9 +164,6 @@ public final class PythonReference {
         }
         modes.put(p[1], Summary.of(ms));
       }
-    }
-    if (modes.isEmpty()) {
-      throw new IOException(script + " printed no timings: " + tail(lines));
     }
     return modes;
   }

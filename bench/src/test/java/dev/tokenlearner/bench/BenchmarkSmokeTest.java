@@ -41,13 +41,20 @@ class BenchmarkSmokeTest {
             micro("micro tl4", tokenizer(TokenizerType.DYNAMIC, 4, false)),
             micro("micro tl4+fuser", tokenizer(TokenizerType.DYNAMIC, 4, true)));
     BenchOptions o =
-        BenchOptions.quick(out)
-            .withConfigs(configs)
-            .withBatches(List.of(2), 2)
-            .withRuns(1, 1)
-            .withParts(false, false, true, true, false)
-            .withPeakMatrixSide(64)
-            .withProgress(line -> {});
+        BenchOptions.quick(out).toBuilder()
+            .configs(configs)
+            .batches(List.of(2))
+            .trainBatch(2)
+            .warmup(1)
+            .repetitions(1)
+            .sweep(false)
+            .sweepProcesses(false)
+            .peak(true)
+            .importBench(true)
+            .pythonReference(false)
+            .peakMatrixSide(64)
+            .progress(line -> {})
+            .build();
 
     BenchReport r = Benchmark.run(o);
 

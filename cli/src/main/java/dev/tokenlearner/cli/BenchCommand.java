@@ -150,26 +150,27 @@ final class BenchCommand implements Callable<Integer> {
     if (input) {
       return inputBench();
     }
-    BenchOptions o = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
+    BenchOptions base = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
+    BenchOptions.Builder b = base.toBuilder();
     if (configs != null) {
-      o = o.withConfigFilter(configs);
+      b.configFilter(configs);
     }
-    if (batches != null || trainBatch != null) {
-      o =
-          o.withBatches(
-              batches != null ? batches : o.batches(),
-              trainBatch != null ? trainBatch : o.trainBatch());
+    if (batches != null) {
+      b.batches(batches);
+    }
+    if (trainBatch != null) {
+      b.trainBatch(trainBatch);
     }
     if (repetitions != null) {
-      o = o.withRuns(o.warmup(), repetitions);
+      b.repetitions(repetitions);
     }
-    o =
-        o.withParts(
-            o.sweep() && !skip.contains("sweep"),
-            o.sweepProcesses() && !skip.contains("processes"),
-            o.peak() && !skip.contains("peak"),
-            o.importBench() && !skip.contains("import"),
-            o.pythonReference() && !skip.contains("python"));
+    BenchOptions o =
+        b.sweep(base.sweep() && !skip.contains("sweep"))
+            .sweepProcesses(base.sweepProcesses() && !skip.contains("processes"))
+            .peak(base.peak() && !skip.contains("peak"))
+            .importBench(base.importBench() && !skip.contains("import"))
+            .pythonReference(base.pythonReference() && !skip.contains("python"))
+            .build();
     BenchReport report = Benchmark.run(o);
     spec.commandLine().getOut().println(report.toMarkdown());
     spec.commandLine().getOut().println("results written to " + out.toAbsolutePath());
