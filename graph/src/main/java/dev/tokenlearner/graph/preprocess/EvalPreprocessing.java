@@ -10,9 +10,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.image.DecodeImage;
-import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TNumber;
@@ -120,31 +118,21 @@ public record EvalPreprocessing(
    * @return {@code [H, W, C]} float32 model input
    */
   public Operand<TFloat32> applyDecoded(Ops tf, Operand<? extends TNumber> image) {
-    Operand<TInt32> hw =
-        tf.slice(tf.shape(image), tf.constant(new int[] {0}), tf.constant(new int[] {2}));
-    Operand<TFloat32> hwF = tf.dtypes.cast(hw, TFloat32.class);
+    Operand<TFloat32> hwF = ResizeCrop.sizeOf(tf, image);
     Operand<TFloat32> target =
         tf.constant(new float[] {(float) (height / cropFraction), (float) (width / cropFraction)});
     // One scale for both axes: the smaller relative side reaches its target, the other overshoots.
     Operand<TFloat32> scale = tf.max(tf.math.div(target, hwF), tf.constant(0));
-    Operand<TInt32> resized =
-        tf.math.maximum(
-            tf.dtypes.cast(tf.math.round(tf.math.mul(hwF, scale)), TInt32.class),
-            tf.constant(new int[] {height, width}));
-    Operand<TFloat32> big =
-        tf.image.resizeBilinear(
-            tf.expandDims(image, tf.constant(0)), resized, ResizeBilinear.halfPixelCenters(true));
-    Operand<TInt32> offset =
-        tf.math.floorDiv(
-            tf.math.sub(resized, tf.constant(new int[] {height, width})), tf.constant(2));
-    Operand<TInt32> begin =
-        tf.concat(
-            java.util.List.of(tf.constant(new int[] {0}), offset, tf.constant(new int[] {0})),
-            tf.constant(0));
     Operand<TFloat32> crop =
-        tf.reshape(
-            tf.slice(big, begin, tf.constant(new int[] {1, height, width, channels})),
-            tf.constant(new int[] {height, width, channels}));
+        ResizeCrop.apply(
+            tf,
+            image,
+            hwF,
+            scale,
+            height,
+            width,
+            channels,
+            spare -> tf.math.floorDiv(spare, tf.constant(2)));
     return normalize(tf, crop);
   }
 

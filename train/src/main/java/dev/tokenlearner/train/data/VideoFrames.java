@@ -1,6 +1,8 @@
 package dev.tokenlearner.train.data;
 
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.ResizeCrop;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +17,6 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.image.DecodeImage;
-import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -98,7 +99,7 @@ final class VideoFrames implements AutoCloseable {
       return rgb;
     }
     if (frame.channels() != 1) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "video files decode to RGB; the model takes " + frame.channels() + " channels");
     }
     Operand<TFloat32> w = tf.constant(new float[][] {{0.2989f}, {0.5870f}, {0.1140f}});
@@ -120,34 +121,28 @@ final class VideoFrames implements AutoCloseable {
    */
   private Operand<TFloat32> frameOps(Ops tf, Operand<? extends TNumber> img) {
     int crop = sampling.cropSize();
-    Operand<TFloat32> hw =
-        tf.dtypes.cast(
-            tf.slice(tf.shape(img), tf.constant(new int[] {0}), tf.constant(new int[] {2})),
-            TFloat32.class);
+    Operand<TFloat32> hw = ResizeCrop.sizeOf(tf, img);
     Operand<TFloat32> scale =
         tf.math.div(tf.constant((float) sampling.minResize()), tf.min(hw, tf.constant(0)));
-    Operand<TInt32> size =
-        tf.math.maximum(
-            tf.dtypes.cast(tf.math.round(tf.math.mul(hw, scale)), TInt32.class),
-            tf.constant(new int[] {crop, crop}));
-    Operand<TFloat32> big =
-        tf.image.resizeBilinear(
-            tf.expandDims(img, tf.constant(0)), size, ResizeBilinear.halfPixelCenters(true));
-    Operand<TFloat32> spare = tf.dtypes.cast(tf.math.sub(size, tf.constant(crop)), TFloat32.class);
-    Operand<TInt32> offset =
-        tf.math.minimum(
-            tf.dtypes.cast(
-                tf.math.floor(tf.math.mul(position, tf.math.add(spare, tf.constant(1f)))),
-                TInt32.class),
-            tf.dtypes.cast(spare, TInt32.class));
-    Operand<TInt32> begin =
-        tf.concat(
-            List.of(tf.constant(new int[] {0}), offset, tf.constant(new int[] {0})),
-            tf.constant(0));
     Operand<TFloat32> cropped =
-        tf.reshape(
-            tf.slice(big, begin, tf.constant(new int[] {1, crop, crop, frame.channels()})),
-            tf.constant(new int[] {crop, crop, frame.channels()}));
+        ResizeCrop.apply(
+            tf,
+            img,
+            hw,
+            scale,
+            crop,
+            crop,
+            frame.channels(),
+            spare ->
+                tf.math.minimum(
+                    tf.dtypes.cast(
+                        tf.math.floor(
+                            tf.math.mul(
+                                position,
+                                tf.math.add(
+                                    tf.dtypes.cast(spare, TFloat32.class), tf.constant(1f)))),
+                        TInt32.class),
+                    spare));
     Operand<TFloat32> flipped =
         tf.select(flip, tf.reverse(cropped, tf.constant(new int[] {1})), cropped);
     return frame.normalize(tf, flipped);
