@@ -1,6 +1,7 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,13 +59,13 @@ final class OptaxState {
   /**
    * The map under {@code key}.
    *
-   * @throws IllegalArgumentException naming {@code where} and the keys found if there is none
+   * @throws InvalidInputException naming {@code where} and the keys found if there is none
    */
   @SuppressWarnings("unchecked")
   static Map<String, Object> child(Map<String, Object> tree, String key, String where) {
     Object v = tree.get(key);
     if (!(v instanceof Map<?, ?>)) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           where
               + ": expected a map under '"
               + key
@@ -106,7 +107,7 @@ final class OptaxState {
       } else if (e.getValue() instanceof HostArray a) {
         out.put(key, a);
       } else {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "opt_state " + where + ": leaf " + key + " is not a float array");
       }
     }

@@ -225,7 +225,7 @@ final class TrainStateIo {
     for (String key : LossScale.KEYS) {
       Object v = saved instanceof Map<?, ?> m ? m.get(key) : null;
       if (!(v instanceof Number n)) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "checkpoint metadata/"
                 + LossScale.SCOPE
                 + "/"

@@ -4,6 +4,7 @@ import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.LrConfig;
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
@@ -90,9 +91,7 @@ public final class TrainStep implements AutoCloseable {
             .train()
             .lrConfigs()
             .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "training needs lr_configs in " + config.source()));
+                () -> new InvalidInputException("training needs lr_configs in " + config.source()));
     GradientPipeline pipeline =
         new GradientPipeline(
             config.source(), b.aggregator, replication, config.train().maxGradNorm(), xla);
