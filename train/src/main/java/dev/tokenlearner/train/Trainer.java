@@ -155,6 +155,32 @@ public final class Trainer {
     }
   }
 
+  /**
+   * Trains on a dataset the caller built, e.g. arrays from memory ({@link
+   * dev.tokenlearner.train.data.ArraysDataset#of}); the config's {@code dataset_name} is not read.
+   * The caller keeps ownership of the dataset and closes it.
+   *
+   * @param cfg the experiment
+   * @param workdir where checkpoints, summaries and the model go (created if missing)
+   * @param resume continue from the newest checkpoint in {@code workdir}
+   * @param dataset the training and held-out examples, at the model's input shape
+   * @param options presentation and early stop
+   * @return what the run did and wrote
+   * @throws IOException if checkpoints or summaries cannot be read or written
+   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
+   *     holds checkpoints and {@code resume} is false
+   * @throws TrainingDivergedException if the loss becomes NaN or infinite
+   */
+  public static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      ImageDataset dataset,
+      TrainOptions options)
+      throws IOException {
+    return run(cfg, workdir, resume, dataset, options, Replication.single());
+  }
+
   private static TrainSummary run(
       ExperimentConfig cfg,
       Path workdir,
