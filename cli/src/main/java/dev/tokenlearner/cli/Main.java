@@ -3,7 +3,11 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.core.UserError;
 import dev.tokenlearner.train.distributed.ReplicaFailedException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,7 +65,7 @@ public final class Main implements Runnable {
             return EXIT_REPLICA_FAILED;
           }
           if (isUserError(ex)) {
-            commandLine.getErr().println("error: " + ex.getMessage());
+            commandLine.getErr().println("error: " + userMessage(ex));
             return EXIT_USER_ERROR;
           }
           ex.printStackTrace(commandLine.getErr());
@@ -79,6 +83,31 @@ public final class Main implements Runnable {
     return ex instanceof UserError
         || ex instanceof FileSystemException
         || (ex instanceof UncheckedIOException u && isUserError(u.getCause()));
+  }
+
+  /**
+   * The one line a user error prints: a file-system error says what is wrong with which path (the
+   * JDK's message is often the bare path), and a message of several lines is joined into one.
+   */
+  static String userMessage(Throwable ex) {
+    if (ex instanceof UncheckedIOException u && u.getCause() != null) {
+      return userMessage(u.getCause());
+    }
+    String message;
+    if (ex instanceof NoSuchFileException e) {
+      message = "no such file: " + e.getFile();
+    } else if (ex instanceof AccessDeniedException e) {
+      message = "permission denied: " + e.getFile();
+    } else if (ex instanceof NotDirectoryException e) {
+      message = "not a folder: " + e.getFile();
+    } else if (ex instanceof FileAlreadyExistsException e) {
+      message = "already exists: " + e.getFile();
+    } else if (ex.getMessage() == null) {
+      message = ex.getClass().getSimpleName();
+    } else {
+      message = ex.getMessage();
+    }
+    return message.strip().replaceAll("\\s*\\R\\s*", "; ");
   }
 
   /**
