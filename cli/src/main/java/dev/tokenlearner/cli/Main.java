@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code tokenlearner} command: train, import, predict, serve, inspect and bench.
  *
- * <p>Exit codes: 0 success, 1 a user error (bad option, config, checkpoint or input; one-line
- * message), 2 an internal error (stack trace), 3 a replica of a data-parallel run failed or a peer
- * never started (restart every task with {@code --resume}).
+ * <p>Exit codes: 0 success, 1 a user error (bad option value, config, checkpoint or input; one-line
+ * message), 2 a command line that does not parse (unknown option, missing required option; the
+ * message and the usage) or an internal error (stack trace), 3 a replica of a data-parallel run
+ * failed or a peer never started (restart every task with {@code --resume}).
  */
 @Command(
     name = "tokenlearner",
@@ -40,6 +41,9 @@ public final class Main implements Runnable {
 
   /** Exit code for errors the user can fix (bad input, config or checkpoint). */
   public static final int EXIT_USER_ERROR = 1;
+
+  /** Exit code for a command line that does not parse (picocli's usage error). */
+  public static final int EXIT_USAGE = CommandLine.ExitCode.USAGE;
 
   /** Exit code for internal errors. */
   public static final int EXIT_INTERNAL_ERROR = 2;
