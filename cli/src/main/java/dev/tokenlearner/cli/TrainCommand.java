@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.core.MissingFileException;
 import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.train.Devices;
@@ -138,6 +139,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Paths the user named are checked before the config is built or any data is read.
+    if (data != null) {
+      MissingFileException.requireExists(data);
+    }
+    if (evalData != null) {
+      MissingFileException.requireExists(evalData);
+    }
     ExperimentConfig cfg =
         RuntimeConfig.override(
             config.load(),

@@ -84,9 +84,10 @@ public final class Trainer {
    * @param dataOverride a data path replacing the config's dataset (image folder or TFRecords)
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs}, no
-   *     {@code batch_size}, video input, data that does not fit), or {@code workdir} already holds
-   *     checkpoints and {@code resume} is false
+   * @throws InvalidInputException if the config cannot be trained (no {@code lr_configs}, no {@code
+   *     batch_size}, data that does not fit)
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
@@ -105,8 +106,9 @@ public final class Trainer {
    * @param options presentation and early stop
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
-   *     holds checkpoints and {@code resume} is false
+   * @throws InvalidInputException if the config cannot be trained
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
@@ -135,10 +137,11 @@ public final class Trainer {
    * @return what the run did and wrote (on other replicas than the chief: no evaluation, nothing
    *     written)
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
-   *     holds checkpoints and {@code resume} is false
-   * @throws InvalidInputException if {@code batch_size} does not split over the replicas, XLA is
-   *     asked for with several replicas, or the replicas start at different steps
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
+   * @throws InvalidInputException if the config cannot be trained, {@code batch_size} does not
+   *     split over the replicas, XLA is asked for with several replicas, or the replicas start at
+   *     different steps
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    * @throws RuntimeException what {@link Replication#failed} makes of a failed step
    */
@@ -150,6 +153,9 @@ public final class Trainer {
       TrainOptions options,
       Replication replication)
       throws IOException {
+    // Checked before the data is opened, which can take long for a large folder.
+    checkTrainable(cfg);
+    checkWorkdir(workdir, resume);
     try (ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData())) {
       return run(cfg, workdir, resume, dataset, options, replication);
     }
@@ -191,15 +197,9 @@ public final class Trainer {
       throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
+    checkWorkdir(workdir, resume);
     Files.createDirectories(workdir);
     Optional<Path> latest = Checkpoints.latest(workdir);
-    if (!resume && latest.isPresent()) {
-      throw new IllegalArgumentException(
-          workdir
-              + " already holds "
-              + latest.get().getFileName()
-              + "; resume from it or train into an empty workdir");
-    }
     Plan plan = Plan.of(cfg, dataset.numTrain(), options);
     RuntimeConfig runtime = cfg.runtime();
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
@@ -339,7 +339,7 @@ public final class Trainer {
       long stepsPerEpoch = tc.stepsPerEpoch(numTrain);
       long total = tc.resolvedTotalSteps(numTrain);
       if (total <= 0) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "the config trains for 0 steps ("
                 + numTrain
                 + " examples, batch_size "
@@ -522,10 +522,29 @@ public final class Trainer {
   /** Rejects what this trainer cannot train, before any graph is built. */
   static void checkTrainable(ExperimentConfig cfg) {
     if (cfg.train().lrConfigs().isEmpty()) {
-      throw new IllegalArgumentException(cfg.source() + ": training needs lr_configs");
+      throw new InvalidInputException(
+          cfg.source()
+              + ": training needs lr_configs (add an lr_configs block, as in the bundled configs)");
     }
     if (cfg.train().batchSize().isEmpty()) {
-      throw new IllegalArgumentException(cfg.source() + ": training needs batch_size");
+      throw new InvalidInputException(cfg.source() + ": training needs batch_size (add one)");
+    }
+  }
+
+  /**
+   * Rejects a fresh run into a workdir that already holds a checkpoint.
+   *
+   * @throws WorkdirInUseException naming the checkpoint, unless {@code resume}
+   */
+  static void checkWorkdir(Path workdir, boolean resume) throws IOException {
+    if (Files.exists(workdir) && !Files.isDirectory(workdir)) {
+      throw new InvalidInputException(
+          workdir + " is a file; --workdir takes a folder (created if missing)");
+    }
+    Optional<Path> latest =
+        Files.isDirectory(workdir) ? Checkpoints.latest(workdir) : Optional.empty();
+    if (!resume && latest.isPresent()) {
+      throw new WorkdirInUseException(workdir, latest.get());
     }
   }
 

@@ -207,14 +207,18 @@ class TrainerTest {
   }
 
   @Test
-  void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
+  void run_workdirWithCheckpointsWithoutResume_throwsWorkdirInUseNamingTheFix() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
-    IllegalArgumentException e =
+    WorkdirInUseException e =
         assertThrows(
-            IllegalArgumentException.class,
+            WorkdirInUseException.class,
             () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
-    assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
+    assertEquals(
+        dir
+            + " already holds checkpoint_1; add --resume to continue that run, or give another"
+            + " --workdir",
+        e.getMessage());
   }
 
   @Test
