@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       TrainCommand.class,
       ImportCommand.class,
       PredictCommand.class,
+      VisualizeCommand.class,
       ServeCommand.class,
       InspectCommand.class,
       BenchCommand.class,

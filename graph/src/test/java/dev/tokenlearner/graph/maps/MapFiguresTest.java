@@ -31,8 +31,8 @@ class MapFiguresTest {
   }
 
   /**
-   * Panels in the decoded picture: runs of non-background pixels wider than half a panel along a row
-   * through the middle of the panels.
+   * Panels in the decoded picture: runs of non-background pixels wider than half a panel along a
+   * row through the middle of the panels.
    */
   static int countPanels(BufferedImage img) {
     int y = MapPanels.HEADER + (img.getHeight() - MapPanels.HEADER - MapPanels.GAP) / 2;
