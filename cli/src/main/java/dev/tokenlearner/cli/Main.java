@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
       ImportCommand.class,
       PredictCommand.class,
       VisualizeCommand.class,
+      SweepCommand.class,
       ServeCommand.class,
       InspectCommand.class,
       BenchCommand.class,
