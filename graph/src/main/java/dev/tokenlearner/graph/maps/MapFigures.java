@@ -106,15 +106,37 @@ public final class MapFigures {
   }
 
   /**
-   * Encodes a picture as PNG.
+   * One picture of a clip: a row of panels per time step, each on the first frame of its step.
    *
-   * @param image the picture
-   * @return the PNG bytes
+   * @param inputs {@code [n, T, H, W, C]} normalised
+   * @param maps {@code [n, T', K, h, w]}
+   * @param example which of the {@code n}
+   * @param normalization how the inputs were normalised
+   * @param title the title line
+   * @return {@code T'} rows stacked top to bottom
+   * @throws InvalidInputException if the shapes do not fit together
    */
-  public static byte[] png(BufferedImage image) throws IOException {
-    var bytes = new java.io.ByteArrayOutputStream();
-    ImageIO.write(image, "png", bytes);
-    return bytes.toByteArray();
+  public static BufferedImage clipSteps(
+      HostArray inputs, HostArray maps, int example, Normalization normalization, String title) {
+    List<BufferedImage> frames = clip(inputs, maps, example, normalization, title);
+    int steps = (int) maps.shape()[1];
+    List<BufferedImage> rows = new ArrayList<>(steps);
+    for (int s = 0; s < steps; s++) {
+      // the first frame t with t * steps / frames == s
+      rows.add(frames.get((s * frames.size() + steps - 1) / steps));
+    }
+    BufferedImage out =
+        new BufferedImage(
+            rows.get(0).getWidth(), rows.get(0).getHeight() * steps, BufferedImage.TYPE_INT_RGB);
+    var g = out.createGraphics();
+    try {
+      for (int s = 0; s < steps; s++) {
+        g.drawImage(rows.get(s), 0, s * rows.get(0).getHeight(), null);
+      }
+    } finally {
+      g.dispose();
+    }
+    return out;
   }
 
   /**
