@@ -30,7 +30,7 @@ public final class ParetoPlot {
 
   private static final int LEFT = 70;
   private static final int RIGHT = 30;
-  private static final int TOP = 40;
+  private static final int TOP = 52;
   private static final int BOTTOM = 50;
   private static final Color FRONT = new Color(214, 39, 40);
   private static final Color OTHER = new Color(31, 119, 180);
@@ -109,7 +109,7 @@ public final class ParetoPlot {
     int h = HEIGHT - TOP - BOTTOM;
     g.setColor(Color.BLACK);
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-    g.drawString(title, LEFT, 22);
+    g.drawString(title, LEFT, 20);
     g.drawRect(LEFT, TOP, w, h);
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
     for (int i = 0; i <= 5; i++) {
@@ -128,7 +128,7 @@ public final class ParetoPlot {
     }
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
     g.drawString("GFLOPs per example", LEFT + w / 2 - 50, HEIGHT - 12);
-    g.drawString("held-out accuracy", 8, TOP - 8);
+    g.drawString("held-out accuracy", 8, TOP - 10);
     List<SweepRow> front = front(rows);
     g.setColor(FRONT);
     g.setStroke(new BasicStroke(2f));
