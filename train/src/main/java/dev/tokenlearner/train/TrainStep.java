@@ -432,6 +432,17 @@ public final class TrainStep implements AutoCloseable {
     return evalTower().logits(session, batch);
   }
 
+  /**
+   * The first TokenLearner's attention maps for held-out examples, by the inference tower on this
+   * step's variables.
+   *
+   * @param images {@code [b, H, W, C]} or {@code [b, T, H, W, C]} as the model sees them
+   * @return {@code [b, K, h, w]} or {@code [b, T', K, h, w]}; empty without a TokenLearner
+   */
+  Optional<HostArray> evalTokenMaps(HostArray images) {
+    return evalTower().tokenMaps(session, images);
+  }
+
   private EvalTower evalTower() {
     if (evalTower == null) {
       evalTower = new EvalTower(model, config);

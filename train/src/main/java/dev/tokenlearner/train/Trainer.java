@@ -4,10 +4,12 @@ import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.config.TrainConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.graph.maps.MapFigures;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
@@ -72,6 +74,12 @@ public final class Trainer {
   public static final String CURVES_PNG = "curves.png";
 
   private static final int SAMPLE_SIZE = 16;
+
+  /** TensorBoard tag prefix of the token-map images. */
+  public static final String TOKEN_MAPS_TAG = "token_maps";
+
+  /** Held-out examples whose token maps are drawn at each evaluation. */
+  public static final int TOKEN_MAP_EXAMPLES = 3;
 
   private Trainer() {}
 
@@ -378,6 +386,8 @@ public final class Trainer {
     private long inputNanos;
     private long stepExamples;
     private long step;
+    private HostArray mapExamples;
+    private int[] mapLabels;
 
     Loop(ExperimentConfig cfg, Path workdir, ImageDataset dataset, Plan plan, TrainStep train) {
       this.cfg = cfg;
@@ -467,6 +477,7 @@ public final class Trainer {
       Evaluator.Evaluation e = evaluate();
       metrics.add(step, "eval", "loss", e.loss());
       metrics.add(step, "eval", "accuracy", e.accuracy());
+      tokenMaps(metrics);
       metrics.flush();
       LOG.info(
           String.format(
@@ -476,6 +487,42 @@ public final class Trainer {
               e.loss(),
               e.accuracy(),
               e.examples()));
+    }
+
+    /**
+     * The first TokenLearner's maps of the first few held-out examples as TensorBoard images
+     * ({@value #TOKEN_MAPS_TAG}/example_i), the same examples at every evaluation so the tokens can
+     * be watched specialising.
+     */
+    private void tokenMaps(MetricsSink metrics) throws IOException {
+      if (!cfg.model().hasTokenLearner() || dataset.numEval() == 0) {
+        return;
+      }
+      if (mapExamples == null) {
+        int n = (int) Math.min(TOKEN_MAP_EXAMPLES, dataset.numEval());
+        float[] images = new float[n * dataset.exampleSize()];
+        mapLabels = new int[n];
+        for (int i = 0; i < n; i++) {
+          mapLabels[i] = dataset.eval(i, images, i * dataset.exampleSize());
+        }
+        mapExamples = new HostArray(Batch.shapeOf(n, dataset.exampleShape()), images);
+      }
+      Optional<HostArray> maps = train.evalTokenMaps(mapExamples);
+      if (maps.isEmpty()) {
+        return;
+      }
+      Normalization norm = Normalization.of(cfg);
+      for (int i = 0; i < mapLabels.length; i++) {
+        String title =
+            String.format(
+                Locale.ROOT, "held-out example %d (class %d), step %d", i, mapLabels[i], step);
+        metrics.image(
+            step,
+            TOKEN_MAPS_TAG + "/example_" + i,
+            cfg.input().isVideo()
+                ? MapFigures.clipSteps(mapExamples, maps.get(), i, norm, title)
+                : MapFigures.image(mapExamples, maps.get(), i, norm, title));
+      }
     }
 
     /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */

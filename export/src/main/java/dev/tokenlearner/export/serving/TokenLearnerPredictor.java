@@ -94,6 +94,39 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   }
 
   /**
+   * Whether the model exports the first TokenLearner's attention maps ({@code token_maps}); models
+   * without a TokenLearner, and models exported by an older version, do not.
+   *
+   * @return true if {@link #tokenMaps} can run
+   */
+  public boolean hasTokenMaps() {
+    return model.signatures().contains(Signatures.TOKEN_MAPS);
+  }
+
+  /**
+   * The attention maps of the first TokenLearner on preprocessed inputs: the weights it pools the
+   * patch tokens with (v1.1 softmax over space, v1 sigmoid).
+   *
+   * @param images {@code [n, H, W, C]} (or {@code [n, T, H, W, C]} for video), normalised as the
+   *     model's metadata says
+   * @return {@code [n, K, h, w]} on the patch grid, or {@code [n, T', K, h, w]} for video
+   * @throws InvalidInputException if the model has no {@code token_maps} signature
+   * @throws IllegalArgumentException if the shape does not fit the model
+   */
+  public HostArray tokenMaps(HostArray images) {
+    if (!hasTokenMaps()) {
+      throw new InvalidInputException(
+          "model "
+              + model.directory()
+              + " has no "
+              + Signatures.TOKEN_MAPS
+              + " signature (no TokenLearner, or exported by an older version); it has "
+              + model.signatures());
+    }
+    return model.run(Signatures.TOKEN_MAPS, images);
+  }
+
+  /**
    * Classifies encoded images (JPEG, PNG, GIF, BMP) with the preprocessing inside the model.
    *
    * @param images one encoded image per example; for video models {@code T} frames per example,
