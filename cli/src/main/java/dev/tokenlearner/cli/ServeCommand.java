@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.export.savedmodel.ServingRoot;
+import dev.tokenlearner.export.serving.BatchingOptions;
 import dev.tokenlearner.export.serving.RestServer;
 import dev.tokenlearner.export.serving.ServerOptions;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
@@ -84,6 +85,35 @@ final class ServeCommand implements Callable<Integer> {
           "On shutdown, how long requests in flight may take to finish. Default: ${DEFAULT-VALUE}.")
   long drainSeconds;
 
+  @Option(
+      names = "--enable-batching",
+      description =
+          "Merge concurrent predict requests for the same signature into one session run, as TF"
+              + " Serving's --enable_batching.")
+  boolean enableBatching;
+
+  @Option(
+      names = "--max-batch-size",
+      defaultValue = "" + BatchingOptions.MAX_BATCH_SIZE_DEFAULT,
+      paramLabel = "N",
+      description = "With batching: most examples in one merged run. Default: ${DEFAULT-VALUE}.")
+  int maxBatchSize;
+
+  @Option(
+      names = "--batch-timeout-micros",
+      defaultValue = "2000",
+      paramLabel = "US",
+      description =
+          "With batching: how long the first request of a batch waits for others."
+              + " Default: ${DEFAULT-VALUE}.")
+  long batchTimeoutMicros;
+
+  @Option(
+      names = "--num-batch-threads",
+      paramLabel = "N",
+      description = "With batching: merged runs at once. Default: one per processor.")
+  Integer numBatchThreads;
+
   @Spec CommandSpec spec;
 
   /** What is served: the SavedModel directory, the model name in URLs and the version. */
@@ -111,6 +141,16 @@ final class ServeCommand implements Callable<Integer> {
             .withThreads(threads)
             .withMaxBodyBytes(maxBodyBytes)
             .withDrainTimeout(Duration.ofSeconds(drainSeconds));
+    if (enableBatching) {
+      options =
+          options.withBatching(
+              new BatchingOptions(
+                  maxBatchSize,
+                  Duration.ofNanos(Math.multiplyExact(batchTimeoutMicros, 1000L)),
+                  numBatchThreads != null
+                      ? numBatchThreads
+                      : BatchingOptions.defaults().threads()));
+    }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
     CountDownLatch closed = new CountDownLatch(1);
@@ -132,8 +172,24 @@ final class ServeCommand implements Callable<Integer> {
             RestServer.start(
                 predictor, t.name(), t.version(), new InetSocketAddress(host, port), options)) {
       out.printf(
-          "serving %s (version %d) at http://%s:%d/v1/models/%s%n",
-          t.dir(), t.version(), host, server.address().getPort(), t.name());
+          "serving %s (version %d) at http://%s:%d/v1/models/%s%s%n",
+          t.dir(),
+          t.version(),
+          host,
+          server.address().getPort(),
+          t.name(),
+          options
+              .batching()
+              .map(
+                  b ->
+                      " with batching (max "
+                          + b.maxBatchSize()
+                          + ", timeout "
+                          + b.timeout().toNanos() / 1000
+                          + " us, "
+                          + b.threads()
+                          + " threads)")
+              .orElse(""));
       out.flush();
       stopped.await();
     } catch (InterruptedException e) {

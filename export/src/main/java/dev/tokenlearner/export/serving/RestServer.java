@@ -29,6 +29,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,7 @@ public final class RestServer implements AutoCloseable {
   private final String name;
   private final long version;
   private final ServerOptions options;
+  private final Optional<RequestBatcher> batcher;
   private final Gson gson = new GsonBuilder().serializeSpecialFloatingPointValues().create();
   // Requests in their handler; close() waits for it to reach 0. Guarded by this.
   private int inFlight;
@@ -94,6 +96,7 @@ public final class RestServer implements AutoCloseable {
     this.name = name;
     this.version = version;
     this.options = options;
+    this.batcher = options.batching().map(b -> new RequestBatcher(predictor.model(), b));
   }
 
   /**
@@ -197,6 +200,16 @@ public final class RestServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    batcher.ifPresent(RequestBatcher::close);
+  }
+
+  /**
+   * Returns the batcher merging predict requests.
+   *
+   * @return it, empty when batching is off
+   */
+  public Optional<RequestBatcher> batcher() {
+    return batcher;
   }
 
   /** Requests in their handler now (tests). */
@@ -382,9 +395,16 @@ public final class RestServer implements AutoCloseable {
           encoded.add(b64(v));
         }
       }
-      outputs = model.runEncoded(signature, encoded);
+      outputs =
+          batcher.isPresent()
+              ? batcher.get().runEncoded(signature, encoded)
+              : model.runEncoded(signature, encoded);
     } else {
-      outputs = model.runAll(signature, numbers(values));
+      HostArray batch = numbers(values);
+      outputs =
+          batcher.isPresent()
+              ? batcher.get().runAll(signature, batch)
+              : model.runAll(signature, batch);
     }
     if (columnar) {
       // TF Serving answers columnar requests with whole output tensors.

@@ -3,6 +3,7 @@ package dev.tokenlearner.export.serving;
 import dev.tokenlearner.core.InvalidInputException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link RestServer} serves: request threads, the largest request body, and how long a shutdown
@@ -12,8 +13,10 @@ import java.util.Objects;
  *     many as concurrent clients
  * @param maxBodyBytes larger request bodies are answered 413
  * @param drainTimeout how long {@link RestServer#close} waits for requests in flight
+ * @param batching merge concurrent predict requests ({@link RequestBatcher}), or run each alone
  */
-public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeout) {
+public record ServerOptions(
+    int threads, long maxBodyBytes, Duration drainTimeout, Optional<BatchingOptions> batching) {
 
   /** Request threads unless set. */
   public static final int THREADS_DEFAULT = 16;
@@ -33,6 +36,7 @@ public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeou
   /** Checks the values. */
   public ServerOptions {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
+    Objects.requireNonNull(batching, "batching");
     if (threads <= 0) {
       throw new InvalidInputException("threads must be positive, got " + threads);
     }
@@ -50,10 +54,11 @@ public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeou
    * The defaults.
    *
    * @return {@link #THREADS_DEFAULT} threads, {@link #MAX_BODY_BYTES_DEFAULT}, {@link
-   *     #DRAIN_TIMEOUT_DEFAULT}
+   *     #DRAIN_TIMEOUT_DEFAULT}, no batching
    */
   public static ServerOptions defaults() {
-    return new ServerOptions(THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT, DRAIN_TIMEOUT_DEFAULT);
+    return new ServerOptions(
+        THREADS_DEFAULT, MAX_BODY_BYTES_DEFAULT, DRAIN_TIMEOUT_DEFAULT, Optional.empty());
   }
 
   /**
@@ -63,7 +68,7 @@ public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeou
    * @return the copy
    */
   public ServerOptions withThreads(int value) {
-    return new ServerOptions(value, maxBodyBytes, drainTimeout);
+    return new ServerOptions(value, maxBodyBytes, drainTimeout, batching);
   }
 
   /**
@@ -73,7 +78,7 @@ public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeou
    * @return the copy
    */
   public ServerOptions withMaxBodyBytes(long value) {
-    return new ServerOptions(threads, value, drainTimeout);
+    return new ServerOptions(threads, value, drainTimeout, batching);
   }
 
   /**
@@ -83,6 +88,16 @@ public record ServerOptions(int threads, long maxBodyBytes, Duration drainTimeou
    * @return the copy
    */
   public ServerOptions withDrainTimeout(Duration value) {
-    return new ServerOptions(threads, maxBodyBytes, value);
+    return new ServerOptions(threads, maxBodyBytes, value, batching);
+  }
+
+  /**
+   * A copy that merges concurrent predict requests.
+   *
+   * @param value the batching parameters
+   * @return the copy
+   */
+  public ServerOptions withBatching(BatchingOptions value) {
+    return new ServerOptions(threads, maxBodyBytes, drainTimeout, Optional.of(value));
   }
 }
