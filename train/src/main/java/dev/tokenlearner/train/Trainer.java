@@ -21,6 +21,8 @@ import dev.tokenlearner.train.data.ImageFolderDataset;
 import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.data.VideoDataset;
+import dev.tokenlearner.train.profile.RunTrace;
+import dev.tokenlearner.train.profile.StepProfile;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.io.IOException;
@@ -74,6 +76,12 @@ public final class Trainer {
 
   /** The learning-curve plot inside the workdir. */
   public static final String CURVES_PNG = "curves.png";
+
+  /** The Chrome trace of {@code train --profile-steps} inside the workdir. */
+  public static final String PROFILE_TRACE = "profile_trace.json";
+
+  /** Steps run before profiling starts, so the profile leaves out first-run costs. */
+  private static final int PROFILE_WARMUP = 2;
 
   /** The exported SavedModel inside the workdir. */
   public static final String SAVED_MODEL_DIR = "saved_model";
@@ -219,7 +227,14 @@ public final class Trainer {
             .build()) {
       long start = startFrom(step, cfg, workdir, resume, latest);
       step.synchronize();
-      Loop loop = new Loop(cfg, workdir, dataset, plan, step);
+      Loop loop =
+          new Loop(
+              cfg,
+              workdir,
+              dataset,
+              plan,
+              step,
+              replication.isChief() ? options.profileSteps() : 0);
       loop.run(start, options.progressBar());
       if (!replication.isChief()) {
         // The other replicas only take part in every step; the chief evaluates and writes.
@@ -367,9 +382,19 @@ public final class Trainer {
     private long inputNanos;
     private long stepExamples;
     private long step;
+    private final int profileSteps;
+    private StepProfile profile;
+    private RunTrace lastTrace;
 
-    Loop(ExperimentConfig cfg, Path workdir, ImageDataset dataset, Plan plan, TrainStep train) {
+    Loop(
+        ExperimentConfig cfg,
+        Path workdir,
+        ImageDataset dataset,
+        Plan plan,
+        TrainStep train,
+        int profileSteps) {
       this.cfg = cfg;
+      this.profileSteps = profileSteps;
       this.workdir = workdir;
       this.dataset = dataset;
       this.plan = plan;
@@ -404,8 +429,15 @@ public final class Trainer {
                   BatchProducer.QUEUE_CAPACITY_DEFAULT,
                   BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress && chief, start, plan.totalSteps())) {
+        long profileFrom =
+            start + Math.min(PROFILE_WARMUP, Math.max(0, plan.stopAt() - start - profileSteps));
         while (step < plan.stopAt()) {
-          StepResult r = trainOne(producer);
+          boolean traced = profileSteps > 0 && step >= profileFrom;
+          traced &= step < profileFrom + profileSteps;
+          StepResult r = trainOne(producer, traced);
+          if (traced && (step == profileFrom + profileSteps || step == plan.stopAt())) {
+            reportProfile();
+          }
           if (!chief) {
             continue;
           }
@@ -427,12 +459,29 @@ public final class Trainer {
       }
     }
 
-    private StepResult trainOne(BatchProducer producer) throws IOException {
+    private StepResult trainOne(BatchProducer producer, boolean traced) throws IOException {
       long t0 = System.nanoTime();
       Batch batch = producer.next();
-      inputNanos += System.nanoTime() - t0;
-      StepResult r = train.run(batch);
-      stepNanos += System.nanoTime() - t0;
+      long input = System.nanoTime() - t0;
+      inputNanos += input;
+      long session0 = train.sessionNanos();
+      if (traced) {
+        train.trace(Optional.of(t -> lastTrace = t));
+      }
+      StepResult r;
+      try {
+        r = train.run(batch);
+      } finally {
+        train.trace(Optional.empty());
+      }
+      long wall = System.nanoTime() - t0;
+      stepNanos += wall;
+      if (traced) {
+        if (profile == null) {
+          profile = new StepProfile(train.graph());
+        }
+        profile.add(lastTrace, wall - input - (train.sessionNanos() - session0));
+      }
       stepExamples += (long) batch.size() * replication.replicas();
       step = batch.step() + 1;
       if (!Float.isFinite(r.loss())) {
@@ -441,6 +490,18 @@ public final class Trainer {
       }
       window.add(r);
       return r;
+    }
+
+    /** Logs the profile's top ops and writes its Chrome trace. */
+    private void reportProfile() throws IOException {
+      Path file = workdir.resolve(PROFILE_TRACE);
+      profile.writeChromeTrace(file);
+      LOG.info(
+          "training step profile (Chrome trace: {}):{}{}",
+          file,
+          System.lineSeparator(),
+          profile.toMarkdown(
+              cfg.source() + ", steps " + (step - profile.steps()) + ".." + step, 15));
     }
 
     private void summarize(MetricsSink metrics, StepResult r) throws IOException {
