@@ -223,6 +223,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
+    out.println("time: " + s.time().format());
     out.flush();
     return 0;
   }

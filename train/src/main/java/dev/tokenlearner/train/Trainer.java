@@ -244,7 +244,9 @@ public final class Trainer {
         // Nothing left to train (a finished run resumed): still report the held-out numbers.
         LOG.info(
             "{} is already at step {} of {}; nothing to train", workdir, start, plan.totalSteps());
+        long t0 = System.nanoTime();
         loop.evaluate();
+        loop.loopNanos += System.nanoTime() - t0;
       }
       CurvePlot.write(
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
@@ -282,7 +284,8 @@ public final class Trainer {
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
             loop.workdir.resolve(CURVES_PNG),
-            loop.inputWaitFraction());
+            loop.inputWaitFraction(),
+            loop.breakdown());
     LOG.info(
         String.format(
             Locale.ROOT,
@@ -295,6 +298,7 @@ public final class Trainer {
             loop.evalAccuracy.isPresent()
                 ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
                 : "n/a"));
+    LOG.info("time: {}", summary.time().format());
     return summary;
   }
 
@@ -382,6 +386,10 @@ public final class Trainer {
     private long inputNanos;
     private long stepExamples;
     private long step;
+    private long loopNanos;
+    private long evalNanos;
+    private long checkpointNanos;
+    private long sessionNanosAtStart;
     private final int profileSteps;
     private StepProfile profile;
     private RunTrace lastTrace;
@@ -406,6 +414,16 @@ public final class Trainer {
     }
 
     void run(long start, boolean showProgress) throws IOException {
+      long loopStart = System.nanoTime();
+      sessionNanosAtStart = train.sessionNanos();
+      try {
+        runSteps(start, showProgress);
+      } finally {
+        loopNanos += System.nanoTime() - loopStart;
+      }
+    }
+
+    private void runSteps(long start, boolean showProgress) throws IOException {
       step = start;
       long seed = cfg.train().rngSeed();
       boolean chief = replication.isChief();
@@ -452,7 +470,9 @@ public final class Trainer {
             test(metrics, testViews.get());
           }
           if (step % plan.checkpointEvery() == 0 || step == plan.stopAt()) {
+            long t0 = System.nanoTime();
             checkpoints.save(train);
+            checkpointNanos += System.nanoTime() - t0;
           }
           progress.update(step, window, evalAccuracy, imagesPerSecond());
         }
@@ -530,8 +550,10 @@ public final class Trainer {
 
     /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */
     private void test(MetricsSink metrics, VideoDataset videos) throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.MultiViewEvaluation e =
           Evaluator.evaluateViews(videos, cfg.train().resolvedEvalBatchSize(), train::evalLogits);
+      evalNanos += System.nanoTime() - t0;
       metrics.add(step, "test", "loss", e.loss());
       metrics.add(step, "test", "accuracy", e.accuracy());
       if (e.top5Accuracy().isPresent()) {
@@ -553,10 +575,22 @@ public final class Trainer {
     }
 
     Evaluator.Evaluation evaluate() throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.Evaluation e = evaluator.evaluate(train);
+      evalNanos += System.nanoTime() - t0;
       evalLoss = OptionalDouble.of(e.loss());
       evalAccuracy = OptionalDouble.of(e.accuracy());
       return e;
+    }
+
+    /** Where the loop's time went (evaluation after the loop, if any, counts in neither). */
+    TimeBreakdown breakdown() {
+      return TimeBreakdown.ofNanos(
+          loopNanos,
+          inputNanos,
+          train.sessionNanos() - sessionNanosAtStart,
+          evalNanos,
+          checkpointNanos);
     }
 
     /** Share of the timed step loop spent waiting for the next batch. */

@@ -56,6 +56,25 @@ class TrainerProfileTest {
   }
 
   @Test
+  void summary_breaksTheLoopTimeDown() throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny("num_training_steps: 6", "log_eval_steps: 3", "checkpoint_steps: 3");
+    TrainSummary s = Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
+    TimeBreakdown t = s.time();
+    assertTrue(t.compute() > 0 && t.evaluation() > 0 && t.checkpoint() > 0, t.toString());
+    assertTrue(t.inputWait() >= 0 && t.host() >= 0, t.toString());
+    double parts = t.inputWait() + t.host() + t.compute() + t.evaluation() + t.checkpoint();
+    assertEquals(t.loop(), parts, 1e-6);
+    assertTrue(t.loop() <= s.wallSeconds(), t + " within " + s.wallSeconds());
+    String line = t.format();
+    for (String part :
+        List.of("input wait ", "host overhead ", "TF compute ", "evaluation ", "checkpoints ")) {
+      assertTrue(line.contains(part), line);
+    }
+    assertFalse(line.contains("\n"), line);
+  }
+
+  @Test
   void topOps_areKernelsOfTheStepsGraph() {
     ExperimentConfig cfg = TestConfigs.tiny();
     try (TrainStep step = TrainStep.builder(cfg).build();
