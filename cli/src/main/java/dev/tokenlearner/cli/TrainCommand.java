@@ -92,6 +92,13 @@ final class TrainCommand implements Callable<Integer> {
   Long stopAfter;
 
   @Option(
+      names = "--profile-steps",
+      paramLabel = "N",
+      description =
+          "Trace N steps (after 2 warm-up steps) with TensorFlow's step stats: log the top ops by time and the host time outside Session.run, write profile_trace.json (Chrome trace) to the workdir.")
+  Integer profileSteps;
+
+  @Option(
       names = "--replicas",
       defaultValue = "1",
       paramLabel = "N",
@@ -161,6 +168,12 @@ final class TrainCommand implements Callable<Integer> {
         throw new InvalidInputException("--stop-after must be positive, got " + stopAfter);
       }
       options = options.stopAfter(stopAfter);
+    }
+    if (profileSteps != null) {
+      if (profileSteps < 0) {
+        throw new InvalidInputException("--profile-steps must be >= 0, got " + profileSteps);
+      }
+      options = options.withProfileSteps(profileSteps);
     }
     Optional<ClusterSpec> cluster = cluster();
     TrainSummary s;
@@ -234,6 +247,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
+    out.println("time: " + s.time().format());
     out.flush();
     return 0;
   }

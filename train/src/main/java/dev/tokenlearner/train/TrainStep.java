@@ -10,12 +10,14 @@ import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.Batch;
+import dev.tokenlearner.train.profile.RunTrace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
@@ -80,6 +82,8 @@ public final class TrainStep implements AutoCloseable {
   private final TrainStateIo state;
   private final Session session;
   private EvalTower evalTower;
+  private Optional<Consumer<RunTrace>> tracer = Optional.empty();
+  private long sessionNanos;
 
   private TrainStep(Builder b) {
     config = b.config;
@@ -352,14 +356,10 @@ public final class TrainStep implements AutoCloseable {
       Session.Runner runner =
           session.runner().feed(input, x).feed(labels, y).feed(model.rngKey(), key);
       mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
-      try (Result r =
-          runner
-              .addTarget(trainOp)
-              .fetch(loss)
-              .fetch(correct)
-              .fetch(learningRate)
-              .fetch(gradNorm)
-              .run()) {
+      runner.addTarget(trainOp).fetch(loss).fetch(correct).fetch(learningRate).fetch(gradNorm);
+      long t0 = System.nanoTime();
+      try (Result r = tracer.isPresent() ? RunTrace.run(runner, tracer.get()) : runner.run()) {
+        sessionNanos += System.nanoTime() - t0;
         return new StepResult(
             step,
             ((TFloat32) r.get(0)).getFloat(),
@@ -371,6 +371,20 @@ public final class TrainStep implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw replication.failed(e);
     }
+  }
+
+  /**
+   * Traces the following steps ({@code FULL_TRACE} step stats) into {@code sink}, or stops tracing.
+   *
+   * @param sink receives each step's trace; empty stops tracing
+   */
+  public void trace(Optional<Consumer<RunTrace>> sink) {
+    tracer = Objects.requireNonNull(sink, "sink");
+  }
+
+  /** Total time spent inside the training steps' {@code Session.run} calls, in nanoseconds. */
+  public long sessionNanos() {
+    return sessionNanos;
   }
 
   /** The global step held by the graph: the number of updates applied. */

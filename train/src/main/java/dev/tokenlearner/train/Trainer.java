@@ -18,6 +18,8 @@ import dev.tokenlearner.train.data.ImageFolderDataset;
 import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.data.VideoDataset;
+import dev.tokenlearner.train.profile.RunTrace;
+import dev.tokenlearner.train.profile.StepProfile;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.io.IOException;
@@ -72,6 +74,12 @@ public final class Trainer {
 
   /** The learning-curve plot inside the workdir. */
   public static final String CURVES_PNG = "curves.png";
+
+  /** The Chrome trace of {@code train --profile-steps} inside the workdir. */
+  public static final String PROFILE_TRACE = "profile_trace.json";
+
+  /** Steps run before profiling starts, so the profile leaves out first-run costs. */
+  private static final int PROFILE_WARMUP = 2;
 
   private static final int SAMPLE_SIZE = 16;
 
@@ -240,7 +248,14 @@ public final class Trainer {
             .build()) {
       long start = startFrom(step, cfg, workdir, resume, latest);
       step.synchronize();
-      Loop loop = new Loop(cfg, workdir, dataset, plan, step);
+      Loop loop =
+          new Loop(
+              cfg,
+              workdir,
+              dataset,
+              plan,
+              step,
+              replication.isChief() ? options.profileSteps() : 0);
       loop.run(start, options.progressBar());
       if (!replication.isChief()) {
         // The other replicas only take part in every step; the chief evaluates and writes.
@@ -250,7 +265,9 @@ public final class Trainer {
         // Nothing left to train (a finished run resumed): still report the held-out numbers.
         LOG.info(
             "{} is already at step {} of {}; nothing to train", workdir, start, plan.totalSteps());
+        long t0 = System.nanoTime();
         loop.evaluate();
+        loop.loopNanos += System.nanoTime() - t0;
       }
       CurvePlot.write(
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
@@ -286,7 +303,8 @@ public final class Trainer {
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
             loop.workdir.resolve(CURVES_PNG),
-            loop.inputWaitFraction());
+            loop.inputWaitFraction(),
+            loop.breakdown());
     LOG.info(
         String.format(
             Locale.ROOT,
@@ -299,6 +317,7 @@ public final class Trainer {
             loop.evalAccuracy.isPresent()
                 ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
                 : "n/a"));
+    LOG.info("time: {}", summary.time().format());
     return summary;
   }
 
@@ -388,9 +407,23 @@ public final class Trainer {
     private long step;
     private HostArray mapExamples;
     private int[] mapLabels;
+    private long loopNanos;
+    private long evalNanos;
+    private long checkpointNanos;
+    private long sessionNanosAtStart;
+    private final int profileSteps;
+    private StepProfile profile;
+    private RunTrace lastTrace;
 
-    Loop(ExperimentConfig cfg, Path workdir, ImageDataset dataset, Plan plan, TrainStep train) {
+    Loop(
+        ExperimentConfig cfg,
+        Path workdir,
+        ImageDataset dataset,
+        Plan plan,
+        TrainStep train,
+        int profileSteps) {
       this.cfg = cfg;
+      this.profileSteps = profileSteps;
       this.workdir = workdir;
       this.dataset = dataset;
       this.plan = plan;
@@ -402,6 +435,16 @@ public final class Trainer {
     }
 
     void run(long start, boolean showProgress) throws IOException {
+      long loopStart = System.nanoTime();
+      sessionNanosAtStart = train.sessionNanos();
+      try {
+        runSteps(start, showProgress);
+      } finally {
+        loopNanos += System.nanoTime() - loopStart;
+      }
+    }
+
+    private void runSteps(long start, boolean showProgress) throws IOException {
       step = start;
       long seed = cfg.train().rngSeed();
       boolean chief = replication.isChief();
@@ -425,8 +468,15 @@ public final class Trainer {
                   BatchProducer.QUEUE_CAPACITY_DEFAULT,
                   BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress && chief, start, plan.totalSteps())) {
+        long profileFrom =
+            start + Math.min(PROFILE_WARMUP, Math.max(0, plan.stopAt() - start - profileSteps));
         while (step < plan.stopAt()) {
-          StepResult r = trainOne(producer);
+          boolean traced = profileSteps > 0 && step >= profileFrom;
+          traced &= step < profileFrom + profileSteps;
+          StepResult r = trainOne(producer, traced);
+          if (traced && (step == profileFrom + profileSteps || step == plan.stopAt())) {
+            reportProfile();
+          }
           if (!chief) {
             continue;
           }
@@ -441,19 +491,38 @@ public final class Trainer {
             test(metrics, testViews.get());
           }
           if (step % plan.checkpointEvery() == 0 || step == plan.stopAt()) {
+            long t0 = System.nanoTime();
             checkpoints.save(train);
+            checkpointNanos += System.nanoTime() - t0;
           }
           progress.update(step, window, evalAccuracy, imagesPerSecond());
         }
       }
     }
 
-    private StepResult trainOne(BatchProducer producer) throws IOException {
+    private StepResult trainOne(BatchProducer producer, boolean traced) throws IOException {
       long t0 = System.nanoTime();
       Batch batch = producer.next();
-      inputNanos += System.nanoTime() - t0;
-      StepResult r = train.run(batch);
-      stepNanos += System.nanoTime() - t0;
+      long input = System.nanoTime() - t0;
+      inputNanos += input;
+      long session0 = train.sessionNanos();
+      if (traced) {
+        train.trace(Optional.of(t -> lastTrace = t));
+      }
+      StepResult r;
+      try {
+        r = train.run(batch);
+      } finally {
+        train.trace(Optional.empty());
+      }
+      long wall = System.nanoTime() - t0;
+      stepNanos += wall;
+      if (traced) {
+        if (profile == null) {
+          profile = new StepProfile(train.graph());
+        }
+        profile.add(lastTrace, wall - input - (train.sessionNanos() - session0));
+      }
       stepExamples += (long) batch.size() * replication.replicas();
       step = batch.step() + 1;
       if (!Float.isFinite(r.loss())) {
@@ -462,6 +531,18 @@ public final class Trainer {
       }
       window.add(r);
       return r;
+    }
+
+    /** Logs the profile's top ops and writes its Chrome trace. */
+    private void reportProfile() throws IOException {
+      Path file = workdir.resolve(PROFILE_TRACE);
+      profile.writeChromeTrace(file);
+      LOG.info(
+          "training step profile (Chrome trace: {}):{}{}",
+          file,
+          System.lineSeparator(),
+          profile.toMarkdown(
+              cfg.source() + ", steps " + (step - profile.steps()) + ".." + step, 15));
     }
 
     private void summarize(MetricsSink metrics, StepResult r) throws IOException {
@@ -527,8 +608,10 @@ public final class Trainer {
 
     /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */
     private void test(MetricsSink metrics, VideoDataset videos) throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.MultiViewEvaluation e =
           Evaluator.evaluateViews(videos, cfg.train().resolvedEvalBatchSize(), train::evalLogits);
+      evalNanos += System.nanoTime() - t0;
       metrics.add(step, "test", "loss", e.loss());
       metrics.add(step, "test", "accuracy", e.accuracy());
       if (e.top5Accuracy().isPresent()) {
@@ -550,10 +633,22 @@ public final class Trainer {
     }
 
     Evaluator.Evaluation evaluate() throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.Evaluation e = evaluator.evaluate(train);
+      evalNanos += System.nanoTime() - t0;
       evalLoss = OptionalDouble.of(e.loss());
       evalAccuracy = OptionalDouble.of(e.accuracy());
       return e;
+    }
+
+    /** Where the loop's time went (evaluation after the loop, if any, counts in neither). */
+    TimeBreakdown breakdown() {
+      return TimeBreakdown.ofNanos(
+          loopNanos,
+          inputNanos,
+          train.sessionNanos() - sessionNanosAtStart,
+          evalNanos,
+          checkpointNanos);
     }
 
     /** Share of the timed step loop spent waiting for the next batch. */
