@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
+import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.XlaBench;
@@ -123,6 +124,27 @@ final class BenchCommand implements Callable<Integer> {
       description = "Worker thread counts for --input. Default: 1 and the core count.")
   List<Integer> threads;
 
+  @Option(
+      names = "--allreduce",
+      description =
+          "Instead: the all-reduce of --floats float32 values over --replicas in-process TensorFlow servers (gRPC over loopback; run inside a private network namespace, e.g. unshare -n), next to one loopback TCP stream and Python TF's collective all-reduce (TOKENLEARNER_PYTHON, default python3; --skip python leaves it out).")
+  boolean allreduce;
+
+  @Option(
+      names = "--floats",
+      paramLabel = "N",
+      description =
+          "Length of the --allreduce vector. Default: ${DEFAULT-VALUE} (S/16's gradients).",
+      defaultValue = "22000000")
+  long floats;
+
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description = "Replicas of --allreduce. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  int replicas;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -146,6 +168,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (precision != null) {
       return precisionBench();
+    }
+    if (allreduce) {
+      return allReduceBench();
     }
     if (input) {
       return inputBench();
@@ -201,6 +226,20 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int allReduceBench() throws Exception {
+    CollectiveCost.Options o =
+        new CollectiveCost.Options(
+            floats,
+            replicas,
+            3,
+            repetitions != null ? repetitions : quick ? 5 : 15,
+            !skip.contains("python"));
+    CollectiveCost.Report r = CollectiveCost.run(o, System.err);
+    r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();
     return 0;
   }
