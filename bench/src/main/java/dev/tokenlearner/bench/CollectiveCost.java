@@ -1,6 +1,8 @@
 package dev.tokenlearner.bench;
 
+import dev.tokenlearner.train.BucketedAllReduce;
 import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.CollectiveSettings;
 import dev.tokenlearner.train.distributed.LocalReplicas;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,8 +58,17 @@ public final class CollectiveCost {
    * @param warmup discarded all-reduces
    * @param steps measured all-reduces
    * @param python whether to measure Python TF's all-reduce too
+   * @param bucketBytes our all-reduce's bucket size ({@link BucketedAllReduce})
+   * @param chunkBytes our collectives' chunk size ({@link CollectiveSettings#chunkBytes})
    */
-  public record Options(long floats, int replicas, int warmup, int steps, boolean python) {
+  public record Options(
+      long floats,
+      int replicas,
+      int warmup,
+      int steps,
+      boolean python,
+      long bucketBytes,
+      long chunkBytes) {
 
     /** Checks the sizes. */
     public Options {
@@ -165,7 +176,10 @@ public final class CollectiveCost {
   /** Milliseconds per all-reduce, the chief's. */
   static Summary ours(Options o) throws Exception {
     List<CollectiveReplication> members =
-        LocalReplicas.start(o.replicas(), LocalReplicas.sessionConfig(o.replicas(), false), 120f);
+        LocalReplicas.start(
+            o.replicas(),
+            LocalReplicas.sessionConfig(o.replicas(), false),
+            new CollectiveSettings(120f, o.chunkBytes(), "auto"));
     ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
     try {
       List<Future<double[]>> runs = new ArrayList<>();
@@ -188,7 +202,8 @@ public final class CollectiveCost {
       Variable<TFloat32> grads =
           tf.withName("grads")
               .variable(tf.fill(tf.constant(new int[] {(int) o.floats()}), tf.constant(1f)));
-      List<Operand<TFloat32>> reduced = m.allReduceMean(tf, List.of(grads));
+      List<Operand<TFloat32>> reduced =
+          new BucketedAllReduce(m, o.bucketBytes()).allReduceMean(tf, List.of(grads));
       Operand<TFloat32> first =
           tf.slice(reduced.get(0), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
       Session s = m.openSession(g, LocalReplicas.sessionConfig(o.replicas(), false));
@@ -330,13 +345,19 @@ public final class CollectiveCost {
   /**
    * Prints the report.
    *
-   * @param args floats, replicas, steps
+   * @param args floats, replicas, steps, bucket MiB, chunk MiB
    * @throws Exception if a replica fails
    */
   public static void main(String[] args) throws Exception {
     Options o =
         new Options(
-            Long.parseLong(args[0]), Integer.parseInt(args[1]), 3, Integer.parseInt(args[2]), true);
+            Long.parseLong(args[0]),
+            Integer.parseInt(args[1]),
+            3,
+            Integer.parseInt(args[2]),
+            !Boolean.getBoolean("tl.nopython"),
+            (long) (Double.parseDouble(args[3]) * (1 << 20)),
+            (long) (Double.parseDouble(args[4]) * (1 << 20)));
     run(o, System.err).lines().forEach(System.out::println);
     // TensorFlow servers cannot be stopped.
     System.exit(0);

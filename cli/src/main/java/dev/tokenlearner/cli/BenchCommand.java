@@ -145,6 +145,22 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "2")
   int replicas;
 
+  @Option(
+      names = "--bucket-mb",
+      paramLabel = "MIB",
+      description =
+          "Bucket size of --allreduce (the trainer's allreduce_bucket_mb). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "25")
+  double bucketMb;
+
+  @Option(
+      names = "--chunk-mb",
+      paramLabel = "MIB",
+      description =
+          "Largest single collective of --allreduce on CPU; larger packs are split. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  double chunkMb;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -237,7 +253,9 @@ final class BenchCommand implements Callable<Integer> {
             replicas,
             3,
             repetitions != null ? repetitions : quick ? 5 : 15,
-            !skip.contains("python"));
+            !skip.contains("python"),
+            (long) (bucketMb * (1 << 20)),
+            (long) (chunkMb * (1 << 20)));
     CollectiveCost.Report r = CollectiveCost.run(o, System.err);
     r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();

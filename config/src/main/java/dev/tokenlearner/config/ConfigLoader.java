@@ -816,8 +816,8 @@ public final class ConfigLoader {
     }
 
     /**
-     * Checks the top-level {@code jit} (boolean), {@code device} (cpu, gpu or auto) and the float16
-     * loss-scaling keys.
+     * Checks the top-level {@code jit} (boolean), {@code device} (cpu, gpu or auto), the float16
+     * loss-scaling keys and the all-reduce bucket size.
      */
     private void runtime() {
       root.optBool(RuntimeConfig.JIT_KEY);
@@ -825,6 +825,9 @@ public final class ConfigLoader {
       int growth =
           root.intOr(LossScaleConfig.GROWTH_STEPS_KEY, LossScaleConfig.GROWTH_STEPS_DEFAULT);
       construct(root, () -> new LossScaleConfig(scale, growth));
+      double bucketMb =
+          root.doubleOr(AllReduceConfig.BUCKET_MB_KEY, AllReduceConfig.BUCKET_MB_DEFAULT);
+      construct(root, () -> new AllReduceConfig(bucketMb));
       root.optString(RuntimeConfig.DEVICE_KEY)
           .ifPresent(
               v -> {
