@@ -14,6 +14,7 @@ import dev.tokenlearner.train.Trainer;
 import dev.tokenlearner.train.distributed.ClusterServer;
 import dev.tokenlearner.train.distributed.ClusterSpec;
 import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.CollectiveSettings;
 import dev.tokenlearner.train.distributed.LocalReplicas;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -189,7 +190,10 @@ final class TrainCommand implements Callable<Integer> {
               cluster.get(),
               Devices.sessionConfig(options.logDevicePlacement()),
               Duration.ofSeconds(startupTimeout),
-              collectiveTimeout);
+              // NCCL when this task trains on a GPU.
+              CollectiveSettings.forDevice(
+                  Devices.select(RuntimeConfig.of(cfg).device(), false).device(),
+                  collectiveTimeout));
       chief = replica.isChief();
       s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
     } else if (replicas > 1) {

@@ -64,7 +64,7 @@ public final class TrainFromArrays {
     TrainSummary summary;
     try (ArraysDataset data =
         ArraysDataset.of(images, labels, evalImages, evalLabels, config.input())) {
-      summary = Trainer.run(config, workdir, false, data, TrainOptions.quiet().withExport(true));
+      summary = Trainer.run(config, workdir, false, data, TrainOptions.quiet().withFinalModel(true));
     }
     double accuracy = summary.evalAccuracy().orElse(0);
     System.out.printf(

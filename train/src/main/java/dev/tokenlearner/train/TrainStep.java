@@ -1,6 +1,7 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.LrConfig;
 import dev.tokenlearner.core.HostArray;
@@ -99,7 +100,12 @@ public final class TrainStep implements AutoCloseable {
                         "training needs lr_configs in " + config.source()));
     GradientPipeline pipeline =
         new GradientPipeline(
-            config.source(), b.aggregator, replication, config.train().maxGradNorm(), xla);
+            config.source(),
+            b.aggregator,
+            replication,
+            config.train().maxGradNorm(),
+            xla,
+            AllReduceConfig.of(config).bucketBytes());
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
     model =
