@@ -78,7 +78,8 @@ public final class ConfigLoader {
               RuntimeConfig.JIT_KEY,
               RuntimeConfig.DEVICE_KEY,
               LossScaleConfig.INIT_KEY,
-              LossScaleConfig.GROWTH_STEPS_KEY),
+              LossScaleConfig.GROWTH_STEPS_KEY,
+              AllReduceConfig.BUCKET_MB_KEY),
           TrainConfig.KEYS);
 
   /** Keys some record reads, per section whose keys the loader checks. */
@@ -293,6 +294,7 @@ public final class ConfigLoader {
       Normalization normalization = Normalization.read(root);
       RuntimeConfig runtime = RuntimeConfig.read(root);
       LossScaleConfig lossScale = LossScaleConfig.read(root);
+      AllReduceConfig.read(root);
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }

@@ -113,7 +113,7 @@ public final class ImageInputs {
    * @throws ImageFormatException if it is not a regular file or too large
    * @throws IOException if it cannot be read
    */
-  static byte[] read(Path file) throws IOException {
+  public static byte[] read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       if (!Files.exists(file)) {
         throw new NoSuchFileException(file.toString(), null, "no such image file");

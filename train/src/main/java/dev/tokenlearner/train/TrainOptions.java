@@ -16,13 +16,17 @@ import java.util.OptionalLong;
  *     end; a later {@code resume} continues exactly where it stopped
  * @param evalData held-out arrays ({@code .npz}) for a run on {@code .npz} training data; without
  *     them the training arrays are evaluated
+ * @param profileSteps trace this many steps (after two warm-up steps) with TensorFlow's step stats:
+ *     log the top ops and write {@code profile_trace.json} (Chrome trace) to the workdir; 0
+ *     profiles nothing
  */
 public record TrainOptions(
     boolean progressBar,
     boolean finalModel,
     boolean logDevicePlacement,
     OptionalLong stopAfterStep,
-    Optional<Path> evalData) {
+    Optional<Path> evalData,
+    int profileSteps) {
 
   /** Checks the stop step. */
   public TrainOptions {
@@ -32,6 +36,9 @@ public record TrainOptions(
     if (stopAfterStep == null) {
       throw new IllegalArgumentException(
           "stopAfterStep must not be null (use OptionalLong.empty())");
+    }
+    if (profileSteps < 0) {
+      throw new IllegalArgumentException("profileSteps must be >= 0, got " + profileSteps);
     }
     if (stopAfterStep.isPresent() && stopAfterStep.getAsLong() <= 0) {
       throw new IllegalArgumentException(
@@ -45,7 +52,7 @@ public record TrainOptions(
    * @return the default options
    */
   public static TrainOptions defaults() {
-    return new TrainOptions(true, true, false, OptionalLong.empty(), Optional.empty());
+    return new TrainOptions(true, true, false, OptionalLong.empty(), Optional.empty(), 0);
   }
 
   /**
@@ -54,7 +61,7 @@ public record TrainOptions(
    * @return the options
    */
   public static TrainOptions quiet() {
-    return new TrainOptions(false, false, false, OptionalLong.empty(), Optional.empty());
+    return new TrainOptions(false, false, false, OptionalLong.empty(), Optional.empty(), 0);
   }
 
   /**
@@ -65,7 +72,12 @@ public record TrainOptions(
    */
   public TrainOptions stopAfter(long step) {
     return new TrainOptions(
-        progressBar, finalModel, logDevicePlacement, OptionalLong.of(step), evalData);
+        progressBar,
+        finalModel,
+        logDevicePlacement,
+        OptionalLong.of(step),
+        evalData,
+        profileSteps);
   }
 
   /**
@@ -75,7 +87,8 @@ public record TrainOptions(
    * @return the copy
    */
   public TrainOptions withProgressBar(boolean value) {
-    return new TrainOptions(value, finalModel, logDevicePlacement, stopAfterStep, evalData);
+    return new TrainOptions(
+        value, finalModel, logDevicePlacement, stopAfterStep, evalData, profileSteps);
   }
 
   /**
@@ -85,7 +98,8 @@ public record TrainOptions(
    * @return the copy
    */
   public TrainOptions withFinalModel(boolean value) {
-    return new TrainOptions(progressBar, value, logDevicePlacement, stopAfterStep, evalData);
+    return new TrainOptions(
+        progressBar, value, logDevicePlacement, stopAfterStep, evalData, profileSteps);
   }
 
   /**
@@ -96,6 +110,22 @@ public record TrainOptions(
    */
   public TrainOptions withEvalData(Path file) {
     return new TrainOptions(
-        progressBar, finalModel, logDevicePlacement, stopAfterStep, Optional.of(file));
+        progressBar,
+        finalModel,
+        logDevicePlacement,
+        stopAfterStep,
+        Optional.of(file),
+        profileSteps);
+  }
+
+  /**
+   * Returns a copy that profiles {@code steps} steps.
+   *
+   * @param steps how many steps to trace (0: none)
+   * @return the copy
+   */
+  public TrainOptions withProfileSteps(int steps) {
+    return new TrainOptions(
+        progressBar, finalModel, logDevicePlacement, stopAfterStep, evalData, steps);
   }
 }

@@ -29,6 +29,7 @@ import java.util.OptionalDouble;
  * @param curvesPng the learning-curve plot
  * @param inputWaitFraction share of the timed step loop spent waiting for the next batch (0 when
  *     the input pipeline keeps up)
+ * @param time where the training loop's wall time went
  */
 public record TrainSummary(
     long startStep,
@@ -47,7 +48,8 @@ public record TrainSummary(
     Path tensorboardDir,
     Path metricsCsv,
     Path curvesPng,
-    double inputWaitFraction) {
+    double inputWaitFraction,
+    TimeBreakdown time) {
 
   /** Copies the checkpoint list. */
   public TrainSummary {

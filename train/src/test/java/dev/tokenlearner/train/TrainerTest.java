@@ -16,6 +16,7 @@ import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.maps.MapPanels;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
@@ -25,6 +26,8 @@ import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.TfRecords;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.MetricsLog;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -152,10 +156,23 @@ class TrainerTest {
     assertEquals(1, events.size());
     List<float[]> losses = new ArrayList<>();
     List<String> tags = new ArrayList<>();
+    List<String> mapImages = new ArrayList<>();
     for (byte[] rec : TfRecords.readAll(events.get(0))) {
       Event e = Event.parseFrom(rec);
       for (Summary.Value v : e.getSummary().getValueList()) {
         tags.add(v.getTag());
+        if (v.getTag().startsWith(Trainer.TOKEN_MAPS_TAG + "/")) {
+          // the maps of a held-out example: input + one panel per token (4), decoded from PNG
+          assertTrue(v.hasImage(), v.getTag());
+          BufferedImage img =
+              ImageIO.read(
+                  new ByteArrayInputStream(v.getImage().getEncodedImageString().toByteArray()));
+          assertEquals(img.getWidth(), v.getImage().getWidth());
+          // 16x16 inputs are drawn 7 times larger: 112-pixel panels
+          assertEquals(MapPanels.GAP + 5 * (112 + MapPanels.GAP), img.getWidth(), v.getTag());
+          assertEquals(MapPanels.HEADER + 112 + MapPanels.GAP, img.getHeight(), v.getTag());
+          mapImages.add(e.getStep() + " " + v.getTag());
+        }
         float value = v.hasTensor() ? v.getTensor().getFloatVal(0) : v.getSimpleValue();
         if (v.getTag().equals("train/loss")) {
           losses.add(new float[] {e.getStep(), value});
@@ -172,6 +189,16 @@ class TrainerTest {
                 "eval/loss",
                 "eval/accuracy")),
         tags.toString());
+    // the same three held-out examples at both evaluations (steps 3 and 6)
+    assertEquals(
+        List.of(
+            "3 token_maps/example_0/image",
+            "3 token_maps/example_1/image",
+            "3 token_maps/example_2/image",
+            "6 token_maps/example_0/image",
+            "6 token_maps/example_1/image",
+            "6 token_maps/example_2/image"),
+        mapImages);
     List<MetricsLog.Row> csv =
         MetricsLog.read(s.metricsCsv()).stream()
             .filter(r -> r.split().equals("train") && r.name().equals("loss"))
@@ -207,14 +234,18 @@ class TrainerTest {
   }
 
   @Test
-  void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
+  void run_workdirWithCheckpointsWithoutResume_throwsWorkdirInUseNamingTheFix() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
-    IllegalArgumentException e =
+    WorkdirInUseException e =
         assertThrows(
-            IllegalArgumentException.class,
+            WorkdirInUseException.class,
             () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
-    assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
+    assertEquals(
+        dir
+            + " already holds checkpoint_1; add --resume to continue that run, or give another"
+            + " --workdir",
+        e.getMessage());
   }
 
   @Test

@@ -51,7 +51,7 @@ public final class ImageFolderDataset implements ImageDataset {
    * @param root the dataset folder
    * @param preprocessing model input size, channels and normalisation; held-out images go through
    *     exactly this
-   * @throws IllegalArgumentException if the folder has no class folders or a split is empty
+   * @throws InvalidInputException if the folder has no class folders or a split is empty
    * @throws IOException if the folder cannot be listed
    */
   public ImageFolderDataset(Path root, EvalPreprocessing preprocessing) throws IOException {
@@ -66,7 +66,8 @@ public final class ImageFolderDataset implements ImageDataset {
       if (!evalClasses.equals(classes)) {
         throw new InvalidInputException(
             String.format(
-                "%s and %s must hold the same class folders, found %s and %s",
+                "%s and %s must hold the same class folders, found %s and %s; add or rename"
+                    + " folders so both list the same classes",
                 trainDir, evalDir, classes, evalClasses));
       }
       for (int c = 0; c < classes.size(); c++) {
@@ -91,13 +92,15 @@ public final class ImageFolderDataset implements ImageDataset {
       }
     }
     if (trainFiles.isEmpty()) {
-      throw new InvalidInputException(String.format("%s: no training images found", root));
+      throw new InvalidInputException(
+          root + ": no training images (" + EXTENSIONS + ") in its class folders");
     }
     if (evalFiles.isEmpty()) {
       throw new InvalidInputException(
-          String.format(
-              "%s: no held-out images (add a val/ folder or at least %s images per class)",
-              root, HOLD_OUT_EVERY));
+          root
+              + ": no held-out images; add a val/ folder or at least "
+              + HOLD_OUT_EVERY
+              + " images per class");
     }
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
     this.trainPreprocessing = new TrainPreprocessing(preprocessing);
@@ -114,7 +117,8 @@ public final class ImageFolderDataset implements ImageDataset {
     }
     if (out.isEmpty()) {
       throw new InvalidInputException(
-          String.format("%s: expected one sub-folder per class, found none", dir));
+          dir
+              + ": no class folders; put each class's images in its own sub-folder (DIR/CLASS/*.png)");
     }
     return out;
   }

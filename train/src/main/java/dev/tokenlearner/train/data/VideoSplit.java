@@ -37,7 +37,7 @@ record VideoSplit(
    * @param isClip which entries of a class folder are clips
    * @return the split
    * @throws IOException if a folder cannot be listed
-   * @throws IllegalArgumentException if a split is empty
+   * @throws InvalidInputException if a split is empty
    */
   static VideoSplit scan(Path root, Predicate<Path> isClip) throws IOException {
     List<Path> train = new ArrayList<>();
@@ -75,14 +75,14 @@ record VideoSplit(
       }
     }
     if (train.isEmpty()) {
-      throw new InvalidInputException(root + ": no training clips");
+      throw new InvalidInputException(root + ": no training clips in its class folders");
     }
     if (eval.isEmpty()) {
       throw new InvalidInputException(
           root
-              + ": no held-out clips (add a val/ folder or at least "
+              + ": no held-out clips; add a val/ folder or at least "
               + TfRecordDataset.HOLD_OUT_EVERY
-              + " clips per class)");
+              + " clips per class");
     }
     return new VideoSplit(classes, train, trainLabels, eval, evalLabels);
   }
