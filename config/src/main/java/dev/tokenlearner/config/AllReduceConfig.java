@@ -38,15 +38,4 @@ public record AllReduceConfig(double bucketMegabytes) {
     double mb = root.doubleOr(BUCKET_MB_KEY, BUCKET_MB_DEFAULT);
     return root.construct(() -> new AllReduceConfig(mb));
   }
-
-  /**
-   * Reads the keys from a loaded config ({@link ConfigLoader} has validated them).
-   *
-   * @param cfg the config
-   * @return the settings (defaults for absent keys)
-   */
-  public static AllReduceConfig of(ExperimentConfig cfg) {
-    Object mb = cfg.raw().get(BUCKET_MB_KEY);
-    return new AllReduceConfig(mb == null ? BUCKET_MB_DEFAULT : ((Number) mb).doubleValue());
-  }
 }

@@ -30,8 +30,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * <ul>
  *   <li>Keys under {@code model}, {@code model.tokenizer} (and its {@code patches}, {@code
  *       temporal_encoding_config}), {@code optimizer_configs} and {@code lr_configs} must be known;
- *       a misspelt one fails with a did-you-mean naming the file and dotted key. So must the keys at
- *       the top level and in {@code dataset_configs}, {@code dataset_meta_data} and {@code
+ *       a misspelt one fails with a did-you-mean naming the file and dotted key. So must the keys
+ *       at the top level and in {@code dataset_configs}, {@code dataset_meta_data} and {@code
  *       preprocessing}, except the Scenic keys this toolkit ignores ({@link #IGNORED_KEYS}), which
  *       are accepted and listed in {@link ExperimentConfig#unusedKeys()} (a block once), as are the
  *       fixtures' {@code fixture} notes and keys of another input kind.
@@ -237,12 +237,13 @@ public final class ConfigLoader {
   }
 
   /**
-   * Loads a config's document again with some top-level keys replaced (e.g. from command-line
-   * flags), so the result is validated as a file would be.
+   * Loads a config's document again with some keys replaced (e.g. from command-line flags), so the
+   * result is validated as a file would be.
    *
    * @param cfg the config
-   * @param keys top-level keys and their new values (nested maps, lists, strings, numbers,
-   *     booleans, nulls)
+   * @param keys dotted keys ({@code num_training_steps}, {@code lr_configs.total_steps}) and their
+   *     new values (nested maps, lists, strings, numbers, booleans); a {@code null} value removes
+   *     the key
    * @return the changed config, or {@code cfg} when {@code keys} is empty
    * @throws ConfigException if the changed document is not a valid config
    */
@@ -251,8 +252,27 @@ public final class ConfigLoader {
       return cfg;
     }
     Map<String, Object> doc = new LinkedHashMap<>(cfg.raw());
-    doc.putAll(keys);
+    keys.forEach((k, v) -> set(doc, k.split("\\."), 0, v));
     return fromMap(doc, cfg.source());
+  }
+
+  /** Sets {@code path[at..]} in a copy-on-write walk down {@code map}. */
+  private static void set(Map<String, Object> map, String[] path, int at, Object value) {
+    String key = path[at];
+    if (at == path.length - 1) {
+      if (value == null) {
+        map.remove(key);
+      } else {
+        map.put(key, value);
+      }
+      return;
+    }
+    Map<String, Object> child = new LinkedHashMap<>();
+    if (map.get(key) instanceof Map<?, ?> m) {
+      m.forEach((k, v) -> child.put(String.valueOf(k), v));
+    }
+    set(child, path, at + 1, value);
+    map.put(key, child);
   }
 
   /**
@@ -294,7 +314,7 @@ public final class ConfigLoader {
       Normalization normalization = Normalization.read(root);
       RuntimeConfig runtime = RuntimeConfig.read(root);
       LossScaleConfig lossScale = LossScaleConfig.read(root);
-      AllReduceConfig.read(root);
+      AllReduceConfig allReduce = AllReduceConfig.read(root);
       for (String w : warnings) {
         LOG.warn("{}: {}", source, w);
       }
@@ -313,6 +333,7 @@ public final class ConfigLoader {
                   initFrom,
                   runtime,
                   lossScale,
+                  allReduce,
                   raw,
                   source,
                   unusedKeys(),

@@ -23,6 +23,7 @@ import java.util.TreeSet;
  * @param initFrom {@code init_from}; empty to train from scratch
  * @param runtime {@code jit} and {@code device}
  * @param lossScale {@code loss_scale_init} and {@code loss_scale_growth_steps} (float16 training)
+ * @param allReduce {@code allreduce_bucket_mb} (data-parallel gradient averaging)
  * @param raw the parsed document, deeply unmodifiable (maps keep file order); every key in it has
  *     been read into the fields above, so only the loader reads it ({@link ConfigLoader#withKeys}
  *     loads it again with changed keys)
@@ -43,6 +44,7 @@ public record ExperimentConfig(
     Optional<InitFromConfig> initFrom,
     RuntimeConfig runtime,
     LossScaleConfig lossScale,
+    AllReduceConfig allReduce,
     Map<String, Object> raw,
     String source,
     List<String> unusedKeys,
@@ -71,6 +73,7 @@ public record ExperimentConfig(
         || initFrom == null
         || runtime == null
         || lossScale == null
+        || allReduce == null
         || raw == null
         || source == null
         || unusedKeys == null
@@ -190,6 +193,7 @@ public record ExperimentConfig(
     private Optional<InitFromConfig> initFrom;
     private RuntimeConfig runtime;
     private LossScaleConfig lossScale;
+    private AllReduceConfig allReduce;
     private final Map<String, Object> raw;
     private String source;
     private List<String> unusedKeys;
@@ -206,6 +210,7 @@ public record ExperimentConfig(
       initFrom = c.initFrom;
       runtime = c.runtime;
       lossScale = c.lossScale;
+      allReduce = c.allReduce;
       raw = c.raw;
       source = c.source;
       unusedKeys = c.unusedKeys;
@@ -288,6 +293,7 @@ public record ExperimentConfig(
           initFrom,
           runtime,
           lossScale,
+          allReduce,
           raw,
           source,
           unusedKeys,

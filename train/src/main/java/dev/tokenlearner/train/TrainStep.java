@@ -1,7 +1,6 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
-import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.LrConfig;
 import dev.tokenlearner.core.HostArray;
@@ -104,7 +103,7 @@ public final class TrainStep implements AutoCloseable {
             replication,
             config.train().maxGradNorm(),
             xla,
-            AllReduceConfig.of(config).bucketBytes());
+            config.allReduce().bucketBytes());
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
     model =

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -118,46 +119,27 @@ public final class SweepPlan {
     if (steps <= 0) {
       throw new InvalidInputException("--steps must be positive, got " + steps);
     }
-    Map<String, Object> doc = copy(cfg.raw());
-    doc.remove("num_training_epochs");
-    doc.put("num_training_steps", steps);
-    doc.put("log_eval_steps", steps);
-    doc.put("checkpoint_steps", steps);
-    Object summary = doc.get("log_summary_steps");
     long every = Math.max(1, steps / 10);
-    doc.put(
-        "log_summary_steps", summary instanceof Number n ? Math.min(n.longValue(), every) : every);
-    if (doc.get("lr_configs") instanceof Map<?, ?> lr) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> m = (Map<String, Object>) lr;
-      for (String key : List.of("total_steps", "steps_per_cycle")) {
-        if (m.containsKey(key)) {
-          m.put(key, steps);
-        }
-      }
-      if (m.get("warmup_steps") instanceof Number w) {
-        m.put("warmup_steps", Math.min(w.longValue(), Math.max(1, steps / 10)));
-      }
-    }
-    return ConfigLoader.fromMap(doc, cfg.source());
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> copy(Map<?, ?> map) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    map.forEach((k, v) -> out.put((String) k, copyValue(v)));
-    return out;
-  }
-
-  private static Object copyValue(Object v) {
-    if (v instanceof Map<?, ?> m) {
-      return copy(m);
-    }
-    if (v instanceof List<?> l) {
-      List<Object> out = new ArrayList<>(l.size());
-      l.forEach(x -> out.add(copyValue(x)));
-      return out;
-    }
-    return v;
+    Map<String, Object> keys = new LinkedHashMap<>();
+    keys.put("num_training_epochs", null);
+    keys.put("num_training_steps", steps);
+    keys.put("log_eval_steps", steps);
+    keys.put("checkpoint_steps", steps);
+    OptionalInt summary = cfg.train().logSummarySteps();
+    keys.put(
+        "log_summary_steps", summary.isPresent() ? Math.min(summary.getAsInt(), every) : every);
+    cfg.train()
+        .lrConfigs()
+        .ifPresent(
+            lr -> {
+              if (lr.totalSteps().isPresent()) {
+                keys.put("lr_configs.total_steps", steps);
+              }
+              if (lr.stepsPerCycle().isPresent()) {
+                keys.put("lr_configs.steps_per_cycle", steps);
+              }
+              keys.put("lr_configs.warmup_steps", Math.min(lr.warmupSteps(), every));
+            });
+    return ConfigLoader.withKeys(cfg, keys);
   }
 }
