@@ -4,10 +4,8 @@ import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.core.MissingFileException;
-import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.train.Devices;
-import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -228,17 +226,7 @@ final class TrainCommand implements Callable<Integer> {
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
     Optional<Path> savedModel = Optional.empty();
     if (s.finalModel().isPresent()) {
-      FinalModel m = s.finalModel().get();
-      savedModel =
-          Optional.of(
-              WorkdirExport.write(
-                  cfg,
-                  workdir,
-                  m.params(),
-                  m.checkpoint(),
-                  m.labels(),
-                  m.sampleImages(),
-                  m.sampleLabels()));
+      savedModel = Optional.of(TrainedModelExport.write(cfg, workdir, s.finalModel().get()));
       out.println("SavedModel: " + savedModel.get());
     }
     if (servingRoot != null && chief) {

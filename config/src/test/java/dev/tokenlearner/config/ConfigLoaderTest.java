@@ -343,6 +343,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void withKeys_dottedKeyAndNull_setNestedAndRemove() throws IOException {
+    ExperimentConfig tiny = ConfigLoader.loadNamed("tiny");
+    java.util.Map<String, Object> keys = new java.util.LinkedHashMap<>();
+    keys.put("lr_configs.total_steps", 50);
+    keys.put("lr_configs.steps_per_cycle", 50);
+    keys.put("num_training_steps", 50);
+    keys.put("eval_batch_size", null);
+    ExperimentConfig c = ConfigLoader.withKeys(tiny, keys);
+    assertEquals(50, c.train().lrConfigs().orElseThrow().totalSteps().getAsLong());
+    assertEquals(50, c.train().lrConfigs().orElseThrow().stepsPerCycle().getAsLong());
+    assertEquals(50, c.train().lrConfigs().orElseThrow().warmupSteps()); // the others kept
+    assertTrue(c.train().evalBatchSize().isEmpty());
+    assertEquals(128, tiny.train().evalBatchSize().getAsInt());
+    assertEquals(600, tiny.train().lrConfigs().orElseThrow().totalSteps().getAsLong());
+  }
+
+  @Test
   void withKeys_replacesTopLevelKeysAndValidatesAgain() {
     ExperimentConfig c = ConfigLoader.parse(BASE, "test.yaml");
     ExperimentConfig d = ConfigLoader.withKeys(c, java.util.Map.of("num_training_steps", 7));

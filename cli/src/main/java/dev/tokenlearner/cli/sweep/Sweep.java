@@ -1,6 +1,7 @@
 package dev.tokenlearner.cli.sweep;
 
 import dev.tokenlearner.checkpoint.Checkpoints;
+import dev.tokenlearner.cli.TrainedModelExport;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ServingModel;
@@ -86,8 +87,11 @@ public final class Sweep {
                         new InvalidInputException(
                             m.name() + ": training ran no held-out evaluation; delete " + dir));
         Path saved =
-            s.savedModel()
-                .orElseThrow(() -> new InvalidInputException(m.name() + ": no SavedModel"));
+            TrainedModelExport.write(
+                m.config(),
+                workdir,
+                s.finalModel()
+                    .orElseThrow(() -> new InvalidInputException(m.name() + ": no SavedModel")));
         row =
             new SweepRow(
                 m.name(),
