@@ -3,6 +3,8 @@ package dev.tokenlearner.examples;
 import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.export.WorkdirExport;
+import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -73,7 +75,7 @@ public final class TrainFromArrays {
         summary.dataset(),
         summary.trainLoss(),
         accuracy,
-        workdir.resolve(Trainer.SAVED_MODEL_DIR));
+        savedModel);
     if (accuracy < 0.9) {
       System.err.println("the model did not learn left from right: accuracy " + accuracy);
       System.exit(1);
