@@ -67,13 +67,20 @@ public final class TrainFromArrays {
     Path savedModel;
     try (ArraysDataset data =
         ArraysDataset.of(images, labels, evalImages, evalLabels, config.input())) {
-      summary = Trainer.run(config, workdir, false, data, TrainOptions.quiet().withFinalModel(true));
+      summary =
+          Trainer.run(config, workdir, false, data, TrainOptions.quiet().withFinalModel(true));
     }
     // The trainer hands the final parameters back; the export module writes the SavedModel.
     FinalModel m = summary.finalModel().orElseThrow();
     savedModel =
         WorkdirExport.write(
-            config, workdir, m.params(), m.checkpoint(), m.labels(), m.sampleImages(), m.sampleLabels());
+            config,
+            workdir,
+            m.params(),
+            m.checkpoint(),
+            m.labels(),
+            m.sampleImages(),
+            m.sampleLabels());
     double accuracy = summary.evalAccuracy().orElse(0);
     System.out.printf(
         "trained %d steps on %s: training loss %.4f, held-out accuracy %.3f; model in %s%n",
