@@ -150,7 +150,8 @@ final class TrainCommand implements Callable<Integer> {
             Optional.ofNullable(xla),
             Optional.ofNullable(device).map(RuntimeConfig.Device::parse));
     Optional<Path> dataOverride = Optional.ofNullable(data);
-    TrainOptions options = TrainOptions.defaults();
+    TrainOptions options =
+        TrainOptions.defaults().withProgressBar(Verbosity.of(spec) != Verbosity.QUIET);
     if (evalData != null) {
       options = options.withEvalData(evalData);
     }
@@ -176,7 +177,14 @@ final class TrainCommand implements Callable<Integer> {
               Duration.ofSeconds(startupTimeout),
               collectiveTimeout);
       chief = replica.isChief();
-      s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
+      s =
+          Trainer.run(
+              cfg,
+              workdir,
+              resume,
+              dataOverride,
+              options.withProgressBar(chief && options.progressBar()),
+              replica);
     } else if (replicas > 1) {
       s =
           LocalReplicas.train(
