@@ -33,6 +33,8 @@ import picocli.CommandLine.Spec;
       TrainCommand.class,
       ImportCommand.class,
       PredictCommand.class,
+      VisualizeCommand.class,
+      SweepCommand.class,
       ServeCommand.class,
       InspectCommand.class,
       BenchCommand.class,

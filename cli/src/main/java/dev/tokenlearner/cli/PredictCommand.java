@@ -84,7 +84,7 @@ final class PredictCommand implements Callable<Integer> {
       names = "--signature",
       defaultValue = "serving_default",
       description =
-          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens"
+          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens, token_maps"
               + " (written as .npy). Default: ${DEFAULT-VALUE}.")
   String signature;
 

@@ -49,8 +49,8 @@ public final class ScenicImport {
    * @param overwrite whether an existing {@code out} may be replaced
    * @return what was imported and written
    * @throws FileAlreadyExistsException if {@code out} exists and {@code overwrite} is false
-   * @throws CheckpointMismatchException listing every missing, unexpected and wrongly shaped
-   *     parameter; nothing is written
+   * @throws dev.tokenlearner.weights.CheckpointMismatchException listing every missing, unexpected
+   *     and wrongly shaped parameter; nothing is written
    * @throws IOException if the checkpoint or config cannot be read or the model cannot be written
    * @throws IllegalArgumentException if the config is invalid
    */

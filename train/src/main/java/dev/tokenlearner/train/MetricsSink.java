@@ -3,6 +3,7 @@ package dev.tokenlearner.train;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.train.summary.MetricsLog;
 import dev.tokenlearner.train.summary.TensorBoardWriter;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -72,6 +73,11 @@ final class MetricsSink implements AutoCloseable {
         out.put(key, String.valueOf(v));
       }
     }
+  }
+
+  /** Writes one image to TensorBoard (pictures have no place in the CSV). */
+  void image(long step, String tag, BufferedImage image) {
+    tensorBoard.image(tag, step, image);
   }
 
   /** Makes what was written visible to readers. */

@@ -118,7 +118,7 @@ public final class Datasets {
             default -> new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
           };
     } else if (override.isPresent()) {
-      ds = openPath(override.get(), in, eval, randomFlip(cfg));
+      ds = openPath(override.get(), in, eval, cfg.train().dataset().randomFlip());
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -136,7 +136,8 @@ public final class Datasets {
             case TfRecordDataset.NAME ->
                 new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
             case FashionMnistDataset.NAME ->
-                new FashionMnistDataset(dataDir(dc, name), norm, randomFlip(cfg));
+                new FashionMnistDataset(
+                    dataDir(dc, name), norm, cfg.train().dataset().randomFlip());
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -243,12 +244,6 @@ public final class Datasets {
     String n = f.getFileName().toString();
     int dot = n.lastIndexOf('.');
     return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
-  }
-
-  /** {@code dataset_configs.random_flip} (used by datasets that do not augment otherwise). */
-  private static boolean randomFlip(ExperimentConfig cfg) {
-    return cfg.raw().get("dataset_configs") instanceof java.util.Map<?, ?> d
-        && Boolean.TRUE.equals(d.get("random_flip"));
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {

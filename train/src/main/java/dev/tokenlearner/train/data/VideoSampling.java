@@ -2,8 +2,8 @@ package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.InputSpec;
+import dev.tokenlearner.config.VideoDatasetConfig;
 import dev.tokenlearner.core.InvalidInputException;
-import java.util.Map;
 
 /**
  * Scenic's (DMVR's) clip sampling keys under {@code dataset_configs}: {@code num_frames} frames
@@ -66,26 +66,15 @@ public record VideoSampling(
       throw new InvalidInputException(
           "video crops are square; image_size/crop_size is " + in.height() + "x" + in.width());
     }
-    Map<?, ?> d = cfg.raw().get("dataset_configs") instanceof Map<?, ?> m ? m : Map.of();
+    VideoDatasetConfig d = cfg.train().dataset().video();
     int crop = in.height();
     return new VideoSampling(
         in.numFrames(),
-        integer(d, "stride", 1),
-        integer(d, "min_resize", (int) Math.round(crop * 8.0 / 7.0)),
+        d.stride(),
+        d.minResize().orElse((int) Math.round(crop * 8.0 / 7.0)),
         crop,
-        integer(d, "num_test_clips", 1),
-        Boolean.TRUE.equals(d.get("do_three_spatial_crops")));
-  }
-
-  private static int integer(Map<?, ?> d, String key, int dflt) {
-    Object v = d.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Number n && n.doubleValue() == n.intValue()) {
-      return n.intValue();
-    }
-    throw new InvalidInputException("dataset_configs." + key + ": expected an integer, found " + v);
+        d.numTestClips(),
+        d.threeSpatialCrops());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.tokenlearner.train.summary;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Value;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,10 +14,12 @@ import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.summary.SummaryWriter;
+import org.tensorflow.op.summary.WriteImageSummary;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.Summary;
 import org.tensorflow.proto.SummaryMetadata;
@@ -25,11 +28,12 @@ import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
 
 /**
- * Writes TensorBoard scalar, text and hparams summaries with TensorFlow's own summary ops ({@code
- * CreateSummaryFileWriter}, {@code WriteScalarSummary}, {@code FlushSummaryWriter}) in a small
- * graph of its own, so the event files ({@code events.out.tfevents.*.v2}) are exactly what
+ * Writes TensorBoard scalar, image, text and hparams summaries with TensorFlow's own summary ops
+ * ({@code CreateSummaryFileWriter}, {@code WriteScalarSummary}, {@code FlushSummaryWriter}) in a
+ * small graph of its own, so the event files ({@code events.out.tfevents.*.v2}) are exactly what
  * TensorFlow writes.
  */
 public final class TensorBoardWriter implements AutoCloseable {
@@ -44,6 +48,8 @@ public final class TensorBoardWriter implements AutoCloseable {
   private final Op write;
   private final Placeholder<TString> rawSummary;
   private final Op writeRaw;
+  private final Placeholder<TUint8> pixels;
+  private final Op writeImage;
   private final Op flush;
   private final Op closeOp;
   private boolean closed;
@@ -75,6 +81,16 @@ public final class TensorBoardWriter implements AutoCloseable {
       write = tf.summary.writeScalarSummary(writer, step, tag, value);
       rawSummary = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
       writeRaw = tf.summary.writeRawProtoSummary(writer, step, rawSummary);
+      // One RGB image [1, h, w, 3] per call; TensorBoard shows it under tag/image/0.
+      pixels = tf.placeholder(TUint8.class, Placeholder.shape(Shape.of(1, -1, -1, 3)));
+      writeImage =
+          tf.summary.writeImageSummary(
+              writer,
+              step,
+              tag,
+              pixels,
+              tf.constant(new byte[] {(byte) 255, 0, 0}),
+              WriteImageSummary.maxImages(1L));
       flush = tf.summary.flushSummaryWriter(writer);
       closeOp = tf.summary.closeSummaryWriter(writer);
       session = new Session(graph);
@@ -180,6 +196,40 @@ public final class TensorBoardWriter implements AutoCloseable {
     try (TInt64 s = TInt64.scalarOf(atStep);
         TString p = TString.tensorOfBytes(NdArrays.scalarOfObject(summary.toByteArray()))) {
       session.runner().feed(step, s).feed(rawSummary, p).addTarget(writeRaw).run().close();
+    }
+  }
+
+  /**
+   * Records an image (PNG-encoded by TensorFlow into the event file).
+   *
+   * @param name the tag, e.g. {@code token_maps/example_0}
+   * @param atStep the step it belongs to
+   * @param image the picture; its RGB is written, alpha dropped
+   */
+  public synchronized void image(String name, long atStep, BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    byte[] rgb = new byte[w * h * 3];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        int p = image.getRGB(x, y);
+        int at = (y * w + x) * 3;
+        rgb[at] = (byte) (p >> 16);
+        rgb[at + 1] = (byte) (p >> 8);
+        rgb[at + 2] = (byte) p;
+      }
+    }
+    try (TInt64 s = TInt64.scalarOf(atStep);
+        TString t = TString.scalarOf(name);
+        TUint8 px = TUint8.tensorOf(Shape.of(1, h, w, 3), DataBuffers.of(rgb, true, false))) {
+      session
+          .runner()
+          .feed(step, s)
+          .feed(tag, t)
+          .feed(pixels, px)
+          .addTarget(writeImage)
+          .run()
+          .close();
     }
   }
 
