@@ -113,7 +113,8 @@ public final class CurvePlot {
     if (!(maxY > minY)) {
       maxY = minY + 1;
     }
-    double[] xTicks = niceTicks(minX, Math.max(maxX, minX + 1), TICKS);
+    // Steps are whole numbers: a range of at least TICKS keeps the tick step at 1 or more.
+    double[] xTicks = niceTicks(minX, Math.max(maxX, minX + TICKS), TICKS);
     double[] yTicks = niceTicks(minY, maxY, TICKS);
     minX = xTicks[0];
     maxX = xTicks[xTicks.length - 1];
@@ -137,7 +138,7 @@ public final class CurvePlot {
       g.setColor(new Color(225, 225, 225));
       g.drawLine(x, top, x, bottom);
       g.setColor(Color.DARK_GRAY);
-      String s = tickLabel(t, Math.max(1, xStep));
+      String s = tickLabel(t, xStep);
       g.drawString(s, x - g.getFontMetrics().stringWidth(s) / 2, bottom + 16);
     }
     g.setColor(Color.BLACK);
