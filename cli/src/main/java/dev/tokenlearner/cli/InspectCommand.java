@@ -22,15 +22,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Prints a config's parameter tree, parameter count and FLOPs with and without TokenLearner, or an
- * exported model's metadata.
+ * Prints a config's per-layer costs, parameter count and FLOPs with and without TokenLearner (and
+ * its parameter tree on request), or an exported model's metadata.
  */
 @Command(
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-      "Print a config's parameter tree, parameter count and GFLOPs, or an exported model's metadata.",
-      "--config: print the parameter tree (Flax paths and shapes), parameter count, and GFLOPs with and without the TokenLearner.",
+      "Print a config's per-layer costs, parameter count and GFLOPs, or an exported model's metadata.",
+      "--config: print the per-layer table (tokens, MFLOPs, parameters), the parameter count, and GFLOPs with and without the TokenLearner; --params adds the parameter tree (Flax paths and shapes).",
       "--model: print an exported model's signatures, input, preprocessing, labels, parameters, FLOPs and provenance (source checkpoint and its SHA-256)."
     })
 final class InspectCommand implements Callable<Integer> {
@@ -47,8 +47,10 @@ final class InspectCommand implements Callable<Integer> {
       description = "An exported SavedModel directory, or a serving root (its newest version).")
   Path model;
 
-  @Option(names = "--layers", description = "Also print the per-layer FLOP table.")
-  boolean layers;
+  @Option(
+      names = "--params",
+      description = "Also print the parameter tree (Flax paths and shapes) of a --config.")
+  boolean params;
 
   @Option(names = "--unused", description = "Also list config keys this toolkit does not read.")
   boolean unused;
@@ -96,12 +98,16 @@ final class InspectCommand implements Callable<Integer> {
         "input: %s, %d classes%n",
         Arrays.toString(cfg.input().shape(-1)),
         cfg.numClasses());
-    int width = tree.keySet().stream().mapToInt(String::length).max().orElse(10);
-    out.println();
-    tree.forEach(
-        (path, shape) ->
-            out.printf(Locale.ROOT, "%-" + width + "s  %s%n", path, Arrays.toString(shape)));
+    if (params) {
+      int width = tree.keySet().stream().mapToInt(String::length).max().orElse(10);
+      out.println();
+      tree.forEach(
+          (path, shape) ->
+              out.printf(Locale.ROOT, "%-" + width + "s  %s%n", path, Arrays.toString(shape)));
+    }
     FlopReport report = FlopCounter.count(cfg);
+    out.println();
+    out.print(report.format());
     out.println();
     out.printf(Locale.ROOT, "parameters: %,d (%d arrays)%n", count, tree.size());
     out.printf(
@@ -110,10 +116,6 @@ final class InspectCommand implements Callable<Integer> {
         report.gflops(),
         report.plainFlops() / 1e9,
         report.flopRatio());
-    if (layers) {
-      out.println();
-      out.print(report.format());
-    }
     cfg.warnings().forEach(w -> out.println("warning: " + w));
     if (unused) {
       out.println();

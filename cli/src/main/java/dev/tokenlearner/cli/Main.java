@@ -11,6 +11,8 @@ import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
@@ -55,6 +57,20 @@ public final class Main implements Runnable {
 
   @Spec CommandSpec spec;
 
+  // Read through Verbosity from the parse result, so they work before or after the subcommand.
+  @Option(
+      names = "--quiet",
+      scope = ScopeType.INHERIT,
+      description = "Print only results and errors: no progress bar, no log lines.")
+  boolean quiet;
+
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description =
+          "Also print TensorFlow's native log lines (the tokenlearner launcher leaves them out) and debug log lines.")
+  boolean verbose;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "Specify a subcommand");
@@ -63,6 +79,20 @@ public final class Main implements Runnable {
   /** The configured command line, shared by {@link #main} and tests. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionStrategy(
+        parseResult -> {
+          // slf4j-simple reads its level once, when the first logger is made: set it first.
+          System.setProperty(
+              "org.slf4j.simpleLogger.defaultLogLevel", Verbosity.of(parseResult).logLevel());
+          return new CommandLine.RunLast().execute(parseResult);
+        });
+    // Read from the bundled resources, so the list never drifts from what ships.
+    cl.getSubcommands()
+        .get("train")
+        .getCommandSpec()
+        .usageMessage()
+        .footer(
+            "", "Bundled configs (--config NAME): " + String.join(", ", BundledConfigs.names()));
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           if (ex instanceof ReplicaFailedException) {

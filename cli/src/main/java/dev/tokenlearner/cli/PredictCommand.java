@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
       "Images go through the model's serving_bytes signature, i.e. the evaluation preprocessing"
           + " inside the graph.",
       "Prints the top-k classes with labels and probabilities (softmax; sigmoid for the multilabel"
-          + " model); --output writes them as .csv or .json, or the logits as .npy."
+          + " model); --output writes them as .csv or .json, or the logits as .npy; --quiet"
+          + " prints no top-k lines."
     })
 final class PredictCommand implements Callable<Integer> {
 
@@ -79,9 +80,6 @@ final class PredictCommand implements Callable<Integer> {
           "Images read and run at a time; any folder size works. Default: ${DEFAULT-VALUE}.")
   int batchSize;
 
-  @Option(names = "--quiet", description = "Do not print the top-k classes.")
-  boolean quiet;
-
   @Option(
       names = "--signature",
       defaultValue = "serving_default",
@@ -114,9 +112,10 @@ final class PredictCommand implements Callable<Integer> {
       return 0;
     }
     Classification c;
-    try (Progress progress = new Progress(input)) {
+    try (Progress progress = new Progress(input, Verbosity.of(spec) != Verbosity.QUIET)) {
       c = Predict.classify(model, input, batchSize, progress);
     }
+    boolean quiet = Verbosity.of(spec) == Verbosity.QUIET;
     if (!quiet) {
       Predictions p = c.predictions();
       for (int i = 0; i < p.size(); i++) {
@@ -173,8 +172,8 @@ final class PredictCommand implements Callable<Integer> {
   private static final class Progress implements LongConsumer, AutoCloseable {
     private final ProgressBar bar;
 
-    Progress(Path input) throws java.io.IOException {
-      long n = Files.isDirectory(input) ? ImageInputs.list(input).size() : 0;
+    Progress(Path input, boolean show) throws java.io.IOException {
+      long n = show && Files.isDirectory(input) ? ImageInputs.list(input).size() : 0;
       bar =
           n > PROGRESS_MIN
               ? new ProgressBarBuilder()

@@ -158,7 +158,8 @@ final class TrainCommand implements Callable<Integer> {
             Optional.ofNullable(xla),
             Optional.ofNullable(device).map(RuntimeConfig.Device::parse));
     Optional<Path> dataOverride = Optional.ofNullable(data);
-    TrainOptions options = TrainOptions.defaults();
+    TrainOptions options =
+        TrainOptions.defaults().withProgressBar(Verbosity.of(spec) != Verbosity.QUIET);
     if (evalData != null) {
       options = options.withEvalData(evalData);
     }
@@ -192,7 +193,14 @@ final class TrainCommand implements Callable<Integer> {
               CollectiveSettings.forDevice(
                   Devices.select(cfg.runtime().device(), false).device(), collectiveTimeout));
       chief = replica.isChief();
-      s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
+      s =
+          Trainer.run(
+              cfg,
+              workdir,
+              resume,
+              dataOverride,
+              options.withProgressBar(chief && options.progressBar()),
+              replica);
     } else if (replicas > 1) {
       s =
           LocalReplicas.train(

@@ -41,8 +41,20 @@ class MainTest {
   }
 
   @Test
-  void inspect_tinyConfig_printsTreeCountAndFlops() {
+  void inspect_tinyConfig_printsLayerTableCountAndFlops() {
     Run r = run("inspect", "--config", "tiny");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().matches("(?s).*\nlayer +tokens +MFLOPs +params\n.*"), r.out());
+    // The table's total agrees with the parameter count, both with thousands separators.
+    assertTrue(r.out().matches("(?s).*\ntotal +[0-9,.]+ +146,706\n.*"), r.out());
+    assertTrue(r.out().contains("parameters: 146,706"), r.out());
+    assertTrue(r.out().contains("GFLOPs per example"), r.out());
+    assertTrue(!r.out().contains("token_masking/Dense_1/kernel"), r.out());
+  }
+
+  @Test
+  void inspectParams_tinyConfig_addsTheParameterTree() {
+    Run r = run("inspect", "--config", "tiny", "--params");
     assertEquals(0, r.code(), r.err());
     assertTrue(
         r.out()
@@ -50,7 +62,16 @@ class MainTest {
                 "(?s).*Transformer/TokenLearnerModuleV11_0/token_masking/Dense_1/kernel +\\[64, 8\\]\n.*"),
         r.out());
     assertTrue(r.out().contains("parameters: 146,706"), r.out());
-    assertTrue(r.out().contains("GFLOPs per example"), r.out());
+  }
+
+  @Test
+  void trainHelp_listsTheBundledConfigs() {
+    Run r = run("train", "--help");
+    assertEquals(0, r.code(), r.err());
+    for (String name : BundledConfigs.names()) {
+      assertTrue(r.out().contains(name), name + " missing from: " + r.out());
+    }
+    assertTrue(BundledConfigs.names().containsAll(java.util.List.of("tiny", "token_learner_b16")));
   }
 
   @Test

@@ -271,7 +271,7 @@ public final class Trainer {
       }
       CurvePlot.write(
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
-          cfg.source() + " (" + dataset.describe() + ")",
+          experimentName(cfg),
           workdir.resolve(CURVES_PNG));
       Optional<FinalModel> finalModel = Optional.empty();
       if (options.finalModel() && loop.step >= plan.totalSteps()) {
@@ -468,6 +468,9 @@ public final class Trainer {
                   BatchProducer.QUEUE_CAPACITY_DEFAULT,
                   BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress && chief, start, plan.totalSteps())) {
+        if (metrics != null) {
+          metrics.describe(cfg, start);
+        }
         long profileFrom =
             start + Math.min(PROFILE_WARMUP, Math.max(0, plan.stopAt() - start - profileSteps));
         while (step < plan.stopAt()) {
@@ -550,7 +553,7 @@ public final class Trainer {
       metrics.add(step, "train", "accuracy", window.accuracy());
       metrics.add(step, "train", "learning_rate", r.learningRate());
       metrics.add(step, "train", "grad_norm", window.gradNorm());
-      metrics.addTensorBoardOnly(step, "train", "images_per_second", imagesPerSecond());
+      metrics.add(step, "train", "images_per_second", imagesPerSecond());
       window.roll();
     }
 
@@ -659,6 +662,17 @@ public final class Trainer {
     double imagesPerSecond() {
       return stepNanos == 0 ? 0 : stepExamples / (stepNanos / 1e9);
     }
+  }
+
+  /** Scenic's {@code experiment_name}, else the config's file name without its suffix. */
+  static String experimentName(ExperimentConfig cfg) {
+    if (cfg.raw().get("experiment_name") instanceof String name && !name.isBlank()) {
+      return name;
+    }
+    String source = cfg.source();
+    String file = source.substring(Math.max(source.lastIndexOf('/'), source.lastIndexOf(':')) + 1);
+    int dot = file.lastIndexOf('.');
+    return dot > 0 ? file.substring(0, dot) : file;
   }
 
   /** Rejects what this trainer cannot train, before any graph is built. */

@@ -156,6 +156,8 @@ class TrainerTest {
     assertEquals(1, events.size());
     List<float[]> losses = new ArrayList<>();
     List<String> tags = new ArrayList<>();
+    String configText = null;
+    Summary.Value hparams = null;
     List<String> mapImages = new ArrayList<>();
     for (byte[] rec : TfRecords.readAll(events.get(0))) {
       Event e = Event.parseFrom(rec);
@@ -173,12 +175,28 @@ class TrainerTest {
           assertEquals(MapPanels.HEADER + 112 + MapPanels.GAP, img.getHeight(), v.getTag());
           mapImages.add(e.getStep() + " " + v.getTag());
         }
-        float value = v.hasTensor() ? v.getTensor().getFloatVal(0) : v.getSimpleValue();
         if (v.getTag().equals("train/loss")) {
+          float value = v.hasTensor() ? v.getTensor().getFloatVal(0) : v.getSimpleValue();
           losses.add(new float[] {e.getStep(), value});
+        } else if (v.getTag().equals("config")) {
+          configText = v.getTensor().getStringVal(0).toStringUtf8();
+        } else if (v.getTag().equals("_hparams_/session_start_info")) {
+          hparams = v;
         }
       }
     }
+    // The config as Markdown code (indented YAML) and its scalar keys as hparams.
+    assertTrue(configText != null && configText.contains("    batch_size: 16"), configText);
+    assertTrue(hparams != null, tags.toString());
+    assertEquals("hparams", hparams.getMetadata().getPluginData().getPluginName());
+    String content = hparams.getMetadata().getPluginData().getContent().toStringUtf8();
+    assertTrue(content.contains("batch_size") && content.contains("model.hidden_size"), content);
+    List<MetricsLog.Row> rates =
+        MetricsLog.read(s.metricsCsv()).stream()
+            .filter(r -> r.name().equals("images_per_second"))
+            .toList();
+    assertFalse(rates.isEmpty());
+    assertTrue(rates.stream().allMatch(r -> r.value() > 0), rates.toString());
     assertTrue(
         tags.containsAll(
             List.of(

@@ -51,7 +51,8 @@ public record FlopReport(
   }
 
   /**
-   * A fixed-width table: one line per layer, then totals and the comparison with the plain ViT.
+   * A fixed-width table: one line per layer, then totals and the comparison with the plain ViT;
+   * MFLOPs and parameters with thousands separators.
    *
    * @return the table, lines separated by {@code \n}
    */
@@ -63,18 +64,18 @@ public record FlopReport(
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-40s %7d %14.3f %12d%n",
+              "%-40s %7d %,14.3f %,12d%n",
               l.name(),
               l.tokens(),
               l.flops() / 1e6,
               l.params()));
     }
     sb.append(
-        String.format(Locale.ROOT, "%-40s %7s %14.3f %12d%n", "total", "", flops / 1e6, params));
+        String.format(Locale.ROOT, "%-40s %7s %,14.3f %,12d%n", "total", "", flops / 1e6, params));
     sb.append(
         String.format(
             Locale.ROOT,
-            "plain ViT of the same dims: %.3f GFLOPs, %d params; ratio %.3fx%n",
+            "plain ViT of the same dims: %.3f GFLOPs, %,d params; ratio %.3fx%n",
             plainFlops / 1e9,
             plainParams,
             flopRatio()));

@@ -1,12 +1,18 @@
 package dev.tokenlearner.train.summary;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Value;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
@@ -14,15 +20,20 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.summary.SummaryWriter;
 import org.tensorflow.op.summary.WriteImageSummary;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.Summary;
+import org.tensorflow.proto.SummaryMetadata;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 
 /**
- * Writes TensorBoard scalar and image summaries with TensorFlow's own summary ops ({@code
- * CreateSummaryFileWriter}, {@code WriteScalarSummary}, {@code FlushSummaryWriter}) in a small
- * graph of its own, so the event files ({@code events.out.tfevents.*.v2}) are exactly what
+ * Writes TensorBoard scalar, image, text and hparams summaries with TensorFlow's own summary ops
+ * ({@code CreateSummaryFileWriter}, {@code WriteScalarSummary}, {@code FlushSummaryWriter}) in a
+ * small graph of its own, so the event files ({@code events.out.tfevents.*.v2}) are exactly what
  * TensorFlow writes.
  */
 public final class TensorBoardWriter implements AutoCloseable {
@@ -35,6 +46,8 @@ public final class TensorBoardWriter implements AutoCloseable {
   private final Placeholder<TString> tag;
   private final Placeholder<TFloat32> value;
   private final Op write;
+  private final Placeholder<TString> rawSummary;
+  private final Op writeRaw;
   private final Placeholder<TUint8> pixels;
   private final Op writeImage;
   private final Op flush;
@@ -66,6 +79,8 @@ public final class TensorBoardWriter implements AutoCloseable {
       tag = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
       value = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
       write = tf.summary.writeScalarSummary(writer, step, tag, value);
+      rawSummary = tf.placeholder(TString.class, Placeholder.shape(Shape.scalar()));
+      writeRaw = tf.summary.writeRawProtoSummary(writer, step, rawSummary);
       // One RGB image [1, h, w, 3] per call; TensorBoard shows it under tag/image/0.
       pixels = tf.placeholder(TUint8.class, Placeholder.shape(Shape.of(1, -1, -1, 3)));
       writeImage =
@@ -98,6 +113,89 @@ public final class TensorBoardWriter implements AutoCloseable {
         TString t = TString.scalarOf(name);
         TFloat32 x = TFloat32.scalarOf((float) v)) {
       session.runner().feed(step, s).feed(tag, t).feed(value, x).addTarget(write).run().close();
+    }
+  }
+
+  /**
+   * Records a text summary (TensorBoard's Text tab), e.g. the run's config.
+   *
+   * @param name the tag, e.g. {@code config}
+   * @param atStep the step it belongs to
+   * @param text the text (Markdown)
+   */
+  public synchronized void text(String name, long atStep, String text) {
+    TensorProto tensor =
+        TensorProto.newBuilder()
+            .setDtype(DataType.DT_STRING)
+            .setTensorShape(TensorShapeProto.getDefaultInstance())
+            .addStringVal(ByteString.copyFromUtf8(text))
+            .build();
+    raw(atStep, name, plugin("text", ByteString.EMPTY), tensor);
+  }
+
+  /**
+   * Records a run's hyperparameters for TensorBoard's HParams tab: the session-start record of its
+   * plugin ({@code _hparams_/session_start_info}).
+   *
+   * @param hparams names and values: numbers, booleans or strings (others are written as text)
+   */
+  public synchronized void hparams(Map<String, ?> hparams) {
+    // HParamsPluginData { session_start_info (3): SessionStartInfo { hparams (1): map<string,
+    // google.protobuf.Value> } }, from tensorboard/plugins/hparams/plugin_data.proto; the
+    // protos are not on the class path, so the bytes are put together here.
+    ByteString.Output start = ByteString.newOutput();
+    try {
+      CodedOutputStream out = CodedOutputStream.newInstance(start);
+      for (Map.Entry<String, ?> e : hparams.entrySet()) {
+        Value.Builder v = Value.newBuilder();
+        if (e.getValue() instanceof Number n) {
+          v.setNumberValue(n.doubleValue());
+        } else if (e.getValue() instanceof Boolean b) {
+          v.setBoolValue(b);
+        } else {
+          v.setStringValue(String.valueOf(e.getValue()));
+        }
+        ByteString.Output entry = ByteString.newOutput();
+        CodedOutputStream entryOut = CodedOutputStream.newInstance(entry);
+        entryOut.writeString(1, e.getKey());
+        entryOut.writeMessage(2, v.build());
+        entryOut.flush();
+        out.writeBytes(1, entry.toByteString());
+      }
+      out.flush();
+      ByteString.Output data = ByteString.newOutput();
+      CodedOutputStream dataOut = CodedOutputStream.newInstance(data);
+      dataOut.writeBytes(3, start.toByteString());
+      dataOut.flush();
+      TensorProto empty =
+          TensorProto.newBuilder()
+              .setDtype(DataType.DT_FLOAT)
+              .setTensorShape(
+                  TensorShapeProto.newBuilder()
+                      .addDim(TensorShapeProto.Dim.newBuilder().setSize(0)))
+              .build();
+      raw(0, "_hparams_/session_start_info", plugin("hparams", data.toByteString()), empty);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static SummaryMetadata plugin(String name, ByteString content) {
+    return SummaryMetadata.newBuilder()
+        .setPluginData(
+            SummaryMetadata.PluginData.newBuilder().setPluginName(name).setContent(content))
+        .build();
+  }
+
+  private void raw(long atStep, String name, SummaryMetadata metadata, TensorProto tensor) {
+    Summary summary =
+        Summary.newBuilder()
+            .addValue(
+                Summary.Value.newBuilder().setTag(name).setMetadata(metadata).setTensor(tensor))
+            .build();
+    try (TInt64 s = TInt64.scalarOf(atStep);
+        TString p = TString.tensorOfBytes(NdArrays.scalarOfObject(summary.toByteArray()))) {
+      session.runner().feed(step, s).feed(rawSummary, p).addTarget(writeRaw).run().close();
     }
   }
 
