@@ -194,17 +194,12 @@ public final class ModelRunner implements AutoCloseable {
 
   static ExperimentConfig experiment(BenchConfig config, ComputeDtype dtype) {
     ExperimentConfig recipe = ConfigLoader.loadResource(TRAINING_RECIPE);
-    return new ExperimentConfig(
-        recipe.modelName(),
-        dtype.configName(),
-        config.model(),
-        config.input(),
-        recipe.train(),
-        recipe.normalization(),
-        recipe.raw(),
-        "bench " + config.name() + " with " + TRAINING_RECIPE,
-        List.of(),
-        List.of());
+    return recipe.toBuilder()
+        .modelDtypeStr(dtype.configName())
+        .model(config.model())
+        .input(config.input())
+        .source("bench " + config.name() + " with " + TRAINING_RECIPE)
+        .build();
   }
 
   /**

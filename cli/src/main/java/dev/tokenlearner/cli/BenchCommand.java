@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
+import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.ProfileBench;
@@ -131,6 +132,43 @@ final class BenchCommand implements Callable<Integer> {
           "Instead: profile one config (e.g. 'Ti/16 tl8@6'): its forward pass at the first --batches size (default 8) and the trainer's step at --train-batch (default 8) with TensorFlow's step stats; prints the top ops by time and the host time outside Session.run, writes Chrome traces to --out. --repetitions traced runs (default 5), --xla compiles as --xla does.")
   String profile;
 
+  @Option(
+      names = "--allreduce",
+      description =
+          "Instead: the all-reduce of --floats float32 values over --replicas in-process TensorFlow servers (gRPC over loopback; run inside a private network namespace, e.g. unshare -n), next to one loopback TCP stream and Python TF's collective all-reduce (TOKENLEARNER_PYTHON, default python3; --skip python leaves it out).")
+  boolean allreduce;
+
+  @Option(
+      names = "--floats",
+      paramLabel = "N",
+      description =
+          "Length of the --allreduce vector. Default: ${DEFAULT-VALUE} (S/16's gradients).",
+      defaultValue = "22000000")
+  long floats;
+
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description = "Replicas of --allreduce. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  int replicas;
+
+  @Option(
+      names = "--bucket-mb",
+      paramLabel = "MIB",
+      description =
+          "Bucket size of --allreduce (the trainer's allreduce_bucket_mb). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "25")
+  double bucketMb;
+
+  @Option(
+      names = "--chunk-mb",
+      paramLabel = "MIB",
+      description =
+          "Largest single collective of --allreduce on CPU; larger packs are split. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  double chunkMb;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -168,6 +206,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (precision != null) {
       return precisionBench();
+    }
+    if (allreduce) {
+      return allReduceBench();
     }
     if (input) {
       return inputBench();
@@ -223,6 +264,22 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int allReduceBench() throws Exception {
+    CollectiveCost.Options o =
+        new CollectiveCost.Options(
+            floats,
+            replicas,
+            3,
+            repetitions != null ? repetitions : quick ? 5 : 15,
+            !skip.contains("python"),
+            (long) (bucketMb * (1 << 20)),
+            (long) (chunkMb * (1 << 20)));
+    CollectiveCost.Report r = CollectiveCost.run(o, System.err);
+    r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();
     return 0;
   }

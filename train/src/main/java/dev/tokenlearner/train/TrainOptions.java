@@ -8,7 +8,8 @@ import java.util.OptionalLong;
  * How a run presents itself and where it stops; none of this changes the trained weights.
  *
  * @param progressBar show a console progress bar (step, loss, accuracy, images/s, ETA)
- * @param exportSavedModel export {@code <workdir>/saved_model} when training reaches its last step
+ * @param finalModel hand the final parameters and a held-out sample back in {@link
+ *     TrainSummary#finalModel()} when training reaches its last step, for the caller to export
  * @param logDevicePlacement ask TensorFlow to log the device of every op ({@code
  *     log_device_placement})
  * @param stopAfterStep stop (with a checkpoint) once this step is reached, before the configured
@@ -21,7 +22,7 @@ import java.util.OptionalLong;
  */
 public record TrainOptions(
     boolean progressBar,
-    boolean exportSavedModel,
+    boolean finalModel,
     boolean logDevicePlacement,
     OptionalLong stopAfterStep,
     Optional<Path> evalData,
@@ -46,7 +47,7 @@ public record TrainOptions(
   }
 
   /**
-   * The defaults: progress bar on, SavedModel export on, no placement log, run to the end.
+   * The defaults: progress bar on, final model handed back, no placement log, run to the end.
    *
    * @return the default options
    */
@@ -55,7 +56,7 @@ public record TrainOptions(
   }
 
   /**
-   * Quiet options for tests and batch jobs: no progress bar, no export.
+   * Quiet options for tests and batch jobs: no progress bar, no final model.
    *
    * @return the options
    */
@@ -72,7 +73,7 @@ public record TrainOptions(
   public TrainOptions stopAfter(long step) {
     return new TrainOptions(
         progressBar,
-        exportSavedModel,
+        finalModel,
         logDevicePlacement,
         OptionalLong.of(step),
         evalData,
@@ -87,16 +88,16 @@ public record TrainOptions(
    */
   public TrainOptions withProgressBar(boolean value) {
     return new TrainOptions(
-        value, exportSavedModel, logDevicePlacement, stopAfterStep, evalData, profileSteps);
+        value, finalModel, logDevicePlacement, stopAfterStep, evalData, profileSteps);
   }
 
   /**
-   * Returns a copy with SavedModel export switched on or off.
+   * Returns a copy that does or does not hand the final model back.
    *
-   * @param value whether to export
+   * @param value whether to hand it back
    * @return the copy
    */
-  public TrainOptions withExport(boolean value) {
+  public TrainOptions withFinalModel(boolean value) {
     return new TrainOptions(
         progressBar, value, logDevicePlacement, stopAfterStep, evalData, profileSteps);
   }
@@ -110,7 +111,7 @@ public record TrainOptions(
   public TrainOptions withEvalData(Path file) {
     return new TrainOptions(
         progressBar,
-        exportSavedModel,
+        finalModel,
         logDevicePlacement,
         stopAfterStep,
         Optional.of(file),
@@ -125,6 +126,6 @@ public record TrainOptions(
    */
   public TrainOptions withProfileSteps(int steps) {
     return new TrainOptions(
-        progressBar, exportSavedModel, logDevicePlacement, stopAfterStep, evalData, steps);
+        progressBar, finalModel, logDevicePlacement, stopAfterStep, evalData, steps);
   }
 }

@@ -1,11 +1,9 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.checkpoint.FlaxTrainState;
+import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.config.ExperimentConfig;
-import dev.tokenlearner.config.LossScaleConfig;
 import dev.tokenlearner.config.LrConfig;
-import dev.tokenlearner.config.MixupConfig;
-import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -102,9 +100,14 @@ public final class TrainStep implements AutoCloseable {
                         "training needs lr_configs in " + config.source()));
     GradientPipeline pipeline =
         new GradientPipeline(
-            config.source(), b.aggregator, replication, config.train().maxGradNorm(), xla);
+            config.source(),
+            b.aggregator,
+            replication,
+            config.train().maxGradNorm(),
+            xla,
+            AllReduceConfig.of(config).bucketBytes());
     CustomGradients.register();
-    mixup = MixupConfig.of(config).map(Mixup::new);
+    mixup = config.mixup().map(Mixup::new);
     model =
         ModelGraph.build(
             config.model(),
@@ -128,7 +131,7 @@ public final class TrainStep implements AutoCloseable {
       // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
       Optional<LossScale> lossScale =
           model.dtype() == ComputeDtype.FLOAT16
-              ? Optional.of(new LossScale(tf, LossScaleConfig.of(config)))
+              ? Optional.of(new LossScale(tf, config.lossScale()))
               : Optional.empty();
       GradientPipeline.Result g = pipeline.build(tf, t, objective, params, feeds(), lossScale);
       gradients = g.raw();
@@ -214,7 +217,7 @@ public final class TrainStep implements AutoCloseable {
 
     private Builder(ExperimentConfig config) {
       this.config = Objects.requireNonNull(config, "config");
-      this.xla = RuntimeConfig.of(config).jitOr(false);
+      this.xla = config.runtime().jitOr(false);
     }
 
     /** Session options (threads, placement logging); default: {@link Devices#sessionConfig}. */
@@ -447,6 +450,17 @@ public final class TrainStep implements AutoCloseable {
    */
   float[][] evalLogits(Batch batch) {
     return evalTower().logits(session, batch);
+  }
+
+  /**
+   * The first TokenLearner's attention maps for held-out examples, by the inference tower on this
+   * step's variables.
+   *
+   * @param images {@code [b, H, W, C]} or {@code [b, T, H, W, C]} as the model sees them
+   * @return {@code [b, K, h, w]} or {@code [b, T', K, h, w]}; empty without a TokenLearner
+   */
+  Optional<HostArray> evalTokenMaps(HostArray images) {
+    return evalTower().tokenMaps(session, images);
   }
 
   private EvalTower evalTower() {

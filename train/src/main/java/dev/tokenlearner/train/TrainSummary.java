@@ -22,7 +22,8 @@ import java.util.OptionalDouble;
  * @param dataset a description of the training data
  * @param checkpoints checkpoint files written by this run, oldest first (older ones may have been
  *     pruned since)
- * @param savedModel the exported SavedModel directory, if exported
+ * @param finalModel the final parameters and a held-out sample, for the caller to export; present
+ *     when the options asked for it and the run reached its last step (on the chief only)
  * @param tensorboardDir the TensorBoard log directory
  * @param metricsCsv the CSV of all logged scalars
  * @param curvesPng the learning-curve plot
@@ -43,7 +44,7 @@ public record TrainSummary(
     String device,
     String dataset,
     List<Path> checkpoints,
-    Optional<Path> savedModel,
+    Optional<FinalModel> finalModel,
     Path tensorboardDir,
     Path metricsCsv,
     Path curvesPng,
