@@ -71,17 +71,18 @@ public record Dense(int features, boolean useBias, Initializer kernelInit, Initi
 
   /**
    * {@code x · kernel + bias} over the last axis with a kernel already shaped {@code [in, out]}.
-   * Rank-2 inputs use one MatMul; higher ranks are flattened to rank 2 and back.
+   * Rank-2 inputs use one MatMul; higher ranks are flattened to rank 2 and back. The bias is a
+   * BiasAdd right after the MatMul (before the reshape back), the form TensorFlow's graph optimizer
+   * fuses into one {@code _FusedMatMul} kernel.
    */
   static <T extends TFloating> Operand<T> project(
       Ops tf, Operand<T> x, Operand<T> kernel, Operand<T> bias, long in, long out) {
-    Operand<T> y;
-    if (Shapes.of(x).length == 2) {
-      y = tf.linalg.matMul(x, kernel);
-    } else {
-      Operand<T> flat = tf.reshape(x, tf.constant(new long[] {-1, in}));
-      y = Shapes.replaceLast(tf, x, tf.linalg.matMul(flat, kernel), out);
+    boolean flat = Shapes.of(x).length != 2;
+    Operand<T> y =
+        tf.linalg.matMul(flat ? tf.reshape(x, tf.constant(new long[] {-1, in})) : x, kernel);
+    if (bias != null) {
+      y = tf.nn.biasAdd(y, bias);
     }
-    return bias == null ? y : tf.math.add(y, bias);
+    return flat ? Shapes.replaceLast(tf, x, y, out) : y;
   }
 }

@@ -21,8 +21,8 @@ public final class GraphFlops {
 
   private static final Set<String> ELEMENTWISE =
       Set.of(
-          "Add", "AddV2", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Rsqrt", "Exp", "Neg",
-          "Square");
+          "Add", "AddV2", "BiasAdd", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Rsqrt", "Exp",
+          "Neg", "Square");
   private static final Set<String> REDUCTIONS = Set.of("Mean", "Sum", "Max");
   private static final Set<String> FREE =
       Set.of(
