@@ -1,5 +1,6 @@
 package dev.tokenlearner.cli.sweep;
 
+import dev.tokenlearner.core.AtomicFile;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -8,9 +9,7 @@ import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -78,15 +77,7 @@ public final class ParetoPlot {
     } finally {
       g.dispose();
     }
-    Path target = png.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      ImageIO.write(img, "png", tmp.toFile());
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFile.write(png, out -> ImageIO.write(img, "png", out));
   }
 
   private static void draw(Graphics2D g, List<SweepRow> rows, String title) {
