@@ -14,6 +14,7 @@ import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.Predict;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.graph.TokenLearnerViT;
 import dev.tokenlearner.graph.maps.MapPanels;
 import dev.tokenlearner.ops.Mode;
@@ -27,6 +28,7 @@ import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -232,14 +234,18 @@ class TrainerTest {
   }
 
   @Test
-  void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
+  void run_workdirWithCheckpointsWithoutResume_throwsWorkdirInUseNamingTheFix() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
-    IllegalArgumentException e =
+    WorkdirInUseException e =
         assertThrows(
-            IllegalArgumentException.class,
+            WorkdirInUseException.class,
             () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
-    assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
+    assertEquals(
+        dir
+            + " already holds checkpoint_1; add --resume to continue that run, or give another"
+            + " --workdir",
+        e.getMessage());
   }
 
   @Test
@@ -276,19 +282,19 @@ class TrainerTest {
   void run_toTheEnd_exportsSavedModel() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
     TrainSummary s =
-        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
-    Path model = s.savedModel().orElseThrow();
-    assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
+        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
+    Path model = export(cfg, dir, s.finalModel().orElseThrow());
+    assertEquals(dir.resolve(WorkdirExport.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
     assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(model.resolve("variables")));
 
     // The held-out sample written beside it: the SavedModel's logits on it equal those of a graph
     // built afresh from the final checkpoint.
-    Path sample = dir.resolve(Trainer.SAMPLE_NPY);
+    Path sample = dir.resolve(WorkdirExport.SAMPLE_NPY);
     HostArray served = Predict.run(model, sample, dir.resolve("pred.npy"), null);
     int k = cfg.numClasses();
     assertArrayEquals(new long[] {16, k}, served.shape());
-    assertEquals(16, Npy.read(dir.resolve(Trainer.SAMPLE_LABELS_NPY)).data().length);
+    assertEquals(16, Npy.read(dir.resolve(WorkdirExport.SAMPLE_LABELS_NPY)).data().length);
     Checkpoint ckpt = Checkpoints.read(s.lastCheckpoint().orElseThrow());
     HostArray images = Npy.read(sample);
     try (Graph g = new Graph()) {
@@ -311,5 +317,11 @@ class TrainerTest {
         }
       }
     }
+  }
+
+  /** What the CLI does after training: the SavedModel and sample in the workdir. */
+  static Path export(ExperimentConfig cfg, Path workdir, FinalModel m) throws IOException {
+    return WorkdirExport.write(
+        cfg, workdir, m.params(), m.checkpoint(), m.labels(), m.sampleImages(), m.sampleLabels());
   }
 }
