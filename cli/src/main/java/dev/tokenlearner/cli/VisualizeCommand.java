@@ -9,6 +9,8 @@ import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.serving.Predictions;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
 import dev.tokenlearner.graph.maps.MapFigures;
+import dev.tokenlearner.train.data.VideoFileDataset;
+import dev.tokenlearner.train.data.VideoSampling;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -38,8 +40,9 @@ import picocli.CommandLine.Spec;
       "Draw the first TokenLearner's attention maps (the token_maps signature) over the input.",
       "Image models: an image file gives one PNG (input + one panel per learned token, predicted"
           + " label on top); a folder of images gives one PNG per image in the --output folder.",
-      "Video models: a folder of frame images is one clip, a folder of such folders one clip"
-          + " each; each clip gives a looping GIF over its frames.",
+      "Video models: a video file (its middle clip) or a folder of frame images is one clip; a"
+          + " folder of videos or frame folders gives one GIF each, looping over the clip's"
+          + " frames.",
       "A .npy batch (preprocessed, NHWC or NTHWC) gives one file per example."
     })
 final class VisualizeCommand implements Callable<Integer> {
@@ -159,29 +162,42 @@ final class VisualizeCommand implements Callable<Integer> {
           .map(f -> new Item(stem(f), () -> ImageInputs.load(List.of(f), meta.preprocessing())))
           .toList();
     }
+    if (VideoFileDataset.isVideoFile(input)) {
+      return List.of(new Item(stem(input), () -> clip(meta, input)));
+    }
     if (!Files.isDirectory(input)) {
       throw new InvalidInputException(
           input
-              + ": a video model takes a folder of frame images (one clip), a folder of such"
-              + " folders, or a .npy [n, T, H, W, C]");
+              + ": a video model takes a video file, a folder of frame images (one clip), a"
+              + " folder of videos or clip folders, or a .npy [n, T, H, W, C]");
     }
     if (!ImageInputs.list(input).isEmpty()) {
       return List.of(new Item(input.getFileName().toString(), () -> clip(meta, input)));
     }
     List<Path> clips;
     try (Stream<Path> s = Files.list(input)) {
-      clips = s.filter(Files::isDirectory).sorted().toList();
+      clips =
+          s.filter(p -> Files.isDirectory(p) || VideoFileDataset.isVideoFile(p)).sorted().toList();
     }
     if (clips.isEmpty()) {
-      throw new InvalidInputException(input + ": no frame images and no clip folders");
+      throw new InvalidInputException(
+          input
+              + ": no frame images, video files ("
+              + VideoFileDataset.EXTENSIONS
+              + ") or clip folders");
     }
-    return clips.stream()
-        .map(c -> new Item(c.getFileName().toString(), () -> clip(meta, c)))
-        .toList();
+    return clips.stream().map(c -> new Item(stem(c), () -> clip(meta, c))).toList();
   }
 
-  /** A clip from a folder of frames: the model's T frames spread evenly over them. */
+  /**
+   * A clip from a video file (its evaluation clip: middle of the video, centre crop) or from a
+   * folder of frames (the model's T frames spread evenly over them).
+   */
   private static HostArray clip(ModelMetadata meta, Path dir) throws IOException {
+    if (VideoFileDataset.isVideoFile(dir)) {
+      return VideoFileDataset.evalClip(
+          dir, VideoSampling.of(meta.experimentConfig()), meta.preprocessing());
+    }
     InputSpec spec = meta.input();
     List<Path> frames = ImageInputs.list(dir);
     int t = spec.numFrames();
@@ -206,6 +222,9 @@ final class VisualizeCommand implements Callable<Integer> {
   }
 
   private static String stem(Path f) {
+    if (Files.isDirectory(f)) {
+      return f.getFileName().toString();
+    }
     String n = f.getFileName().toString();
     int dot = n.lastIndexOf('.');
     return dot > 0 ? n.substring(0, dot) : n;

@@ -1,15 +1,15 @@
 package dev.tokenlearner.cli.sweep;
 
+import dev.tokenlearner.core.AtomicFile;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -77,15 +77,7 @@ public final class ParetoPlot {
     } finally {
       g.dispose();
     }
-    Path target = png.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      ImageIO.write(img, "png", tmp.toFile());
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFile.write(png, out -> ImageIO.write(img, "png", out));
   }
 
   private static void draw(Graphics2D g, List<SweepRow> rows, String title) {
@@ -142,13 +134,20 @@ public final class ParetoPlot {
           py(b.accuracy(), y0, y1, h));
     }
     g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    List<Rectangle> labels = new ArrayList<>();
     for (SweepRow r : rows) {
       int px = px(r.gflops(), x0, x1, w);
       int py = py(r.accuracy(), y0, y1, h);
       g.setColor(front.contains(r) ? FRONT : OTHER);
       g.fillOval(px - 5, py - 5, 10, 10);
       g.setColor(Color.BLACK);
-      g.drawString(r.name(), px + 7, py - 6);
+      // Models at (nearly) the same point: stack their labels instead of overprinting them.
+      Rectangle box = new Rectangle(px + 7, py - 17, g.getFontMetrics().stringWidth(r.name()), 13);
+      while (labels.stream().anyMatch(box::intersects)) {
+        box.translate(0, 13);
+      }
+      labels.add(box);
+      g.drawString(r.name(), box.x, box.y + 11);
     }
   }
 

@@ -1,10 +1,10 @@
 package dev.tokenlearner.cli.sweep;
 
+import dev.tokenlearner.core.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,15 +53,8 @@ public final class SweepTable {
     List<String> lines = new ArrayList<>();
     lines.add(SweepRow.HEADER);
     rows.forEach(r -> lines.add(r.toCsv()));
-    Path target = file.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, lines, StandardCharsets.UTF_8);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    byte[] text = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+    AtomicFile.write(file, out -> out.write(text));
   }
 
   /**

@@ -1,14 +1,12 @@
 package dev.tokenlearner.graph.maps;
 
 import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.AtomicFile;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -147,7 +145,7 @@ public final class MapFigures {
    * @throws IOException if writing fails
    */
   public static void writePng(BufferedImage image, Path file) throws IOException {
-    write(file, out -> ImageIO.write(image, "png", out));
+    AtomicFile.write(file, out -> ImageIO.write(image, "png", out));
   }
 
   /**
@@ -158,24 +156,6 @@ public final class MapFigures {
    * @throws IOException if writing fails
    */
   public static void writeGif(List<BufferedImage> frames, Path file) throws IOException {
-    write(file, out -> AnimatedGif.write(frames, FRAME_MILLIS, out));
-  }
-
-  private interface Body {
-    void to(OutputStream out) throws IOException;
-  }
-
-  private static void write(Path file, Body body) throws IOException {
-    Path target = file.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        body.to(out);
-      }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFile.write(file, out -> AnimatedGif.write(frames, FRAME_MILLIS, out));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train.data;
 
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.train.data.VideoFileException.Reason;
 import java.io.IOException;
@@ -81,6 +82,36 @@ public final class VideoFileDataset implements VideoDataset {
     return VideoSplit.looksLike(root, VideoFileDataset::isVideoFile);
   }
 
+  /**
+   * The evaluation clip of one video file, as evaluation reads it (the middle clip, centre crop):
+   * for drawing or predicting on a single video outside a dataset.
+   *
+   * @param file a video file FFmpeg reads
+   * @param sampling clip sampling
+   * @param frame frame size, channels and normalisation
+   * @return {@code [1, T, H, W, C]}
+   * @throws VideoFileException naming the file if it cannot be decoded or is too short
+   * @throws IOException if it cannot be read
+   */
+  public static HostArray evalClip(Path file, VideoSampling sampling, EvalPreprocessing frame)
+      throws IOException {
+    try (VideoFrames frames = new VideoFrames(sampling, frame)) {
+      int n = checkLength(file, VideoFileDecoder.frameCount(file), sampling);
+      int[] s = sampling.clipShape(frame.channels());
+      float[] out = new float[Math.multiplyExact(s[0], s[1] * s[2] * s[3])];
+      frames.writeRgb(
+          idx -> VideoFileDecoder.decode(file, idx),
+          n,
+          (n - sampling.span()) / 2,
+          0.5f,
+          0.5f,
+          false,
+          out,
+          0);
+      return new HostArray(new long[] {1, s[0], s[1], s[2], s[3]}, out);
+    }
+  }
+
   /** Frames in a video, read once; at least a clip's span. */
   private int length(Path file) throws VideoFileException {
     Integer n = lengths.get(file);
@@ -88,6 +119,11 @@ public final class VideoFileDataset implements VideoDataset {
       n = VideoFileDecoder.frameCount(file);
       lengths.put(file, n);
     }
+    return checkLength(file, n, sampling);
+  }
+
+  private static int checkLength(Path file, int n, VideoSampling sampling)
+      throws VideoFileException {
     if (n < sampling.span()) {
       throw new VideoFileException(
           file,

@@ -167,6 +167,24 @@ class VideoFileDatasetTest {
   }
 
   @Test
+  void evalClip_oneFile_equalsTheDatasetsEvaluationClip() throws IOException {
+    writeDataset(dir, 10, 12);
+    VideoSampling s = new VideoSampling(3, 2, 9, 8, 2, true);
+    float[] x = new float[3 * 8 * 8 * 3];
+    try (VideoFileDataset ds = open(dir, s)) {
+      ds.eval(0, x, 0); // the held-out "jump" video, v9.mp4 (every 10th is held out)
+    }
+
+    var clip =
+        VideoFileDataset.evalClip(
+            dir.resolve("jump/v9.mp4"), s, new EvalPreprocessing(8, 8, 3, 1.0, Normalization.NONE));
+
+    assertArrayEquals(new long[] {1, 3, 8, 8, 3}, clip.shape());
+    assertArrayEquals(new int[] {3, 5, 7}, sampledFrames(clip.data(), 3, 8 * 8 * 3));
+    assertArrayEquals(x, clip.data());
+  }
+
+  @Test
   void dataset_trainAndValFolders_splitByFolder() throws IOException {
     writeDataset(dir.resolve("train"), 2, 6);
     writeDataset(dir.resolve("val"), 1, 6);
