@@ -1,10 +1,24 @@
 package dev.tokenlearner.bench;
 
+import dev.tokenlearner.train.BucketedAllReduce;
 import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.CollectiveSettings;
 import dev.tokenlearner.train.distributed.LocalReplicas;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -13,80 +27,339 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The communication cost of one data-parallel step: the packed all-reduce of a model's worth of
- * gradients (one float vector of the parameter count, plus loss and accuracy) between in-process
- * TensorFlow tasks over loopback gRPC, alone, without the model's compute.
+ * The communication cost of one data-parallel step: the all-reduce of a model's worth of gradients
+ * between in-process TensorFlow tasks over loopback gRPC, alone, without the model's compute; next
+ * to it, in the same run, what the wire allows (one TCP stream over loopback) and, where Python TF
+ * is installed, Python TF's own collective all-reduce of the same vector (a {@code
+ * MultiWorkerMirroredStrategy} of one process per replica).
  *
- * <p>Usage: {@code CollectiveCost PARAMETERS REPLICAS STEPS}. Prints the median milliseconds per
- * all-reduce. The servers listen on all interfaces: run it in a private network namespace ({@code
- * unshare -n}, with {@code ip link set lo up}).
+ * <p>The gradients live in a variable and the step fetches one element, as a training step's update
+ * consumes the reduced gradients in the graph: no feed or fetch of the whole vector. The servers
+ * listen on all interfaces: run it in a private network namespace ({@code unshare -n}, with {@code
+ * ip link set lo up}).
  */
 public final class CollectiveCost {
+
+  private static final String SCRIPT = "allreduce_reference.py";
+  private static final int TCP_WRITE_BYTES = 1 << 20;
 
   private CollectiveCost() {}
 
   /**
-   * Runs the measurement.
+   * What to measure.
    *
-   * @param args parameter count, replicas, steps
-   * @throws Exception if a replica fails
+   * @param floats length of the all-reduced float32 vector
+   * @param replicas number of in-process replicas (and Python processes)
+   * @param warmup discarded all-reduces
+   * @param steps measured all-reduces
+   * @param python whether to measure Python TF's all-reduce too
+   * @param bucketBytes our all-reduce's bucket size ({@link BucketedAllReduce})
+   * @param chunkBytes our collectives' chunk size ({@link CollectiveSettings#chunkBytes})
    */
-  public static void main(String[] args) throws Exception {
-    int params = Integer.parseInt(args[0]);
-    int replicas = Integer.parseInt(args[1]);
-    int steps = Integer.parseInt(args[2]);
-    List<CollectiveReplication> members =
-        LocalReplicas.start(replicas, LocalReplicas.sessionConfig(replicas, false), 60f);
-    ExecutorService pool = Executors.newFixedThreadPool(replicas);
-    List<Future<double[]>> runs = new ArrayList<>();
-    for (CollectiveReplication m : members) {
-      runs.add(pool.submit(() -> measure(m, params, replicas, steps)));
+  public record Options(
+      long floats,
+      int replicas,
+      int warmup,
+      int steps,
+      boolean python,
+      long bucketBytes,
+      long chunkBytes) {
+
+    /** Checks the sizes. */
+    public Options {
+      if (floats < 1 || floats > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("--floats must be in 1.." + Integer.MAX_VALUE);
+      }
+      if (replicas < 2) {
+        throw new IllegalArgumentException("--replicas must be at least 2, got " + replicas);
+      }
+      if (steps < 1 || warmup < 0) {
+        throw new IllegalArgumentException("steps must be positive and warm-up not negative");
+      }
     }
-    double[] chief = runs.get(0).get(10, TimeUnit.MINUTES);
-    for (Future<double[]> f : runs) {
-      f.get(10, TimeUnit.MINUTES);
+
+    /** Bytes of the vector. */
+    public long bytes() {
+      return floats * Float.BYTES;
     }
-    pool.shutdown();
-    double[] sorted = chief.clone();
-    java.util.Arrays.sort(sorted);
-    System.out.printf(
-        Locale.ROOT,
-        "all-reduce of %d floats over %d replicas: median %.2f ms, p90 %.2f ms (%d steps)%n",
-        params,
-        replicas,
-        sorted[sorted.length / 2],
-        sorted[(int) (sorted.length * 0.9)],
-        steps);
-    System.exit(0);
   }
 
-  private static double[] measure(CollectiveReplication m, int params, int replicas, int steps) {
+  /**
+   * One run's figures.
+   *
+   * @param options what was measured
+   * @param ours milliseconds per all-reduce of our collectives
+   * @param tcpMegabytesPerSecond one loopback TCP stream, MB/s (10^6 bytes)
+   * @param python Python TF's milliseconds per all-reduce, if measured
+   * @param pythonNote why Python TF was not measured, or empty
+   */
+  public record Report(
+      Options options,
+      Summary ours,
+      double tcpMegabytesPerSecond,
+      Optional<Summary> python,
+      String pythonNote) {
+
+    /** Algorithm bandwidth: the vector's bytes over the median time, MB/s. */
+    public double oursMegabytesPerSecond() {
+      return megabytesPerSecond(options.bytes(), ours.median());
+    }
+
+    /** The report's lines, the first being {@code all-reduce: N floats, R replicas: ...}. */
+    public List<String> lines() {
+      List<String> out = new ArrayList<>();
+      out.add(line("all-reduce", ours));
+      out.add(String.format(Locale.ROOT, "loopback TCP: %.0f MB/s", tcpMegabytesPerSecond));
+      python.ifPresentOrElse(
+          p -> out.add(line("python TF all-reduce", p)),
+          () -> out.add("python TF all-reduce: not measured (" + pythonNote + ")"));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "ratio: %.2fx loopback TCP%s",
+              oursMegabytesPerSecond() / tcpMegabytesPerSecond,
+              python
+                  .map(
+                      p ->
+                          String.format(
+                              Locale.ROOT, ", %.2fx python TF", p.median() / ours.median()))
+                  .orElse("")));
+      return out;
+    }
+
+    private String line(String what, Summary s) {
+      return String.format(
+          Locale.ROOT,
+          "%s: %d floats, %d replicas: median %.1f ms, %.0f MB/s (p95 %.1f ms, %d runs)",
+          what,
+          options.floats(),
+          options.replicas(),
+          s.median(),
+          megabytesPerSecond(options.bytes(), s.median()),
+          s.p95(),
+          s.n());
+    }
+  }
+
+  /**
+   * Runs the three measurements.
+   *
+   * @param o what to measure
+   * @param log progress
+   * @return the figures
+   * @throws Exception if a replica fails
+   */
+  public static Report run(Options o, PrintStream log) throws Exception {
+    log.println("loopback TCP, " + o.bytes() / 1_000_000 + " MB per run...");
+    double tcp = loopbackTcp(o.bytes(), Math.max(3, o.steps()));
+    Optional<Summary> python = Optional.empty();
+    String note = "--skip python";
+    if (o.python()) {
+      log.println("python TF all-reduce (" + o.replicas() + " processes)...");
+      try {
+        python = Optional.of(python(o));
+        note = "";
+      } catch (IOException e) {
+        note = e.getMessage();
+      }
+    }
+    log.println("all-reduce over " + o.replicas() + " in-process TensorFlow servers...");
+    Summary ours = ours(o);
+    return new Report(o, ours, tcp, python, note);
+  }
+
+  /** Milliseconds per all-reduce, the chief's. */
+  static Summary ours(Options o) throws Exception {
+    List<CollectiveReplication> members =
+        LocalReplicas.start(
+            o.replicas(),
+            LocalReplicas.sessionConfig(o.replicas(), false),
+            new CollectiveSettings(120f, o.chunkBytes(), "auto"));
+    ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
+    try {
+      List<Future<double[]>> runs = new ArrayList<>();
+      for (CollectiveReplication m : members) {
+        runs.add(pool.submit(() -> measure(m, o)));
+      }
+      double[] chief = runs.get(0).get(30, TimeUnit.MINUTES);
+      for (Future<double[]> f : runs) {
+        f.get(30, TimeUnit.MINUTES);
+      }
+      return Summary.of(chief);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static double[] measure(CollectiveReplication m, Options o) {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      Placeholder<TFloat32> grads =
-          tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(params)));
+      Variable<TFloat32> grads =
+          tf.withName("grads")
+              .variable(tf.fill(tf.constant(new int[] {(int) o.floats()}), tf.constant(1f)));
       List<Operand<TFloat32>> reduced =
-          m.allReduceMean(tf, List.of(grads, tf.constant(1f), tf.constant(2f)));
-      Session s = m.openSession(g, LocalReplicas.sessionConfig(replicas, false));
-      double[] ms = new double[steps];
-      try (TFloat32 x = TFloat32.tensorOf(Shape.of(params))) {
-        for (int i = -5; i < steps; i++) {
-          long t0 = System.nanoTime();
-          try (Result r = s.runner().feed(grads, x).fetch(reduced.get(0)).run()) {
-            if (i >= 0) {
-              ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
+          new BucketedAllReduce(m, o.bucketBytes()).allReduceMean(tf, List.of(grads));
+      Operand<TFloat32> first =
+          tf.slice(reduced.get(0), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      Session s = m.openSession(g, LocalReplicas.sessionConfig(o.replicas(), false));
+      s.initialize();
+      double[] ms = new double[o.steps()];
+      for (int i = -o.warmup(); i < o.steps(); i++) {
+        long t0 = System.nanoTime();
+        try (Result r = s.runner().fetch(first).run()) {
+          if (i >= 0) {
+            ms[i] = (System.nanoTime() - t0) / 1e6;
           }
         }
       }
       m.closeSession(s);
       return ms;
     }
+  }
+
+  /**
+   * The best of several runs of one TCP stream over loopback, each sending {@code bytes} in 1 MiB
+   * writes from one thread to a reader thread: MB/s.
+   */
+  static double loopbackTcp(long bytes, int runs) throws Exception {
+    double best = 0;
+    for (int i = 0; i < runs; i++) {
+      best = Math.max(best, tcpOnce(bytes));
+    }
+    return best;
+  }
+
+  private static double tcpOnce(long bytes) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      ExecutorService reader = Executors.newSingleThreadExecutor();
+      try {
+        Future<Long> received =
+            reader.submit(
+                () -> {
+                  try (Socket s = server.accept();
+                      InputStream in = s.getInputStream()) {
+                    byte[] buf = new byte[TCP_WRITE_BYTES];
+                    long total = 0;
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                      total += n;
+                    }
+                    return total;
+                  }
+                });
+        byte[] buf = new byte[TCP_WRITE_BYTES];
+        long t0;
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+            OutputStream out = s.getOutputStream()) {
+          t0 = System.nanoTime();
+          for (long sent = 0; sent < bytes; sent += buf.length) {
+            out.write(buf, 0, (int) Math.min(buf.length, bytes - sent));
+          }
+        }
+        long got = received.get(5, TimeUnit.MINUTES);
+        return megabytesPerSecond(got, (System.nanoTime() - t0) / 1e6);
+      } finally {
+        reader.shutdownNow();
+      }
+    }
+  }
+
+  /** Python TF's all-reduce: one process per replica on loopback ports, the chief's times. */
+  static Summary python(Options o) throws IOException {
+    Optional<String> missing = PythonReference.probe();
+    if (missing.isPresent()) {
+      throw new IOException(missing.get());
+    }
+    List<String> workers = new ArrayList<>();
+    for (int i = 0; i < o.replicas(); i++) {
+      workers.add("\"127.0.0.1:" + freePort() + "\"");
+    }
+    String cluster = "{\"worker\": [" + String.join(", ", workers) + "]}";
+    Path script = Files.createTempFile("tokenlearner_allreduce", ".py");
+    List<Process> others = new ArrayList<>();
+    try {
+      try (InputStream in = CollectiveCost.class.getResourceAsStream(SCRIPT)) {
+        if (in == null) {
+          throw new IOException("script resource " + SCRIPT + " missing from the classpath");
+        }
+        Files.write(script, in.readAllBytes());
+      }
+      List<String> args =
+          List.of(
+              PythonReference.python(),
+              script.toString(),
+              Long.toString(o.floats()),
+              Integer.toString(o.warmup()),
+              Integer.toString(o.steps()));
+      for (int i = 1; i < o.replicas(); i++) {
+        ProcessBuilder pb =
+            new ProcessBuilder(args)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        env(pb, cluster, i);
+        others.add(pb.start());
+      }
+      Map<String, Summary> modes =
+          PythonReference.parse(PythonReference.run(args, pb -> env(pb, cluster, 0)));
+      Summary s = modes.get("allreduce");
+      if (s == null) {
+        throw new IOException(SCRIPT + " printed no all-reduce timings");
+      }
+      return s;
+    } finally {
+      others.forEach(Process::destroyForcibly);
+      Files.deleteIfExists(script);
+    }
+  }
+
+  private static void env(ProcessBuilder pb, String cluster, int index) {
+    pb.environment()
+        .put(
+            "TF_CONFIG",
+            "{\"cluster\": "
+                + cluster
+                + ", \"task\": {\"type\": \"worker\", \"index\": "
+                + index
+                + "}}");
+    pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    pb.environment().put("CUDA_VISIBLE_DEVICES", "");
+  }
+
+  private static double megabytesPerSecond(long bytes, double millis) {
+    return bytes / 1e6 / (millis / 1e3);
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free loopback port", e);
+    }
+  }
+
+  /**
+   * Prints the report.
+   *
+   * @param args floats, replicas, steps, bucket MiB, chunk MiB
+   * @throws Exception if a replica fails
+   */
+  public static void main(String[] args) throws Exception {
+    Options o =
+        new Options(
+            Long.parseLong(args[0]),
+            Integer.parseInt(args[1]),
+            3,
+            Integer.parseInt(args[2]),
+            !Boolean.getBoolean("tl.nopython"),
+            (long) (Double.parseDouble(args[3]) * (1 << 20)),
+            (long) (Double.parseDouble(args[4]) * (1 << 20)));
+    run(o, System.err).lines().forEach(System.out::println);
+    // TensorFlow servers cannot be stopped.
+    System.exit(0);
   }
 }

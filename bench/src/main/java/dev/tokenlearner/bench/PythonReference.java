@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The same ViT-B/16 forward in Python TensorFlow (plain graph mode and XLA), measured in the same
@@ -91,17 +92,7 @@ public final class PythonReference {
                   Integer.toString(batch),
                   Integer.toString(warmup),
                   Integer.toString(repetitions)));
-      Map<String, Summary> modes = new LinkedHashMap<>();
-      for (String line : lines) {
-        String[] p = line.trim().split("\\s+");
-        if (p.length > 2 && p[0].equals(RESULT_PREFIX)) {
-          double[] ms = new double[p.length - 2];
-          for (int i = 2; i < p.length; i++) {
-            ms[i - 2] = Double.parseDouble(p[i]);
-          }
-          modes.put(p[1], Summary.of(ms));
-        }
-      }
+      Map<String, Summary> modes = parse(lines);
       if (modes.isEmpty()) {
         return Result.unavailable("script printed no timings: " + tail(lines));
       }
@@ -155,6 +146,15 @@ public final class PythonReference {
    */
   static Map<String, Summary> runScript(String script, List<String> args) throws IOException {
     List<String> lines = runScriptLines(script, args);
+    Map<String, Summary> modes = parse(lines);
+    if (modes.isEmpty()) {
+      throw new IOException(script + " printed no timings: " + tail(lines));
+    }
+    return modes;
+  }
+
+  /** The {@value #RESULT_PREFIX} lines of a script's output: per-run milliseconds by mode. */
+  static Map<String, Summary> parse(List<String> lines) {
     Map<String, Summary> modes = new LinkedHashMap<>();
     for (String line : lines) {
       String[] p = line.trim().split("\\s+");
@@ -165,9 +165,6 @@ public final class PythonReference {
         }
         modes.put(p[1], Summary.of(ms));
       }
-    }
-    if (modes.isEmpty()) {
-      throw new IOException(script + " printed no timings: " + tail(lines));
     }
     return modes;
   }
@@ -198,10 +195,16 @@ public final class PythonReference {
   }
 
   static List<String> run(List<String> command) throws IOException {
+    return run(command, pb -> {});
+  }
+
+  /** As {@link #run(List)}, after {@code setup} adjusted the process (e.g. its environment). */
+  static List<String> run(List<String> command, Consumer<ProcessBuilder> setup) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     // Python TF runs with its own XLA defaults; our XLA_FLAGS name TF 2.18's options.
     pb.environment().remove("XLA_FLAGS");
+    setup.accept(pb);
     Process p = pb.start();
     List<String> lines = new ArrayList<>();
     try (BufferedReader r =

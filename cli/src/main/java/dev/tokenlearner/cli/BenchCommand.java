@@ -3,8 +3,10 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.bench.BenchOptions;
 import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
+import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
+import dev.tokenlearner.bench.ProfileBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -123,10 +125,68 @@ final class BenchCommand implements Callable<Integer> {
       description = "Worker thread counts for --input. Default: 1 and the core count.")
   List<Integer> threads;
 
+  @Option(
+      names = "--profile",
+      paramLabel = "CONFIG",
+      description =
+          "Instead: profile one config (e.g. 'Ti/16 tl8@6'): its forward pass at the first --batches size (default 8) and the trainer's step at --train-batch (default 8) with TensorFlow's step stats; prints the top ops by time and the host time outside Session.run, writes Chrome traces to --out. --repetitions traced runs (default 5), --xla compiles as --xla does.")
+  String profile;
+
+  @Option(
+      names = "--allreduce",
+      description =
+          "Instead: the all-reduce of --floats float32 values over --replicas in-process TensorFlow servers (gRPC over loopback; run inside a private network namespace, e.g. unshare -n), next to one loopback TCP stream and Python TF's collective all-reduce (TOKENLEARNER_PYTHON, default python3; --skip python leaves it out).")
+  boolean allreduce;
+
+  @Option(
+      names = "--floats",
+      paramLabel = "N",
+      description =
+          "Length of the --allreduce vector. Default: ${DEFAULT-VALUE} (S/16's gradients).",
+      defaultValue = "22000000")
+  long floats;
+
+  @Option(
+      names = "--replicas",
+      paramLabel = "N",
+      description = "Replicas of --allreduce. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  int replicas;
+
+  @Option(
+      names = "--bucket-mb",
+      paramLabel = "MIB",
+      description =
+          "Bucket size of --allreduce (the trainer's allreduce_bucket_mb). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "25")
+  double bucketMb;
+
+  @Option(
+      names = "--chunk-mb",
+      paramLabel = "MIB",
+      description =
+          "Largest single collective of --allreduce on CPU; larger packs are split. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "2")
+  double chunkMb;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
+    if (profile != null) {
+      ProfileBench.Options po =
+          new ProfileBench.Options(
+              ProfileBench.config(profile),
+              batches != null && !batches.isEmpty() ? batches.get(0) : 8,
+              trainBatch != null ? trainBatch : 8,
+              2,
+              repetitions != null ? repetitions : 5,
+              xla,
+              out);
+      spec.commandLine().getOut().println(ProfileBench.run(po, System.err));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
     if (xla) {
       XlaBench.Options d = XlaBench.Options.defaults();
       XlaBench.Options xo =
@@ -146,6 +206,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (precision != null) {
       return precisionBench();
+    }
+    if (allreduce) {
+      return allReduceBench();
     }
     if (input) {
       return inputBench();
@@ -201,6 +264,22 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int allReduceBench() throws Exception {
+    CollectiveCost.Options o =
+        new CollectiveCost.Options(
+            floats,
+            replicas,
+            3,
+            repetitions != null ? repetitions : quick ? 5 : 15,
+            !skip.contains("python"),
+            (long) (bucketMb * (1 << 20)),
+            (long) (chunkMb * (1 << 20)));
+    CollectiveCost.Report r = CollectiveCost.run(o, System.err);
+    r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -25,7 +25,8 @@ import org.tensorflow.types.TFloat32;
  *   <li>aggregate: the caller's combination over local towers ({@link
  *       TrainStep.Builder#gradientAggregator});
  *   <li>all-reduce ({@code allReduced}): the mean over the data-parallel {@link Replication
- *       replicas} of the gradients, the loss and the correct count ({@code jax.lax.pmean});
+ *       replicas} of the gradients, the loss and the correct count ({@code jax.lax.pmean}), in
+ *       buckets ({@link BucketedAllReduce});
  *   <li>norm and clip: the global norm (reported; Scenic logs it as {@code l2_grads}) and {@code
  *       clip_grads} with {@code max_grad_norm};
  *   <li>XLA ({@code compiled}): optionally, all of the above plus the forward pass as one XLA
@@ -33,7 +34,7 @@ import org.tensorflow.types.TFloat32;
  * </ol>
  *
  * <p>Each stage maps {@link Values} to {@link Values}, so a stage can be replaced or one inserted
- * (e.g. bucketed all-reduce) without touching the others.
+ * without touching the others.
  */
 final class GradientPipeline {
 
@@ -70,6 +71,7 @@ final class GradientPipeline {
   private final Replication replication;
   private final OptionalDouble maxGradNorm;
   private final boolean xla;
+  private final long bucketBytes;
 
   /**
    * The pipeline's settings.
@@ -79,6 +81,7 @@ final class GradientPipeline {
    * @param replication how the replicas average
    * @param maxGradNorm {@code max_grad_norm}, empty for no clipping
    * @param xla whether to compile forward, backward and clipping as one XLA computation
+   * @param bucketBytes bytes per all-reduce bucket ({@code allreduce_bucket_mb})
    * @throws InvalidInputException if XLA is asked for with several replicas
    */
   GradientPipeline(
@@ -86,7 +89,8 @@ final class GradientPipeline {
       Function<List<Operand<TFloat32>>, List<Operand<TFloat32>>> aggregator,
       Replication replication,
       OptionalDouble maxGradNorm,
-      boolean xla) {
+      boolean xla,
+      long bucketBytes) {
     if (xla && replication.replicas() > 1) {
       // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
       throw new InvalidInputException(
@@ -96,6 +100,7 @@ final class GradientPipeline {
     this.replication = replication;
     this.maxGradNorm = maxGradNorm;
     this.xla = xla;
+    this.bucketBytes = bucketBytes;
   }
 
   /**
@@ -190,23 +195,31 @@ final class GradientPipeline {
 
   /**
    * Data parallelism: the mean over the replicas of their shard's gradients, loss and correct count
-   * is what one process computes on the whole global batch (equal shards). One collective carries
-   * them all.
+   * is what one process computes on the whole global batch (equal shards). They travel in buckets
+   * ({@link BucketedAllReduce}): loss and correct count first (known before the backward pass),
+   * then the gradients last parameter first, the order the backward pass produces them.
    */
   private Values allReduced(Ops tf, Ops t, Values v) {
     if (replication.replicas() <= 1) {
       return v;
     }
     int n = v.gradients().size();
-    List<Operand<TFloat32>> shard = new ArrayList<>(v.gradients());
-    shard.add(v.loss());
-    shard.add(v.correct());
-    List<Operand<TFloat32>> mean = replication.allReduceMean(tf.withSubScope("replicas"), shard);
+    List<Operand<TFloat32>> shard = new ArrayList<>(List.of(v.loss(), v.correct()));
+    shard.addAll(reversed(v.gradients()));
+    List<Operand<TFloat32>> mean =
+        new BucketedAllReduce(replication, bucketBytes)
+            .allReduceMean(tf.withSubScope("replicas"), shard);
     return new Values(
-        mean.get(n),
+        mean.get(0),
         // The global batch's count, not the mean of the shards'.
-        t.math.mul(mean.get(n + 1), t.constant((float) replication.replicas())),
-        mean.subList(0, n));
+        t.math.mul(mean.get(1), t.constant((float) replication.replicas())),
+        reversed(mean.subList(2, n + 2)));
+  }
+
+  private static <T> List<T> reversed(List<T> list) {
+    List<T> out = new ArrayList<>(list);
+    java.util.Collections.reverse(out);
+    return out;
   }
 
   /** The global norm, {@code sqrt(sum_i |g_i|^2)}. */

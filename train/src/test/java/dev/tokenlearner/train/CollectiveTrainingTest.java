@@ -16,6 +16,7 @@ import dev.tokenlearner.train.data.Datasets;
 import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.distributed.CollectiveReplication;
+import dev.tokenlearner.train.distributed.CollectiveSettings;
 import dev.tokenlearner.train.distributed.LocalReplicas;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,7 +82,31 @@ class CollectiveTrainingTest {
   @Test
   void run_twoReplicasOnHalfBatches_equalsOneProcessOnWholeBatch(TestReporter reporter)
       throws Exception {
-    ExperimentConfig cfg = config();
+    assertReplicasEqualOneProcess(
+        config(), CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), reporter);
+  }
+
+  /**
+   * Buckets of about 10 KiB (the tiny model's larger kernels are sliced across buckets) and chunks
+   * of 4 KiB: dozens of collectives per step, which must still add up to one process's step.
+   */
+  @Test
+  void run_smallBucketsAndChunks_equalsOneProcessOnWholeBatch(TestReporter reporter)
+      throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "num_training_steps: " + STEPS,
+            "max_grad_norm: 0.5",
+            "optimizer: sgd",
+            "optimizer_configs: {momentum: 0.9}",
+            "lr_configs: {base_learning_rate: 0.1}",
+            "allreduce_bucket_mb: 0.01");
+    assertReplicasEqualOneProcess(
+        cfg, new CollectiveSettings(TIMEOUT_SECONDS, 4 << 10, "auto"), reporter);
+  }
+
+  private void assertReplicasEqualOneProcess(
+      ExperimentConfig cfg, CollectiveSettings settings, TestReporter reporter) throws Exception {
     ImageDataset data = Datasets.open(cfg, Optional.empty());
     long seed = cfg.train().rngSeed();
     int batch = cfg.train().requireBatchSize();
@@ -94,7 +119,7 @@ class CollectiveTrainingTest {
     }
 
     List<CollectiveReplication> replicas =
-        LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
+        LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), settings);
     List<Future<Trained>> runs = new ArrayList<>();
     for (CollectiveReplication r : replicas) {
       runs.add(

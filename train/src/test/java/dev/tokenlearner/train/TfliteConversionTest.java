@@ -170,7 +170,7 @@ class TfliteConversionTest {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 3");
     Path work = dir.resolve("work");
     TrainSummary s =
-        Trainer.run(cfg, work, false, Optional.empty(), TrainOptions.quiet().withExport(true));
+        Trainer.run(cfg, work, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
     Path model = s.savedModel().orElseThrow();
     Path sample = work.resolve(Trainer.SAMPLE_NPY);
     List<String> signatures = floatSignatures(model);

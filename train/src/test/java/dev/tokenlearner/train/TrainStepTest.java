@@ -153,6 +153,7 @@ class TrainStepTest {
    */
   private static final class Twins implements Replication {
     final List<Integer> reducedCounts = new ArrayList<>();
+    final List<Long> reducedFloats = new ArrayList<>();
 
     @Override
     public int rank() {
@@ -177,6 +178,7 @@ class TrainStepTest {
     @Override
     public List<Operand<TFloat32>> allReduceMean(Ops tf, List<Operand<TFloat32>> values) {
       reducedCounts.add(values.size());
+      reducedFloats.add(values.stream().mapToLong(v -> v.shape().size()).sum());
       return values;
     }
 
@@ -216,13 +218,49 @@ class TrainStepTest {
       replicated = step.run(b);
     }
 
-    // One all-reduce of every gradient plus loss and correct count, one of the start step.
+    // With the default 25 MiB bucket: one all-reduce of every gradient plus loss and correct
+    // count, one of the start step.
     assertEquals(List.of(params + 2, 1), twins.reducedCounts);
     assertEquals(plain.loss(), replicated.loss(), 0f);
     assertEquals(plain.gradNorm(), replicated.gradNorm(), 0f);
     assertEquals(2 * plain.correct(), replicated.correct(), 0f);
     assertEquals(2 * plain.examples(), replicated.examples());
     assertEquals(plain.accuracy(), replicated.accuracy(), 1e-6f);
+  }
+
+  @Test
+  void replication_smallBuckets_allReducesInFullBucketsAndEqualsOneProcess() throws Exception {
+    long bucketBytes = 8 << 10;
+    ExperimentConfig cfg = TestConfigs.tiny("allreduce_bucket_mb: " + bucketBytes / 1048576.0);
+    Batch b = batch(cfg, 0);
+    StepResult plain;
+    try (TrainStep step = TrainStep.builder(cfg).sessionConfig(SESSION).build()) {
+      step.initialize();
+      plain = step.run(b);
+    }
+    Twins twins = new Twins();
+    StepResult replicated;
+    long floats = 2; // loss and correct count
+    try (TrainStep step =
+        TrainStep.builder(cfg).sessionConfig(SESSION).xla(false).replication(twins).build()) {
+      for (var p : step.parameters().parameters()) {
+        floats += p.value().shape().size();
+      }
+      step.initialize();
+      replicated = step.run(b);
+    }
+
+    // Every bucket but the last is full; the last all-reduce is the start step's.
+    long bucketFloats = bucketBytes / Float.BYTES;
+    int buckets = (int) ((floats + bucketFloats - 1) / bucketFloats);
+    assertEquals(buckets + 1, twins.reducedFloats.size(), twins.reducedFloats.toString());
+    for (int i = 0; i < buckets - 1; i++) {
+      assertEquals(bucketFloats, twins.reducedFloats.get(i));
+    }
+    assertEquals(floats - (buckets - 1) * bucketFloats, twins.reducedFloats.get(buckets - 1));
+    assertEquals(plain.loss(), replicated.loss(), 0f);
+    assertEquals(plain.gradNorm(), replicated.gradNorm(), 0f);
+    assertEquals(2 * plain.correct(), replicated.correct(), 0f);
   }
 
   @Test

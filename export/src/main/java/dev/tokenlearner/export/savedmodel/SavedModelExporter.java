@@ -154,6 +154,7 @@ public final class SavedModelExporter {
       named.put(Signatures.REPRESENTATION, outputs.representation());
       named.put(Signatures.ENCODED, outputs.encoded());
       outputs.learnedTokens().ifPresent(t -> named.put(Signatures.LEARNED_TOKENS, t));
+      outputs.tokenMaps().ifPresent(t -> named.put(Signatures.TOKEN_MAPS, t));
 
       List<SessionFunction> functions = new ArrayList<>();
       for (Map.Entry<String, Operand<TFloat32>> e : named.entrySet()) {

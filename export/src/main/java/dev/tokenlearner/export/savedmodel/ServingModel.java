@@ -222,7 +222,7 @@ public final class ServingModel implements AutoCloseable {
               + input.getValue().getDtype()
               + " "
               + input.getKey()
-              + ", not float32; use runEncoded for encoded images");
+              + ", not float32: it takes encoded image files, not a float array");
     }
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();

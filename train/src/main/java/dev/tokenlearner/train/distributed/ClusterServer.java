@@ -41,7 +41,7 @@ public final class ClusterServer {
    * @param spec the cluster and this task
    * @param sessionConfig the session options a single process would use
    * @param startupTimeout how long to wait for the other replicas' servers
-   * @param collectiveTimeoutSeconds how long each collective waits for the others
+   * @param collectives how the replica builds its collectives (timeout, chunks, NCCL on GPUs)
    * @return this task's replica
    * @throws ReplicaFailedException naming the tasks that did not start within {@code
    *     startupTimeout}
@@ -50,8 +50,8 @@ public final class ClusterServer {
       ClusterSpec spec,
       ConfigProto sessionConfig,
       Duration startupTimeout,
-      float collectiveTimeoutSeconds) {
-    CollectiveReplication replica = startServer(spec, sessionConfig, collectiveTimeoutSeconds);
+      CollectiveSettings collectives) {
+    CollectiveReplication replica = startServer(spec, sessionConfig, collectives);
     awaitPeers(spec, startupTimeout);
     return replica;
   }
@@ -61,11 +61,11 @@ public final class ClusterServer {
    *
    * @param spec the cluster and this task
    * @param sessionConfig the session options a single process would use
-   * @param collectiveTimeoutSeconds how long each collective waits for the others
+   * @param collectives how the replica builds its collectives
    * @return this task's replica
    */
   static CollectiveReplication startServer(
-      ClusterSpec spec, ConfigProto sessionConfig, float collectiveTimeoutSeconds) {
+      ClusterSpec spec, ConfigProto sessionConfig, CollectiveSettings collectives) {
     ServerDef def =
         ServerDef.newBuilder()
             .setCluster(spec.clusterDef())
@@ -89,7 +89,7 @@ public final class ClusterServer {
         spec.replicas(),
         spec.taskName(),
         "grpc://" + localTarget(spec.address()),
-        collectiveTimeoutSeconds);
+        collectives);
   }
 
   /** The servers' default session config: the caller's, plus the collective group leader. */

@@ -17,8 +17,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * One replica of a collective data-parallel run: its session runs on its own task's server (a
- * {@link ClusterServer}), gradients are averaged by one packed {@code CollectiveReduce} per step
- * and the chief's initial weights are broadcast to all.
+ * {@link ClusterServer}), gradients are averaged by packed {@code CollectiveReduce}s ({@link
+ * Collectives#allReduceMean}) and the chief's initial weights are broadcast to all.
  *
  * <p>A failed step (a peer died, a collective timed out) turns into a {@link
  * ReplicaFailedException}, after which the session is deliberately left open: closing it would wait
@@ -32,7 +32,7 @@ public final class CollectiveReplication implements Replication {
   private final int replicas;
   private final String taskName;
   private final String target;
-  private final float timeoutSeconds;
+  private final CollectiveSettings settings;
   private volatile boolean failed;
   private long nextInstance = Collectives.REDUCE_INSTANCE;
 
@@ -41,22 +41,18 @@ public final class CollectiveReplication implements Replication {
    * @param replicas number of replicas
    * @param taskName this replica's task, e.g. {@code /job:worker/replica:0/task:0}
    * @param target its server, e.g. {@code grpc://127.0.0.1:2222}
-   * @param timeoutSeconds how long a collective waits for the other replicas before failing
+   * @param settings how its collectives are built (timeout, chunks, communication hint)
    */
   public CollectiveReplication(
-      int rank, int replicas, String taskName, String target, float timeoutSeconds) {
+      int rank, int replicas, String taskName, String target, CollectiveSettings settings) {
     if (replicas < 1 || rank < 0 || rank >= replicas) {
       throw new IllegalArgumentException("replica " + rank + " of " + replicas + " does not exist");
-    }
-    if (!(timeoutSeconds > 0)) {
-      throw new IllegalArgumentException(
-          "collective timeout must be positive, got " + timeoutSeconds);
     }
     this.rank = rank;
     this.replicas = replicas;
     this.taskName = taskName;
     this.target = target;
-    this.timeoutSeconds = timeoutSeconds;
+    this.settings = settings;
   }
 
   @Override
@@ -93,13 +89,13 @@ public final class CollectiveReplication implements Replication {
   public synchronized List<Operand<TFloat32>> allReduceMean(
       Ops tf, List<Operand<TFloat32>> values) {
     // Every replica builds the same graph in the same order, so the keys agree.
-    return Collectives.allReduceMean(tf, values, replicas, nextInstance++, timeoutSeconds);
+    return Collectives.allReduceMean(tf, values, replicas, () -> nextInstance++, settings);
   }
 
   @Override
   public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
     return Optional.of(
-        Collectives.broadcastFromChief(tf, variables, rank, replicas, timeoutSeconds));
+        Collectives.broadcastFromChief(tf, variables, rank, replicas, settings.timeoutSeconds()));
   }
 
   @Override

@@ -2,9 +2,11 @@ package dev.tokenlearner.train.distributed;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.tensorflow.Operand;
 import org.tensorflow.Operation;
 import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -34,58 +36,54 @@ public final class Collectives {
   static final long REDUCE_INSTANCE = 1;
 
   /** First instance key of the broadcasts (one per variable). */
-  static final long BROADCAST_INSTANCE_BASE = 1000;
+  static final long BROADCAST_INSTANCE_BASE = 1L << 32;
 
   private Collectives() {}
 
   /**
-   * The mean over the replicas of several float tensors, in one packed {@code CollectiveReduce}:
-   * the values are flattened, concatenated, reduced once and split back. One collective per step
-   * costs one round of messages instead of one per tensor, and makes every consumer of a reduced
-   * value wait for all of them (so no variable update races a gradient still being computed).
+   * The mean over the replicas of several float tensors, packed: the values are flattened,
+   * concatenated, reduced and split back. One packed all-reduce costs one round of messages instead
+   * of one per tensor, and makes every consumer of a reduced value wait for all of them (so no
+   * variable update races a gradient still being computed). Off NCCL, a pack larger than {@link
+   * CollectiveSettings#chunkBytes} is reduced in chunks, each its own collective, all in flight at
+   * once.
    *
    * <p>Shapes: any, the same on every replica; the results have the inputs' shapes.
    *
    * @param tf where to build the ops
    * @param values per-replica values, in the same order on every replica
    * @param groupSize number of replicas
-   * @param instanceKey identifies this all-reduce among the graph's collectives; the same on every
-   *     replica
-   * @param timeoutSeconds how long the collective waits for the others before failing
+   * @param instanceKeys gives each collective its key among the graph's collectives; the same
+   *     sequence on every replica
+   * @param settings timeout, chunk size and communication hint
    * @return the means, in order
    */
   public static List<Operand<TFloat32>> allReduceMean(
       Ops tf,
       List<Operand<TFloat32>> values,
       int groupSize,
-      long instanceKey,
-      float timeoutSeconds) {
+      LongSupplier instanceKeys,
+      CollectiveSettings settings) {
     if (values.isEmpty()) {
       return List.of();
     }
     Operand<TInt64> flat = tf.constant(new long[] {-1});
     List<Operand<TFloat32>> pieces = new ArrayList<>();
     List<Operand<TInt32>> sizes = new ArrayList<>();
+    long total = 0;
     for (Operand<TFloat32> v : values) {
       pieces.add(tf.reshape(v, flat));
       sizes.add(tf.reshape(tf.size(v, TInt32.class), tf.constant(new int[] {1})));
+      Shape s = v.shape();
+      total = total < 0 || s.isUnknown() || s.hasUnknownDimension() ? -1 : total + s.size();
     }
     // Concat and SplitV need at least two pieces.
     Operand<TFloat32> packed =
         values.size() == 1 ? pieces.get(0) : tf.concat(pieces, tf.constant(0));
-    Operation reduce =
-        tf.scope()
-            .opBuilder("CollectiveReduce", "all_reduce_mean")
-            .addInput(packed.asOutput())
-            .setAttr("group_size", (long) groupSize)
-            .setAttr("group_key", REDUCE_GROUP)
-            .setAttr("instance_key", instanceKey)
-            .setAttr("merge_op", "Add")
-            .setAttr("final_op", "Div")
-            .setAttr("subdiv_offsets", new long[] {0})
-            .setAttr("timeout_seconds", timeoutSeconds)
-            .build();
-    Output<TFloat32> reduced = reduce.output(0);
+    Operand<TFloat32> reduced =
+        !settings.nccl() && total > settings.chunkFloats()
+            ? chunked(tf, packed, total, groupSize, instanceKeys, settings)
+            : reduce(tf, packed, groupSize, instanceKeys.getAsLong(), settings);
     if (values.size() == 1) {
       return List.of(tf.reshape(reduced, tf.shape(values.get(0))));
     }
@@ -97,6 +95,51 @@ public final class Collectives {
       out.add(tf.reshape(split.get(i), tf.shape(values.get(i))));
     }
     return out;
+  }
+
+  /** A flat vector of {@code total} floats reduced in near-equal chunks, concatenated again. */
+  private static Operand<TFloat32> chunked(
+      Ops tf,
+      Operand<TFloat32> packed,
+      long total,
+      int groupSize,
+      LongSupplier instanceKeys,
+      CollectiveSettings settings) {
+    int chunks = Math.toIntExact((total + settings.chunkFloats() - 1) / settings.chunkFloats());
+    long[] lengths = new long[chunks];
+    for (int c = 0; c < chunks; c++) {
+      lengths[c] = total / chunks + (c < total % chunks ? 1 : 0);
+    }
+    List<Output<TFloat32>> parts =
+        tf.splitV(packed, tf.constant(lengths), tf.constant(0), (long) chunks).output();
+    List<Operand<TFloat32>> reduced = new ArrayList<>();
+    for (Output<TFloat32> part : parts) {
+      reduced.add(reduce(tf, part, groupSize, instanceKeys.getAsLong(), settings));
+    }
+    return tf.concat(reduced, tf.constant(0));
+  }
+
+  /** One {@code CollectiveReduce}: the mean of a flat vector over the group. */
+  private static Operand<TFloat32> reduce(
+      Ops tf,
+      Operand<TFloat32> input,
+      int groupSize,
+      long instanceKey,
+      CollectiveSettings settings) {
+    Operation reduce =
+        tf.scope()
+            .opBuilder("CollectiveReduce", "all_reduce_mean")
+            .addInput(input.asOutput())
+            .setAttr("group_size", (long) groupSize)
+            .setAttr("group_key", REDUCE_GROUP)
+            .setAttr("instance_key", instanceKey)
+            .setAttr("merge_op", "Add")
+            .setAttr("final_op", "Div")
+            .setAttr("subdiv_offsets", new long[] {0})
+            .setAttr("communication_hint", settings.communicationHint())
+            .setAttr("timeout_seconds", settings.timeoutSeconds())
+            .build();
+    return reduce.output(0);
   }
 
   /**

@@ -86,6 +86,20 @@ public final class LocalReplicas {
    */
   public static List<CollectiveReplication> start(
       int replicas, ConfigProto sessionConfig, float collectiveTimeoutSeconds) {
+    return start(
+        replicas, sessionConfig, CollectiveSettings.forDevice("CPU", collectiveTimeoutSeconds));
+  }
+
+  /**
+   * As {@link #start(int, ConfigProto, float)} with the collectives' settings given.
+   *
+   * @param replicas number of tasks
+   * @param sessionConfig the servers' default session config
+   * @param collectives how the replicas build their collectives
+   * @return the replicas in rank order
+   */
+  public static List<CollectiveReplication> start(
+      int replicas, ConfigProto sessionConfig, CollectiveSettings collectives) {
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       addresses.add("127.0.0.1:" + freePort());
@@ -94,7 +108,7 @@ public final class LocalReplicas {
     for (int i = 0; i < replicas; i++) {
       ClusterSpec spec =
           new ClusterSpec(java.util.Map.of(ClusterSpec.WORKER, addresses), ClusterSpec.WORKER, i);
-      out.add(ClusterServer.startServer(spec, sessionConfig, collectiveTimeoutSeconds));
+      out.add(ClusterServer.startServer(spec, sessionConfig, collectives));
     }
     return out;
   }
