@@ -13,6 +13,7 @@ import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.ScenicImport;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.export.savedmodel.ServingModel;
@@ -171,8 +172,8 @@ class TfliteConversionTest {
     Path work = dir.resolve("work");
     TrainSummary s =
         Trainer.run(cfg, work, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
-    Path model = s.savedModel().orElseThrow();
-    Path sample = work.resolve(Trainer.SAMPLE_NPY);
+    Path model = TrainerTest.export(cfg, work, s.finalModel().orElseThrow());
+    Path sample = work.resolve(WorkdirExport.SAMPLE_NPY);
     List<String> signatures = floatSignatures(model);
     Conversion c = convert(model, sample, signatures);
     assertAllClose(c.report(), signatures);
