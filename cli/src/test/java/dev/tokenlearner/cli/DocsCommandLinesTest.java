@@ -65,6 +65,7 @@ class DocsCommandLinesTest {
           ./tokenlearner train --config 'my config.yaml' \\
             --workdir "runs/a b"   # trailing comment
         ./tokenlearner bench --quick | tee out.txt
+        ./tokenlearner sweep --config C [--data P [--eval-data E.npz]] --tokens 8 [--fuser]
         ```
         """;
     List<Found> found = commandLines("page.md", page);
@@ -74,7 +75,20 @@ class DocsCommandLinesTest {
             new Found(
                 "page.md:4",
                 List.of("train", "--config", "my config.yaml", "--workdir", "runs/a b")),
-            new Found("page.md:7", List.of("bench", "--quick"))),
+            new Found("page.md:7", List.of("bench", "--quick")),
+            new Found(
+                "page.md:8",
+                List.of(
+                    "sweep",
+                    "--config",
+                    "C",
+                    "--data",
+                    "P",
+                    "--eval-data",
+                    "E.npz",
+                    "--tokens",
+                    "8",
+                    "--fuser"))),
         found);
   }
 
@@ -157,6 +171,10 @@ class DocsCommandLinesTest {
       }
       if (!inWord && (c == '#' || c == '|' || c == ';' || c == '>' || c == '<' || c == '&')) {
         break;
+      }
+      boolean wordEnds = i + 1 == line.length() || Character.isWhitespace(line.charAt(i + 1));
+      if ((c == '[' && w.isEmpty()) || (c == ']' && (wordEnds || line.charAt(i + 1) == ']'))) {
+        continue;
       }
       inWord = true;
       if (c == '\'') {

@@ -172,7 +172,10 @@ class TfliteConversionTest {
     Path work = dir.resolve("work");
     TrainSummary s =
         Trainer.run(cfg, work, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
-    Path model = TrainerTest.export(cfg, work, s.finalModel().orElseThrow());
+    FinalModel f = s.finalModel().orElseThrow();
+    Path model =
+        WorkdirExport.write(
+            cfg, work, f.params(), f.checkpoint(), f.labels(), f.sampleImages(), f.sampleLabels());
     Path sample = work.resolve(WorkdirExport.SAMPLE_NPY);
     List<String> signatures = floatSignatures(model);
     Conversion c = convert(model, sample, signatures);
