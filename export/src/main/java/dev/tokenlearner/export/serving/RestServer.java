@@ -70,6 +70,8 @@ public final class RestServer implements AutoCloseable {
       Pattern.compile("/v1/models/([^/:]+)(?:/versions/([0-9]+))?(/metadata|:predict)?");
   private static final Pattern JSON_POSITION = Pattern.compile("line (\\d+) column (\\d+)");
   private static final String HEALTH = "/healthz";
+  // The JDK server's switch for TCP_NODELAY on accepted sockets.
+  private static final String NODELAY = "sun.net.httpserver.nodelay";
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -159,8 +161,6 @@ public final class RestServer implements AutoCloseable {
         name);
     return rest;
   }
-
-  private static final String NODELAY = "sun.net.httpserver.nodelay";
 
   /**
    * Returns the bound address (with the real port when 0 was asked for).
