@@ -6,6 +6,7 @@ import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
+import dev.tokenlearner.bench.ScalingBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -161,6 +162,35 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "2")
   double chunkMb;
 
+  @Option(
+      names = "--scaling",
+      description =
+          "Instead: measure the forward pass and training step of ViT Ti/S/B/L-16 (batch from --batches, default 2) and predict the data-parallel step time and efficiency at 2-64 workers on 25 and 100 Gb/s, with and without overlapping the all-reduce with the backward pass.")
+  boolean scaling;
+
+  @Option(
+      names = "--scaling-sizes",
+      split = ",",
+      paramLabel = "SIZE",
+      description = "ViT sizes of --scaling. Default: Ti,S,B,L.")
+  List<String> scalingSizes;
+
+  @Option(
+      names = "--link-efficiency",
+      paramLabel = "F",
+      description =
+          "Fraction of the link speed the all-reduce reaches in --scaling (1 = an ideal ring such as NCCL's; bench --allreduce prints ours against loopback TCP). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "1")
+  double linkEfficiency;
+
+  @Option(
+      names = "--compute-speedup",
+      paramLabel = "F",
+      description =
+          "Divide the measured compute by F in --scaling, for workers F times faster than this machine. Default: ${DEFAULT-VALUE}.",
+      defaultValue = "1")
+  double computeSpeedup;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -187,6 +217,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (allreduce) {
       return allReduceBench();
+    }
+    if (scaling) {
+      return scalingBench();
     }
     if (input) {
       return inputBench();
@@ -242,6 +275,28 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int scalingBench() {
+    ScalingBench.Options d = ScalingBench.Options.defaults();
+    ScalingBench.Options o =
+        new ScalingBench.Options(
+            scalingSizes == null
+                ? d.sizes()
+                : scalingSizes.stream().map(ViTSize::fromScenicName).toList(),
+            batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+            d.warmup(),
+            repetitions != null ? repetitions : d.runs(),
+            d.workers(),
+            d.gigabitsPerSecond(),
+            linkEfficiency,
+            d.latencyMicros(),
+            computeSpeedup,
+            (long) (bucketMb * (1 << 20)));
+    List<ScalingBench.Compute> computes = ScalingBench.measure(o, System.err);
+    spec.commandLine().getOut().println(ScalingBench.markdown(computes, o));
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -36,7 +36,7 @@ public final class Collectives {
   static final long REDUCE_INSTANCE = 1;
 
   /** First instance key of the broadcasts (one per variable). */
-  static final long BROADCAST_INSTANCE_BASE = 1L << 32;
+  static final long BROADCAST_INSTANCE_BASE = 1L << 30;
 
   private Collectives() {}
 
