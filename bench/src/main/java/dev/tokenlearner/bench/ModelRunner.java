@@ -8,6 +8,8 @@ import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.TrainStep;
+import dev.tokenlearner.train.profile.RunTrace;
+import dev.tokenlearner.train.profile.StepProfile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -192,17 +194,12 @@ public final class ModelRunner implements AutoCloseable {
 
   static ExperimentConfig experiment(BenchConfig config, ComputeDtype dtype) {
     ExperimentConfig recipe = ConfigLoader.loadResource(TRAINING_RECIPE);
-    return new ExperimentConfig(
-        recipe.modelName(),
-        dtype.configName(),
-        config.model(),
-        config.input(),
-        recipe.train(),
-        recipe.normalization(),
-        recipe.raw(),
-        "bench " + config.name() + " with " + TRAINING_RECIPE,
-        List.of(),
-        List.of());
+    return recipe.toBuilder()
+        .modelDtypeStr(dtype.configName())
+        .model(config.model())
+        .input(config.input())
+        .source("bench " + config.name() + " with " + TRAINING_RECIPE)
+        .build();
   }
 
   /**
@@ -228,6 +225,38 @@ public final class ModelRunner implements AutoCloseable {
     long t1 = System.nanoTime();
     result.close();
     return t1 - t0;
+  }
+
+  /**
+   * Runs once like {@link #run} with TensorFlow's full step stats, into {@code profile}, with the
+   * host time of this call outside {@code Session.run}.
+   *
+   * @param batchImages images {@code [b, H, W, C]}
+   * @param batchLabels class indices {@code [b]}; ignored by forward runners
+   * @param profile receives the run's trace
+   * @throws IllegalArgumentException if a training runner gets no labels
+   */
+  public void runTraced(TFloat32 batchImages, TInt32 batchLabels, StepProfile profile) {
+    RunTrace[] trace = new RunTrace[1];
+    long t0 = System.nanoTime();
+    if (kind == Kind.TRAIN_STEP) {
+      if (batchLabels == null) {
+        throw new IllegalArgumentException(config.name() + ": a training step needs labels");
+      }
+      step.trace(Optional.of(t -> trace[0] = t));
+      try {
+        step.run(batchImages, batchLabels, steps++);
+      } finally {
+        step.trace(Optional.empty());
+      }
+    } else {
+      Session.Runner r = session.runner().feed(model.images(), batchImages).fetch(logits);
+      try (Result result = RunTrace.run(r, t -> trace[0] = t)) {
+        result.get(0);
+      }
+    }
+    long wall = System.nanoTime() - t0;
+    profile.add(trace[0], wall - trace[0].sessionNanos());
   }
 
   /**

@@ -159,17 +159,12 @@ public final class StepCheck {
             t.initHeadBias(),
             Optional.of(lr),
             t.dataset());
-    return new ExperimentConfig(
-        recipe.modelName(),
-        recipe.modelDtypeStr(),
-        model,
-        input,
-        train,
-        recipe.normalization(),
-        recipe.raw(),
-        "XLA bench step check (tiny model) with " + ModelRunner.TRAINING_RECIPE,
-        List.of(),
-        List.of());
+    return recipe.toBuilder()
+        .model(model)
+        .input(input)
+        .train(train)
+        .source("XLA bench step check (tiny model) with " + ModelRunner.TRAINING_RECIPE)
+        .build();
   }
 
   /**

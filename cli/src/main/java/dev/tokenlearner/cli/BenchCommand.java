@@ -6,6 +6,7 @@ import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
+import dev.tokenlearner.bench.ProfileBench;
 import dev.tokenlearner.bench.ScalingBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
@@ -126,6 +127,13 @@ final class BenchCommand implements Callable<Integer> {
   List<Integer> threads;
 
   @Option(
+      names = "--profile",
+      paramLabel = "CONFIG",
+      description =
+          "Instead: profile one config (e.g. 'Ti/16 tl8@6'): its forward pass at the first --batches size (default 8) and the trainer's step at --train-batch (default 8) with TensorFlow's step stats; prints the top ops by time and the host time outside Session.run, writes Chrome traces to --out. --repetitions traced runs (default 5), --xla compiles as --xla does.")
+  String profile;
+
+  @Option(
       names = "--allreduce",
       description =
           "Instead: the all-reduce of --floats float32 values over --replicas in-process TensorFlow servers (gRPC over loopback; run inside a private network namespace, e.g. unshare -n), next to one loopback TCP stream and Python TF's collective all-reduce (TOKENLEARNER_PYTHON, default python3; --skip python leaves it out).")
@@ -195,6 +203,20 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (profile != null) {
+      ProfileBench.Options po =
+          new ProfileBench.Options(
+              ProfileBench.config(profile),
+              batches != null && !batches.isEmpty() ? batches.get(0) : 8,
+              trainBatch != null ? trainBatch : 8,
+              2,
+              repetitions != null ? repetitions : 5,
+              xla,
+              out);
+      spec.commandLine().getOut().println(ProfileBench.run(po, System.err));
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
     if (xla) {
       XlaBench.Options d = XlaBench.Options.defaults();
       XlaBench.Options xo =

@@ -86,14 +86,14 @@ final class DoctorCommand implements Callable<Integer> {
     if (!problems.isEmpty()) {
       throw new Devices.GpuUnavailableException("--gpu: no GPU can be used (see above)");
     }
-    ExperimentConfig tiny = ConfigLoader.loadNamed("tiny");
-    Map<String, Object> doc = new java.util.LinkedHashMap<>(tiny.raw());
-    doc.put("num_training_steps", steps);
     ExperimentConfig cfg =
-        RuntimeConfig.override(
-            ConfigLoader.fromMap(doc, tiny.source()),
-            Optional.empty(),
-            Optional.of(RuntimeConfig.Device.GPU));
+        ConfigLoader.withKeys(
+            ConfigLoader.loadNamed("tiny"),
+            Map.of(
+                "num_training_steps",
+                steps,
+                RuntimeConfig.DEVICE_KEY,
+                RuntimeConfig.Device.GPU.configName()));
     Path workdir = Files.createTempDirectory("tokenlearner-doctor");
     TrainSummary s = Trainer.run(cfg, workdir, false, Optional.empty(), TrainOptions.quiet());
     out.printf(

@@ -1,17 +1,20 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.core.MissingFileException;
 import dev.tokenlearner.export.ImportSummary;
 import dev.tokenlearner.export.Labels;
 import dev.tokenlearner.export.ScenicImport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.weights.ImportOptions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,12 +35,7 @@ final class ImportCommand implements Callable<Integer> {
           "checkpoint_<step> file, a workdir (latest step is taken), an Orbax checkpoint directory, or a ViT .npz.")
   Path checkpoint;
 
-  @Option(
-      names = "--config",
-      required = true,
-      paramLabel = "FILE",
-      description = "The model's config: YAML or Scenic-keys JSON.")
-  Path config;
+  @Mixin ConfigOption config;
 
   @Option(names = "--out", paramLabel = "DIR", description = "SavedModel directory to create.")
   Path out;
@@ -89,10 +87,20 @@ final class ImportCommand implements Callable<Integer> {
       throw new InvalidInputException(
           "--overwrite applies to --out; --serving-root always adds a version");
     }
-    List<String> names =
-        labels == null ? List.of() : Labels.read(labels, ConfigLoader.load(config).numClasses());
+    // Everything the user named is checked before the (slow) import starts.
+    MissingFileException.requireExists(checkpoint);
+    if (labels != null) {
+      MissingFileException.requireExists(labels);
+    }
+    if (out != null && Files.exists(out) && !overwrite) {
+      throw new InvalidInputException(
+          out + " already exists; add --overwrite to replace it, or give another --out");
+    }
+    ExperimentConfig cfg = config.load();
+    List<String> names = labels == null ? List.of() : Labels.read(labels, cfg.numClasses());
     Path target = out != null ? out : ServingRoot.nextVersion(servingRoot);
-    ImportSummary s = ScenicImport.run(checkpoint, config, target, options, overwrite, names);
+    ImportSummary s =
+        ScenicImport.run(checkpoint, cfg, config.text(), target, options, overwrite, names);
     PrintWriter w = spec.commandLine().getOut();
     w.printf(
         "read %s (%s, layout %s%s)%n",

@@ -1,6 +1,5 @@
 package dev.tokenlearner.cli;
 
-import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
@@ -74,7 +73,7 @@ final class InspectCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    ExperimentConfig cfg = ConfigLoader.loadNamed(config);
+    ExperimentConfig cfg = ConfigOption.of(config).load();
     if (buildTime) {
       BuildTime inference = BuildTime.inference(cfg);
       out.printf(

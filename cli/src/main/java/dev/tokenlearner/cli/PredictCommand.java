@@ -2,13 +2,17 @@ package dev.tokenlearner.cli;
 
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.core.MissingFileException;
+import dev.tokenlearner.export.ImageInputs;
 import dev.tokenlearner.export.Predict;
 import dev.tokenlearner.export.Predict.Classification;
 import dev.tokenlearner.export.PredictionFiles;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.export.serving.Predictions;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
@@ -82,7 +86,7 @@ final class PredictCommand implements Callable<Integer> {
       names = "--signature",
       defaultValue = "serving_default",
       description =
-          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens"
+          "Signature to run: serving_default (classes), or representation, encoded, learned_tokens, token_maps"
               + " (written as .npy). Default: ${DEFAULT-VALUE}.")
   String signature;
 
@@ -94,7 +98,13 @@ final class PredictCommand implements Callable<Integer> {
     if (topK <= 0) {
       throw new InvalidInputException("--top-k must be positive, got " + topK);
     }
-    if (!Signatures.SERVING_DEFAULT.equals(signature)) {
+    MissingFileException.requireExists(model);
+    checkInput();
+    boolean classes = Signatures.SERVING_DEFAULT.equals(signature);
+    if (output != null) {
+      checkOutput(classes ? List.of(".csv", ".json", ".npy") : List.of(".npy"));
+    }
+    if (!classes) {
       if (output == null) {
         throw new InvalidInputException("--signature " + signature + " needs --output FILE.npy");
       }
@@ -125,15 +135,46 @@ final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Fails before the model is loaded when --input is missing or of a kind predict cannot read. */
+  private void checkInput() {
+    MissingFileException.requireExists(input);
+    if (Files.isRegularFile(input)
+        && !input.toString().toLowerCase(Locale.ROOT).endsWith(".npy")
+        && !ImageInputs.isImage(input)) {
+      throw new InvalidInputException(
+          input
+              + ": --input takes a .npy batch, an image file ("
+              + ImageInputs.EXTENSIONS
+              + ") or a folder of images");
+    }
+  }
+
+  /** Fails before any inference when --output could not be written as asked. */
+  private void checkOutput(List<String> suffixes) {
+    String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (suffixes.stream().noneMatch(name::endsWith)) {
+      throw new InvalidInputException(
+          output
+              + ": --output must end in "
+              + String.join(", ", suffixes)
+              + (suffixes.size() > 1 ? " (.npy: logits; .csv, .json: top-k classes)" : ""));
+    }
+    if (Files.isDirectory(output)) {
+      throw new InvalidInputException(output + " is a folder; --output takes a file name");
+    }
+    Path parent = output.toAbsolutePath().getParent();
+    if (parent != null && Files.exists(parent) && !Files.isDirectory(parent)) {
+      throw new InvalidInputException(
+          parent + " is a file, so --output " + output + " cannot be written");
+    }
+  }
+
   /** A progress bar on stderr for large image folders; silent otherwise. */
   private static final class Progress implements LongConsumer, AutoCloseable {
     private final ProgressBar bar;
 
     Progress(Path input) throws java.io.IOException {
-      long n =
-          java.nio.file.Files.isDirectory(input)
-              ? dev.tokenlearner.export.ImageInputs.list(input).size()
-              : 0;
+      long n = Files.isDirectory(input) ? ImageInputs.list(input).size() : 0;
       bar =
           n > PROGRESS_MIN
               ? new ProgressBarBuilder()

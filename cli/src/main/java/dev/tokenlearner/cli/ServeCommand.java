@@ -1,14 +1,18 @@
 package dev.tokenlearner.cli;
 
 import dev.tokenlearner.export.savedmodel.ServingRoot;
+import dev.tokenlearner.export.serving.BatchingOptions;
 import dev.tokenlearner.export.serving.RestServer;
+import dev.tokenlearner.export.serving.ServerOptions;
 import dev.tokenlearner.export.serving.TokenLearnerPredictor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,10 +25,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Serve a SavedModel over HTTP with TF Serving's REST API (one shared session).",
       "  GET  /v1/models/NAME            version status",
-      "  GET  /v1/models/NAME/metadata   signatures and labels",
+      "  GET  /v1/models/NAME/metadata   signatures (TF Serving's schema) and labels",
       "  POST /v1/models/NAME:predict    {\"instances\": [{\"b64\": \"<JPEG/PNG base64>\"}, ...]}"
           + " or preprocessed number arrays",
-      "Runs until stopped (Ctrl-C)."
+      "  GET  /healthz                   200 while serving",
+      "Runs until stopped (Ctrl-C, SIGTERM); requests in flight then finish first."
     })
 final class ServeCommand implements Callable<Integer> {
 
@@ -58,10 +63,56 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(
       names = "--threads",
-      defaultValue = "4",
+      defaultValue = "" + ServerOptions.THREADS_DEFAULT,
       paramLabel = "N",
       description = "Request threads sharing the one session. Default: ${DEFAULT-VALUE}.")
   int threads;
+
+  @Option(
+      names = "--max-body-bytes",
+      defaultValue = "" + ServerOptions.MAX_BODY_BYTES_DEFAULT,
+      paramLabel = "B",
+      description =
+          "Larger request bodies are answered 413. Default: ${DEFAULT-VALUE} (256 MiB: a batch of"
+              + " 64 preprocessed 224x224 images as JSON numbers).")
+  long maxBodyBytes;
+
+  @Option(
+      names = "--drain-seconds",
+      defaultValue = "30",
+      paramLabel = "S",
+      description =
+          "On shutdown, how long requests in flight may take to finish. Default: ${DEFAULT-VALUE}.")
+  long drainSeconds;
+
+  @Option(
+      names = "--enable-batching",
+      description =
+          "Merge concurrent predict requests for the same signature into one session run, as TF"
+              + " Serving's --enable_batching.")
+  boolean enableBatching;
+
+  @Option(
+      names = "--max-batch-size",
+      defaultValue = "" + BatchingOptions.MAX_BATCH_SIZE_DEFAULT,
+      paramLabel = "N",
+      description = "With batching: most examples in one merged run. Default: ${DEFAULT-VALUE}.")
+  int maxBatchSize;
+
+  @Option(
+      names = "--batch-timeout-micros",
+      defaultValue = "2000",
+      paramLabel = "US",
+      description =
+          "With batching: how long the first request of a batch waits for others."
+              + " Default: ${DEFAULT-VALUE}.")
+  long batchTimeoutMicros;
+
+  @Option(
+      names = "--num-batch-threads",
+      paramLabel = "N",
+      description = "With batching: merged runs at once. Default: one per processor.")
+  Integer numBatchThreads;
 
   @Spec CommandSpec spec;
 
@@ -85,23 +136,67 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Target t = target(model, name);
+    ServerOptions options =
+        ServerOptions.defaults()
+            .withThreads(threads)
+            .withMaxBodyBytes(maxBodyBytes)
+            .withDrainTimeout(Duration.ofSeconds(drainSeconds));
+    if (enableBatching) {
+      options =
+          options.withBatching(
+              new BatchingOptions(
+                  maxBatchSize,
+                  Duration.ofNanos(Math.multiplyExact(batchTimeoutMicros, 1000L)),
+                  numBatchThreads != null
+                      ? numBatchThreads
+                      : BatchingOptions.defaults().threads()));
+    }
     PrintWriter out = spec.commandLine().getOut();
     CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(stopped::countDown);
+    CountDownLatch closed = new CountDownLatch(1);
+    // SIGTERM/Ctrl-C: the JVM exits once the hooks return, so the hook waits for the server to
+    // drain and the model to close.
+    Thread hook =
+        new Thread(
+            () -> {
+              stopped.countDown();
+              try {
+                closed.await(drainSeconds + 30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     Runtime.getRuntime().addShutdownHook(hook);
     try (TokenLearnerPredictor predictor = TokenLearnerPredictor.load(t.dir());
         RestServer server =
             RestServer.start(
-                predictor, t.name(), t.version(), new InetSocketAddress(host, port), threads)) {
+                predictor, t.name(), t.version(), new InetSocketAddress(host, port), options)) {
       out.printf(
-          "serving %s (version %d) at http://%s:%d/v1/models/%s%n",
-          t.dir(), t.version(), host, server.address().getPort(), t.name());
+          "serving %s (version %d) at http://%s:%d/v1/models/%s%s%n",
+          t.dir(),
+          t.version(),
+          host,
+          server.address().getPort(),
+          t.name(),
+          options
+              .batching()
+              .map(
+                  b ->
+                      " with batching (max "
+                          + b.maxBatchSize()
+                          + ", timeout "
+                          + b.timeout().toNanos() / 1000
+                          + " us, "
+                          + b.threads()
+                          + " threads)")
+              .orElse(""));
       out.flush();
       stopped.await();
     } catch (InterruptedException e) {
       // Stopped by the embedding application rather than by a signal.
       Thread.currentThread().interrupt();
     } finally {
+      closed.countDown();
       if (stopped.getCount() > 0) {
         Runtime.getRuntime().removeShutdownHook(hook);
       }

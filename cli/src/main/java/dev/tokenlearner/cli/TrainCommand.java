@@ -3,8 +3,11 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.core.MissingFileException;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.train.Devices;
+import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -90,6 +93,13 @@ final class TrainCommand implements Callable<Integer> {
   Long stopAfter;
 
   @Option(
+      names = "--profile-steps",
+      paramLabel = "N",
+      description =
+          "Trace N steps (after 2 warm-up steps) with TensorFlow's step stats: log the top ops by time and the host time outside Session.run, write profile_trace.json (Chrome trace) to the workdir.")
+  Integer profileSteps;
+
+  @Option(
       names = "--replicas",
       defaultValue = "1",
       paramLabel = "N",
@@ -137,6 +147,13 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Paths the user named are checked before the config is built or any data is read.
+    if (data != null) {
+      MissingFileException.requireExists(data);
+    }
+    if (evalData != null) {
+      MissingFileException.requireExists(evalData);
+    }
     ExperimentConfig cfg =
         RuntimeConfig.override(
             config.load(),
@@ -152,6 +169,12 @@ final class TrainCommand implements Callable<Integer> {
         throw new InvalidInputException("--stop-after must be positive, got " + stopAfter);
       }
       options = options.stopAfter(stopAfter);
+    }
+    if (profileSteps != null) {
+      if (profileSteps < 0) {
+        throw new InvalidInputException("--profile-steps must be >= 0, got " + profileSteps);
+      }
+      options = options.withProfileSteps(profileSteps);
     }
     Optional<ClusterSpec> cluster = cluster();
     TrainSummary s;
@@ -203,17 +226,32 @@ final class TrainCommand implements Callable<Integer> {
           s.evalAccuracy().getAsDouble());
     }
     s.lastCheckpoint().ifPresent(p -> out.println("checkpoint: " + p));
-    s.savedModel().ifPresent(p -> out.println("SavedModel: " + p));
+    Optional<Path> savedModel = Optional.empty();
+    if (s.finalModel().isPresent()) {
+      FinalModel m = s.finalModel().get();
+      savedModel =
+          Optional.of(
+              WorkdirExport.write(
+                  cfg,
+                  workdir,
+                  m.params(),
+                  m.checkpoint(),
+                  m.labels(),
+                  m.sampleImages(),
+                  m.sampleLabels()));
+      out.println("SavedModel: " + savedModel.get());
+    }
     if (servingRoot != null && chief) {
-      if (s.savedModel().isEmpty()) {
+      if (savedModel.isEmpty()) {
         throw new InvalidInputException(
             "training stopped before its last step, so there is no SavedModel to publish to "
                 + servingRoot);
       }
-      out.println("serving version: " + ServingRoot.publish(servingRoot, s.savedModel().get()));
+      out.println("serving version: " + ServingRoot.publish(servingRoot, savedModel.get()));
     }
     out.println("TensorBoard: " + s.tensorboardDir());
     out.println("curves: " + s.curvesPng());
+    out.println("time: " + s.time().format());
     out.flush();
     return 0;
   }

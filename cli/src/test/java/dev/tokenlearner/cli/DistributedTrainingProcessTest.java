@@ -8,6 +8,7 @@ import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.config.ConfigLoader;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.Trainer;
 import dev.tokenlearner.train.summary.MetricsLog;
@@ -106,7 +107,7 @@ class DistributedTrainingProcessTest {
     FlaxTrainState distributed =
         FlaxMsgpackReader.readTrainState(Checkpoints.latest(chiefDir).orElseThrow());
     assertEquals(8, distributed.step());
-    assertTrue(Files.isDirectory(chiefDir.resolve(Trainer.SAVED_MODEL_DIR)));
+    assertTrue(Files.isDirectory(chiefDir.resolve(WorkdirExport.SAVED_MODEL_DIR)));
     assertFalse(Checkpoints.latest(workerDir).isPresent(), "the worker wrote a checkpoint");
     assertFalse(Files.exists(workerDir.resolve(Trainer.METRICS_CSV)));
     assertFalse(Files.exists(workerDir.resolve(Trainer.TENSORBOARD_DIR)));

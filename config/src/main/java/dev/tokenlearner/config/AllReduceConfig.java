@@ -33,6 +33,12 @@ public record AllReduceConfig(double bucketMegabytes) {
     return Math.max(Float.BYTES, (long) (bucketMegabytes * (1 << 20)));
   }
 
+  /** Checks the key under a config's root (marking it as used); the default when absent. */
+  static AllReduceConfig read(ConfigNode root) {
+    double mb = root.doubleOr(BUCKET_MB_KEY, BUCKET_MB_DEFAULT);
+    return root.construct(() -> new AllReduceConfig(mb));
+  }
+
   /**
    * Reads the keys from a loaded config ({@link ConfigLoader} has validated them).
    *

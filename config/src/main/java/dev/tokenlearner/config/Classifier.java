@@ -1,14 +1,11 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * How {@code TokenLearnerViT} pools the encoder output over the token axis ({@code
  * model.classifier}). Scenic's model accepts exactly these three; ViT's {@code 'token'} is not
  * supported by TokenLearnerViT.
  */
-public enum Classifier {
+public enum Classifier implements ScenicNamed {
   /** Global average pooling, {@code jnp.mean}. */
   GAP("gap"),
   /** Global max pooling, {@code jnp.max}. */
@@ -27,6 +24,7 @@ public enum Classifier {
    *
    * @return {@code "gap"}, {@code "gmp"} or {@code "gsp"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -36,22 +34,10 @@ public enum Classifier {
    *
    * @param name the config value, e.g. {@code "gap"}
    * @return the classifier
-   * @throws IllegalArgumentException if the name is not one of Scenic's
+   * @throws dev.tokenlearner.core.InvalidInputException if the name is not one of Scenic's
    */
   public static Classifier fromScenicName(String name) {
-    for (Classifier c : values()) {
-      if (c.scenicName.equals(name)) {
-        return c;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown classifier '" + name + "'; TokenLearnerViT accepts " + allowed());
-  }
-
-  static String allowed() {
-    return Arrays.stream(values())
-        .map(c -> "'" + c.scenicName + "'")
-        .collect(Collectors.joining(", "));
+    return ScenicNames.lookup(values(), name, "classifier");
   }
 
   @Override

@@ -10,6 +10,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * A typed, tracking view of one mapping in a parsed config. Every read marks the dotted key as
@@ -203,6 +204,37 @@ final class ConfigNode {
       out[i] = (int) l;
     }
     return Optional.of(out);
+  }
+
+  /**
+   * Runs a record constructor, reporting its validation failure against this node: a {@link
+   * ConfigValueException} names its key below this node, any other {@link IllegalArgumentException}
+   * this node's path.
+   */
+  <T> T construct(Supplier<T> ctor) {
+    try {
+      return ctor.get();
+    } catch (ConfigException e) {
+      throw e;
+    } catch (ConfigValueException e) {
+      throw new ConfigException(source, key(e.key()), e.problem());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source, path.isEmpty() ? "(top level)" : path, e.getMessage());
+    }
+  }
+
+  /** Reads a required enum value by its Scenic name, listing the allowed names when unknown. */
+  <E extends ScenicNamed> E enumValue(String name, E[] values) {
+    String s = reqString(name);
+    return ScenicNames.find(values, s)
+        .orElseThrow(() -> error(name, unknownValue(s, ScenicNames.names(values))));
+  }
+
+  /** "unknown value 'x'; did you mean 'y'? allowed: [...]". */
+  static String unknownValue(String value, Set<String> allowed) {
+    String hint =
+        DidYouMean.suggest(value, allowed).map(s -> "did you mean '" + s + "'? ").orElse("");
+    return "unknown value '" + value + "'; " + hint + "allowed: " + new TreeSet<>(allowed);
   }
 
   ConfigException missing(String name, String what) {

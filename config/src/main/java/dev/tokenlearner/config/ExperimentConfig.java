@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -18,9 +19,17 @@ import java.util.TreeSet;
  * @param input input size, frames and classes
  * @param train the training keys
  * @param normalization {@code preprocessing.normalization}: how pixels become model inputs
- * @param raw the parsed document, deeply unmodifiable (maps keep file order)
+ * @param mixup {@code mixup}; empty when mixup is off
+ * @param initFrom {@code init_from}; empty to train from scratch
+ * @param runtime {@code jit} and {@code device}
+ * @param lossScale {@code loss_scale_init} and {@code loss_scale_growth_steps} (float16 training)
+ * @param raw the parsed document, deeply unmodifiable (maps keep file order); every key in it has
+ *     been read into the fields above, so only the loader reads it ({@link ConfigLoader#withKeys}
+ *     loads it again with changed keys)
  * @param source where the config came from (file path or {@code classpath:...})
- * @param unusedKeys dotted paths of leaves no record read (Scenic's many other keys)
+ * @param unusedKeys dotted paths of the keys no record read: Scenic keys this toolkit ignores
+ *     ({@link ConfigLoader#IGNORED_KEYS}, a whole ignored block once), keys of another input kind
+ *     (e.g. {@code num_frames} for images) and the fixtures' own notes
  * @param warnings conditions worth a look that are not errors (also logged)
  */
 public record ExperimentConfig(
@@ -30,6 +39,10 @@ public record ExperimentConfig(
     InputSpec input,
     TrainConfig train,
     Normalization normalization,
+    Optional<MixupConfig> mixup,
+    Optional<InitFromConfig> initFrom,
+    RuntimeConfig runtime,
+    LossScaleConfig lossScale,
     Map<String, Object> raw,
     String source,
     List<String> unusedKeys,
@@ -54,6 +67,10 @@ public record ExperimentConfig(
         || input == null
         || train == null
         || normalization == null
+        || mixup == null
+        || initFrom == null
+        || runtime == null
+        || lossScale == null
         || raw == null
         || source == null
         || unusedKeys == null
@@ -148,17 +165,134 @@ public record ExperimentConfig(
    * @return the copy
    */
   public ExperimentConfig withModel(ModelConfig newModel) {
-    return new ExperimentConfig(
-        modelName,
-        modelDtypeStr,
-        newModel,
-        input,
-        train,
-        normalization,
-        raw,
-        source,
-        unusedKeys,
-        warnings);
+    return toBuilder().model(newModel).build();
+  }
+
+  /**
+   * A builder holding this config's fields, to build a variant of it (e.g. a benchmark's model with
+   * a recipe's training). The raw document stays this config's.
+   *
+   * @return the builder
+   */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a variant of a loaded config; the fields start as the config's. */
+  public static final class Builder {
+    private ModelName modelName;
+    private String modelDtypeStr;
+    private ModelConfig model;
+    private InputSpec input;
+    private TrainConfig train;
+    private Normalization normalization;
+    private Optional<MixupConfig> mixup;
+    private Optional<InitFromConfig> initFrom;
+    private RuntimeConfig runtime;
+    private LossScaleConfig lossScale;
+    private final Map<String, Object> raw;
+    private String source;
+    private List<String> unusedKeys;
+    private List<String> warnings;
+
+    private Builder(ExperimentConfig c) {
+      modelName = c.modelName;
+      modelDtypeStr = c.modelDtypeStr;
+      model = c.model;
+      input = c.input;
+      train = c.train;
+      normalization = c.normalization;
+      mixup = c.mixup;
+      initFrom = c.initFrom;
+      runtime = c.runtime;
+      lossScale = c.lossScale;
+      raw = c.raw;
+      source = c.source;
+      unusedKeys = c.unusedKeys;
+      warnings = c.warnings;
+    }
+
+    /**
+     * Sets {@code model_dtype_str}.
+     *
+     * @param value the dtype name
+     * @return this builder
+     */
+    public Builder modelDtypeStr(String value) {
+      modelDtypeStr = value;
+      return this;
+    }
+
+    /**
+     * Sets the model.
+     *
+     * @param value the model config
+     * @return this builder
+     */
+    public Builder model(ModelConfig value) {
+      model = value;
+      return this;
+    }
+
+    /**
+     * Sets the input.
+     *
+     * @param value the input spec
+     * @return this builder
+     */
+    public Builder input(InputSpec value) {
+      input = value;
+      return this;
+    }
+
+    /**
+     * Sets the training keys.
+     *
+     * @param value the training config
+     * @return this builder
+     */
+    public Builder train(TrainConfig value) {
+      train = value;
+      return this;
+    }
+
+    /**
+     * Sets where the config came from, and clears the unused keys and warnings (they belong to the
+     * source).
+     *
+     * @param value a name for messages
+     * @return this builder
+     */
+    public Builder source(String value) {
+      source = value;
+      unusedKeys = List.of();
+      warnings = List.of();
+      return this;
+    }
+
+    /**
+     * Builds the config.
+     *
+     * @return the config
+     * @throws IllegalArgumentException if the fields do not fit together
+     */
+    public ExperimentConfig build() {
+      return new ExperimentConfig(
+          modelName,
+          modelDtypeStr,
+          model,
+          input,
+          train,
+          normalization,
+          mixup,
+          initFrom,
+          runtime,
+          lossScale,
+          raw,
+          source,
+          unusedKeys,
+          warnings);
+    }
   }
 
   private static Map<String, Object> freeze(Map<String, Object> map) {

@@ -1,6 +1,5 @@
 package dev.tokenlearner.config;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -71,19 +70,6 @@ public record InitFromConfig(
     if (checkpointFormat == null) {
       throw new IllegalArgumentException("checkpointFormat must not be null");
     }
-  }
-
-  /**
-   * Reads {@code init_from} from a loaded experiment.
-   *
-   * @param cfg the experiment
-   * @return the block, or empty when the config has none or its {@code checkpoint_path} is unset
-   *     (Scenic then trains from scratch too)
-   * @throws ConfigException naming the dotted key when a value has the wrong type, a key is unknown
-   *     or a value is not allowed
-   */
-  public static Optional<InitFromConfig> of(ExperimentConfig cfg) {
-    return read(new ConfigNode(cfg.source(), "", cfg.raw(), new HashSet<>()));
   }
 
   /** Reads the block under a config's root node (marking its keys as used). */

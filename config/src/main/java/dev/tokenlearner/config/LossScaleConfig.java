@@ -42,17 +42,19 @@ public record LossScaleConfig(double initialScale, int growthSteps) {
     }
   }
 
+  /** Reads the keys under a config's root (marking them as used); defaults for absent keys. */
+  static LossScaleConfig read(ConfigNode root) {
+    double init = root.doubleOr(INIT_KEY, INIT_DEFAULT);
+    int growth = root.intOr(GROWTH_STEPS_KEY, GROWTH_STEPS_DEFAULT);
+    return root.construct(() -> new LossScaleConfig(init, growth));
+  }
+
   /**
-   * Reads the keys from a loaded config ({@link ConfigLoader} has validated them).
+   * The defaults: scale 2^15, growth after 2000 finite steps.
    *
-   * @param cfg the config
-   * @return the loss-scaling settings (defaults for absent keys)
+   * @return the default settings
    */
-  public static LossScaleConfig of(ExperimentConfig cfg) {
-    Object init = cfg.raw().get(INIT_KEY);
-    Object growth = cfg.raw().get(GROWTH_STEPS_KEY);
-    return new LossScaleConfig(
-        init == null ? INIT_DEFAULT : ((Number) init).doubleValue(),
-        growth == null ? GROWTH_STEPS_DEFAULT : Math.toIntExact(((Number) growth).longValue()));
+  public static LossScaleConfig defaults() {
+    return new LossScaleConfig(INIT_DEFAULT, GROWTH_STEPS_DEFAULT);
   }
 }

@@ -1,8 +1,11 @@
 package dev.tokenlearner.config;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code lr_configs}: Scenic's {@code compound} learning-rate schedule, the product of the named
@@ -31,6 +34,23 @@ public record LrConfig(
     double warmupAlpha,
     double alpha,
     double timescale) {
+
+  /** The config block's key. */
+  public static final String KEY = "lr_configs";
+
+  /** Keys read under {@value #KEY}. */
+  static final Set<String> KEYS =
+      Set.of(
+          "learning_rate_schedule",
+          "factors",
+          "base_learning_rate",
+          "warmup_steps",
+          "total_steps",
+          "end_learning_rate",
+          "steps_per_cycle",
+          "warmup_alpha",
+          "alpha",
+          "timescale");
 
   /** The only schedule name Scenic registers. */
   public static final String COMPOUND = "compound";
@@ -147,5 +167,60 @@ public record LrConfig(
       }
     }
     return ratio;
+  }
+
+  /** Reads the {@value #KEY} block (marking its keys as used). */
+  static LrConfig read(ConfigNode l) {
+    l.requireKnownKeys(KEYS);
+    Optional<String> schedule = l.optString("learning_rate_schedule");
+    if (schedule.isPresent() && !schedule.get().equals(LrConfig.COMPOUND)) {
+      throw l.error(
+          "learning_rate_schedule", "Scenic knows only 'compound', got '" + schedule.get() + "'");
+    }
+    List<String> factors;
+    if (schedule.isPresent()) {
+      String f = l.optString("factors").orElseThrow(() -> l.missing("factors", "a string"));
+      factors = Arrays.stream(f.split("\\*")).map(String::trim).collect(Collectors.toList());
+      for (String name : factors) {
+        if (!LrConfig.SUPPORTED_FACTORS.contains(name)) {
+          throw l.error("factors", ConfigNode.unknownValue(name, SUPPORTED_FACTORS));
+        }
+      }
+    } else {
+      // Without a schedule Scenic uses base_learning_rate as a constant.
+      factors = List.of("constant");
+      if (l.has("factors")) {
+        throw l.error("factors", "needs learning_rate_schedule: 'compound'");
+      }
+    }
+    double base =
+        l.optDouble("base_learning_rate")
+            .orElseThrow(() -> l.missing("base_learning_rate", "a number"));
+    long warmup = l.optLong("warmup_steps").orElse(0);
+    OptionalLong total = l.optLong("total_steps");
+    double end = l.doubleOr("end_learning_rate", 0.0);
+    OptionalLong cycle = l.optLong("steps_per_cycle");
+    double warmupAlpha = l.doubleOr("warmup_alpha", 0.0);
+    double alpha = l.doubleOr("alpha", 0.0);
+    double timescale = l.doubleOr("timescale", LrConfig.TIMESCALE_DEFAULT);
+    if (factors.contains("linear_decay") && total.isEmpty()) {
+      throw l.missing("total_steps", "an integer, needed by factor linear_decay");
+    }
+    if (factors.contains("cosine_decay") && cycle.isEmpty()) {
+      throw l.missing("steps_per_cycle", "an integer, needed by factor cosine_decay");
+    }
+    return l.construct(
+        () ->
+            new LrConfig(
+                LrConfig.COMPOUND,
+                factors,
+                base,
+                warmup,
+                total,
+                end,
+                cycle,
+                warmupAlpha,
+                alpha,
+                timescale));
   }
 }

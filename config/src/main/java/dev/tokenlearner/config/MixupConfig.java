@@ -1,6 +1,5 @@
 package dev.tokenlearner.config;
 
-import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 
@@ -37,17 +36,6 @@ public record MixupConfig(double alpha, boolean perReplica) {
       throw new IllegalArgumentException(
           KEY + ".alpha must be a positive number (0 or absent turns mixup off), got " + alpha);
     }
-  }
-
-  /**
-   * Reads {@code mixup} from a loaded experiment.
-   *
-   * @param cfg the experiment
-   * @return the block, or empty when mixup is off
-   * @throws ConfigException naming the dotted key when a value has the wrong type or range
-   */
-  public static Optional<MixupConfig> of(ExperimentConfig cfg) {
-    return read(new ConfigNode(cfg.source(), "", cfg.raw(), new HashSet<>()));
   }
 
   /** Reads the block under a config's root node (marking its keys as used). */

@@ -1,6 +1,12 @@
 package dev.tokenlearner.config;
 
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code model}: the {@code TokenLearnerViT} hyper-parameters, with Scenic's key names in
@@ -167,5 +173,116 @@ public record ModelConfig(
         attentionDropoutRate,
         stochasticDepth,
         newTokenizer);
+  }
+
+  /** Keys read under {@code model}. */
+  static final Set<String> KEYS =
+      Set.of(
+          "hidden_size",
+          "num_heads",
+          "mlp_dim",
+          "num_layers",
+          "representation_size",
+          "classifier",
+          "dropout_rate",
+          "attention_dropout_rate",
+          "stochastic_depth",
+          "tokenizer",
+          "variant");
+
+  /** ViViT puts these directly under {@code model}; TokenLearnerViT never reads them there. */
+  static final Set<String> VIVIT_KEYS =
+      Set.of("patches", "temporal_encoding_config", "attention_config");
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelConfig.class);
+
+  /**
+   * Reads {@code model} under a config's root (marking its keys as used).
+   *
+   * @param root the document's root node
+   * @param warnings receives conditions worth a look that are not errors
+   */
+  static ModelConfig read(ConfigNode root, List<String> warnings) {
+    ConfigNode m = root.child("model").orElseThrow(() -> root.missing("model", "a mapping"));
+    Set<String> allowed = new HashSet<>(KEYS);
+    allowed.addAll(VIVIT_KEYS);
+    m.requireKnownKeys(allowed);
+    for (String k : VIVIT_KEYS) {
+      if (m.contains(k)) {
+        warnings.add(
+            m.key(k)
+                + " is where ViViT puts it; TokenLearnerViT ignores it (use model.tokenizer."
+                + k
+                + ")");
+      }
+    }
+    Optional<Variant> variant = m.optString("variant").map(v -> variant(m, v));
+    int hidden = sized(m, "hidden_size", variant.map(v -> v.size().hiddenSize()));
+    int heads = sized(m, "num_heads", variant.map(v -> v.size().numHeads()));
+    int mlp = sized(m, "mlp_dim", variant.map(v -> v.size().mlpDim()));
+    int layers = sized(m, "num_layers", variant.map(v -> v.size().numLayers()));
+    OptionalInt rep = m.optInt("representation_size");
+    if (!m.has("classifier")) {
+      throw m.missing("classifier", "'gap', 'gmp' or 'gsp'");
+    }
+    Classifier classifier = m.enumValue("classifier", Classifier.values());
+    double dropout = rate(m, "dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
+    double attnDropout = rate(m, "attention_dropout_rate", ModelConfig.DROPOUT_RATE_DEFAULT);
+    double stochastic = rate(m, "stochastic_depth", 0.0);
+    if (stochastic > 0) {
+      // Scenic's own ImageNet config sets it, so this is a note, not a warning.
+      LOG.info(
+          "{}: {} = {} is kept but TokenLearnerViT never passes it to its encoder blocks",
+          root.source(),
+          m.key("stochastic_depth"),
+          stochastic);
+    }
+    ConfigNode t = m.child("tokenizer").orElseThrow(() -> m.missing("tokenizer", "a mapping"));
+    TokenizerConfig tokenizer = TokenizerConfig.read(t, variant, layers, warnings);
+    return m.construct(
+        () ->
+            new ModelConfig(
+                hidden,
+                heads,
+                mlp,
+                layers,
+                rep,
+                classifier,
+                dropout,
+                attnDropout,
+                stochastic,
+                tokenizer));
+  }
+
+  private static Variant variant(ConfigNode m, String text) {
+    try {
+      return Variant.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw m.error("variant", e.getMessage());
+    }
+  }
+
+  private static int sized(ConfigNode m, String name, Optional<Integer> fromVariant) {
+    OptionalInt v = m.optInt(name);
+    int value;
+    if (v.isPresent()) {
+      value = v.getAsInt();
+    } else if (fromVariant.isPresent()) {
+      value = fromVariant.get();
+    } else {
+      throw m.missing(name, "an integer, or model.variant such as 'B/16'");
+    }
+    if (value <= 0) {
+      throw m.error(name, "must be positive, got " + value);
+    }
+    return value;
+  }
+
+  private static double rate(ConfigNode n, String name, double dflt) {
+    double v = n.doubleOr(name, dflt);
+    if (!(v >= 0 && v < 1)) {
+      throw n.error(name, "must be in [0, 1), got " + v);
+    }
+    return v;
   }
 }

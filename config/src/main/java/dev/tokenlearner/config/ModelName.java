@@ -1,12 +1,9 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * Scenic's model registry name ({@code model_name}); it fixes the training loss, not the network.
  */
-public enum ModelName {
+public enum ModelName implements ScenicNamed {
   /** Softmax cross-entropy over one label per example. */
   CLASSIFICATION("token_learner_classification"),
   /** Sigmoid cross-entropy per class (the ImageNet TokenLearner config's choice). */
@@ -23,6 +20,7 @@ public enum ModelName {
    *
    * @return e.g. {@code "token_learner_classification"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -41,21 +39,11 @@ public enum ModelName {
    *
    * @param name the config value
    * @return the model name
-   * @throws IllegalArgumentException if the name is not a TokenLearner model of Scenic's
+   * @throws dev.tokenlearner.core.InvalidInputException if the name is not a TokenLearner model of
+   *     Scenic's
    */
   public static ModelName fromScenicName(String name) {
-    for (ModelName m : values()) {
-      if (m.scenicName.equals(name)) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException("unknown model_name '" + name + "'; expected " + allowed());
-  }
-
-  static String allowed() {
-    return Arrays.stream(values())
-        .map(c -> "'" + c.scenicName + "'")
-        .collect(Collectors.joining(", "));
+    return ScenicNames.lookup(values(), name, "model_name");
   }
 
   @Override

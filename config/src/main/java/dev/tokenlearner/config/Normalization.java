@@ -2,6 +2,7 @@ package dev.tokenlearner.config;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * How pixel values {@code 0..255} become model inputs; config key {@code
@@ -148,5 +149,28 @@ public enum Normalization {
   @Override
   public String toString() {
     return configName;
+  }
+
+  /**
+   * Reads {@code preprocessing.normalization}, or picks its default from {@code dataset_name}
+   * ({@link Normalization#defaultFor}).
+   */
+  static Normalization read(ConfigNode root) {
+    Optional<String> name =
+        root.child(Normalization.SECTION).flatMap(p -> p.optString(Normalization.KEY));
+    if (name.isEmpty()) {
+      return Normalization.defaultFor(root.optString("dataset_name").orElse(""));
+    }
+    try {
+      return Normalization.fromConfigName(name.get());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          root.source(),
+          Normalization.SECTION + "." + Normalization.KEY,
+          "unknown value '"
+              + name.get()
+              + "'; expected one of "
+              + Arrays.stream(Normalization.values()).map(Normalization::configName).toList());
+    }
   }
 }

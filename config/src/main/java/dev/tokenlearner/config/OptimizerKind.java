@@ -1,8 +1,5 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * The optax optimizer Scenic builds ({@code optimizer_config.optimizer} after {@code
  * get_optax_optimizer_config}'s backwards-compatibility rules, see {@link OptimizerSpec#of}).
@@ -12,7 +9,7 @@ import java.util.stream.Collectors;
  * layout). Adding an optimizer is a constant here plus its rule there; the trainer's switch from
  * kind to rule has no default, so the compiler asks for the rule.
  */
-public enum OptimizerKind {
+public enum OptimizerKind implements ScenicNamed {
   /** {@code optax.adam}: {@code scale_by_adam}, then the learning rate. */
   ADAM("adam"),
   /**
@@ -37,6 +34,7 @@ public enum OptimizerKind {
    *
    * @return e.g. {@code "adamw"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -46,19 +44,10 @@ public enum OptimizerKind {
    *
    * @param name the name
    * @return the kind
-   * @throws IllegalArgumentException if no kind has that name
+   * @throws dev.tokenlearner.core.InvalidInputException if no kind has that name
    */
   public static OptimizerKind fromScenicName(String name) {
-    for (OptimizerKind k : values()) {
-      if (k.scenicName.equals(name)) {
-        return k;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown optimizer '"
-            + name
-            + "'; expected "
-            + Arrays.stream(values()).map(k -> k.scenicName).collect(Collectors.joining(", ")));
+    return ScenicNames.lookup(values(), name, "optimizer");
   }
 
   @Override

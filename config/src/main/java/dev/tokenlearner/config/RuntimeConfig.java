@@ -66,18 +66,19 @@ public record RuntimeConfig(Optional<Boolean> jit, Device device) {
     return new RuntimeConfig(Optional.empty(), Device.AUTO);
   }
 
-  /**
-   * Reads the keys from a loaded config ({@link ConfigLoader} has validated them).
-   *
-   * @param cfg the config
-   * @return the runtime choices
-   */
-  public static RuntimeConfig of(ExperimentConfig cfg) {
-    Object jit = cfg.raw().get(JIT_KEY);
-    Object device = cfg.raw().get(DEVICE_KEY);
-    return new RuntimeConfig(
-        Optional.ofNullable((Boolean) jit),
-        device == null ? Device.AUTO : Device.parse(String.valueOf(device)));
+  /** Reads {@code jit} and {@code device} under a config's root (marking them as used). */
+  static RuntimeConfig read(ConfigNode root) {
+    Optional<Boolean> jit = root.optBool(JIT_KEY);
+    Device device = Device.AUTO;
+    Optional<String> name = root.optString(DEVICE_KEY);
+    if (name.isPresent()) {
+      try {
+        device = Device.parse(name.get());
+      } catch (InvalidInputException e) {
+        throw root.error(DEVICE_KEY, e.getMessage());
+      }
+    }
+    return new RuntimeConfig(jit, device);
   }
 
   /**
@@ -101,12 +102,9 @@ public record RuntimeConfig(Optional<Boolean> jit, Device device) {
    */
   public static ExperimentConfig override(
       ExperimentConfig cfg, Optional<Boolean> jit, Optional<Device> device) {
-    if (jit.isEmpty() && device.isEmpty()) {
-      return cfg;
-    }
-    Map<String, Object> doc = new LinkedHashMap<>(cfg.raw());
-    jit.ifPresent(j -> doc.put(JIT_KEY, j));
-    device.ifPresent(d -> doc.put(DEVICE_KEY, d.configName()));
-    return ConfigLoader.fromMap(doc, cfg.source());
+    Map<String, Object> keys = new LinkedHashMap<>();
+    jit.ifPresent(j -> keys.put(JIT_KEY, j));
+    device.ifPresent(d -> keys.put(DEVICE_KEY, d.configName()));
+    return ConfigLoader.withKeys(cfg, keys);
   }
 }

@@ -2,6 +2,7 @@ package dev.tokenlearner.config;
 
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * {@code model.tokenizer.temporal_encoding_config}: how a video tokenizer turns frames into tokens
@@ -74,5 +75,36 @@ public record TemporalEncodingConfig(
     }
     // numpy: len(arange(start, stop, step)) = ceil((stop - start) / step), in float64.
     return (int) Math.max(0, Math.ceil((numFrames - start) / step));
+  }
+
+  /** Keys read under {@code temporal_encoding_config}. */
+  static final Set<String> KEYS = Set.of("method", "n_sampled_frames", "kernel_init_method");
+
+  /** Reads {@code model.tokenizer.temporal_encoding_config} (marking its keys as used). */
+  static TemporalEncodingConfig read(ConfigNode te) {
+    te.requireKnownKeys(KEYS);
+    if (!te.has("method")) {
+      throw te.missing("method", "'3d_conv' or 'temporal_sampling'");
+    }
+    TemporalEncodingMethod method = te.enumValue("method", TemporalEncodingMethod.values());
+    OptionalInt n = te.optInt("n_sampled_frames");
+    if (method == TemporalEncodingMethod.TEMPORAL_SAMPLING) {
+      if (n.isEmpty()) {
+        throw te.missing("n_sampled_frames", "an integer, needed by temporal_sampling");
+      }
+      if (n.getAsInt() <= 0) {
+        throw te.error("n_sampled_frames", "must be positive, got " + n.getAsInt());
+      }
+    }
+    Optional<String> init = te.optString("kernel_init_method");
+    if (init.isPresent() && !TemporalEncodingConfig.KERNEL_INIT_METHODS.contains(init.get())) {
+      throw te.error(
+          "kernel_init_method",
+          "unknown value '"
+              + init.get()
+              + "'; expected one of "
+              + TemporalEncodingConfig.KERNEL_INIT_METHODS);
+    }
+    return te.construct(() -> new TemporalEncodingConfig(method, n, init));
   }
 }

@@ -1,10 +1,7 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /** How a video becomes tokens ({@code model.tokenizer.temporal_encoding_config.method}). */
-public enum TemporalEncodingMethod {
+public enum TemporalEncodingMethod implements ScenicNamed {
   /**
    * A 3-D patch convolution with kernel {@code [ft, fh, fw]}; patches.size is {@code [fh, fw, ft]}.
    */
@@ -23,6 +20,7 @@ public enum TemporalEncodingMethod {
    *
    * @return {@code "3d_conv"} or {@code "temporal_sampling"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -32,22 +30,10 @@ public enum TemporalEncodingMethod {
    *
    * @param name the config value, e.g. {@code "3d_conv"}
    * @return the method
-   * @throws IllegalArgumentException if the name is not one of Scenic's
+   * @throws dev.tokenlearner.core.InvalidInputException if the name is not one of Scenic's
    */
   public static TemporalEncodingMethod fromScenicName(String name) {
-    for (TemporalEncodingMethod m : values()) {
-      if (m.scenicName.equals(name)) {
-        return m;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown temporal encoding method '" + name + "'; expected " + allowed());
-  }
-
-  static String allowed() {
-    return Arrays.stream(values())
-        .map(c -> "'" + c.scenicName + "'")
-        .collect(Collectors.joining(", "));
+    return ScenicNames.lookup(values(), name, "temporal encoding method");
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.tokenlearner.config;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code model.tokenizer}: the stem and where the TokenLearner sits.
@@ -156,5 +158,106 @@ public record TokenizerConfig(
         + ", temporalEncoding="
         + temporalEncoding
         + "]";
+  }
+
+  /** Keys read under {@code model.tokenizer}. */
+  static final Set<String> KEYS =
+      Set.of(
+          "type",
+          "patches",
+          "num_tokens",
+          "tokenlearner_loc",
+          "use_tokenfuse",
+          "use_v11",
+          "temporal_encoding_config");
+
+  /** Keys read under {@code model.tokenizer.patches}. */
+  static final Set<String> PATCHES_KEYS = Set.of("size");
+
+  /**
+   * Reads {@code model.tokenizer} (marking its keys as used).
+   *
+   * @param t the tokenizer node
+   * @param variant {@code model.variant}, for the default patch size
+   * @param numLayers the encoder depth, the default {@code tokenlearner_loc} of a plain ViT
+   * @param warnings receives conditions worth a look that are not errors
+   */
+  static TokenizerConfig read(
+      ConfigNode t, Optional<Variant> variant, int numLayers, List<String> warnings) {
+    t.requireKnownKeys(KEYS);
+    if (!t.has("type")) {
+      throw t.missing("type", "'patch', 'dynamic' or 'video'");
+    }
+    TokenizerType type = t.enumValue("type", TokenizerType.values());
+    Optional<TemporalEncodingConfig> temporal = Optional.empty();
+    if (type == TokenizerType.VIDEO) {
+      ConfigNode te =
+          t.child("temporal_encoding_config")
+              .orElseThrow(() -> t.missing("temporal_encoding_config", "a mapping"));
+      temporal = Optional.of(TemporalEncodingConfig.read(te));
+    } else if (t.contains("temporal_encoding_config")) {
+      warnings.add(t.key("temporal_encoding_config") + " is ignored for tokenizer '" + type + "'");
+    }
+    // TokenizerConfig checks the patch rank against the temporal encoding.
+    int[] patch = patchSize(t, variant);
+
+    boolean learns = type.learnsTokens();
+    int numTokens;
+    int loc;
+    if (learns) {
+      numTokens = t.optInt("num_tokens").orElseThrow(() -> t.missing("num_tokens", "an integer"));
+      if (numTokens <= 0) {
+        throw t.error("num_tokens", "must be positive, got " + numTokens);
+      }
+      loc =
+          t.optInt("tokenlearner_loc")
+              .orElseThrow(() -> t.missing("tokenlearner_loc", "an integer in [0, num_layers)"));
+    } else {
+      numTokens = t.intOr("num_tokens", 0);
+      if (numTokens < 0) {
+        throw t.error("num_tokens", "must be >= 0, got " + numTokens);
+      }
+      loc = t.intOr("tokenlearner_loc", numLayers);
+    }
+    if (loc < 0) {
+      throw t.error("tokenlearner_loc", "must be in [0, num_layers), got " + loc);
+    }
+    boolean fuse = t.boolOr("use_tokenfuse", false);
+    boolean v11 = t.boolOr("use_v11", true);
+    if (learns && loc >= numLayers) {
+      warnings.add(
+          t.key("tokenlearner_loc")
+              + " = "
+              + loc
+              + " >= num_layers "
+              + numLayers
+              + ": no TokenLearner is built and the model is a plain ViT (as in Scenic)");
+    }
+    if (!learns && fuse) {
+      warnings.add(
+          t.key("use_tokenfuse") + " has no effect with tokenizer 'patch' (no TokenLearner)");
+    }
+    Optional<TemporalEncodingConfig> te = temporal;
+    return t.construct(() -> new TokenizerConfig(type, patch, numTokens, loc, fuse, v11, te));
+  }
+
+  private static int[] patchSize(ConfigNode t, Optional<Variant> variant) {
+    Optional<ConfigNode> patches = t.child("patches");
+    patches.ifPresent(p -> p.requireKnownKeys(PATCHES_KEYS));
+    Optional<int[]> size = patches.flatMap(p -> p.optIntArray("size", false));
+    String key = t.key("patches.size");
+    int[] patch;
+    if (size.isPresent()) {
+      patch = size.get();
+    } else if (variant.isPresent()) {
+      int p = variant.get().patchSize();
+      patch = new int[] {p, p};
+    } else {
+      throw new ConfigException(
+          t.source(),
+          key,
+          "missing required key (a list [fh, fw]), or model.variant such as 'B/16'");
+    }
+    return patch;
   }
 }

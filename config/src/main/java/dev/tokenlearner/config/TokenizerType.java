@@ -1,10 +1,7 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /** The stem of {@code TokenLearnerViT} ({@code model.tokenizer.type}). */
-public enum TokenizerType {
+public enum TokenizerType implements ScenicNamed {
   /** Patch embedding only: a plain ViT encoder, no TokenLearner. */
   PATCH("patch"),
   /** Patch embedding of images followed by a TokenLearner inside the encoder. */
@@ -26,6 +23,7 @@ public enum TokenizerType {
    *
    * @return {@code "patch"}, {@code "dynamic"} or {@code "video"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -45,22 +43,10 @@ public enum TokenizerType {
    *
    * @param name the config value, e.g. {@code "dynamic"}
    * @return the type
-   * @throws IllegalArgumentException if the name is not one of Scenic's
+   * @throws dev.tokenlearner.core.InvalidInputException if the name is not one of Scenic's
    */
   public static TokenizerType fromScenicName(String name) {
-    for (TokenizerType t : values()) {
-      if (t.scenicName.equals(name)) {
-        return t;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown tokenizer type '" + name + "'; expected " + allowed());
-  }
-
-  static String allowed() {
-    return Arrays.stream(values())
-        .map(c -> "'" + c.scenicName + "'")
-        .collect(Collectors.joining(", "));
+    return ScenicNames.lookup(values(), name, "tokenizer type");
   }
 
   @Override

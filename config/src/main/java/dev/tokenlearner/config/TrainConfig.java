@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Scenic's training keys. Keys that Scenic treats as "None means off" or derives when unset are
@@ -49,6 +50,26 @@ public record TrainConfig(
     OptionalDouble initHeadBias,
     Optional<LrConfig> lrConfigs,
     DatasetConfig dataset) {
+
+  /**
+   * Top-level keys read here (besides the optimizer's, {@value LrConfig#KEY} and the dataset's).
+   */
+  static final Set<String> KEYS =
+      Set.of(
+          "num_training_steps",
+          "num_training_epochs",
+          "explicit_weight_decay",
+          "l2_decay_factor",
+          "max_grad_norm",
+          "label_smoothing",
+          "batch_size",
+          "eval_batch_size",
+          "log_eval_steps",
+          "log_summary_steps",
+          "checkpoint_steps",
+          "max_checkpoint_keep",
+          "rng_seed",
+          "init_head_bias");
 
   /** Default {@code max_checkpoint_keep}. */
   public static final int MAX_CHECKPOINT_KEEP_DEFAULT = 3;
@@ -202,5 +223,46 @@ public record TrainConfig(
     return logSummarySteps.isPresent()
         ? logSummarySteps.getAsInt()
         : resolvedLogEvalSteps(stepsPerEpoch);
+  }
+
+  /** Reads the training keys under a config's root (marking them as used). */
+  static TrainConfig read(ConfigNode root) {
+    OptimizerSpec optimizer = OptimizerSpec.read(root);
+    OptionalLong steps = root.optLong("num_training_steps");
+    OptionalDouble epochs = root.optDouble("num_training_epochs");
+    OptionalDouble explicitWd = root.optDouble("explicit_weight_decay");
+    OptionalDouble l2 = root.optDouble("l2_decay_factor");
+    OptionalDouble clip = root.optDouble("max_grad_norm");
+    OptionalDouble smoothing = root.optDouble("label_smoothing");
+    OptionalInt batch = root.optInt("batch_size");
+    OptionalInt evalBatch = root.optInt("eval_batch_size");
+    OptionalInt logEval = root.optInt("log_eval_steps");
+    OptionalInt logSummary = root.optInt("log_summary_steps");
+    OptionalInt ckpt = root.optInt("checkpoint_steps");
+    int keep = root.intOr("max_checkpoint_keep", TrainConfig.MAX_CHECKPOINT_KEEP_DEFAULT);
+    long seed = root.optLong("rng_seed").orElse(0);
+    OptionalDouble headBias = root.optDouble("init_head_bias");
+    Optional<LrConfig> lr = root.child(LrConfig.KEY).map(LrConfig::read);
+    DatasetConfig dataset = DatasetConfig.read(root);
+    return root.construct(
+        () ->
+            new TrainConfig(
+                optimizer,
+                explicitWd,
+                l2,
+                clip,
+                smoothing,
+                batch,
+                evalBatch,
+                steps,
+                epochs,
+                logEval,
+                logSummary,
+                ckpt,
+                keep,
+                seed,
+                headBias,
+                lr,
+                dataset));
   }
 }

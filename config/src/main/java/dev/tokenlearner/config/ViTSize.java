@@ -1,8 +1,5 @@
 package dev.tokenlearner.config;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
-
 /**
  * The standard ViT sizes, as in Scenic's {@code im1k_token_learner_config.py} tables. This enum is
  * the one place those numbers live.
@@ -17,7 +14,7 @@ import java.util.stream.Collectors;
  *   <tr><td>H</td><td>1280</td><td>16</td><td>5120</td><td>32</td></tr>
  * </table>
  */
-public enum ViTSize {
+public enum ViTSize implements ScenicNamed {
   /** Tiny. */
   TI("Ti", 192, 3, 768, 12),
   /** Small. */
@@ -48,6 +45,7 @@ public enum ViTSize {
    *
    * @return {@code "Ti"}, {@code "S"}, {@code "B"}, {@code "L"} or {@code "H"}
    */
+  @Override
   public String scenicName() {
     return scenicName;
   }
@@ -93,20 +91,9 @@ public enum ViTSize {
    *
    * @param name the size name
    * @return the size
-   * @throws IllegalArgumentException if the name is unknown
+   * @throws dev.tokenlearner.core.InvalidInputException if the name is unknown
    */
   public static ViTSize fromScenicName(String name) {
-    for (ViTSize s : values()) {
-      if (s.scenicName.equals(name)) {
-        return s;
-      }
-    }
-    throw new IllegalArgumentException("unknown ViT size '" + name + "'; expected " + allowed());
-  }
-
-  static String allowed() {
-    return Arrays.stream(values())
-        .map(c -> "'" + c.scenicName + "'")
-        .collect(Collectors.joining(", "));
+    return ScenicNames.lookup(values(), name, "ViT size");
   }
 }

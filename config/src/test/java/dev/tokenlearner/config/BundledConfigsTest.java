@@ -32,6 +32,48 @@ class BundledConfigsTest {
     }
   }
 
+  /**
+   * What {@code inspect --unused} lists for each bundled config: Scenic keys this toolkit ignores.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "fashion_mnist|experiment_name",
+        "im1k_token_learner|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "kinetics_tokenlearner_b16|experiment_name dataset_configs.tables"
+            + " dataset_configs.examples_per_subset dataset_configs.one_hot_labels"
+            + " dataset_configs.zero_centering dataset_configs.test_batch_size"
+            + " dataset_configs.augmentation_params dataset_configs.prefetch_to_device"
+            + " multicrop_clips_per_device trainer_name write_summary checkpoint debug_train"
+            + " debug_eval",
+        "tiny|experiment_name",
+        "token_learner_b16|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "token_learner_l16|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "token_learner_s16|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "token_learner_ti16|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "tokenfuser_b16|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval",
+        "vit_b16_baseline|experiment_name trainer_name write_summary xprof checkpoint"
+            + " debug_train debug_eval"
+      })
+  void unusedKeys_everyBundledConfig_areExactlyItsIgnoredScenicKeys(String name, String unused)
+      throws IOException {
+    ExperimentConfig c = ConfigLoader.loadNamed(name);
+    assertEquals(List.of(unused.split(" ")), c.unusedKeys());
+    assertTrue(ConfigLoader.IGNORED_KEYS.containsAll(c.unusedKeys()), c.unusedKeys().toString());
+  }
+
+  @Test
+  void unusedKeysTable_coversEveryBundledConfig() throws IOException {
+    assertEquals(10, bundledNames().count(), "add the new config to the unused-keys table above");
+  }
+
   @Test
   void bundledNames_includeTheDocumentedConfigs() throws IOException {
     List<String> names = bundledNames().toList();

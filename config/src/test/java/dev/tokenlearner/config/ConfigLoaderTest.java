@@ -279,9 +279,78 @@ class ConfigLoaderTest {
         List.of(
             "experiment_name",
             "dataset_configs.prefetch_to_device",
-            "dataset_configs.augmentation_params.do_jitter_scale",
+            "dataset_configs.augmentation_params",
             "write_summary"),
         c.unusedKeys());
+  }
+
+  @Test
+  void parse_misspeltTopLevelKey_failsWithSuggestion() {
+    ConfigException e = fails(BASE + "batch_sise: 64\n");
+    assertNames(e, "batch_sise");
+    assertTrue(e.getMessage().contains("did you mean 'batch_size'?"), e.getMessage());
+  }
+
+  @Test
+  void parse_unknownDatasetKey_failsWithSuggestion() {
+    ConfigException e = fails(BASE + "dataset_configs:\n  random_flop: true\n");
+    assertNames(e, "dataset_configs.random_flop");
+    assertTrue(
+        e.getMessage().contains("did you mean 'dataset_configs.random_flip'?"), e.getMessage());
+  }
+
+  @Test
+  void parse_videoDatasetKeys_readIntoTypedFields() {
+    ExperimentConfig c =
+        ConfigLoader.parse(
+            BASE
+                + "dataset_configs:\n  stride: 2\n  min_resize: 36\n  num_test_clips: 4\n"
+                + "  do_three_spatial_crops: true\n  do_multicrop_test: true\n"
+                + "  log_test_epochs: 5\n  random_flip: true\n",
+            "test.yaml");
+    assertEquals(
+        new VideoDatasetConfig(
+            2, OptionalInt.of(36), 4, true, true, java.util.OptionalDouble.of(5)),
+        c.train().dataset().video());
+    assertTrue(c.train().dataset().randomFlip());
+    assertEquals(List.of(), c.unusedKeys());
+  }
+
+  @Test
+  void parse_videoDatasetKeysAbsent_areScenicDefaults() {
+    ExperimentConfig c = ConfigLoader.parse(BASE, "test.yaml");
+    assertEquals(VideoDatasetConfig.defaults(), c.train().dataset().video());
+    assertEquals(1, c.train().dataset().video().stride());
+    assertFalse(c.train().dataset().randomFlip());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "do_multicrop_test: 'true'|dataset_configs.do_multicrop_test|expected true or false",
+        "random_flip: 1|dataset_configs.random_flip|expected true or false",
+        "stride: 1.5|dataset_configs.stride|expected an integer",
+        "stride: 0|dataset_configs.stride|must be positive",
+        "num_test_clips: -1|dataset_configs.num_test_clips|must be positive",
+        "log_test_epochs: 0|dataset_configs.log_test_epochs|positive number",
+        "log_test_epochs: five|dataset_configs.log_test_epochs|expected a number"
+      })
+  void parse_badDatasetValue_failsAtLoadNamingKey(String line, String key, String what) {
+    ConfigException e = fails(BASE + "dataset_configs:\n  " + line + "\n");
+    assertNames(e, key);
+    assertTrue(e.getMessage().contains(what), e.getMessage());
+  }
+
+  @Test
+  void withKeys_replacesTopLevelKeysAndValidatesAgain() {
+    ExperimentConfig c = ConfigLoader.parse(BASE, "test.yaml");
+    ExperimentConfig d = ConfigLoader.withKeys(c, java.util.Map.of("num_training_steps", 7));
+    assertEquals(7, d.train().numTrainingSteps().getAsLong());
+    assertEquals("test.yaml", d.source());
+    assertThrows(
+        ConfigException.class,
+        () -> ConfigLoader.withKeys(c, java.util.Map.of("num_training_steps", "7")));
   }
 
   @Test

@@ -27,6 +27,16 @@ public final class Fixtures {
     }
   }
 
+  /** File of the first TokenLearner's attention maps, in every set that has a TokenLearner. */
+  public static final String TOKEN_MAPS_FILE = "expected_token_maps.npy";
+
+  /** Names of the fixture sets with a TokenLearner (they have {@link #TOKEN_MAPS_FILE}). */
+  public static Stream<String> tokenMapSets() {
+    return configDirs().stream()
+        .filter(p -> Files.isRegularFile(p.resolve(TOKEN_MAPS_FILE)))
+        .map(p -> p.getFileName().toString());
+  }
+
   /** Fixture folder names, for parameterized tests. */
   public static Stream<String> names() {
     return configDirs().stream().map(p -> p.getFileName().toString());

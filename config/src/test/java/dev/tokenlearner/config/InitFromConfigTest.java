@@ -32,7 +32,7 @@ class InitFromConfigTest {
           "");
 
   private static Optional<InitFromConfig> parse(String initFrom) {
-    return InitFromConfig.of(ConfigLoader.parse(BASE + initFrom, "test.yaml"));
+    return ConfigLoader.parse(BASE + initFrom, "test.yaml").initFrom();
   }
 
   @Test

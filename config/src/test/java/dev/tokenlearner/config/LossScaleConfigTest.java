@@ -17,7 +17,7 @@ class LossScaleConfigTest {
 
   @Test
   void of_noKeys_kerasDefaults() throws Exception {
-    LossScaleConfig c = LossScaleConfig.of(ConfigLoader.loadNamed("tiny"));
+    LossScaleConfig c = ConfigLoader.loadNamed("tiny").lossScale();
     assertEquals(32768.0, c.initialScale());
     assertEquals(2000, c.growthSteps());
   }
@@ -30,7 +30,7 @@ class LossScaleConfigTest {
     doc.put("loss_scale_growth_steps", 50);
     ExperimentConfig cfg = ConfigLoader.fromMap(doc, "t.yaml");
     assertEquals("float16", cfg.modelDtypeStr());
-    assertEquals(new LossScaleConfig(1024, 50), LossScaleConfig.of(cfg));
+    assertEquals(new LossScaleConfig(1024, 50), cfg.lossScale());
     assertFalse(cfg.unusedKeys().contains("loss_scale_init"), cfg.unusedKeys().toString());
     assertFalse(cfg.unusedKeys().contains("loss_scale_growth_steps"), cfg.unusedKeys().toString());
   }

@@ -34,7 +34,7 @@ class MixupConfigTest {
   }
 
   private static Optional<MixupConfig> parse(String mixup) {
-    return MixupConfig.of(load(mixup));
+    return load(mixup).mixup();
   }
 
   private static ConfigException fails(String mixup) {
@@ -53,8 +53,8 @@ class MixupConfigTest {
   void of_positiveAlpha_readsItAndKeysCountAsUsed() {
     ExperimentConfig cfg = load("mixup: {alpha: 0.3, bind_to: device, image_format: NHWC}\n");
 
-    assertEquals(0.3, MixupConfig.of(cfg).orElseThrow().alpha(), 0);
-    assertTrue(MixupConfig.of(cfg).orElseThrow().perReplica());
+    assertEquals(0.3, cfg.mixup().orElseThrow().alpha(), 0);
+    assertTrue(cfg.mixup().orElseThrow().perReplica());
     assertFalse(cfg.unusedKeys().stream().anyMatch(k -> k.startsWith("mixup")), "" + cfg);
   }
 

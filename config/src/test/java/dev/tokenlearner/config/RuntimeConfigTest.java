@@ -12,7 +12,7 @@ class RuntimeConfigTest {
 
   @Test
   void of_noKeys_autoDeviceAndJitUnset() throws Exception {
-    RuntimeConfig r = RuntimeConfig.of(ConfigLoader.loadNamed("tiny"));
+    RuntimeConfig r = ConfigLoader.loadNamed("tiny").runtime();
     assertEquals(RuntimeConfig.Device.AUTO, r.device());
     assertTrue(r.jit().isEmpty());
     assertTrue(r.jitOr(true));
@@ -26,7 +26,7 @@ class RuntimeConfigTest {
             ConfigLoader.loadNamed("tiny"),
             Optional.of(true),
             Optional.of(RuntimeConfig.Device.GPU));
-    RuntimeConfig r = RuntimeConfig.of(cfg);
+    RuntimeConfig r = cfg.runtime();
     assertEquals(Optional.of(true), r.jit());
     assertEquals(RuntimeConfig.Device.GPU, r.device());
     assertFalse(cfg.unusedKeys().contains("jit"), cfg.unusedKeys().toString());

@@ -4,8 +4,9 @@ import dev.tokenlearner.core.UserError;
 import java.io.IOException;
 
 /**
- * An image file or record cannot be decoded: not an image format {@code javax.imageio} reads,
- * corrupt, or larger than {@link ImageDecoder} accepts. The message names the source.
+ * An image file or record cannot be decoded: not an image format TensorFlow decodes (JPEG, PNG,
+ * GIF, BMP), corrupt, or larger than {@link ImageInputs#MAX_FILE_BYTES}. The message names the
+ * source.
  */
 public class ImageFormatException extends IOException implements UserError {
 

@@ -23,6 +23,9 @@ public final class ImageInputs {
   /** File extensions picked up when a directory is given. */
   public static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "gif");
 
+  /** Largest image file read (1 GiB): anything larger is refused before reading. */
+  public static final long MAX_FILE_BYTES = 1L << 30;
+
   private ImageInputs() {}
 
   /**
@@ -71,14 +74,7 @@ public final class ImageInputs {
       float[] out = new float[Math.multiplyExact(per, files.size())];
       for (int i = 0; i < files.size(); i++) {
         Path f = files.get(i);
-        try {
-          p.run(read(f), f.toString(), out, i * per);
-        } catch (ImageFormatException | NoSuchFileException e) {
-          throw e;
-        } catch (IOException e) {
-          throw new ImageFormatException(
-              f.toString(), "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)", e);
-        }
+        decode(p, read(f), f.toString(), out, i * per);
       }
       return new HostArray(
           new long[] {
@@ -89,7 +85,27 @@ public final class ImageInputs {
   }
 
   /**
-   * Reads an image file's bytes, refusing files over {@link ImageDecoder#MAX_FILE_BYTES}.
+   * Decodes and preprocesses one encoded image with TensorFlow's decode ops.
+   *
+   * @param p the preprocessor
+   * @param bytes the encoded image
+   * @param what the file, for messages
+   * @param out destination
+   * @param offset first float of the image in {@code out}
+   * @throws ImageFormatException naming {@code what} if TensorFlow cannot decode the bytes
+   */
+  static void decode(EvalPreprocessor p, byte[] bytes, String what, float[] out, int offset)
+      throws ImageFormatException {
+    try {
+      p.run(bytes, what, out, offset);
+    } catch (IOException e) {
+      throw new ImageFormatException(
+          what, "not an image TensorFlow can decode (JPEG, PNG, GIF, BMP)", e);
+    }
+  }
+
+  /**
+   * Reads an image file's bytes, refusing files over {@link #MAX_FILE_BYTES}.
    *
    * @param file the image file
    * @return its bytes
@@ -97,7 +113,7 @@ public final class ImageInputs {
    * @throws ImageFormatException if it is not a regular file or too large
    * @throws IOException if it cannot be read
    */
-  static byte[] read(Path file) throws IOException {
+  public static byte[] read(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
       if (!Files.exists(file)) {
         throw new NoSuchFileException(file.toString(), null, "no such image file");
@@ -105,11 +121,9 @@ public final class ImageInputs {
       throw new ImageFormatException(file.toString(), "not a regular file", null);
     }
     long size = Files.size(file);
-    if (size > ImageDecoder.MAX_FILE_BYTES) {
+    if (size > MAX_FILE_BYTES) {
       throw new ImageFormatException(
-          file.toString(),
-          size + " bytes, more than the " + ImageDecoder.MAX_FILE_BYTES + " accepted",
-          null);
+          file.toString(), size + " bytes, more than the " + MAX_FILE_BYTES + " accepted", null);
     }
     return Files.readAllBytes(file);
   }

@@ -49,8 +49,8 @@ public final class ScenicImport {
    * @param overwrite whether an existing {@code out} may be replaced
    * @return what was imported and written
    * @throws FileAlreadyExistsException if {@code out} exists and {@code overwrite} is false
-   * @throws CheckpointMismatchException listing every missing, unexpected and wrongly shaped
-   *     parameter; nothing is written
+   * @throws dev.tokenlearner.weights.CheckpointMismatchException listing every missing, unexpected
+   *     and wrongly shaped parameter; nothing is written
    * @throws IOException if the checkpoint or config cannot be read or the model cannot be written
    * @throws IllegalArgumentException if the config is invalid
    */
@@ -82,12 +82,45 @@ public final class ScenicImport {
       boolean overwrite,
       List<String> labels)
       throws IOException {
+    return run(
+        checkpoint,
+        ConfigLoader.load(config),
+        Files.readString(config, StandardCharsets.UTF_8),
+        out,
+        options,
+        overwrite,
+        labels);
+  }
+
+  /**
+   * Imports a checkpoint into a SavedModel, with the config already loaded (e.g. a bundled one).
+   *
+   * @param checkpoint a checkpoint file or directory
+   * @param cfg the experiment config the checkpoint was trained with
+   * @param configText the config's YAML/JSON text, stored in the export
+   * @param out the SavedModel directory to create
+   * @param options how strictly the checkpoint must match the model
+   * @param overwrite whether an existing {@code out} may be replaced
+   * @param labels class names in class order, or empty
+   * @return what was imported and written
+   * @throws FileAlreadyExistsException if {@code out} exists and {@code overwrite} is false
+   * @throws IOException if the checkpoint cannot be read or the model cannot be written
+   * @throws IllegalArgumentException if the label count is wrong
+   */
+  public static ImportSummary run(
+      Path checkpoint,
+      ExperimentConfig cfg,
+      String configText,
+      Path out,
+      ImportOptions options,
+      boolean overwrite,
+      List<String> labels)
+      throws IOException {
     if (Files.exists(out) && !overwrite) {
       throw new FileAlreadyExistsException(
           out.toString(), null, "already exists; pass overwrite to replace it");
     }
-    ExperimentConfig cfg = ConfigLoader.load(config);
-    String text = Files.readString(config, StandardCharsets.UTF_8);
+    String text = configText;
     Checkpoint ckpt = Checkpoints.read(checkpoint);
     TokenGrid grid = cfg.tokenGrid();
 

@@ -43,6 +43,9 @@ class ScenicImportFixturesTest {
 
   private static final double TOLERANCE = 1e-4;
 
+  /** Token maps are weights in [0, 1]: checked tighter. */
+  private static final double MAPS_TOLERANCE = 1e-5;
+
   /** Every fixture folder (one with a config.json), so a new fixture is picked up. */
   static Stream<String> fixtureSets() throws IOException {
     try (Stream<Path> s = Files.list(Fixtures.root())) {
@@ -94,12 +97,21 @@ class ScenicImportFixturesTest {
 
     ExperimentConfig cfg = ConfigLoader.load(dir.resolve("config.json"));
     HostArray input = Npy.read(dir.resolve("input.npy"));
+    assertEquals(
+        cfg.model().hasTokenLearner(),
+        dev.tokenlearner.config.Fixtures.tokenMapSets().anyMatch(set::equals),
+        "every set with a TokenLearner has Scenic's token maps");
     try (SavedModelBundle bundle = SavedModelBundle.load(out.toString(), "serve")) {
       Map<String, SignatureDef> sigs = bundle.metaGraphDef().getSignatureDefMap();
       List<String> expectedKeys =
           cfg.model().hasTokenLearner()
               ? List.of(
-                  "encoded", "learned_tokens", "representation", "serving_bytes", "serving_default")
+                  "encoded",
+                  "learned_tokens",
+                  "representation",
+                  "serving_bytes",
+                  "serving_default",
+                  "token_maps")
               : List.of("encoded", "representation", "serving_bytes", "serving_default");
       assertEquals(expectedKeys, sigs.keySet().stream().sorted().toList());
       for (Map.Entry<String, SignatureDef> e : sigs.entrySet()) {
@@ -136,6 +148,13 @@ class ScenicImportFixturesTest {
               cfg.model().hiddenSize()
             },
             tokens.shape());
+        // The first TokenLearner's weights, as Scenic's module computed them on this input.
+        HostArray expectedMaps =
+            Npy.read(dir.resolve(dev.tokenlearner.config.Fixtures.TOKEN_MAPS_FILE));
+        HostArray maps = call(bundle, "token_maps", "token_maps", input);
+        assertArrayEquals(expectedMaps.shape(), maps.shape(), set + " token maps shape");
+        double diff = expectedMaps.maxAbsDiff(maps);
+        assertTrue(diff <= MAPS_TOLERANCE, set + ": token maps max abs diff " + diff);
       }
 
       // Variables keep their Flax paths: every manifest entry is a VariableV2 op of that name.

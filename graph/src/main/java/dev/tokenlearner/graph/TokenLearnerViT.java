@@ -13,6 +13,7 @@ import dev.tokenlearner.ops.Dropout;
 import dev.tokenlearner.ops.Encoder1DBlock;
 import dev.tokenlearner.ops.Initializer;
 import dev.tokenlearner.ops.LayerNorm;
+import dev.tokenlearner.ops.LearnedTokens;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.Precision;
@@ -89,7 +90,8 @@ public final class TokenLearnerViT {
         float32(tf, out.logits()),
         float32(tf, out.representation()),
         float32(tf, out.encoded()),
-        out.learnedTokens().map(t -> float32(tf, t)));
+        out.learnedTokens().map(t -> float32(tf, t)),
+        out.tokenMaps().map(t -> float32(tf, t)));
   }
 
   private static Operand<TFloat32> float32(Ops tf, Operand<? extends TFloating> x) {
@@ -100,7 +102,7 @@ public final class TokenLearnerViT {
       ModuleScope root, ModelConfig model, int numClasses, Operand<T> inputs, Mode mode) {
     Ops tf = root.tf();
     Tokens<T> stem = embed(root, model, inputs);
-    Encoder encoder = new Encoder(model, stem.timeDims());
+    Encoder encoder = new Encoder(model, stem);
     Encoder.Result<T> enc = encoder.apply(root.named(Names.TRANSFORMER), stem.tokens(), mode);
     Operand<T> x = enc.encoded();
     var axis = tf.constant(1);
@@ -121,7 +123,7 @@ public final class TokenLearnerViT {
         Dense.of(numClasses)
             .withInit(Initializer.zeros(), Initializer.zeros())
             .apply(root.named(Names.OUTPUT_PROJECTION), pooled);
-    return new Outputs<>(logits, pooled, x, enc.learnedTokens());
+    return new Outputs<>(logits, pooled, x, enc.learnedTokens(), enc.tokenMaps());
   }
 
   /** {@link ModelOutputs} in the compute dtype. */
@@ -129,10 +131,13 @@ public final class TokenLearnerViT {
       Operand<T> logits,
       Operand<T> representation,
       Operand<T> encoded,
-      Optional<Operand<T>> learnedTokens) {}
+      Optional<Operand<T>> learnedTokens,
+      Optional<Operand<T>> tokenMaps) {}
 
-  /** The token sequence after the stem, and how many frames it spans. */
-  record Tokens<T extends TFloating>(Operand<T> tokens, int timeDims) {}
+  /**
+   * The token sequence after the stem, how many frames it spans and the patch grid of one frame.
+   */
+  record Tokens<T extends TFloating>(Operand<T> tokens, int timeDims, long gridH, long gridW) {}
 
   /** The patch ({@code patch}/{@code dynamic}) or tubelet/sampled-frame ({@code video}) stem. */
   static <T extends TFloating> Tokens<T> embed(ModuleScope root, ModelConfig model, Operand<T> x) {
@@ -148,7 +153,7 @@ public final class TokenLearnerViT {
       Operand<T> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, x);
       long[] ys = Shapes.of(y);
       // [b, h*w, D]
-      return new Tokens<>(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1);
+      return new Tokens<>(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), 1, ys[1], ys[2]);
     }
     long[] s =
         Shapes.requireRank(
@@ -162,7 +167,10 @@ public final class TokenLearnerViT {
       Operand<T> y = Conv.patches(d, tok.patchT(), tok.patchH(), tok.patchW()).apply(emb, x);
       long[] ys = Shapes.of(y);
       return new Tokens<>(
-          Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d), Math.toIntExact(ys[1]));
+          Shapes.reshapeBatch(tf, y, ys[1] * ys[2] * ys[3], d),
+          Math.toIntExact(ys[1]),
+          ys[2],
+          ys[3]);
     }
     int frames = Math.toIntExact(s[1]);
     int[] idx = sampleFramesUniformly(frames, te.nSampledFrames().orElse(frames));
@@ -172,7 +180,8 @@ public final class TokenLearnerViT {
     checkFits(idx.length * s[2], tok.patchH(), "stacked height");
     Operand<T> y = Conv.patches(d, tok.patchH(), tok.patchW()).apply(emb, stacked);
     long[] ys = Shapes.of(y);
-    return new Tokens<>(Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), idx.length);
+    return new Tokens<>(
+        Shapes.reshapeBatch(tf, y, ys[1] * ys[2], d), idx.length, ys[1] / idx.length, ys[2]);
   }
 
   private static void checkFits(long size, int patch, String what) {
@@ -213,13 +222,22 @@ public final class TokenLearnerViT {
     private final ModelConfig model;
     private final TokenizerConfig tok;
     private final int timeDims;
+    private final long gridH;
+    private final long gridW;
 
-    record Result<T extends TFloating>(Operand<T> encoded, Optional<Operand<T>> learnedTokens) {}
+    /**
+     * The encoded sequence and, with a TokenLearner, the first one's tokens {@code [b, t*K, D]} and
+     * attention maps ({@code [b, K, h, w]} for one frame, else {@code [b, t, K, h, w]}).
+     */
+    record Result<T extends TFloating>(
+        Operand<T> encoded, Optional<Operand<T>> learnedTokens, Optional<Operand<T>> tokenMaps) {}
 
-    Encoder(ModelConfig model, int timeDims) {
+    Encoder(ModelConfig model, Tokens<?> stem) {
       this.model = model;
       this.tok = model.tokenizer();
-      this.timeDims = timeDims;
+      this.timeDims = stem.timeDims();
+      this.gridH = stem.gridH();
+      this.gridW = stem.gridW();
     }
 
     <T extends TFloating> Result<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
@@ -238,17 +256,19 @@ public final class TokenLearnerViT {
       int loc = tok.tokenlearnerLoc();
       int k = tok.numTokens();
       Operand<T> learned = null;
+      Operand<T> maps = null;
       for (int lyr = 0; lyr < model.numLayers(); lyr++) {
         ModuleScope blockScope = s.named(Names.encoderBlock(lyr));
         if (learns && tok.useTokenfuse() && lyr >= loc) {
           long hw = Shapes.of(x)[1] / timeDims;
           // [b*t, hw, D]
           Operand<T> residual = Shapes.reshapeBatch(tf, x, hw, d);
-          Operand<T> y = tokenLearner(s, residual, mode);
+          LearnedTokens<T> lt = tokenLearner(s, residual, mode);
           // [b, t*K, D]: attention runs over all frames' tokens jointly
-          y = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
+          Operand<T> y = Shapes.reshapeBatch(tf, lt.tokens(), (long) timeDims * k, d);
           if (learned == null) {
             learned = y;
+            maps = maps(tf, lt.weights());
           }
           y = block.apply(blockScope, y, mode);
           // [b*t, K, D]
@@ -263,28 +283,38 @@ public final class TokenLearnerViT {
         }
         if (learns && !tok.useTokenfuse() && lyr == loc) {
           long hw = Shapes.of(x)[1] / timeDims;
-          Operand<T> y = tokenLearner(s, Shapes.reshapeBatch(tf, x, hw, d), mode);
+          LearnedTokens<T> lt = tokenLearner(s, Shapes.reshapeBatch(tf, x, hw, d), mode);
           // [b, t*K, D]
-          x = Shapes.reshapeBatch(tf, y, (long) timeDims * k, d);
+          x = Shapes.reshapeBatch(tf, lt.tokens(), (long) timeDims * k, d);
           learned = x;
+          maps = maps(tf, lt.weights());
         }
         x = block.apply(blockScope, x, mode);
       }
       x = LayerNorm.defaults().apply(s.named(Names.ENCODER_NORM), x);
-      return new Result<>(x, Optional.ofNullable(learned));
+      return new Result<>(x, Optional.ofNullable(learned), Optional.ofNullable(maps));
     }
 
-    private <T extends TFloating> Operand<T> tokenLearner(ModuleScope s, Operand<T> x, Mode mode) {
+    /** {@code [b*t, K, h*w]} weights to maps on the patch grid, per frame for video. */
+    private <T extends TFloating> Operand<T> maps(Ops tf, Operand<T> weights) {
+      long k = tok.numTokens();
+      return tok.type() == TokenizerType.VIDEO
+          ? Shapes.reshapeBatch(tf, weights, timeDims, k, gridH, gridW)
+          : Shapes.reshapeBatch(tf, weights, k, gridH, gridW);
+    }
+
+    private <T extends TFloating> LearnedTokens<T> tokenLearner(
+        ModuleScope s, Operand<T> x, Mode mode) {
       if (tok.useV11()) {
         var v11 =
             new TokenLearnerModuleV11(
                 tok.numTokens(),
                 TokenLearnerModuleV11.BOTTLENECK_DIM_DEFAULT,
                 (float) model.dropoutRate());
-        return v11.apply(s.child(v11), x, mode);
+        return v11.learn(s.child(v11), x, mode);
       }
       TokenLearnerModule v1 = TokenLearnerModule.defaults(tok.numTokens());
-      return v1.apply(s.child(v1), x, mode);
+      return v1.learn(s.child(v1), x, mode);
     }
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.Fixtures;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.ops.GraphFixture;
 import dev.tokenlearner.ops.Mode;
@@ -17,6 +18,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.op.core.Placeholder;
@@ -31,6 +34,9 @@ class FixtureModelsTest {
 
   /** The fixtures' contract: max abs error of logits (and encoded tokens). */
   private static final double TOLERANCE = 1e-4;
+
+  /** Token maps are weights in [0, 1]: checked tighter. */
+  private static final double MAPS_TOLERANCE = 1e-5;
 
   private static Path dir(String name) {
     return FixtureFiles.fixturesRoot().resolve(name);
@@ -73,6 +79,46 @@ class FixtureModelsTest {
           FixtureFiles.readNpy(dir.resolve("expected_encoded.npy")),
           values.get(1),
           name + " encoded");
+    }
+  }
+
+  /** The sets with token maps whose checkpoint this module reads (msgpack). */
+  static Stream<String> msgpackTokenMapSets() {
+    return Fixtures.tokenMapSets().filter(FixtureFiles.MSGPACK_SETS::contains);
+  }
+
+  @Test
+  void msgpackTokenMapSets_coverEveryTokenLearnerForm() {
+    List<String> sets = msgpackTokenMapSets().toList();
+    for (String name :
+        List.of(
+            "tiny_v11",
+            "tiny_v1_fuser",
+            "tiny_video_3dconv",
+            "tiny_rect",
+            "tiny_rect_fuser",
+            "tiny_v1_wide")) {
+      assertTrue(sets.contains(name), name + " missing from " + sets);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("msgpackTokenMapSets")
+  void build_fixtureCheckpoint_tokenMapsEqualScenicModuleWeights(String name) throws IOException {
+    Path dir = dir(name);
+    ExperimentConfig config = ConfigLoader.load(dir.resolve("config.json"));
+    try (GraphFixture g = new GraphFixture()) {
+      Built b = build(g, config);
+      g.load(FixtureFiles.readParams(FixtureFiles.checkpointFile(dir)));
+      HostArray input = FixtureFiles.readNpy(dir.resolve("input.npy"));
+
+      HostArray maps =
+          g.runAll(List.of(b.out().tokenMaps().orElseThrow()), Map.of(b.images(), input)).get(0);
+
+      HostArray expected = FixtureFiles.readNpy(dir.resolve(Fixtures.TOKEN_MAPS_FILE));
+      assertArrayEquals(expected.shape(), maps.shape(), name + " token maps shape");
+      double diff = expected.maxAbsDiff(maps);
+      assertTrue(diff <= MAPS_TOLERANCE, name + ": token maps max abs diff " + diff);
     }
   }
 

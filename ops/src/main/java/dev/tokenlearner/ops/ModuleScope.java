@@ -1,6 +1,5 @@
 package dev.tokenlearner.ops;
 
-import com.google.common.base.Preconditions;
 import java.util.HashMap;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -102,8 +101,9 @@ public final class ModuleScope {
   }
 
   private ModuleScope enter(String name) {
-    Preconditions.checkArgument(
-        name.matches("[A-Za-z0-9.][A-Za-z0-9_.\\-]*"), "invalid module name '%s'", name);
+    if (!name.matches("[A-Za-z0-9.][A-Za-z0-9_.\\-]*")) {
+      throw new IllegalArgumentException("invalid module name '" + name + "'");
+    }
     String childPath = path.isEmpty() ? name : path + "/" + name;
     return new ModuleScope(tree, childPath, PathScope.at(tree.ops, childPath));
   }
@@ -180,8 +180,10 @@ public final class ModuleScope {
    * @throws IllegalStateException if the root was created without a key
    */
   public Operand<TInt32> nextSeed() {
-    Preconditions.checkState(
-        tree.rngKey != null, "%s: training-mode randomness needs a root rng key", describe());
+    if (tree.rngKey == null) {
+      throw new IllegalStateException(
+          describe() + ": training-mode randomness needs a root rng key");
+    }
     long site = ++tree.randomSites;
     return tf.dtypes.cast(
         tf.math.add(tree.rngKey, tf.constant(new long[] {site * 1_000_003L, 0L})), TInt32.class);

@@ -64,6 +64,20 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
    * @throws IllegalArgumentException if the token grid is not square
    */
   public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
+    return learn(s, x, mode).tokens();
+  }
+
+  /**
+   * Learns the tokens and keeps the attention weights.
+   *
+   * @param s this module's scope
+   * @param x {@code [b, S, D]} (S square) or {@code [b, h, h, D]}
+   * @param mode inference or training (no effect)
+   * @param <T> the compute dtype
+   * @return tokens {@code [b, K, D]} and the sigmoid weights {@code [b, K, S]}
+   * @throws IllegalArgumentException if the token grid is not square
+   */
+  public <T extends TFloating> LearnedTokens<T> learn(ModuleScope s, Operand<T> x, Mode mode) {
     long[] shape =
         Shapes.requireRank(
             x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
@@ -106,6 +120,8 @@ public record TokenLearnerModule(int numTokens, boolean useSumPooling) implement
     sel = tf.math.sigmoid(sel);
     Operand<T> flat = Shapes.reshapeBatch(tf, x, h * h, d);
     Operand<T> out = TokenPooling.weightedSum(tf, sel, flat);
-    return useSumPooling ? out : tf.math.div(out, Precision.scalar(tf, (float) (h * h), x.type()));
+    return new LearnedTokens<>(
+        useSumPooling ? out : tf.math.div(out, Precision.scalar(tf, (float) (h * h), x.type())),
+        sel);
   }
 }

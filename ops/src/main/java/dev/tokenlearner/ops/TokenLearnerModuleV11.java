@@ -67,6 +67,19 @@ public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float drop
    * @return {@code [b, K, D]}
    */
   public <T extends TFloating> Operand<T> apply(ModuleScope s, Operand<T> x, Mode mode) {
+    return learn(s, x, mode).tokens();
+  }
+
+  /**
+   * Learns the tokens and keeps the attention weights.
+   *
+   * @param s this module's scope
+   * @param x {@code [b, S, D]} or {@code [b, h, w, D]}
+   * @param mode inference or training
+   * @param <T> the compute dtype
+   * @return tokens {@code [b, K, D]} and the softmax weights {@code [b, K, S]}
+   */
+  public <T extends TFloating> LearnedTokens<T> learn(ModuleScope s, Operand<T> x, Mode mode) {
     Shapes.requireRank(
         x, s.describe(), "[batch, tokens, features] or [batch, h, w, features]", 3, 4);
     Ops tf = s.tf();
@@ -80,6 +93,6 @@ public record TokenLearnerModuleV11(int numTokens, int bottleneckDim, float drop
     // [b, K, S], softmax over the spatial axis
     sel = tf.linalg.transpose(sel, tf.constant(new int[] {0, 2, 1}));
     sel = Precision.inFloat32(tf, sel, tf.nn::softmax);
-    return TokenPooling.weightedSum(tf, sel, x);
+    return new LearnedTokens<>(TokenPooling.weightedSum(tf, sel, x), sel);
   }
 }

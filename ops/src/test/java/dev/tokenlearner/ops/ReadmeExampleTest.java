@@ -24,8 +24,8 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 
 /**
- * The README's example: a small custom transformer built from the public layer API, initialised,
- * run, exported as a SavedModel, reloaded and run again.
+ * The example of docs/library.md: a small custom transformer built from the public layer API,
+ * initialised, run, exported as a SavedModel, reloaded and run again.
  */
 class ReadmeExampleTest {
 

@@ -1,9 +1,11 @@
 package dev.tokenlearner.train;
 
 import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
 import dev.tokenlearner.train.data.Batch;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -31,6 +33,7 @@ final class EvalTower {
   private final Operand<TFloat32> lossSum;
   private final Operand<TFloat32> correct;
   private final Operand<TFloat32> logits;
+  private final Optional<Operand<TFloat32>> tokenMaps;
 
   /**
    * Adds the tower to the model's graph.
@@ -53,6 +56,28 @@ final class EvalTower {
     lossSum = e.withName("loss_sum").math.mul(mean, n);
     correct = e.withName("correct").identity(Losses.correct(e, out.logits(), labels));
     logits = e.withName("logits").identity(out.logits());
+    tokenMaps = out.tokenMaps().map(m -> e.withName("token_maps").identity(m));
+  }
+
+  /**
+   * The first TokenLearner's attention maps for held-out examples, when the model has one.
+   *
+   * @param images {@code [b, H, W, C]} or {@code [b, T, H, W, C]} as the model sees them
+   * @return {@code [b, K, h, w]} or {@code [b, T', K, h, w]}; empty without a TokenLearner
+   */
+  Optional<HostArray> tokenMaps(Session session, HostArray images) {
+    if (tokenMaps.isEmpty()) {
+      return Optional.empty();
+    }
+    try (TFloat32 x =
+            TFloat32.tensorOf(
+                Shape.of(images.shape()), DataBuffers.of(images.data(), true, false));
+        Result r = session.runner().feed(this.images, x).fetch(tokenMaps.get()).run()) {
+      TFloat32 m = (TFloat32) r.get(0);
+      float[] data = new float[(int) m.shape().size()];
+      m.copyTo(DataBuffers.of(data, false, false));
+      return Optional.of(new HostArray(m.shape().asArray(), data));
+    }
   }
 
   /**

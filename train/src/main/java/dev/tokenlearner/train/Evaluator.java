@@ -102,8 +102,7 @@ final class Evaluator {
    * @return the dataset whose views are tested, or empty
    */
   static Optional<VideoDataset> multiCropTest(ExperimentConfig cfg, ImageDataset dataset) {
-    if (!(cfg.raw().get("dataset_configs") instanceof Map<?, ?> d)
-        || !Boolean.TRUE.equals(d.get("do_multicrop_test"))) {
+    if (!cfg.train().dataset().video().multicropTest()) {
       return Optional.empty();
     }
     ImageDataset inner = dataset instanceof SkippingDataset s ? s.inner() : dataset;
@@ -115,19 +114,9 @@ final class Evaluator {
    *
    * @param cfg the experiment
    * @return the epochs, or empty if unset
-   * @throws IllegalArgumentException if it is not a positive number
    */
   static OptionalDouble logTestEpochs(ExperimentConfig cfg) {
-    if (!(cfg.raw().get("dataset_configs") instanceof Map<?, ?> d)
-        || d.get("log_test_epochs") == null) {
-      return OptionalDouble.empty();
-    }
-    if (d.get("log_test_epochs") instanceof Number n && n.doubleValue() > 0) {
-      return OptionalDouble.of(n.doubleValue());
-    }
-    throw new IllegalArgumentException(
-        "dataset_configs.log_test_epochs: expected a positive number, found "
-            + d.get("log_test_epochs"));
+    return cfg.train().dataset().video().logTestEpochs();
   }
 
   /**

@@ -45,7 +45,7 @@ final class InitFrom {
    */
   static Optional<ImportPlan> apply(ExperimentConfig cfg, ParameterStore store, Session session)
       throws IOException {
-    Optional<InitFromConfig> init = InitFromConfig.of(cfg);
+    Optional<InitFromConfig> init = cfg.initFrom();
     if (init.isEmpty()) {
       return Optional.empty();
     }

@@ -2,6 +2,7 @@ package dev.tokenlearner.train;
 
 import dev.tokenlearner.train.summary.MetricsLog;
 import dev.tokenlearner.train.summary.TensorBoardWriter;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -41,6 +42,11 @@ final class MetricsSink implements AutoCloseable {
   /** Writes one scalar to TensorBoard only (rates that would clutter the CSV's curves). */
   void addTensorBoardOnly(long step, String split, String name, double value) {
     tensorBoard.scalar(split + "/" + name, step, value);
+  }
+
+  /** Writes one image to TensorBoard (pictures have no place in the CSV). */
+  void image(long step, String tag, BufferedImage image) {
+    tensorBoard.image(tag, step, image);
   }
 
   /** Makes what was written visible to readers. */

@@ -3,10 +3,7 @@ package dev.tokenlearner.train;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
 import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.config.ExperimentConfig;
-import dev.tokenlearner.config.LossScaleConfig;
 import dev.tokenlearner.config.LrConfig;
-import dev.tokenlearner.config.MixupConfig;
-import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -14,12 +11,14 @@ import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
 import dev.tokenlearner.ops.ParameterStore;
 import dev.tokenlearner.train.data.Batch;
+import dev.tokenlearner.train.profile.RunTrace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
@@ -84,6 +83,8 @@ public final class TrainStep implements AutoCloseable {
   private final TrainStateIo state;
   private final Session session;
   private EvalTower evalTower;
+  private Optional<Consumer<RunTrace>> tracer = Optional.empty();
+  private long sessionNanos;
 
   private TrainStep(Builder b) {
     config = b.config;
@@ -106,7 +107,7 @@ public final class TrainStep implements AutoCloseable {
             xla,
             AllReduceConfig.of(config).bucketBytes());
     CustomGradients.register();
-    mixup = MixupConfig.of(config).map(Mixup::new);
+    mixup = config.mixup().map(Mixup::new);
     model =
         ModelGraph.build(
             config.model(),
@@ -130,7 +131,7 @@ public final class TrainStep implements AutoCloseable {
       // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
       Optional<LossScale> lossScale =
           model.dtype() == ComputeDtype.FLOAT16
-              ? Optional.of(new LossScale(tf, LossScaleConfig.of(config)))
+              ? Optional.of(new LossScale(tf, config.lossScale()))
               : Optional.empty();
       GradientPipeline.Result g = pipeline.build(tf, t, objective, params, feeds(), lossScale);
       gradients = g.raw();
@@ -216,7 +217,7 @@ public final class TrainStep implements AutoCloseable {
 
     private Builder(ExperimentConfig config) {
       this.config = Objects.requireNonNull(config, "config");
-      this.xla = RuntimeConfig.of(config).jitOr(false);
+      this.xla = config.runtime().jitOr(false);
     }
 
     /** Session options (threads, placement logging); default: {@link Devices#sessionConfig}. */
@@ -361,14 +362,10 @@ public final class TrainStep implements AutoCloseable {
       Session.Runner runner =
           session.runner().feed(input, x).feed(labels, y).feed(model.rngKey(), key);
       mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
-      try (Result r =
-          runner
-              .addTarget(trainOp)
-              .fetch(loss)
-              .fetch(correct)
-              .fetch(learningRate)
-              .fetch(gradNorm)
-              .run()) {
+      runner.addTarget(trainOp).fetch(loss).fetch(correct).fetch(learningRate).fetch(gradNorm);
+      long t0 = System.nanoTime();
+      try (Result r = tracer.isPresent() ? RunTrace.run(runner, tracer.get()) : runner.run()) {
+        sessionNanos += System.nanoTime() - t0;
         return new StepResult(
             step,
             ((TFloat32) r.get(0)).getFloat(),
@@ -380,6 +377,20 @@ public final class TrainStep implements AutoCloseable {
     } catch (TensorFlowException e) {
       throw replication.failed(e);
     }
+  }
+
+  /**
+   * Traces the following steps ({@code FULL_TRACE} step stats) into {@code sink}, or stops tracing.
+   *
+   * @param sink receives each step's trace; empty stops tracing
+   */
+  public void trace(Optional<Consumer<RunTrace>> sink) {
+    tracer = Objects.requireNonNull(sink, "sink");
+  }
+
+  /** Total time spent inside the training steps' {@code Session.run} calls, in nanoseconds. */
+  public long sessionNanos() {
+    return sessionNanos;
   }
 
   /** The global step held by the graph: the number of updates applied. */
@@ -439,6 +450,17 @@ public final class TrainStep implements AutoCloseable {
    */
   float[][] evalLogits(Batch batch) {
     return evalTower().logits(session, batch);
+  }
+
+  /**
+   * The first TokenLearner's attention maps for held-out examples, by the inference tower on this
+   * step's variables.
+   *
+   * @param images {@code [b, H, W, C]} or {@code [b, T, H, W, C]} as the model sees them
+   * @return {@code [b, K, h, w]} or {@code [b, T', K, h, w]}; empty without a TokenLearner
+   */
+  Optional<HostArray> evalTokenMaps(HostArray images) {
+    return evalTower().tokenMaps(session, images);
   }
 
   private EvalTower evalTower() {

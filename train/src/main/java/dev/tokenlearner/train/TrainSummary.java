@@ -22,12 +22,14 @@ import java.util.OptionalDouble;
  * @param dataset a description of the training data
  * @param checkpoints checkpoint files written by this run, oldest first (older ones may have been
  *     pruned since)
- * @param savedModel the exported SavedModel directory, if exported
+ * @param finalModel the final parameters and a held-out sample, for the caller to export; present
+ *     when the options asked for it and the run reached its last step (on the chief only)
  * @param tensorboardDir the TensorBoard log directory
  * @param metricsCsv the CSV of all logged scalars
  * @param curvesPng the learning-curve plot
  * @param inputWaitFraction share of the timed step loop spent waiting for the next batch (0 when
  *     the input pipeline keeps up)
+ * @param time where the training loop's wall time went
  */
 public record TrainSummary(
     long startStep,
@@ -42,11 +44,12 @@ public record TrainSummary(
     String device,
     String dataset,
     List<Path> checkpoints,
-    Optional<Path> savedModel,
+    Optional<FinalModel> finalModel,
     Path tensorboardDir,
     Path metricsCsv,
     Path curvesPng,
-    double inputWaitFraction) {
+    double inputWaitFraction,
+    TimeBreakdown time) {
 
   /** Copies the checkpoint list. */
   public TrainSummary {

@@ -3,16 +3,13 @@ package dev.tokenlearner.train;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.checkpoint.FlaxMsgpackReader;
 import dev.tokenlearner.checkpoint.FlaxTrainState;
-import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.ExperimentConfig;
+import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.config.RuntimeConfig;
 import dev.tokenlearner.config.TrainConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
-import dev.tokenlearner.export.FileDigest;
-import dev.tokenlearner.export.savedmodel.ExportResult;
-import dev.tokenlearner.export.savedmodel.ExportSpec;
-import dev.tokenlearner.export.savedmodel.SavedModelExporter;
+import dev.tokenlearner.graph.maps.MapFigures;
 import dev.tokenlearner.train.data.Batch;
 import dev.tokenlearner.train.data.BatchProducer;
 import dev.tokenlearner.train.data.Datasets;
@@ -21,13 +18,15 @@ import dev.tokenlearner.train.data.ImageFolderDataset;
 import dev.tokenlearner.train.data.ShapesDataset;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.data.VideoDataset;
+import dev.tokenlearner.train.profile.RunTrace;
+import dev.tokenlearner.train.profile.StepProfile;
 import dev.tokenlearner.train.summary.CurvePlot;
 import dev.tokenlearner.train.summary.MetricsLog;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -48,8 +47,9 @@ import org.slf4j.LoggerFactory;
  * every {@code log_test_epochs} epochs and at the end: Scenic's multi-crop test ({@code test/}
  * metrics, logits averaged over each video's views). Every {@code checkpoint_steps} and at the end:
  * an atomic Scenic-format checkpoint {@code <workdir>/checkpoint_<step>} (the newest {@code
- * max_checkpoint_keep} kept). At the end: {@code curves.png} and the SavedModel {@code
- * <workdir>/saved_model}.
+ * max_checkpoint_keep} kept). At the end: {@code curves.png}, and the final parameters with a
+ * held-out sample in {@link TrainSummary#finalModel()} for the caller to export (the CLI writes the
+ * SavedModel {@code <workdir>/saved_model}; training itself has no export code).
  *
  * <p>Determinism: which examples a step sees, their augmentation and the dropout key {@code [seed,
  * step]} depend only on (seed, step), so a resumed run reaches the same weights as an uninterrupted
@@ -75,21 +75,24 @@ public final class Trainer {
   /** The learning-curve plot inside the workdir. */
   public static final String CURVES_PNG = "curves.png";
 
-  /** The exported SavedModel inside the workdir. */
-  public static final String SAVED_MODEL_DIR = "saved_model";
+  /** The Chrome trace of {@code train --profile-steps} inside the workdir. */
+  public static final String PROFILE_TRACE = "profile_trace.json";
 
-  /** Held-out examples written beside the SavedModel, to try {@code predict} on. */
-  public static final String SAMPLE_NPY = "held_out_sample.npy";
-
-  /** The labels of {@link #SAMPLE_NPY}, as float32 class indices. */
-  public static final String SAMPLE_LABELS_NPY = "held_out_sample_labels.npy";
+  /** Steps run before profiling starts, so the profile leaves out first-run costs. */
+  private static final int PROFILE_WARMUP = 2;
 
   private static final int SAMPLE_SIZE = 16;
+
+  /** TensorBoard tag prefix of the token-map images. */
+  public static final String TOKEN_MAPS_TAG = "token_maps";
+
+  /** Held-out examples whose token maps are drawn at each evaluation. */
+  public static final int TOKEN_MAP_EXAMPLES = 3;
 
   private Trainer() {}
 
   /**
-   * Trains with the default options (progress bar, SavedModel export at the end).
+   * Trains with the default options (progress bar, final model handed back at the end).
    *
    * @param cfg the experiment
    * @param workdir where checkpoints, summaries and the model go (created if missing)
@@ -97,9 +100,10 @@ public final class Trainer {
    * @param dataOverride a data path replacing the config's dataset (image folder or TFRecords)
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained (no {@code lr_configs}, no
-   *     {@code batch_size}, video input, data that does not fit), or {@code workdir} already holds
-   *     checkpoints and {@code resume} is false
+   * @throws InvalidInputException if the config cannot be trained (no {@code lr_configs}, no {@code
+   *     batch_size}, data that does not fit)
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
@@ -118,8 +122,9 @@ public final class Trainer {
    * @param options presentation and early stop
    * @return what the run did and wrote
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
-   *     holds checkpoints and {@code resume} is false
+   * @throws InvalidInputException if the config cannot be trained
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    */
   public static TrainSummary run(
@@ -135,9 +140,9 @@ public final class Trainer {
   /**
    * Trains as one replica of data-parallel training: this replica takes its slice of every global
    * batch ({@code batch_size} is the global batch and must split evenly), gradients are averaged
-   * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries, the
-   * curves and the SavedModel. With {@code resume}, every replica restores the newest checkpoint in
-   * {@code workdir} (shared storage), then takes the chief's weights.
+   * over the replicas, and only the chief (rank 0) evaluates and writes checkpoints, summaries and
+   * the curves, and hands back the final model. With {@code resume}, every replica restores the
+   * newest checkpoint in {@code workdir} (shared storage), then takes the chief's weights.
    *
    * @param cfg the experiment
    * @param workdir where checkpoints, summaries and the model go (created if missing)
@@ -148,10 +153,11 @@ public final class Trainer {
    * @return what the run did and wrote (on other replicas than the chief: no evaluation, nothing
    *     written)
    * @throws IOException if data, checkpoints or summaries cannot be read or written
-   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
-   *     holds checkpoints and {@code resume} is false
-   * @throws InvalidInputException if {@code batch_size} does not split over the replicas, XLA is
-   *     asked for with several replicas, or the replicas start at different steps
+   * @throws WorkdirInUseException if {@code workdir} already holds checkpoints and {@code resume}
+   *     is false
+   * @throws InvalidInputException if the config cannot be trained, {@code batch_size} does not
+   *     split over the replicas, XLA is asked for with several replicas, or the replicas start at
+   *     different steps
    * @throws TrainingDivergedException if the loss becomes NaN or infinite
    * @throws RuntimeException what {@link Replication#failed} makes of a failed step
    */
@@ -163,9 +169,38 @@ public final class Trainer {
       TrainOptions options,
       Replication replication)
       throws IOException {
+    // Checked before the data is opened, which can take long for a large folder.
+    checkTrainable(cfg);
+    checkWorkdir(workdir, resume);
     try (ImageDataset dataset = Datasets.open(cfg, dataOverride, options.evalData())) {
       return run(cfg, workdir, resume, dataset, options, replication);
     }
+  }
+
+  /**
+   * Trains on a dataset the caller built, e.g. arrays from memory ({@link
+   * dev.tokenlearner.train.data.ArraysDataset#of}); the config's {@code dataset_name} is not read.
+   * The caller keeps ownership of the dataset and closes it.
+   *
+   * @param cfg the experiment
+   * @param workdir where checkpoints, summaries and the model go (created if missing)
+   * @param resume continue from the newest checkpoint in {@code workdir}
+   * @param dataset the training and held-out examples, at the model's input shape
+   * @param options presentation and early stop
+   * @return what the run did and wrote
+   * @throws IOException if checkpoints or summaries cannot be read or written
+   * @throws IllegalArgumentException if the config cannot be trained, or {@code workdir} already
+   *     holds checkpoints and {@code resume} is false
+   * @throws TrainingDivergedException if the loss becomes NaN or infinite
+   */
+  public static TrainSummary run(
+      ExperimentConfig cfg,
+      Path workdir,
+      boolean resume,
+      ImageDataset dataset,
+      TrainOptions options)
+      throws IOException {
+    return run(cfg, workdir, resume, dataset, options, Replication.single());
   }
 
   private static TrainSummary run(
@@ -178,17 +213,11 @@ public final class Trainer {
       throws IOException {
     long started = System.nanoTime();
     checkTrainable(cfg);
+    checkWorkdir(workdir, resume);
     Files.createDirectories(workdir);
     Optional<Path> latest = Checkpoints.latest(workdir);
-    if (!resume && latest.isPresent()) {
-      throw new IllegalArgumentException(
-          workdir
-              + " already holds "
-              + latest.get().getFileName()
-              + "; resume from it or train into an empty workdir");
-    }
     Plan plan = Plan.of(cfg, dataset.numTrain(), options);
-    RuntimeConfig runtime = RuntimeConfig.of(cfg);
+    RuntimeConfig runtime = cfg.runtime();
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
     boolean xla = runtime.jitOr(false);
@@ -219,7 +248,14 @@ public final class Trainer {
             .build()) {
       long start = startFrom(step, cfg, workdir, resume, latest);
       step.synchronize();
-      Loop loop = new Loop(cfg, workdir, dataset, plan, step);
+      Loop loop =
+          new Loop(
+              cfg,
+              workdir,
+              dataset,
+              plan,
+              step,
+              replication.isChief() ? options.profileSteps() : 0);
       loop.run(start, options.progressBar());
       if (!replication.isChief()) {
         // The other replicas only take part in every step; the chief evaluates and writes.
@@ -229,26 +265,26 @@ public final class Trainer {
         // Nothing left to train (a finished run resumed): still report the held-out numbers.
         LOG.info(
             "{} is already at step {} of {}; nothing to train", workdir, start, plan.totalSteps());
+        long t0 = System.nanoTime();
         loop.evaluate();
+        loop.loopNanos += System.nanoTime() - t0;
       }
       CurvePlot.write(
           MetricsLog.read(workdir.resolve(METRICS_CSV)),
           cfg.source() + " (" + dataset.describe() + ")",
           workdir.resolve(CURVES_PNG));
-      Optional<Path> savedModel = Optional.empty();
-      if (options.exportSavedModel() && loop.step >= plan.totalSteps()) {
-        savedModel =
-            Optional.of(
-                export(cfg, workdir, step.params(), loop.checkpoints.newestWritten(), dataset));
-        writeSample(dataset, workdir);
+      Optional<FinalModel> finalModel = Optional.empty();
+      if (options.finalModel() && loop.step >= plan.totalSteps()) {
+        finalModel =
+            Optional.of(finalModel(cfg, step.params(), loop.checkpoints.newestWritten(), dataset));
       }
-      return summarize(loop, start, started, device, savedModel);
+      return summarize(loop, start, started, device, finalModel);
     }
   }
 
   /** What the run did, logged in one line. */
   private static TrainSummary summarize(
-      Loop loop, long start, long startedNanos, String device, Optional<Path> savedModel) {
+      Loop loop, long start, long startedNanos, String device, Optional<FinalModel> finalModel) {
     TrainSummary summary =
         new TrainSummary(
             start,
@@ -263,11 +299,12 @@ public final class Trainer {
             device,
             loop.dataset.describe(),
             loop.checkpoints.written(),
-            savedModel,
+            finalModel,
             loop.workdir.resolve(TENSORBOARD_DIR),
             loop.workdir.resolve(METRICS_CSV),
             loop.workdir.resolve(CURVES_PNG),
-            loop.inputWaitFraction());
+            loop.inputWaitFraction(),
+            loop.breakdown());
     LOG.info(
         String.format(
             Locale.ROOT,
@@ -280,6 +317,7 @@ public final class Trainer {
             loop.evalAccuracy.isPresent()
                 ? String.format(Locale.ROOT, "%.4f", loop.evalAccuracy.getAsDouble())
                 : "n/a"));
+    LOG.info("time: {}", summary.time().format());
     return summary;
   }
 
@@ -328,7 +366,7 @@ public final class Trainer {
       long stepsPerEpoch = tc.stepsPerEpoch(numTrain);
       long total = tc.resolvedTotalSteps(numTrain);
       if (total <= 0) {
-        throw new IllegalArgumentException(
+        throw new InvalidInputException(
             "the config trains for 0 steps ("
                 + numTrain
                 + " examples, batch_size "
@@ -367,9 +405,25 @@ public final class Trainer {
     private long inputNanos;
     private long stepExamples;
     private long step;
+    private HostArray mapExamples;
+    private int[] mapLabels;
+    private long loopNanos;
+    private long evalNanos;
+    private long checkpointNanos;
+    private long sessionNanosAtStart;
+    private final int profileSteps;
+    private StepProfile profile;
+    private RunTrace lastTrace;
 
-    Loop(ExperimentConfig cfg, Path workdir, ImageDataset dataset, Plan plan, TrainStep train) {
+    Loop(
+        ExperimentConfig cfg,
+        Path workdir,
+        ImageDataset dataset,
+        Plan plan,
+        TrainStep train,
+        int profileSteps) {
       this.cfg = cfg;
+      this.profileSteps = profileSteps;
       this.workdir = workdir;
       this.dataset = dataset;
       this.plan = plan;
@@ -381,6 +435,16 @@ public final class Trainer {
     }
 
     void run(long start, boolean showProgress) throws IOException {
+      long loopStart = System.nanoTime();
+      sessionNanosAtStart = train.sessionNanos();
+      try {
+        runSteps(start, showProgress);
+      } finally {
+        loopNanos += System.nanoTime() - loopStart;
+      }
+    }
+
+    private void runSteps(long start, boolean showProgress) throws IOException {
       step = start;
       long seed = cfg.train().rngSeed();
       boolean chief = replication.isChief();
@@ -404,8 +468,15 @@ public final class Trainer {
                   BatchProducer.QUEUE_CAPACITY_DEFAULT,
                   BatchProducer.defaultThreads());
           Progress progress = Progress.of(showProgress && chief, start, plan.totalSteps())) {
+        long profileFrom =
+            start + Math.min(PROFILE_WARMUP, Math.max(0, plan.stopAt() - start - profileSteps));
         while (step < plan.stopAt()) {
-          StepResult r = trainOne(producer);
+          boolean traced = profileSteps > 0 && step >= profileFrom;
+          traced &= step < profileFrom + profileSteps;
+          StepResult r = trainOne(producer, traced);
+          if (traced && (step == profileFrom + profileSteps || step == plan.stopAt())) {
+            reportProfile();
+          }
           if (!chief) {
             continue;
           }
@@ -420,19 +491,38 @@ public final class Trainer {
             test(metrics, testViews.get());
           }
           if (step % plan.checkpointEvery() == 0 || step == plan.stopAt()) {
+            long t0 = System.nanoTime();
             checkpoints.save(train);
+            checkpointNanos += System.nanoTime() - t0;
           }
           progress.update(step, window, evalAccuracy, imagesPerSecond());
         }
       }
     }
 
-    private StepResult trainOne(BatchProducer producer) throws IOException {
+    private StepResult trainOne(BatchProducer producer, boolean traced) throws IOException {
       long t0 = System.nanoTime();
       Batch batch = producer.next();
-      inputNanos += System.nanoTime() - t0;
-      StepResult r = train.run(batch);
-      stepNanos += System.nanoTime() - t0;
+      long input = System.nanoTime() - t0;
+      inputNanos += input;
+      long session0 = train.sessionNanos();
+      if (traced) {
+        train.trace(Optional.of(t -> lastTrace = t));
+      }
+      StepResult r;
+      try {
+        r = train.run(batch);
+      } finally {
+        train.trace(Optional.empty());
+      }
+      long wall = System.nanoTime() - t0;
+      stepNanos += wall;
+      if (traced) {
+        if (profile == null) {
+          profile = new StepProfile(train.graph());
+        }
+        profile.add(lastTrace, wall - input - (train.sessionNanos() - session0));
+      }
       stepExamples += (long) batch.size() * replication.replicas();
       step = batch.step() + 1;
       if (!Float.isFinite(r.loss())) {
@@ -441,6 +531,18 @@ public final class Trainer {
       }
       window.add(r);
       return r;
+    }
+
+    /** Logs the profile's top ops and writes its Chrome trace. */
+    private void reportProfile() throws IOException {
+      Path file = workdir.resolve(PROFILE_TRACE);
+      profile.writeChromeTrace(file);
+      LOG.info(
+          "training step profile (Chrome trace: {}):{}{}",
+          file,
+          System.lineSeparator(),
+          profile.toMarkdown(
+              cfg.source() + ", steps " + (step - profile.steps()) + ".." + step, 15));
     }
 
     private void summarize(MetricsSink metrics, StepResult r) throws IOException {
@@ -456,6 +558,7 @@ public final class Trainer {
       Evaluator.Evaluation e = evaluate();
       metrics.add(step, "eval", "loss", e.loss());
       metrics.add(step, "eval", "accuracy", e.accuracy());
+      tokenMaps(metrics);
       metrics.flush();
       LOG.info(
           String.format(
@@ -467,10 +570,48 @@ public final class Trainer {
               e.examples()));
     }
 
+    /**
+     * The first TokenLearner's maps of the first few held-out examples as TensorBoard images
+     * ({@value #TOKEN_MAPS_TAG}/example_i), the same examples at every evaluation so the tokens can
+     * be watched specialising.
+     */
+    private void tokenMaps(MetricsSink metrics) throws IOException {
+      if (!cfg.model().hasTokenLearner() || dataset.numEval() == 0) {
+        return;
+      }
+      if (mapExamples == null) {
+        int n = (int) Math.min(TOKEN_MAP_EXAMPLES, dataset.numEval());
+        float[] images = new float[n * dataset.exampleSize()];
+        mapLabels = new int[n];
+        for (int i = 0; i < n; i++) {
+          mapLabels[i] = dataset.eval(i, images, i * dataset.exampleSize());
+        }
+        mapExamples = new HostArray(Batch.shapeOf(n, dataset.exampleShape()), images);
+      }
+      Optional<HostArray> maps = train.evalTokenMaps(mapExamples);
+      if (maps.isEmpty()) {
+        return;
+      }
+      Normalization norm = Normalization.of(cfg);
+      for (int i = 0; i < mapLabels.length; i++) {
+        String title =
+            String.format(
+                Locale.ROOT, "held-out example %d (class %d), step %d", i, mapLabels[i], step);
+        metrics.image(
+            step,
+            TOKEN_MAPS_TAG + "/example_" + i,
+            cfg.input().isVideo()
+                ? MapFigures.clipSteps(mapExamples, maps.get(), i, norm, title)
+                : MapFigures.image(mapExamples, maps.get(), i, norm, title));
+      }
+    }
+
     /** Scenic's multi-crop test of a video model: all views of each held-out video, averaged. */
     private void test(MetricsSink metrics, VideoDataset videos) throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.MultiViewEvaluation e =
           Evaluator.evaluateViews(videos, cfg.train().resolvedEvalBatchSize(), train::evalLogits);
+      evalNanos += System.nanoTime() - t0;
       metrics.add(step, "test", "loss", e.loss());
       metrics.add(step, "test", "accuracy", e.accuracy());
       if (e.top5Accuracy().isPresent()) {
@@ -492,10 +633,22 @@ public final class Trainer {
     }
 
     Evaluator.Evaluation evaluate() throws IOException {
+      long t0 = System.nanoTime();
       Evaluator.Evaluation e = evaluator.evaluate(train);
+      evalNanos += System.nanoTime() - t0;
       evalLoss = OptionalDouble.of(e.loss());
       evalAccuracy = OptionalDouble.of(e.accuracy());
       return e;
+    }
+
+    /** Where the loop's time went (evaluation after the loop, if any, counts in neither). */
+    TimeBreakdown breakdown() {
+      return TimeBreakdown.ofNanos(
+          loopNanos,
+          inputNanos,
+          train.sessionNanos() - sessionNanosAtStart,
+          evalNanos,
+          checkpointNanos);
     }
 
     /** Share of the timed step loop spent waiting for the next batch. */
@@ -511,67 +664,59 @@ public final class Trainer {
   /** Rejects what this trainer cannot train, before any graph is built. */
   static void checkTrainable(ExperimentConfig cfg) {
     if (cfg.train().lrConfigs().isEmpty()) {
-      throw new IllegalArgumentException(cfg.source() + ": training needs lr_configs");
+      throw new InvalidInputException(
+          cfg.source()
+              + ": training needs lr_configs (add an lr_configs block, as in the bundled configs)");
     }
     if (cfg.train().batchSize().isEmpty()) {
-      throw new IllegalArgumentException(cfg.source() + ": training needs batch_size");
+      throw new InvalidInputException(cfg.source() + ": training needs batch_size (add one)");
     }
   }
 
-  private static Path export(
+  /**
+   * Rejects a fresh run into a workdir that already holds a checkpoint.
+   *
+   * @throws WorkdirInUseException naming the checkpoint, unless {@code resume}
+   */
+  static void checkWorkdir(Path workdir, boolean resume) throws IOException {
+    if (Files.exists(workdir) && !Files.isDirectory(workdir)) {
+      throw new InvalidInputException(
+          workdir + " is a file; --workdir takes a folder (created if missing)");
+    }
+    Optional<Path> latest =
+        Files.isDirectory(workdir) ? Checkpoints.latest(workdir) : Optional.empty();
+    if (!resume && latest.isPresent()) {
+      throw new WorkdirInUseException(workdir, latest.get());
+    }
+  }
+
+  /** The final parameters, the data's class names and the first held-out examples. */
+  private static FinalModel finalModel(
       ExperimentConfig cfg,
-      Path workdir,
       Map<String, HostArray> params,
       Optional<Path> checkpoint,
       ImageDataset dataset)
       throws IOException {
-    Optional<String> text = Optional.empty();
-    Path source = Path.of(cfg.source());
-    if (Files.isRegularFile(source)) {
-      text = Optional.of(Files.readString(source, StandardCharsets.UTF_8));
-    }
-    ExportSpec spec = ExportSpec.of(cfg, text);
-    if (checkpoint.isPresent()) {
-      spec =
-          spec.withProvenance(
-              Map.of(
-                  "checkpoint",
-                  checkpoint.get().toString(),
-                  "checkpoint_sha256",
-                  FileDigest.sha256(checkpoint.get())));
-    }
     // Class names travel with the model when the data has them (image folders, shapes).
+    List<String> labels = List.of();
     if (dataset instanceof ImageFolderDataset folders
         && folders.classes().size() == cfg.numClasses()) {
-      spec = spec.withLabels(folders.classes());
+      labels = folders.classes();
     } else if (dataset instanceof ShapesDataset
         && cfg.numClasses() <= ShapesDataset.CLASS_NAMES.size()) {
-      spec = spec.withLabels(ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses()));
+      labels = ShapesDataset.CLASS_NAMES.subList(0, cfg.numClasses());
     }
-    ExportResult r =
-        SavedModelExporter.of(spec)
-            .overwrite(true)
-            .export(workdir.resolve(SAVED_MODEL_DIR), params);
-    LOG.info("exported SavedModel to {} ({} tensors)", r.directory(), r.parameterTensors());
-    return r.directory();
-  }
-
-  /**
-   * Writes the first held-out examples, as the model sees them, to {@link #SAMPLE_NPY} (and their
-   * labels to {@link #SAMPLE_LABELS_NPY}), so {@code predict} can be tried on the exported model.
-   */
-  private static void writeSample(ImageDataset dataset, Path workdir) throws IOException {
     int n = (int) Math.min(SAMPLE_SIZE, dataset.numEval());
-    if (n == 0) {
-      return;
-    }
-    int[] shape = dataset.exampleShape();
     float[] images = new float[n * dataset.exampleSize()];
-    float[] labels = new float[n];
+    float[] sampleLabels = new float[n];
     for (int i = 0; i < n; i++) {
-      labels[i] = dataset.eval(i, images, i * dataset.exampleSize());
+      sampleLabels[i] = dataset.eval(i, images, i * dataset.exampleSize());
     }
-    Npy.write(workdir.resolve(SAMPLE_NPY), new HostArray(Batch.shapeOf(n, shape), images));
-    Npy.write(workdir.resolve(SAMPLE_LABELS_NPY), new HostArray(new long[] {n}, labels));
+    return new FinalModel(
+        params,
+        checkpoint,
+        labels,
+        new HostArray(Batch.shapeOf(n, dataset.exampleShape()), images),
+        new HostArray(new long[] {n}, sampleLabels));
   }
 }

@@ -47,10 +47,10 @@ class FashionMnistTrainingTest {
             dir.resolve("work"),
             false,
             Optional.of(data),
-            TrainOptions.quiet().withExport(true));
+            TrainOptions.quiet().withFinalModel(true));
     assertEquals(4, s.finalStep());
     assertTrue(s.evalAccuracy().isPresent());
-    Path model = s.savedModel().orElseThrow();
+    Path model = TrainerTest.export(cfg, dir.resolve("work"), s.finalModel().orElseThrow());
     assertEquals(1, ModelMetadata.read(model).input().channels());
 
     BufferedImage grey = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);

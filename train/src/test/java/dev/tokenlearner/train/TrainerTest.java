@@ -14,7 +14,9 @@ import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.Predict;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.graph.TokenLearnerViT;
+import dev.tokenlearner.graph.maps.MapPanels;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ModuleScope;
 import dev.tokenlearner.ops.ParameterStore;
@@ -24,6 +26,9 @@ import dev.tokenlearner.train.data.ImageDataset;
 import dev.tokenlearner.train.data.TfRecords;
 import dev.tokenlearner.train.data.TrainOrder;
 import dev.tokenlearner.train.summary.MetricsLog;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Graph;
@@ -150,10 +156,23 @@ class TrainerTest {
     assertEquals(1, events.size());
     List<float[]> losses = new ArrayList<>();
     List<String> tags = new ArrayList<>();
+    List<String> mapImages = new ArrayList<>();
     for (byte[] rec : TfRecords.readAll(events.get(0))) {
       Event e = Event.parseFrom(rec);
       for (Summary.Value v : e.getSummary().getValueList()) {
         tags.add(v.getTag());
+        if (v.getTag().startsWith(Trainer.TOKEN_MAPS_TAG + "/")) {
+          // the maps of a held-out example: input + one panel per token (4), decoded from PNG
+          assertTrue(v.hasImage(), v.getTag());
+          BufferedImage img =
+              ImageIO.read(
+                  new ByteArrayInputStream(v.getImage().getEncodedImageString().toByteArray()));
+          assertEquals(img.getWidth(), v.getImage().getWidth());
+          // 16x16 inputs are drawn 7 times larger: 112-pixel panels
+          assertEquals(MapPanels.GAP + 5 * (112 + MapPanels.GAP), img.getWidth(), v.getTag());
+          assertEquals(MapPanels.HEADER + 112 + MapPanels.GAP, img.getHeight(), v.getTag());
+          mapImages.add(e.getStep() + " " + v.getTag());
+        }
         float value = v.hasTensor() ? v.getTensor().getFloatVal(0) : v.getSimpleValue();
         if (v.getTag().equals("train/loss")) {
           losses.add(new float[] {e.getStep(), value});
@@ -170,6 +189,16 @@ class TrainerTest {
                 "eval/loss",
                 "eval/accuracy")),
         tags.toString());
+    // the same three held-out examples at both evaluations (steps 3 and 6)
+    assertEquals(
+        List.of(
+            "3 token_maps/example_0/image",
+            "3 token_maps/example_1/image",
+            "3 token_maps/example_2/image",
+            "6 token_maps/example_0/image",
+            "6 token_maps/example_1/image",
+            "6 token_maps/example_2/image"),
+        mapImages);
     List<MetricsLog.Row> csv =
         MetricsLog.read(s.metricsCsv()).stream()
             .filter(r -> r.split().equals("train") && r.name().equals("loss"))
@@ -205,14 +234,18 @@ class TrainerTest {
   }
 
   @Test
-  void run_workdirWithCheckpointsWithoutResume_throws() throws Exception {
+  void run_workdirWithCheckpointsWithoutResume_throwsWorkdirInUseNamingTheFix() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 1");
     Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet());
-    IllegalArgumentException e =
+    WorkdirInUseException e =
         assertThrows(
-            IllegalArgumentException.class,
+            WorkdirInUseException.class,
             () -> Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet()));
-    assertTrue(e.getMessage().contains("checkpoint_1"), e.getMessage());
+    assertEquals(
+        dir
+            + " already holds checkpoint_1; add --resume to continue that run, or give another"
+            + " --workdir",
+        e.getMessage());
   }
 
   @Test
@@ -249,19 +282,19 @@ class TrainerTest {
   void run_toTheEnd_exportsSavedModel() throws Exception {
     ExperimentConfig cfg = TestConfigs.tiny("num_training_steps: 2");
     TrainSummary s =
-        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withExport(true));
-    Path model = s.savedModel().orElseThrow();
-    assertEquals(dir.resolve(Trainer.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
+        Trainer.run(cfg, dir, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
+    Path model = export(cfg, dir, s.finalModel().orElseThrow());
+    assertEquals(dir.resolve(WorkdirExport.SAVED_MODEL_DIR).toAbsolutePath().normalize(), model);
     assertTrue(Files.isRegularFile(model.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(model.resolve("variables")));
 
     // The held-out sample written beside it: the SavedModel's logits on it equal those of a graph
     // built afresh from the final checkpoint.
-    Path sample = dir.resolve(Trainer.SAMPLE_NPY);
+    Path sample = dir.resolve(WorkdirExport.SAMPLE_NPY);
     HostArray served = Predict.run(model, sample, dir.resolve("pred.npy"), null);
     int k = cfg.numClasses();
     assertArrayEquals(new long[] {16, k}, served.shape());
-    assertEquals(16, Npy.read(dir.resolve(Trainer.SAMPLE_LABELS_NPY)).data().length);
+    assertEquals(16, Npy.read(dir.resolve(WorkdirExport.SAMPLE_LABELS_NPY)).data().length);
     Checkpoint ckpt = Checkpoints.read(s.lastCheckpoint().orElseThrow());
     HostArray images = Npy.read(sample);
     try (Graph g = new Graph()) {
@@ -284,5 +317,11 @@ class TrainerTest {
         }
       }
     }
+  }
+
+  /** What the CLI does after training: the SavedModel and sample in the workdir. */
+  static Path export(ExperimentConfig cfg, Path workdir, FinalModel m) throws IOException {
+    return WorkdirExport.write(
+        cfg, workdir, m.params(), m.checkpoint(), m.labels(), m.sampleImages(), m.sampleLabels());
   }
 }

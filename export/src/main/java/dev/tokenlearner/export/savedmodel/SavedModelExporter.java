@@ -11,9 +11,12 @@ import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.ParameterStore;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +30,7 @@ import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.SavedModel;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
 
@@ -52,6 +56,11 @@ public final class SavedModelExporter {
   interface StageHook {
     void beforeCommit(Path stage) throws IOException;
   }
+
+  /** {@code saved_model_schema_version} of a graph-based (TF1-style) SavedModel. */
+  static final long SCHEMA_VERSION = 1;
+
+  private static final String SAVED_MODEL_PB = "saved_model.pb";
 
   private final ExportSpec spec;
   private final boolean overwrite;
@@ -145,6 +154,7 @@ public final class SavedModelExporter {
       named.put(Signatures.REPRESENTATION, outputs.representation());
       named.put(Signatures.ENCODED, outputs.encoded());
       outputs.learnedTokens().ifPresent(t -> named.put(Signatures.LEARNED_TOKENS, t));
+      outputs.tokenMaps().ifPresent(t -> named.put(Signatures.TOKEN_MAPS, t));
 
       List<SessionFunction> functions = new ArrayList<>();
       for (Map.Entry<String, Operand<TFloat32>> e : named.entrySet()) {
@@ -196,12 +206,32 @@ public final class SavedModelExporter {
             .withTags(Signatures.TAG)
             .withFunctions(functions.toArray(new SessionFunction[0]))
             .export();
+        markSchemaVersion(stage.path());
         metadata.write(stage.path());
         hook.beforeCommit(stage.path());
         stage.commit(overwrite);
       }
       return new ExportResult(dir, metadata, store.parameters().size(), store.parameterCount());
     }
+  }
+
+  /**
+   * Writes {@code saved_model_schema_version: 1} into {@code saved_model.pb}, as Python's
+   * SavedModel builder does. TensorFlow Java leaves it 0, and TFLite's converter then takes a path
+   * that lifts the graph's variables into resource variables it later cannot find; with 1 it
+   * imports the TF1-style graph directly. TensorFlow's loaders ignore the field.
+   */
+  static void markSchemaVersion(Path dir) throws IOException {
+    Path pb = dir.resolve(SAVED_MODEL_PB);
+    SavedModel model;
+    try (InputStream in = Files.newInputStream(pb)) {
+      model = SavedModel.parseFrom(in);
+    }
+    Path tmp = dir.resolve(SAVED_MODEL_PB + ".tmp");
+    try (OutputStream out = Files.newOutputStream(tmp)) {
+      model.toBuilder().setSavedModelSchemaVersion(SCHEMA_VERSION).build().writeTo(out);
+    }
+    Files.move(tmp, pb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private ModelStatistics statistics(ParameterStore store) {

@@ -148,6 +148,17 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
+   * Returns a signature's definition as stored in the SavedModel.
+   *
+   * @param signature the signature key
+   * @return the immutable proto: inputs and outputs with dtype, shape and tensor name
+   * @throws IllegalArgumentException if the signature does not exist
+   */
+  public SignatureDef signatureDef(String signature) {
+    return signature(signature);
+  }
+
+  /**
    * Returns the input shape a signature declares, {@code -1} for unknown dimensions.
    *
    * @param signature the signature key
@@ -211,7 +222,7 @@ public final class ServingModel implements AutoCloseable {
               + input.getValue().getDtype()
               + " "
               + input.getKey()
-              + ", not float32; use runEncoded for encoded images");
+              + ", not float32: it takes encoded image files, not a float array");
     }
     long[] declared = dims(input.getValue());
     long[] shape = batch.shape();

@@ -32,6 +32,12 @@ public final class Signatures {
   public static final String LEARNED_TOKENS = "learned_tokens";
 
   /**
+   * Signature key and output of the first TokenLearner's attention maps on the patch grid: images
+   * {@code [b, K, h, w]}, video {@code [b, T', K, h, w]} (v1.1 softmax over space, v1 sigmoid).
+   */
+  public static final String TOKEN_MAPS = "token_maps";
+
+  /**
    * Signature key of the classifier on encoded images: {@code image_bytes -> logits,
    * probabilities}, with the evaluation preprocessing inside the graph.
    */
@@ -78,7 +84,8 @@ public final class Signatures {
    */
   public static List<String> keys(boolean hasTokenLearner) {
     return hasTokenLearner
-        ? List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED, LEARNED_TOKENS, SERVING_BYTES)
+        ? List.of(
+            SERVING_DEFAULT, REPRESENTATION, ENCODED, LEARNED_TOKENS, TOKEN_MAPS, SERVING_BYTES)
         : List.of(SERVING_DEFAULT, REPRESENTATION, ENCODED, SERVING_BYTES);
   }
 }

@@ -21,8 +21,8 @@ public interface WeightLoader {
   void load(Session session, ParameterStore store);
 
   /**
-   * Assigns exactly the given values ({@link ParameterStore#load}: every parameter by path, with
-   * its shape, nothing extra).
+   * Assigns exactly the given values ({@link dev.tokenlearner.ops.WeightIo#load}: every parameter
+   * by path, with its shape, nothing extra).
    *
    * @param values parameter values keyed by Flax path
    * @return the loader

@@ -12,7 +12,8 @@
  *   <li>signatures (all with method {@code tensorflow/serving/predict}, input {@code images}
  *       float32 {@code [-1, H, W, C]} or {@code [-1, T, H, W, C]}): {@code serving_default} →
  *       {@code logits}, {@code representation} → {@code representation}, {@code encoded} → {@code
- *       encoded}, and {@code learned_tokens} → {@code learned_tokens} for models with a
+ *       encoded}, and {@code learned_tokens} → {@code learned_tokens} and {@code token_maps} →
+ *       {@code token_maps} (the first TokenLearner's attention maps) for models with a
  *       TokenLearner; {@code serving_bytes} takes {@code image_bytes} (encoded images, string
  *       {@code [-1]}, or {@code [-1, T]} frames for video), runs the evaluation preprocessing in
  *       the graph and returns {@code logits} and {@code probabilities};

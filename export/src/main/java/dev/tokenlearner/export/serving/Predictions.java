@@ -92,6 +92,30 @@ public record Predictions(HostArray logits, HostArray probabilities, List<String
   }
 
   /**
+   * The most probable class of one example (ties: lower index).
+   *
+   * @param example the example index
+   * @return its top-1 class, label and probability
+   */
+  public Scored best(int example) {
+    return topK(example, 1).get(0);
+  }
+
+  /**
+   * The most probable class of a single-image prediction.
+   *
+   * @return the top-1 class, label and probability
+   * @throws IllegalStateException if these predictions hold more than one example; use {@link
+   *     #best(int)}
+   */
+  public Scored best() {
+    if (size() != 1) {
+      throw new IllegalStateException(size() + " examples; say which with best(example)");
+    }
+    return best(0);
+  }
+
+  /**
    * The {@code k} most probable classes of one example, most probable first (ties: lower index
    * first).
    *

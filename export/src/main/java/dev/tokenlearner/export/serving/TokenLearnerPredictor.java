@@ -3,15 +3,22 @@ package dev.tokenlearner.export.serving;
 import dev.tokenlearner.config.ModelName;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.export.ImageInputs;
 import dev.tokenlearner.export.savedmodel.ModelMetadata;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import dev.tokenlearner.export.savedmodel.Signatures;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
+import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 /**
  * Classifies images with an exported TokenLearner model from Java: one loaded SavedModel and one
@@ -19,22 +26,26 @@ import java.util.List;
  *
  * <pre>{@code
  * try (TokenLearnerPredictor p = TokenLearnerPredictor.load(Path.of("models/tokenlearner"))) {
- *   Predictions out = p.predictEncoded(List.of(Files.readAllBytes(Path.of("cat.jpg"))));
- *   Predictions.Scored best = out.topK(0, 1).get(0); // label and probability
+ *   Predictions.Scored best = p.predict(Path.of("cat.jpg")).best(); // label and probability
+ *   HostArray features = p.embed(Path.of("cat.jpg")); // [1, R]: what the head sees
  * }
  * }</pre>
  *
- * <p>{@link #predictEncoded} runs the {@code serving_bytes} signature, so decoding, resizing,
- * cropping and normalisation happen inside the graph exactly as in evaluation; {@link #predict}
- * takes inputs already preprocessed. Batches of any size are split into session runs of at most the
- * chunk size. All methods may be called from several threads at once; {@link #close} must come
- * after the last call returns.
+ * <p>{@link #predict(Path)}, {@link #predict(byte[])}, {@link #predict(BufferedImage)} and {@link
+ * #predictEncoded} run the {@code serving_bytes} signature, so decoding, resizing, cropping and
+ * normalisation happen inside the graph exactly as in evaluation; {@link #predict(HostArray)} takes
+ * inputs already preprocessed. {@link #embed(HostArray)} returns the {@code representation}
+ * signature's pooled features (after {@code pre_logits}, before the head). Batches of any size are
+ * split into session runs of at most the chunk size. All methods may be called from several threads
+ * at once; {@link #close} must come after the last call returns.
  */
 public final class TokenLearnerPredictor implements AutoCloseable {
 
   private final ServingModel model;
   private final List<String> labels;
   private final boolean multilabel;
+  // Java-side evaluation preprocessing for embed on encoded images; built on first use.
+  private EvalPreprocessor preprocessor;
 
   private TokenLearnerPredictor(ServingModel model) {
     this.model = model;
@@ -70,7 +81,7 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   }
 
   /**
-   * Classifies preprocessed inputs.
+   * Classifies preprocessed inputs (a batch).
    *
    * @param images {@code [n, H, W, C]} (or {@code [n, T, H, W, C]} for video), normalised as the
    *     model's metadata says
@@ -80,6 +91,39 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   public Predictions predict(HostArray images) {
     return Predictions.fromLogits(
         model.run(Signatures.SERVING_DEFAULT, images), multilabel, labels);
+  }
+
+  /**
+   * Whether the model exports the first TokenLearner's attention maps ({@code token_maps}); models
+   * without a TokenLearner, and models exported by an older version, do not.
+   *
+   * @return true if {@link #tokenMaps} can run
+   */
+  public boolean hasTokenMaps() {
+    return model.signatures().contains(Signatures.TOKEN_MAPS);
+  }
+
+  /**
+   * The attention maps of the first TokenLearner on preprocessed inputs: the weights it pools the
+   * patch tokens with (v1.1 softmax over space, v1 sigmoid).
+   *
+   * @param images {@code [n, H, W, C]} (or {@code [n, T, H, W, C]} for video), normalised as the
+   *     model's metadata says
+   * @return {@code [n, K, h, w]} on the patch grid, or {@code [n, T', K, h, w]} for video
+   * @throws InvalidInputException if the model has no {@code token_maps} signature
+   * @throws IllegalArgumentException if the shape does not fit the model
+   */
+  public HostArray tokenMaps(HostArray images) {
+    if (!hasTokenMaps()) {
+      throw new InvalidInputException(
+          "model "
+              + model.directory()
+              + " has no "
+              + Signatures.TOKEN_MAPS
+              + " signature (no TokenLearner, or exported by an older version); it has "
+              + model.signatures());
+    }
+    return model.run(Signatures.TOKEN_MAPS, images);
   }
 
   /**
@@ -99,6 +143,129 @@ public final class TokenLearnerPredictor implements AutoCloseable {
       throw new InvalidInputException("cannot decode an image: " + e.getMessage(), e);
     }
     return Predictions.fromLogits(logits, multilabel, labels);
+  }
+
+  /**
+   * Classifies one image file.
+   *
+   * @param image a JPEG, PNG, GIF or BMP file
+   * @return predictions for one example; {@link Predictions#best()} is the top class
+   * @throws java.nio.file.NoSuchFileException if the file does not exist
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if it is not a decodable image
+   */
+  public Predictions predict(Path image) throws IOException {
+    return predictEncoded(List.of(ImageInputs.read(image)));
+  }
+
+  /**
+   * Classifies one encoded image.
+   *
+   * @param image the bytes of a JPEG, PNG, GIF or BMP file
+   * @return predictions for one example
+   * @throws IllegalArgumentException if the bytes are not a decodable image
+   */
+  public Predictions predict(byte[] image) {
+    return predictEncoded(List.of(image));
+  }
+
+  /**
+   * Classifies one decoded image: it is encoded as PNG (lossless) and preprocessed in the graph as
+   * a file would be, so the result equals {@link #predict(Path)} on a PNG of the same pixels.
+   *
+   * @param image the image; alpha is dropped, grey is repeated as RGB
+   * @return predictions for one example
+   */
+  public Predictions predict(BufferedImage image) {
+    return predict(png(image));
+  }
+
+  /**
+   * Returns the pooled features the classifier head sees ({@code representation} signature).
+   *
+   * @param images preprocessed {@code [n, H, W, C]} (or {@code [n, T, H, W, C]})
+   * @return {@code [n, R]}: {@code R} is {@code representation_size}, or the hidden size when the
+   *     model has no {@code pre_logits}
+   * @throws IllegalArgumentException if the shape does not fit the model
+   */
+  public HostArray embed(HostArray images) {
+    return model.run(Signatures.REPRESENTATION, images);
+  }
+
+  /**
+   * Returns the pooled features of one image file, preprocessed as evaluation does.
+   *
+   * @param image a JPEG, PNG, GIF or BMP file
+   * @return {@code [1, R]}
+   * @throws IOException if the file cannot be read or decoded
+   * @throws IllegalArgumentException if the model records no preprocessing or is a video model
+   */
+  public HostArray embed(Path image) throws IOException {
+    return embed(ImageInputs.read(image), image.toString());
+  }
+
+  /**
+   * Returns the pooled features of one encoded image, preprocessed as evaluation does.
+   *
+   * @param image the bytes of a JPEG, PNG, GIF or BMP file
+   * @return {@code [1, R]}
+   * @throws IOException if the bytes cannot be decoded
+   * @throws IllegalArgumentException if the model records no preprocessing or is a video model
+   */
+  public HostArray embed(byte[] image) throws IOException {
+    return embed(image, "image");
+  }
+
+  /**
+   * Returns the pooled features of one decoded image (encoded as PNG, then as {@link
+   * #embed(byte[])}).
+   *
+   * @param image the image
+   * @return {@code [1, R]}
+   * @throws IOException if the image cannot be encoded
+   */
+  public HostArray embed(BufferedImage image) throws IOException {
+    return embed(png(image), "image");
+  }
+
+  private HostArray embed(byte[] bytes, String what) throws IOException {
+    EvalPreprocessor p = preprocessor();
+    float[] pixels = p.run(bytes, what);
+    EvalPreprocessing spec = p.spec();
+    return embed(
+        new HostArray(new long[] {1, spec.height(), spec.width(), spec.channels()}, pixels));
+  }
+
+  private synchronized EvalPreprocessor preprocessor() {
+    if (preprocessor == null) {
+      ModelMetadata meta =
+          model
+              .metadata()
+              .orElseThrow(
+                  () ->
+                      new InvalidInputException(
+                          model.directory()
+                              + " records no preprocessing; call embed(HostArray) with"
+                              + " preprocessed inputs"));
+      if (meta.input().isVideo()) {
+        throw new InvalidInputException(
+            model.directory() + " is a video model; call embed(HostArray) with [n, T, H, W, C]");
+      }
+      preprocessor = new EvalPreprocessor(meta.preprocessing());
+    }
+    return preprocessor;
+  }
+
+  private static byte[] png(BufferedImage image) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      if (!ImageIO.write(image, "png", out)) {
+        throw new InvalidInputException("no PNG writer for image type " + image.getType());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 
   /**
@@ -147,5 +314,10 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   @Override
   public void close() {
     model.close();
+    synchronized (this) {
+      if (preprocessor != null) {
+        preprocessor.close();
+      }
+    }
   }
 }

@@ -68,7 +68,13 @@ class ModelMetadataTest {
   @Test
   void keys_withAndWithoutTokenLearner_listLearnedTokensOnlyWithIt() {
     assertEquals(
-        List.of("serving_default", "representation", "encoded", "learned_tokens", "serving_bytes"),
+        List.of(
+            "serving_default",
+            "representation",
+            "encoded",
+            "learned_tokens",
+            "token_maps",
+            "serving_bytes"),
         Signatures.keys(true));
     assertEquals(
         List.of("serving_default", "representation", "encoded", "serving_bytes"),

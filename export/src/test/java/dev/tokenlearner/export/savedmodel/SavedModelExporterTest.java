@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.SavedModel;
 
 class SavedModelExporterTest {
 
@@ -80,6 +81,12 @@ class SavedModelExporterTest {
     assertTrue(Files.isRegularFile(out.resolve("assets.extra/tokenlearner_config.yaml")));
     assertTrue(expectedLogits.maxAbsDiff(logits(out)) <= 1e-4);
     assertEquals(List.of("m"), siblings(out));
+    // What Python's builder writes; TFLite's converter takes the graph as is only with it.
+    SavedModel proto = SavedModel.parseFrom(Files.readAllBytes(out.resolve("saved_model.pb")));
+    assertEquals(1, proto.getSavedModelSchemaVersion());
+    assertEquals(
+        Signatures.keys(true).stream().sorted().toList(),
+        proto.getMetaGraphs(0).getSignatureDefMap().keySet().stream().sorted().toList());
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenlearner.checkpoint.Fixtures;
+import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.export.savedmodel.ServingRoot;
 import java.io.IOException;
@@ -50,6 +52,18 @@ class TokenLearnerPredictorTest {
       assertTrue(ServingFixture.LABELS.contains(top.get(0).label()));
       assertTrue(top.get(0).probability() >= top.get(1).probability());
       assertTrue(top.get(1).probability() >= top.get(2).probability());
+    }
+  }
+
+  @Test
+  void tokenMaps_fixtureInput_equalScenicModuleWeights() throws IOException {
+    Path set = Fixtures.set("tiny_v11");
+    HostArray expected = Npy.read(set.resolve("expected_token_maps.npy"));
+    try (TokenLearnerPredictor predictor = TokenLearnerPredictor.load(root)) {
+      assertTrue(predictor.hasTokenMaps());
+      HostArray maps = predictor.tokenMaps(Npy.read(set.resolve("input.npy")));
+      assertArrayEquals(expected.shape(), maps.shape());
+      assertTrue(expected.maxAbsDiff(maps) <= 1e-5, "max abs diff " + expected.maxAbsDiff(maps));
     }
   }
 

@@ -5,12 +5,14 @@ import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.InputSpec;
 import dev.tokenlearner.config.Normalization;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.core.MissingFileException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /** Opens the dataset an experiment names: {@code dataset_name} and {@code dataset_configs}. */
@@ -94,16 +96,10 @@ public final class Datasets {
                 + name
                 + "'");
       }
-      VideoSampling sampling;
-      try {
-        sampling = VideoSampling.of(cfg);
-      } catch (IllegalArgumentException e) {
-        throw new InvalidInputException(e.getMessage(), e);
-      }
-      Path p = override.isPresent() ? override.get() : dataDir(dc, name);
-      if (!Files.exists(p)) {
-        throw new InvalidInputException("data path " + p + " does not exist");
-      }
+      VideoSampling sampling = VideoSampling.of(cfg);
+      Path p =
+          MissingFileException.requireExists(
+              override.isPresent() ? override.get() : dataDir(dc, name));
       if (override.isPresent()) {
         // The path decides: class folders of video files, of frame folders, else TFRecords.
         name =
@@ -122,7 +118,7 @@ public final class Datasets {
             default -> new VideoTfRecordDataset(p, sampling, eval, in.numClasses());
           };
     } else if (override.isPresent()) {
-      ds = openPath(override.get(), in, eval, randomFlip(cfg));
+      ds = openPath(override.get(), in, eval, cfg.train().dataset().randomFlip());
     } else {
       String name = dc.datasetName().orElse(ShapesDataset.NAME);
       ds =
@@ -140,7 +136,8 @@ public final class Datasets {
             case TfRecordDataset.NAME ->
                 new TfRecordDataset(dataDir(dc, name), eval, in.numClasses());
             case FashionMnistDataset.NAME ->
-                new FashionMnistDataset(dataDir(dc, name), norm, randomFlip(cfg));
+                new FashionMnistDataset(
+                    dataDir(dc, name), norm, cfg.train().dataset().randomFlip());
             default ->
                 throw new InvalidInputException(
                     "unknown dataset_name '" + name + "'; the trainer reads " + NAMES);
@@ -178,9 +175,7 @@ public final class Datasets {
 
   private static ImageDataset openPath(
       Path p, InputSpec in, EvalPreprocessing eval, boolean randomFlip) throws IOException {
-    if (!Files.exists(p)) {
-      throw new InvalidInputException("data path " + p + " does not exist");
-    }
+    MissingFileException.requireExists(p);
     if (Files.isDirectory(p) && FashionMnistDataset.isFashionMnistFolder(p)) {
       return new FashionMnistDataset(p, eval.normalization(), randomFlip);
     }
@@ -193,13 +188,62 @@ public final class Datasets {
         return new ImageFolderDataset(p, eval);
       }
     }
+    rejectNonTfRecords(p);
     return new TfRecordDataset(p, eval, in.numClasses());
   }
 
-  /** {@code dataset_configs.random_flip} (used by datasets that do not augment otherwise). */
-  private static boolean randomFlip(ExperimentConfig cfg) {
-    return cfg.raw().get("dataset_configs") instanceof java.util.Map<?, ?> d
-        && Boolean.TRUE.equals(d.get("random_flip"));
+  /**
+   * Fails, listing the layouts {@code --data} takes, when what would be read as TFRecords is
+   * plainly something else (images, arrays, text): a TFRecord reader would only report checksums.
+   */
+  private static void rejectNonTfRecords(Path p) throws IOException {
+    List<Path> files;
+    if (Files.isDirectory(p)) {
+      try (Stream<Path> s = Files.list(p)) {
+        files =
+            s.filter(Files::isRegularFile)
+                .filter(f -> !f.getFileName().toString().startsWith("."))
+                .toList();
+      }
+    } else {
+      files = List.of(p);
+    }
+    List<Path> foreign = files.stream().filter(Datasets::isKnownNonTfRecord).toList();
+    if (foreign.isEmpty()) {
+      return;
+    }
+    String what =
+        Files.isDirectory(p)
+            ? p + " is a flat folder of " + kind(foreign.get(0))
+            : p + " is " + kind(p) + ", not TFRecords";
+    throw new InvalidInputException(what + "; --data takes " + DATA_LAYOUTS);
+  }
+
+  /** The layouts an image model's {@code --data} path can have, for messages. */
+  static final String DATA_LAYOUTS =
+      "a folder of class sub-folders of images (DATA/CLASS/*.jpg, optionally DATA/train/ and"
+          + " DATA/val/), TFRecord file(s) of tf.Example, a .npz with arrays 'images' and"
+          + " 'labels', or a Fashion-MNIST folder of IDX files";
+
+  private static final Set<String> NON_TFRECORD_SUFFIXES =
+      Set.of("npy", "csv", "txt", "json", "yaml", "yml", "zip", "tar", "gz", "mp4", "avi");
+
+  private static boolean isKnownNonTfRecord(Path f) {
+    String suffix = suffix(f);
+    return ImageFolderDataset.EXTENSIONS.contains(suffix) || NON_TFRECORD_SUFFIXES.contains(suffix);
+  }
+
+  private static String kind(Path f) {
+    String suffix = suffix(f);
+    return ImageFolderDataset.EXTENSIONS.contains(suffix)
+        ? "images (" + f.getFileName() + ")"
+        : "a ." + suffix + " file (" + f.getFileName() + ")";
+  }
+
+  private static String suffix(Path f) {
+    String n = f.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(java.util.Locale.ROOT);
   }
 
   private static Path dataDir(DatasetConfig dc, String name) {

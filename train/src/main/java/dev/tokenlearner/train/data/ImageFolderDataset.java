@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessor;
 import java.io.IOException;
@@ -51,7 +51,7 @@ public final class ImageFolderDataset implements ImageDataset {
    * @param root the dataset folder
    * @param preprocessing model input size, channels and normalisation; held-out images go through
    *     exactly this
-   * @throws IllegalArgumentException if the folder has no class folders or a split is empty
+   * @throws InvalidInputException if the folder has no class folders or a split is empty
    * @throws IOException if the folder cannot be listed
    */
   public ImageFolderDataset(Path root, EvalPreprocessing preprocessing) throws IOException {
@@ -63,13 +63,13 @@ public final class ImageFolderDataset implements ImageDataset {
     if (Files.isDirectory(trainDir) && evalDir != null) {
       classes = classFolders(trainDir);
       List<String> evalClasses = classFolders(evalDir);
-      Preconditions.checkArgument(
-          evalClasses.equals(classes),
-          "%s and %s must hold the same class folders, found %s and %s",
-          trainDir,
-          evalDir,
-          classes,
-          evalClasses);
+      if (!evalClasses.equals(classes)) {
+        throw new InvalidInputException(
+            String.format(
+                "%s and %s must hold the same class folders, found %s and %s; add or rename"
+                    + " folders so both list the same classes",
+                trainDir, evalDir, classes, evalClasses));
+      }
       for (int c = 0; c < classes.size(); c++) {
         for (Path f : images(trainDir.resolve(classes.get(c)))) {
           trainFiles.add(f);
@@ -91,12 +91,17 @@ public final class ImageFolderDataset implements ImageDataset {
         }
       }
     }
-    Preconditions.checkArgument(!trainFiles.isEmpty(), "%s: no training images found", root);
-    Preconditions.checkArgument(
-        !evalFiles.isEmpty(),
-        "%s: no held-out images (add a val/ folder or at least %s images per class)",
-        root,
-        HOLD_OUT_EVERY);
+    if (trainFiles.isEmpty()) {
+      throw new InvalidInputException(
+          root + ": no training images (" + EXTENSIONS + ") in its class folders");
+    }
+    if (evalFiles.isEmpty()) {
+      throw new InvalidInputException(
+          root
+              + ": no held-out images; add a val/ folder or at least "
+              + HOLD_OUT_EVERY
+              + " images per class");
+    }
     this.evalPreprocessor = new EvalPreprocessor(preprocessing);
     this.trainPreprocessing = new TrainPreprocessing(preprocessing);
   }
@@ -110,8 +115,11 @@ public final class ImageFolderDataset implements ImageDataset {
           .sorted()
           .forEach(out::add);
     }
-    Preconditions.checkArgument(
-        !out.isEmpty(), "%s: expected one sub-folder per class, found none", dir);
+    if (out.isEmpty()) {
+      throw new InvalidInputException(
+          dir
+              + ": no class folders; put each class's images in its own sub-folder (DIR/CLASS/*.png)");
+    }
     return out;
   }
 

@@ -1,7 +1,7 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
 import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -72,19 +72,23 @@ public final class ShapesDataset implements ImageDataset {
       long numTrain,
       long numEval,
       Normalization normalization) {
-    Preconditions.checkArgument(
-        height >= 8 && width >= 8,
-        "embedded shapes need images of at least 8x8, got %sx%s",
-        height,
-        width);
-    Preconditions.checkArgument(
-        channels == 3, "embedded shapes are RGB (3 channels), got %s", channels);
-    Preconditions.checkArgument(
-        numClasses >= 2 && numClasses <= CLASS_NAMES.size(),
-        "embedded shapes have 2..%s classes, config asks for num_classes=%s",
-        CLASS_NAMES.size(),
-        numClasses);
-    Preconditions.checkArgument(numTrain > 0 && numEval > 0, "split sizes must be positive");
+    if (height < 8 || width < 8) {
+      throw new InvalidInputException(
+          "embedded shapes need images of at least 8x8, got " + height + "x" + width);
+    }
+    if (channels != 3) {
+      throw new InvalidInputException("embedded shapes are RGB (3 channels), got " + channels);
+    }
+    if (numClasses < 2 || numClasses > CLASS_NAMES.size()) {
+      throw new InvalidInputException(
+          "embedded shapes have 2.."
+              + CLASS_NAMES.size()
+              + " classes, config asks for num_classes="
+              + numClasses);
+    }
+    if (numTrain <= 0 || numEval <= 0) {
+      throw new InvalidInputException("split sizes must be positive");
+    }
     this.height = height;
     this.width = width;
     this.numClasses = numClasses;

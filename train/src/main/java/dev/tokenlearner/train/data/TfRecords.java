@@ -1,6 +1,5 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.hash.Hashing;
 import dev.tokenlearner.core.InvalidInputException;
 import java.io.EOFException;
 import java.io.IOException;
@@ -15,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * TFRecord framing, read and written in Java (TF Java's own TFRecord reader op is broken in 1.1.0).
@@ -56,7 +56,9 @@ public final class TfRecords {
    * @return the masked checksum
    */
   public static int maskedCrc32c(byte[] data, int from, int len) {
-    int crc = Hashing.crc32c().hashBytes(data, from, len).asInt();
+    CRC32C c = new CRC32C();
+    c.update(data, from, len);
+    int crc = (int) c.getValue();
     return ((crc >>> 15) | (crc << 17)) + MASK_DELTA;
   }
 

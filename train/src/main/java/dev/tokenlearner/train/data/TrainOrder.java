@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
+import dev.tokenlearner.core.InvalidInputException;
 import java.util.SplittableRandom;
 
 /**
@@ -26,12 +26,13 @@ public final class TrainOrder {
    * @throws IllegalArgumentException if a size is not positive or the split is too big to permute
    */
   public TrainOrder(long seed, int batchSize, long numExamples) {
-    Preconditions.checkArgument(batchSize > 0, "batch size must be positive, got %s", batchSize);
-    Preconditions.checkArgument(
-        numExamples > 0 && numExamples <= Integer.MAX_VALUE,
-        "training split must hold 1..%s examples, got %s",
-        Integer.MAX_VALUE,
-        numExamples);
+    if (batchSize <= 0) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    }
+    if (numExamples <= 0 || numExamples > Integer.MAX_VALUE) {
+      throw new InvalidInputException(
+          "training split must hold 1.." + Integer.MAX_VALUE + " examples, got " + numExamples);
+    }
     this.seed = seed;
     this.batchSize = batchSize;
     this.numExamples = numExamples;
@@ -59,16 +60,16 @@ public final class TrainOrder {
    * @throws IllegalArgumentException if the batch does not split evenly or rank is out of range
    */
   public TrainOrder shard(int rank, int replicas) {
-    Preconditions.checkArgument(
-        replicas > 0 && rank >= 0 && rank < replicas,
-        "replica %s of %s does not exist",
-        rank,
-        replicas);
-    Preconditions.checkArgument(
-        shardSize == batchSize && batchSize % replicas == 0,
-        "batch_size %s does not split evenly over %s replicas",
-        batchSize,
-        replicas);
+    if (replicas <= 0 || rank < 0 || rank >= replicas) {
+      throw new IllegalArgumentException("replica " + rank + " of " + replicas + " does not exist");
+    }
+    if (shardSize != batchSize) {
+      throw new IllegalArgumentException("this order is already one replica's shard");
+    }
+    if (batchSize % replicas != 0) {
+      throw new InvalidInputException(
+          "batch_size " + batchSize + " does not split evenly over " + replicas + " replicas");
+    }
     int size = batchSize / replicas;
     return new TrainOrder(this, rank * size, size);
   }

@@ -48,7 +48,7 @@ public final class VideoFileDataset implements VideoDataset {
    * @param sampling clip sampling
    * @param frame frame size, channels and normalisation
    * @throws IOException if a folder cannot be listed
-   * @throws IllegalArgumentException if there are no classes or a split is empty
+   * @throws dev.tokenlearner.core.InvalidInputException if there are no classes or a split is empty
    */
   public VideoFileDataset(Path root, VideoSampling sampling, EvalPreprocessing frame)
       throws IOException {

@@ -37,7 +37,7 @@ public final class VideoFolderDataset implements VideoDataset {
    * @param sampling clip sampling
    * @param frame frame size, channels and normalisation
    * @throws IOException if a folder cannot be listed
-   * @throws IllegalArgumentException if there are no classes or a split is empty
+   * @throws dev.tokenlearner.core.InvalidInputException if there are no classes or a split is empty
    */
   public VideoFolderDataset(Path root, VideoSampling sampling, EvalPreprocessing frame)
       throws IOException {
@@ -82,12 +82,8 @@ public final class VideoFolderDataset implements VideoDataset {
   private List<Path> checkedFrames(Path clip) throws IOException {
     List<Path> f = frameFiles(clip);
     if (f.size() < sampling.numFrames()) {
-      throw new IOException(
-          clip
-              + ": clip has "
-              + f.size()
-              + " frames, fewer than num_frames="
-              + sampling.numFrames());
+      throw new DatasetFormatException(
+          clip, "clip has " + f.size() + " frames, fewer than num_frames=" + sampling.numFrames());
     }
     return f;
   }

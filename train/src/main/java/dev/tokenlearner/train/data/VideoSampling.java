@@ -2,7 +2,8 @@ package dev.tokenlearner.train.data;
 
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.config.InputSpec;
-import java.util.Map;
+import dev.tokenlearner.config.VideoDatasetConfig;
+import dev.tokenlearner.core.InvalidInputException;
 
 /**
  * Scenic's (DMVR's) clip sampling keys under {@code dataset_configs}: {@code num_frames} frames
@@ -29,7 +30,7 @@ public record VideoSampling(
   /**
    * Validates the fields.
    *
-   * @throws IllegalArgumentException naming the key at fault
+   * @throws InvalidInputException naming the key at fault
    */
   public VideoSampling {
     check(numFrames, "num_frames");
@@ -37,14 +38,14 @@ public record VideoSampling(
     check(cropSize, "crop_size");
     check(numTestClips, "num_test_clips");
     if (minResize < cropSize) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "dataset_configs.min_resize (" + minResize + ") must be >= crop_size (" + cropSize + ")");
     }
   }
 
   private static void check(int v, String key) {
     if (v <= 0) {
-      throw new IllegalArgumentException("dataset_configs." + key + " must be positive, got " + v);
+      throw new InvalidInputException("dataset_configs." + key + " must be positive, got " + v);
     }
   }
 
@@ -54,38 +55,26 @@ public record VideoSampling(
    *
    * @param cfg the experiment
    * @return the sampling
-   * @throws IllegalArgumentException if the input is not video or a key is invalid
+   * @throws InvalidInputException if the input is not video or a key is invalid
    */
   public static VideoSampling of(ExperimentConfig cfg) {
     InputSpec in = cfg.input();
     if (!in.isVideo()) {
-      throw new IllegalArgumentException("video sampling needs num_frames (a video input)");
+      throw new InvalidInputException("video sampling needs num_frames (a video input)");
     }
     if (in.height() != in.width()) {
-      throw new IllegalArgumentException(
+      throw new InvalidInputException(
           "video crops are square; image_size/crop_size is " + in.height() + "x" + in.width());
     }
-    Map<?, ?> d = cfg.raw().get("dataset_configs") instanceof Map<?, ?> m ? m : Map.of();
+    VideoDatasetConfig d = cfg.train().dataset().video();
     int crop = in.height();
     return new VideoSampling(
         in.numFrames(),
-        integer(d, "stride", 1),
-        integer(d, "min_resize", (int) Math.round(crop * 8.0 / 7.0)),
+        d.stride(),
+        d.minResize().orElse((int) Math.round(crop * 8.0 / 7.0)),
         crop,
-        integer(d, "num_test_clips", 1),
-        Boolean.TRUE.equals(d.get("do_three_spatial_crops")));
-  }
-
-  private static int integer(Map<?, ?> d, String key, int dflt) {
-    Object v = d.get(key);
-    if (v == null) {
-      return dflt;
-    }
-    if (v instanceof Number n && n.doubleValue() == n.intValue()) {
-      return n.intValue();
-    }
-    throw new IllegalArgumentException(
-        "dataset_configs." + key + ": expected an integer, found " + v);
+        d.numTestClips(),
+        d.threeSpatialCrops());
   }
 
   /**
@@ -167,7 +156,7 @@ public record VideoSampling(
 
   private void checkView(int view) {
     if (view < 0 || view >= numViews()) {
-      throw new IllegalArgumentException("view " + view + " outside [0, " + numViews() + ")");
+      throw new InvalidInputException("view " + view + " outside [0, " + numViews() + ")");
     }
   }
 

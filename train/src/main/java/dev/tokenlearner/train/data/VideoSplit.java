@@ -1,6 +1,6 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
+import dev.tokenlearner.core.InvalidInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ record VideoSplit(
    * @param isClip which entries of a class folder are clips
    * @return the split
    * @throws IOException if a folder cannot be listed
-   * @throws IllegalArgumentException if a split is empty
+   * @throws InvalidInputException if a split is empty
    */
   static VideoSplit scan(Path root, Predicate<Path> isClip) throws IOException {
     List<Path> train = new ArrayList<>();
@@ -74,12 +74,16 @@ record VideoSplit(
         }
       }
     }
-    Preconditions.checkArgument(!train.isEmpty(), "%s: no training clips", root);
-    Preconditions.checkArgument(
-        !eval.isEmpty(),
-        "%s: no held-out clips (add a val/ folder or at least %s clips per class)",
-        root,
-        TfRecordDataset.HOLD_OUT_EVERY);
+    if (train.isEmpty()) {
+      throw new InvalidInputException(root + ": no training clips in its class folders");
+    }
+    if (eval.isEmpty()) {
+      throw new InvalidInputException(
+          root
+              + ": no held-out clips; add a val/ folder or at least "
+              + TfRecordDataset.HOLD_OUT_EVERY
+              + " clips per class");
+    }
     return new VideoSplit(classes, train, trainLabels, eval, evalLabels);
   }
 

@@ -1,6 +1,5 @@
 package dev.tokenlearner.train.data;
 
-import com.google.common.base.Preconditions;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
@@ -208,11 +207,10 @@ public final class VideoTfRecordDataset implements VideoDataset {
 
   @Override
   public int evalView(long index, int view, float[] dst, int offset) throws IOException {
-    Preconditions.checkArgument(
-        view >= 0 && view < sampling.numViews(),
-        "view %s outside [0, %s)",
-        view,
-        sampling.numViews());
+    if (view < 0 || view >= sampling.numViews()) {
+      throw new IllegalArgumentException(
+          "view " + view + " outside [0, " + sampling.numViews() + ")");
+    }
     Clip clip = read(eval.get(Math.toIntExact(index)));
     float where = sampling.viewPosition(view);
     frames.write(

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.config.Normalization;
+import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.preprocess.EvalPreprocessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -201,12 +202,13 @@ class DatasetsTest {
   void imageFolderDataset_mismatchedClassFolders_throwsNamingBoth() throws IOException {
     Files.createDirectories(dir.resolve("train").resolve("cat"));
     Files.createDirectories(dir.resolve("val").resolve("dog"));
-    IllegalArgumentException e =
+    InvalidInputException e =
         assertThrows(
-            IllegalArgumentException.class,
+            InvalidInputException.class,
             () -> new ImageFolderDataset(dir, eval(4, Normalization.ZERO_CENTERED)));
     assertTrue(
         e.getMessage().contains("[cat]") && e.getMessage().contains("[dog]"), e.getMessage());
+    assertTrue(e.getMessage().contains("same classes"), e.getMessage());
   }
 
   @Test
