@@ -171,6 +171,14 @@ final class BenchCommand implements Callable<Integer> {
   double chunkMb;
 
   @Option(
+      names = "--allreduce-dtype",
+      paramLabel = "DTYPE",
+      description =
+          "Wire dtype of --allreduce: float32, or bfloat16 (gathered, summed in float32; the trainer's allreduce_dtype). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "float32")
+  String allreduceDtype;
+
+  @Option(
       names = "--scaling",
       description =
           "Instead: measure the forward pass and training step of ViT Ti/S/B/L-16 (batch from --batches, default 2) and predict the data-parallel step time and efficiency at 2-64 workers on 25 and 100 Gb/s, with and without overlapping the all-reduce with the backward pass.")
@@ -332,7 +340,15 @@ final class BenchCommand implements Callable<Integer> {
             repetitions != null ? repetitions : quick ? 5 : 15,
             !skip.contains("python"),
             (long) (bucketMb * (1 << 20)),
-            (long) (chunkMb * (1 << 20)));
+            (long) (chunkMb * (1 << 20)),
+            switch (allreduceDtype) {
+              case "float32" -> false;
+              case "bfloat16" -> true;
+              default ->
+                  throw new picocli.CommandLine.ParameterException(
+                      spec.commandLine(),
+                      "--allreduce-dtype must be float32 or bfloat16, got " + allreduceDtype);
+            });
     CollectiveCost.Report r = CollectiveCost.run(o, System.err);
     r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();

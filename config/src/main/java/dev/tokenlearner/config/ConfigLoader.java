@@ -30,8 +30,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * <ul>
  *   <li>Keys under {@code model}, {@code model.tokenizer} (and its {@code patches}, {@code
  *       temporal_encoding_config}), {@code optimizer_configs} and {@code lr_configs} must be known;
- *       a misspelt one fails with a did-you-mean naming the file and dotted key. So must the keys at
- *       the top level and in {@code dataset_configs}, {@code dataset_meta_data} and {@code
+ *       a misspelt one fails with a did-you-mean naming the file and dotted key. So must the keys
+ *       at the top level and in {@code dataset_configs}, {@code dataset_meta_data} and {@code
  *       preprocessing}, except the Scenic keys this toolkit ignores ({@link #IGNORED_KEYS}), which
  *       are accepted and listed in {@link ExperimentConfig#unusedKeys()} (a block once), as are the
  *       fixtures' {@code fixture} notes and keys of another input kind.
@@ -79,7 +79,8 @@ public final class ConfigLoader {
               RuntimeConfig.DEVICE_KEY,
               LossScaleConfig.INIT_KEY,
               LossScaleConfig.GROWTH_STEPS_KEY,
-              AllReduceConfig.BUCKET_MB_KEY),
+              AllReduceConfig.BUCKET_MB_KEY,
+              AllReduceConfig.DTYPE_KEY),
           TrainConfig.KEYS);
 
   /** Keys some record reads, per section whose keys the loader checks. */

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.ops.Parameter;
@@ -71,7 +72,7 @@ final class GradientPipeline {
   private final Replication replication;
   private final OptionalDouble maxGradNorm;
   private final boolean xla;
-  private final long bucketBytes;
+  private final AllReduceConfig allReduce;
 
   /**
    * The pipeline's settings.
@@ -81,7 +82,7 @@ final class GradientPipeline {
    * @param replication how the replicas average
    * @param maxGradNorm {@code max_grad_norm}, empty for no clipping
    * @param xla whether to compile forward, backward and clipping as one XLA computation
-   * @param bucketBytes bytes per all-reduce bucket ({@code allreduce_bucket_mb})
+   * @param allReduce the all-reduce's bucket size and wire dtype
    * @throws InvalidInputException if XLA is asked for with several replicas
    */
   GradientPipeline(
@@ -90,7 +91,7 @@ final class GradientPipeline {
       Replication replication,
       OptionalDouble maxGradNorm,
       boolean xla,
-      long bucketBytes) {
+      AllReduceConfig allReduce) {
     if (xla && replication.replicas() > 1) {
       // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
       throw new InvalidInputException(
@@ -100,7 +101,7 @@ final class GradientPipeline {
     this.replication = replication;
     this.maxGradNorm = maxGradNorm;
     this.xla = xla;
-    this.bucketBytes = bucketBytes;
+    this.allReduce = allReduce;
   }
 
   /**
@@ -207,7 +208,7 @@ final class GradientPipeline {
     List<Operand<TFloat32>> shard = new ArrayList<>(List.of(v.loss(), v.correct()));
     shard.addAll(reversed(v.gradients()));
     List<Operand<TFloat32>> mean =
-        new BucketedAllReduce(replication, bucketBytes)
+        new BucketedAllReduce(replication, allReduce.bucketBytes(), allReduce.bfloat16())
             .allReduceMean(tf.withSubScope("replicas"), shard);
     return new Values(
         mean.get(0),

@@ -72,12 +72,7 @@ public record TrainOptions(
    */
   public TrainOptions stopAfter(long step) {
     return new TrainOptions(
-        progressBar,
-        finalModel,
-        logDevicePlacement,
-        OptionalLong.of(step),
-        evalData,
-        profileSteps);
+        progressBar, finalModel, logDevicePlacement, OptionalLong.of(step), evalData, profileSteps);
   }
 
   /**

@@ -105,7 +105,7 @@ public final class TrainStep implements AutoCloseable {
             replication,
             config.train().maxGradNorm(),
             xla,
-            AllReduceConfig.of(config).bucketBytes());
+            AllReduceConfig.of(config));
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
     model =
