@@ -3,6 +3,8 @@ package dev.tokenlearner.examples;
 import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.export.WorkdirExport;
+import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainOptions;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
@@ -62,10 +64,16 @@ public final class TrainFromArrays {
     HostArray evalImages = halves(config, 64, evalLabels, new SplittableRandom(2));
 
     TrainSummary summary;
+    Path savedModel;
     try (ArraysDataset data =
         ArraysDataset.of(images, labels, evalImages, evalLabels, config.input())) {
       summary = Trainer.run(config, workdir, false, data, TrainOptions.quiet().withFinalModel(true));
     }
+    // The trainer hands the final parameters back; the export module writes the SavedModel.
+    FinalModel m = summary.finalModel().orElseThrow();
+    savedModel =
+        WorkdirExport.write(
+            config, workdir, m.params(), m.checkpoint(), m.labels(), m.sampleImages(), m.sampleLabels());
     double accuracy = summary.evalAccuracy().orElse(0);
     System.out.printf(
         "trained %d steps on %s: training loss %.4f, held-out accuracy %.3f; model in %s%n",
@@ -73,7 +81,7 @@ public final class TrainFromArrays {
         summary.dataset(),
         summary.trainLoss(),
         accuracy,
-        workdir.resolve(Trainer.SAVED_MODEL_DIR));
+        savedModel);
     if (accuracy < 0.9) {
       System.err.println("the model did not learn left from right: accuracy " + accuracy);
       System.exit(1);

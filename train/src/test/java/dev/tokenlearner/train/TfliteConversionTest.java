@@ -16,6 +16,7 @@ import dev.tokenlearner.export.ScenicImport;
 import dev.tokenlearner.export.savedmodel.ExportSpec;
 import dev.tokenlearner.export.savedmodel.SavedModelExporter;
 import dev.tokenlearner.export.savedmodel.ServingModel;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.weights.ImportOptions;
 import java.io.IOException;
@@ -171,8 +172,11 @@ class TfliteConversionTest {
     Path work = dir.resolve("work");
     TrainSummary s =
         Trainer.run(cfg, work, false, Optional.empty(), TrainOptions.quiet().withFinalModel(true));
-    Path model = s.savedModel().orElseThrow();
-    Path sample = work.resolve(Trainer.SAMPLE_NPY);
+    FinalModel f = s.finalModel().orElseThrow();
+    Path model =
+        WorkdirExport.write(
+            cfg, work, f.params(), f.checkpoint(), f.labels(), f.sampleImages(), f.sampleLabels());
+    Path sample = work.resolve(WorkdirExport.SAMPLE_NPY);
     List<String> signatures = floatSignatures(model);
     Conversion c = convert(model, sample, signatures);
     assertAllClose(c.report(), signatures);

@@ -3,10 +3,12 @@ package dev.tokenlearner.cli.sweep;
 import dev.tokenlearner.checkpoint.Checkpoints;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
+import dev.tokenlearner.export.WorkdirExport;
 import dev.tokenlearner.export.savedmodel.ServingModel;
 import dev.tokenlearner.export.savedmodel.Signatures;
 import dev.tokenlearner.graph.flops.FlopCounter;
 import dev.tokenlearner.train.TrainOptions;
+import dev.tokenlearner.train.FinalModel;
 import dev.tokenlearner.train.TrainSummary;
 import dev.tokenlearner.train.Trainer;
 import java.io.IOException;
@@ -85,9 +87,18 @@ public final class Sweep {
                     () ->
                         new InvalidInputException(
                             m.name() + ": training ran no held-out evaluation; delete " + dir));
+        FinalModel f =
+            s.finalModel()
+                .orElseThrow(() -> new InvalidInputException(m.name() + ": no final model"));
         Path saved =
-            s.savedModel()
-                .orElseThrow(() -> new InvalidInputException(m.name() + ": no SavedModel"));
+            WorkdirExport.write(
+                m.config(),
+                workdir,
+                f.params(),
+                f.checkpoint(),
+                f.labels(),
+                f.sampleImages(),
+                f.sampleLabels());
         row =
             new SweepRow(
                 m.name(),
