@@ -192,8 +192,7 @@ final class TrainCommand implements Callable<Integer> {
               Duration.ofSeconds(startupTimeout),
               // NCCL when this task trains on a GPU.
               CollectiveSettings.forDevice(
-                  Devices.select(cfg.runtime().device(), false).device(),
-                  collectiveTimeout));
+                  Devices.select(cfg.runtime().device(), false).device(), collectiveTimeout));
       chief = replica.isChief();
       s = Trainer.run(cfg, workdir, resume, dataOverride, options.withProgressBar(chief), replica);
     } else if (replicas > 1) {
