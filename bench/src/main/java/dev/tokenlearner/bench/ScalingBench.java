@@ -219,10 +219,48 @@ public final class ScalingBench {
    */
   public static String markdown(List<Compute> computes, Options o) {
     StringBuilder sb = new StringBuilder();
+    appendTables(sb, computes, o);
+    return sb.toString();
+  }
+
+  /**
+   * {@link #markdown(List, Options)} once per compute speedup: the same measurements, as if the
+   * workers computed that many times faster (e.g. a GPU against this machine).
+   *
+   * @param computes the measurements
+   * @param o the settings; its {@code computeSpeedup} is replaced by each of {@code speedups}
+   * @param speedups the speedups
+   * @return Markdown
+   */
+  public static String markdown(List<Compute> computes, Options o, List<Double> speedups) {
+    StringBuilder sb = new StringBuilder();
+    for (double f : speedups) {
+      if (sb.length() > 0) {
+        sb.append("\n");
+      }
+      appendTables(
+          sb,
+          computes,
+          new Options(
+              o.sizes(),
+              o.batch(),
+              o.warmup(),
+              o.runs(),
+              o.workers(),
+              o.gigabitsPerSecond(),
+              o.linkEfficiency(),
+              o.latencyMicros(),
+              f,
+              o.bucketBytes()));
+    }
+    return sb.toString();
+  }
+
+  private static void appendTables(StringBuilder sb, List<Compute> computes, Options o) {
     sb.append(
         String.format(
             Locale.ROOT,
-            "Measured compute (batch %d per worker, this machine%s):%n%n",
+            "Compute (batch %d per worker, measured on this machine%s):%n%n",
             o.batch(),
             o.computeSpeedup() == 1 ? "" : ", divided by " + o.computeSpeedup()));
     sb.append("| model | parameters | forward ms | training step ms | gradients MB |\n");
@@ -234,8 +272,8 @@ public final class ScalingBench {
               "| %s/16 | %,d | %.0f | %.0f | %.0f |%n",
               c.size().scenicName(),
               c.parameters(),
-              c.forwardMs(),
-              c.stepMs(),
+              c.forwardMs() / o.computeSpeedup(),
+              c.stepMs() / o.computeSpeedup(),
               c.parameters() * 4 / 1e6));
     }
     for (double gbps : o.gigabitsPerSecond()) {
@@ -270,6 +308,5 @@ public final class ScalingBench {
         sb.append("\n");
       }
     }
-    return sb.toString();
   }
 }

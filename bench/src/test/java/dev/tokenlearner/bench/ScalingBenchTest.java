@@ -78,4 +78,13 @@ class ScalingBenchTest {
     }
     assertTrue(md.contains("| B/16 | 10,000,000 | 100 | 300 | 40 |"), md);
   }
+
+  @Test
+  void markdown_perSpeedup_dividesTheMeasuredCompute() {
+    String md = ScalingBench.markdown(List.of(COMPUTE), options(25L << 20, 50), List.of(1.0, 10.0));
+
+    assertTrue(md.contains("| B/16 | 10,000,000 | 100 | 300 | 40 |"), md);
+    assertTrue(md.contains("| B/16 | 10,000,000 | 10 | 30 | 40 |"), md);
+    assertTrue(md.contains("divided by 10"), md);
+  }
 }

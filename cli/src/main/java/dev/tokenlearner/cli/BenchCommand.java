@@ -201,11 +201,11 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--compute-speedup",
+      split = ",",
       paramLabel = "F",
       description =
-          "Divide the measured compute by F in --scaling, for workers F times faster than this machine. Default: ${DEFAULT-VALUE}.",
-      defaultValue = "1")
-  double computeSpeedup;
+          "Tables of --scaling with the measured compute divided by each F, for workers F times faster than this machine. Default: 1.")
+  List<Double> computeSpeedup = List.of(1.0);
 
   @Spec CommandSpec spec;
 
@@ -323,10 +323,10 @@ final class BenchCommand implements Callable<Integer> {
             d.gigabitsPerSecond(),
             linkEfficiency,
             d.latencyMicros(),
-            computeSpeedup,
+            1.0,
             (long) (bucketMb * (1 << 20)));
     List<ScalingBench.Compute> computes = ScalingBench.measure(o, System.err);
-    spec.commandLine().getOut().println(ScalingBench.markdown(computes, o));
+    spec.commandLine().getOut().println(ScalingBench.markdown(computes, o, computeSpeedup));
     spec.commandLine().getOut().flush();
     return 0;
   }
