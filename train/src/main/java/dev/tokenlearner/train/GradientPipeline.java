@@ -204,17 +204,30 @@ final class GradientPipeline {
     if (replication.replicas() <= 1) {
       return v;
     }
+    Ops r = tf.withSubScope("replicas");
     int n = v.gradients().size();
-    List<Operand<TFloat32>> shard = new ArrayList<>(List.of(v.loss(), v.correct()));
-    shard.addAll(reversed(v.gradients()));
-    List<Operand<TFloat32>> mean =
-        new BucketedAllReduce(replication, allReduce.bucketBytes(), allReduce.bfloat16())
-            .allReduceMean(tf.withSubScope("replicas"), shard);
+    List<Operand<TFloat32>> metrics = List.of(v.loss(), v.correct());
+    List<Operand<TFloat32>> mean;
+    List<Operand<TFloat32>> grads;
+    if (allReduce.bfloat16()) {
+      // Loss and count stay float32: bfloat16 would round what the step reports.
+      mean = replication.allReduceMean(r, metrics);
+      grads =
+          new BucketedAllReduce(replication, allReduce.bucketBytes(), true)
+              .allReduceMean(r, reversed(v.gradients()));
+    } else {
+      List<Operand<TFloat32>> shard = new ArrayList<>(metrics);
+      shard.addAll(reversed(v.gradients()));
+      List<Operand<TFloat32>> all =
+          new BucketedAllReduce(replication, allReduce.bucketBytes()).allReduceMean(r, shard);
+      mean = all.subList(0, 2);
+      grads = all.subList(2, n + 2);
+    }
     return new Values(
         mean.get(0),
         // The global batch's count, not the mean of the shards'.
         t.math.mul(mean.get(1), t.constant((float) replication.replicas())),
-        reversed(mean.subList(2, n + 2)));
+        reversed(grads));
   }
 
   private static <T> List<T> reversed(List<T> list) {
