@@ -60,6 +60,7 @@ public final class CollectiveCost {
    * @param python whether to measure Python TF's all-reduce too
    * @param bucketBytes our all-reduce's bucket size ({@link BucketedAllReduce})
    * @param chunkBytes our collectives' chunk size ({@link CollectiveSettings#chunkBytes})
+   * @param bfloat16 send bfloat16 and sum in float32 ({@code allreduce_dtype: bfloat16})
    */
   public record Options(
       long floats,
@@ -68,7 +69,8 @@ public final class CollectiveCost {
       int steps,
       boolean python,
       long bucketBytes,
-      long chunkBytes) {
+      long chunkBytes,
+      boolean bfloat16) {
 
     /** Checks the sizes. */
     public Options {
@@ -94,6 +96,7 @@ public final class CollectiveCost {
    *
    * @param options what was measured
    * @param ours milliseconds per all-reduce of our collectives
+   * @param maxRelativeError largest |ours - exact mean| over the largest |exact mean|
    * @param tcpMegabytesPerSecond one loopback TCP stream, MB/s (10^6 bytes)
    * @param python Python TF's milliseconds per all-reduce, if measured
    * @param pythonNote why Python TF was not measured, or empty
@@ -101,6 +104,7 @@ public final class CollectiveCost {
   public record Report(
       Options options,
       Summary ours,
+      double maxRelativeError,
       double tcpMegabytesPerSecond,
       Optional<Summary> python,
       String pythonNote) {
@@ -114,6 +118,12 @@ public final class CollectiveCost {
     public List<String> lines() {
       List<String> out = new ArrayList<>();
       out.add(line("all-reduce", ours));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "%s on the wire: largest error %.2e of the largest mean",
+              options.bfloat16() ? "bfloat16" : "float32",
+              maxRelativeError));
       out.add(String.format(Locale.ROOT, "loopback TCP: %.0f MB/s", tcpMegabytesPerSecond));
       python.ifPresentOrElse(
           p -> out.add(line("python TF all-reduce", p)),
@@ -169,12 +179,15 @@ public final class CollectiveCost {
       }
     }
     log.println("all-reduce over " + o.replicas() + " in-process TensorFlow servers...");
-    Summary ours = ours(o);
-    return new Report(o, ours, tcp, python, note);
+    Measured ours = ours(o);
+    return new Report(o, Summary.of(ours.millis()), ours.relativeError(), tcp, python, note);
   }
 
-  /** Milliseconds per all-reduce, the chief's. */
-  static Summary ours(Options o) throws Exception {
+  /** A replica's milliseconds per all-reduce and relative error. */
+  private record Measured(double[] millis, double relativeError) {}
+
+  /** The chief's measurement. */
+  static Measured ours(Options o) throws Exception {
     List<CollectiveReplication> members =
         LocalReplicas.start(
             o.replicas(),
@@ -182,30 +195,38 @@ public final class CollectiveCost {
             new CollectiveSettings(120f, o.chunkBytes(), "auto"));
     ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
     try {
-      List<Future<double[]>> runs = new ArrayList<>();
+      List<Future<Measured>> runs = new ArrayList<>();
       for (CollectiveReplication m : members) {
         runs.add(pool.submit(() -> measure(m, o)));
       }
-      double[] chief = runs.get(0).get(30, TimeUnit.MINUTES);
-      for (Future<double[]> f : runs) {
+      Measured chief = runs.get(0).get(30, TimeUnit.MINUTES);
+      for (Future<Measured> f : runs) {
         f.get(30, TimeUnit.MINUTES);
       }
-      return Summary.of(chief);
+      return chief;
     } finally {
       pool.shutdownNow();
     }
   }
 
-  private static double[] measure(CollectiveReplication m, Options o) {
+  private static Measured measure(CollectiveReplication m, Options o) {
     try (Graph g = new Graph()) {
       Ops tf = Ops.create(g);
-      Variable<TFloat32> grads =
-          tf.withName("grads")
-              .variable(tf.fill(tf.constant(new int[] {(int) o.floats()}), tf.constant(1f)));
+      // Replica r holds sin(i · (r + 1) / 1000): known everywhere, so each can check the mean.
+      Variable<TFloat32> grads = tf.withName("grads").variable(wave(tf, o.floats(), m.rank()));
       List<Operand<TFloat32>> reduced =
-          new BucketedAllReduce(m, o.bucketBytes()).allReduceMean(tf, List.of(grads));
+          new BucketedAllReduce(m, o.bucketBytes(), o.bfloat16()).allReduceMean(tf, List.of(grads));
       Operand<TFloat32> first =
           tf.slice(reduced.get(0), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      Operand<TFloat32> exact = wave(tf, o.floats(), 0);
+      for (int r = 1; r < o.replicas(); r++) {
+        exact = tf.math.add(exact, wave(tf, o.floats(), r));
+      }
+      exact = tf.math.div(exact, tf.constant((float) o.replicas()));
+      Operand<TFloat32> error =
+          tf.math.div(
+              tf.max(tf.math.abs(tf.math.sub(reduced.get(0), exact)), tf.constant(0)),
+              tf.max(tf.math.abs(exact), tf.constant(0)));
       Session s = m.openSession(g, LocalReplicas.sessionConfig(o.replicas(), false));
       s.initialize();
       double[] ms = new double[o.steps()];
@@ -217,9 +238,21 @@ public final class CollectiveCost {
           }
         }
       }
+      double relative;
+      try (Result r = s.runner().fetch(error).run()) {
+        relative = ((TFloat32) r.get(0)).getFloat();
+      }
       m.closeSession(s);
-      return ms;
+      return new Measured(ms, relative);
     }
+  }
+
+  /** {@code sin(i · (rank + 1) / 1000)} for {@code i < n}. */
+  private static Operand<TFloat32> wave(Ops tf, long n, int rank) {
+    Operand<TFloat32> i =
+        tf.dtypes.cast(
+            tf.range(tf.constant(0), tf.constant((int) n), tf.constant(1)), TFloat32.class);
+    return tf.math.sin(tf.math.mul(i, tf.constant((rank + 1) / 1000f)));
   }
 
   /**
@@ -345,7 +378,7 @@ public final class CollectiveCost {
   /**
    * Prints the report.
    *
-   * @param args floats, replicas, steps, bucket MiB, chunk MiB
+   * @param args floats, replicas, steps, bucket MiB, chunk MiB[, bfloat16]
    * @throws Exception if a replica fails
    */
   public static void main(String[] args) throws Exception {
@@ -357,7 +390,8 @@ public final class CollectiveCost {
             Integer.parseInt(args[2]),
             !Boolean.getBoolean("tl.nopython"),
             (long) (Double.parseDouble(args[3]) * (1 << 20)),
-            (long) (Double.parseDouble(args[4]) * (1 << 20)));
+            (long) (Double.parseDouble(args[4]) * (1 << 20)),
+            args.length > 5 && args[5].equals("bfloat16"));
     run(o, System.err).lines().forEach(System.out::println);
     // TensorFlow servers cannot be stopped.
     System.exit(0);

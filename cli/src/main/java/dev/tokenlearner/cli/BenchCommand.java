@@ -7,6 +7,7 @@ import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.ProfileBench;
+import dev.tokenlearner.bench.ScalingBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -169,6 +170,43 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "2")
   double chunkMb;
 
+  @Option(
+      names = "--allreduce-dtype",
+      paramLabel = "DTYPE",
+      description =
+          "Wire dtype of --allreduce: float32, or bfloat16 (gathered, summed in float32; the trainer's allreduce_dtype). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "float32")
+  String allreduceDtype;
+
+  @Option(
+      names = "--scaling",
+      description =
+          "Instead: measure the forward pass and training step of ViT Ti/S/B/L-16 (batch from --batches, default 2) and predict the data-parallel step time and efficiency at 2-64 workers on 25 and 100 Gb/s, with and without overlapping the all-reduce with the backward pass.")
+  boolean scaling;
+
+  @Option(
+      names = "--scaling-sizes",
+      split = ",",
+      paramLabel = "SIZE",
+      description = "ViT sizes of --scaling. Default: Ti,S,B,L.")
+  List<String> scalingSizes;
+
+  @Option(
+      names = "--link-efficiency",
+      paramLabel = "F",
+      description =
+          "Fraction of the link speed the all-reduce reaches in --scaling (1 = an ideal ring such as NCCL's; bench --allreduce prints ours against loopback TCP). Default: ${DEFAULT-VALUE}.",
+      defaultValue = "1")
+  double linkEfficiency;
+
+  @Option(
+      names = "--compute-speedup",
+      split = ",",
+      paramLabel = "F",
+      description =
+          "Tables of --scaling with the measured compute divided by each F, for workers F times faster than this machine. Default: 1.")
+  List<Double> computeSpeedup = List.of(1.0);
+
   @Spec CommandSpec spec;
 
   @Override
@@ -209,6 +247,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (allreduce) {
       return allReduceBench();
+    }
+    if (scaling) {
+      return scalingBench();
     }
     if (input) {
       return inputBench();
@@ -269,6 +310,28 @@ final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  private int scalingBench() {
+    ScalingBench.Options d = ScalingBench.Options.defaults();
+    ScalingBench.Options o =
+        new ScalingBench.Options(
+            scalingSizes == null
+                ? d.sizes()
+                : scalingSizes.stream().map(ViTSize::fromScenicName).toList(),
+            batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+            d.warmup(),
+            repetitions != null ? repetitions : d.runs(),
+            d.workers(),
+            d.gigabitsPerSecond(),
+            linkEfficiency,
+            d.latencyMicros(),
+            1.0,
+            (long) (bucketMb * (1 << 20)));
+    List<ScalingBench.Compute> computes = ScalingBench.measure(o, System.err);
+    spec.commandLine().getOut().println(ScalingBench.markdown(computes, o, computeSpeedup));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
   private int allReduceBench() throws Exception {
     CollectiveCost.Options o =
         new CollectiveCost.Options(
@@ -278,7 +341,15 @@ final class BenchCommand implements Callable<Integer> {
             repetitions != null ? repetitions : quick ? 5 : 15,
             !skip.contains("python"),
             (long) (bucketMb * (1 << 20)),
-            (long) (chunkMb * (1 << 20)));
+            (long) (chunkMb * (1 << 20)),
+            switch (allreduceDtype) {
+              case "float32" -> false;
+              case "bfloat16" -> true;
+              default ->
+                  throw new picocli.CommandLine.ParameterException(
+                      spec.commandLine(),
+                      "--allreduce-dtype must be float32 or bfloat16, got " + allreduceDtype);
+            });
     CollectiveCost.Report r = CollectiveCost.run(o, System.err);
     r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();

@@ -79,7 +79,8 @@ public final class ConfigLoader {
               RuntimeConfig.DEVICE_KEY,
               LossScaleConfig.INIT_KEY,
               LossScaleConfig.GROWTH_STEPS_KEY,
-              AllReduceConfig.BUCKET_MB_KEY),
+              AllReduceConfig.BUCKET_MB_KEY,
+              AllReduceConfig.DTYPE_KEY),
           TrainConfig.KEYS);
 
   /** Keys some record reads, per section whose keys the loader checks. */

@@ -25,17 +25,28 @@ public final class BucketedAllReduce {
 
   private final Replication replication;
   private final long bucketFloats;
+  private final boolean bfloat16;
 
   /**
    * @param replication the replicas to average over
    * @param bucketBytes target bytes per bucket (float32), at least 4
    */
   public BucketedAllReduce(Replication replication, long bucketBytes) {
+    this(replication, bucketBytes, false);
+  }
+
+  /**
+   * @param replication the replicas to average over
+   * @param bucketBytes target bytes per bucket (float32), at least 4
+   * @param bfloat16 send bfloat16 and sum in float32 ({@link Replication#allReduceMeanBfloat16})
+   */
+  public BucketedAllReduce(Replication replication, long bucketBytes, boolean bfloat16) {
     if (bucketBytes < Float.BYTES) {
       throw new IllegalArgumentException("bucket must hold a float, got " + bucketBytes + " bytes");
     }
     this.replication = replication;
     this.bucketFloats = bucketBytes / Float.BYTES;
+    this.bfloat16 = bfloat16;
   }
 
   /** A run of one tensor's flattened elements inside a bucket. */
@@ -53,8 +64,11 @@ public final class BucketedAllReduce {
     List<List<Operand<TFloat32>>> parts = new ArrayList<>();
     values.forEach(v -> parts.add(new ArrayList<>()));
     for (List<Piece> bucket : buckets) {
+      List<Operand<TFloat32>> pieces = bucket.stream().map(Piece::values).toList();
       List<Operand<TFloat32>> mean =
-          replication.allReduceMean(tf, bucket.stream().map(Piece::values).toList());
+          bfloat16
+              ? replication.allReduceMeanBfloat16(tf, pieces)
+              : replication.allReduceMean(tf, pieces);
       for (int i = 0; i < bucket.size(); i++) {
         parts.get(bucket.get(i).tensor()).add(mean.get(i));
       }

@@ -1,5 +1,6 @@
 package dev.tokenlearner.train;
 
+import dev.tokenlearner.config.AllReduceConfig;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.ops.Parameter;
@@ -71,7 +72,7 @@ final class GradientPipeline {
   private final Replication replication;
   private final OptionalDouble maxGradNorm;
   private final boolean xla;
-  private final long bucketBytes;
+  private final AllReduceConfig allReduce;
 
   /**
    * The pipeline's settings.
@@ -81,7 +82,7 @@ final class GradientPipeline {
    * @param replication how the replicas average
    * @param maxGradNorm {@code max_grad_norm}, empty for no clipping
    * @param xla whether to compile forward, backward and clipping as one XLA computation
-   * @param bucketBytes bytes per all-reduce bucket ({@code allreduce_bucket_mb})
+   * @param allReduce the all-reduce's bucket size and wire dtype
    * @throws InvalidInputException if XLA is asked for with several replicas
    */
   GradientPipeline(
@@ -90,7 +91,7 @@ final class GradientPipeline {
       Replication replication,
       OptionalDouble maxGradNorm,
       boolean xla,
-      long bucketBytes) {
+      AllReduceConfig allReduce) {
     if (xla && replication.replicas() > 1) {
       // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
       throw new InvalidInputException(
@@ -100,7 +101,7 @@ final class GradientPipeline {
     this.replication = replication;
     this.maxGradNorm = maxGradNorm;
     this.xla = xla;
-    this.bucketBytes = bucketBytes;
+    this.allReduce = allReduce;
   }
 
   /**
@@ -203,17 +204,30 @@ final class GradientPipeline {
     if (replication.replicas() <= 1) {
       return v;
     }
+    Ops r = tf.withSubScope("replicas");
     int n = v.gradients().size();
-    List<Operand<TFloat32>> shard = new ArrayList<>(List.of(v.loss(), v.correct()));
-    shard.addAll(reversed(v.gradients()));
-    List<Operand<TFloat32>> mean =
-        new BucketedAllReduce(replication, bucketBytes)
-            .allReduceMean(tf.withSubScope("replicas"), shard);
+    List<Operand<TFloat32>> metrics = List.of(v.loss(), v.correct());
+    List<Operand<TFloat32>> mean;
+    List<Operand<TFloat32>> grads;
+    if (allReduce.bfloat16()) {
+      // Loss and count stay float32: bfloat16 would round what the step reports.
+      mean = replication.allReduceMean(r, metrics);
+      grads =
+          new BucketedAllReduce(replication, allReduce.bucketBytes(), true)
+              .allReduceMean(r, reversed(v.gradients()));
+    } else {
+      List<Operand<TFloat32>> shard = new ArrayList<>(metrics);
+      shard.addAll(reversed(v.gradients()));
+      List<Operand<TFloat32>> all =
+          new BucketedAllReduce(replication, allReduce.bucketBytes()).allReduceMean(r, shard);
+      mean = all.subList(0, 2);
+      grads = all.subList(2, n + 2);
+    }
     return new Values(
         mean.get(0),
         // The global batch's count, not the mean of the shards'.
         t.math.mul(mean.get(1), t.constant((float) replication.replicas())),
-        reversed(mean.subList(2, n + 2)));
+        reversed(grads));
   }
 
   private static <T> List<T> reversed(List<T> list) {

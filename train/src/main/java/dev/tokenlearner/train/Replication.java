@@ -58,6 +58,19 @@ public interface Replication {
   List<Operand<TFloat32>> allReduceMean(Ops tf, List<Operand<TFloat32>> values);
 
   /**
+   * As {@link #allReduceMean}, sending bfloat16 (half the bytes) and summing in float32 ({@code
+   * allreduce_dtype: bfloat16}); the values must have static shapes. By default the float32
+   * all-reduce.
+   *
+   * @param tf where to build the ops
+   * @param values per-replica values
+   * @return their means over the replicas, from bfloat16-rounded values
+   */
+  default List<Operand<TFloat32>> allReduceMeanBfloat16(Ops tf, List<Operand<TFloat32>> values) {
+    return allReduceMean(tf, values);
+  }
+
+  /**
    * An op that overwrites every replica's variables with the chief's values.
    *
    * @param tf where to build the ops

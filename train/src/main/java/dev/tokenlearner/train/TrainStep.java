@@ -103,7 +103,7 @@ public final class TrainStep implements AutoCloseable {
             replication,
             config.train().maxGradNorm(),
             xla,
-            config.allReduce().bucketBytes());
+            config.allReduce());
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
     model =

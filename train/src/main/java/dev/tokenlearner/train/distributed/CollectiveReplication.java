@@ -93,6 +93,12 @@ public final class CollectiveReplication implements Replication {
   }
 
   @Override
+  public synchronized List<Operand<TFloat32>> allReduceMeanBfloat16(
+      Ops tf, List<Operand<TFloat32>> values) {
+    return Collectives.allReduceMeanBfloat16(tf, values, replicas, () -> nextInstance++, settings);
+  }
+
+  @Override
   public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
     return Optional.of(
         Collectives.broadcastFromChief(tf, variables, rank, replicas, settings.timeoutSeconds()));

@@ -11,6 +11,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -36,7 +37,7 @@ public final class Collectives {
   static final long REDUCE_INSTANCE = 1;
 
   /** First instance key of the broadcasts (one per variable). */
-  static final long BROADCAST_INSTANCE_BASE = 1L << 32;
+  static final long BROADCAST_INSTANCE_BASE = 1L << 30;
 
   private Collectives() {}
 
@@ -93,6 +94,83 @@ public final class Collectives {
     List<Operand<TFloat32>> out = new ArrayList<>();
     for (int i = 0; i < values.size(); i++) {
       out.add(tf.reshape(split.get(i), tf.shape(values.get(i))));
+    }
+    return out;
+  }
+
+  /**
+   * As {@link #allReduceMean}, with bfloat16 on the wire and float32 accumulation: each replica
+   * rounds its packed values to bfloat16, all replicas gather everyone's (half the bytes of a
+   * float32 ring for 2 replicas, the same for 4, more beyond), and each sums them in float32. TF's
+   * ring would add in bfloat16 at every hop; the gather moves raw bits (two bfloat16 values bitcast
+   * to one float32), so the only rounding is each replica's own values to bfloat16.
+   *
+   * @param tf where to build the ops
+   * @param values per-replica values, in the same order on every replica
+   * @param groupSize number of replicas
+   * @param instanceKeys gives each collective its key; the same sequence on every replica
+   * @param settings timeout, chunk size and communication hint
+   * @return the means, in order, float32
+   */
+  public static List<Operand<TFloat32>> allReduceMeanBfloat16(
+      Ops tf,
+      List<Operand<TFloat32>> values,
+      int groupSize,
+      LongSupplier instanceKeys,
+      CollectiveSettings settings) {
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    Operand<TInt64> flat = tf.constant(new long[] {-1});
+    List<Operand<TFloat32>> pieces = new ArrayList<>();
+    List<Long> sizes = new ArrayList<>();
+    long total = 0;
+    for (Operand<TFloat32> v : values) {
+      Shape s = v.shape();
+      if (s.isUnknown() || s.hasUnknownDimension()) {
+        throw new IllegalArgumentException(
+            "a bfloat16 all-reduce needs static shapes, " + v.op().name() + " has " + s);
+      }
+      pieces.add(tf.reshape(v, flat));
+      sizes.add(s.size());
+      total += s.size();
+    }
+    if (total % 2 == 1) {
+      pieces.add(tf.zeros(tf.constant(new long[] {1}), TFloat32.class)); // bitcast needs pairs
+    }
+    Operand<TFloat32> packed =
+        pieces.size() == 1 ? pieces.get(0) : tf.concat(pieces, tf.constant(0));
+    long padded = total + total % 2;
+    Operand<TFloat32> bits =
+        tf.bitcast(
+            tf.reshape(tf.dtypes.cast(packed, TBfloat16.class), tf.constant(new long[] {-1, 2})),
+            TFloat32.class);
+    Operation gather =
+        tf.scope()
+            .opBuilder("CollectiveGather", "all_gather_bfloat16")
+            .addInput(bits.asOutput())
+            .setAttr("group_size", (long) groupSize)
+            .setAttr("group_key", REDUCE_GROUP)
+            .setAttr("instance_key", instanceKeys.getAsLong())
+            .setAttr("shape", Shape.of(padded / 2))
+            .setAttr("communication_hint", settings.communicationHint())
+            .setAttr("timeout_seconds", settings.timeoutSeconds())
+            .build();
+    Output<TFloat32> gathered = gather.output(0);
+    Operand<TFloat32> all =
+        tf.dtypes.cast(tf.bitcast(gathered, TBfloat16.class), TFloat32.class); // [n * padded/2, 2]
+    Operand<TFloat32> mean =
+        tf.math.div(
+            tf.reduceSum(
+                tf.reshape(all, tf.constant(new long[] {groupSize, padded})), tf.constant(0)),
+            tf.constant((float) groupSize));
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    long offset = 0;
+    for (int i = 0; i < values.size(); i++) {
+      Operand<TFloat32> part =
+          tf.slice(mean, tf.constant(new long[] {offset}), tf.constant(new long[] {sizes.get(i)}));
+      out.add(tf.reshape(part, tf.constant(values.get(i).shape().asArray())));
+      offset += sizes.get(i);
     }
     return out;
   }

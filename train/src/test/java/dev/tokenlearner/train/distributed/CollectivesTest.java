@@ -1,6 +1,7 @@
 package dev.tokenlearner.train.distributed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -70,6 +71,35 @@ class CollectivesTest {
     AttrValue hint = ops.get(0).getAttrOrThrow("communication_hint");
     assertEquals("nccl", hint.getS().toStringUtf8());
     assertEquals(5, ops.get(0).getAttrOrThrow("instance_key").getI());
+  }
+
+  @Test
+  void allReduceMeanBfloat16_oddCount_oneGatherOfPairedBits() {
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      Collectives.allReduceMeanBfloat16(
+          tf,
+          List.of(
+              tf.zeros(tf.constant(new int[] {10}), TFloat32.class),
+              tf.zeros(tf.constant(new int[] {3, 3}), TFloat32.class)),
+          2,
+          () -> 9,
+          new CollectiveSettings(TIMEOUT, 16, "auto"));
+      List<NodeDef> gathers = new ArrayList<>();
+      for (NodeDef n : g.toGraphDef().getNodeList()) {
+        if (n.getOp().equals("CollectiveGather")) {
+          gathers.add(n);
+        }
+        assertTrue(!n.getOp().equals("CollectiveReduce"), n.getName());
+      }
+
+      // 19 floats padded to 20: 10 float32 words of two bfloat16 each, gathered unchunked.
+      assertEquals(1, gathers.size());
+      NodeDef gather = gathers.get(0);
+      assertEquals(10, gather.getAttrOrThrow("shape").getShape().getDim(0).getSize());
+      assertEquals(9, gather.getAttrOrThrow("instance_key").getI());
+      assertEquals(2, gather.getAttrOrThrow("group_size").getI());
+    }
   }
 
   @Test
