@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
@@ -13,10 +12,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 class BucketedAllReduceTest {
@@ -25,27 +21,11 @@ class BucketedAllReduceTest {
    * A replication whose "mean" is the value times the bucket's index + 1, recording each bucket's
    * element count: that tells, after the pieces are put back, which bucket carried each element.
    */
-  private static final class Recording implements Replication {
+  private static final class Recording extends LocalReplication {
     final List<Long> bucketFloats = new ArrayList<>();
 
-    @Override
-    public int rank() {
-      return 0;
-    }
-
-    @Override
-    public int replicas() {
-      return 2;
-    }
-
-    @Override
-    public String describe() {
-      return "recording";
-    }
-
-    @Override
-    public Session openSession(Graph graph, ConfigProto config) {
-      return new Session(graph, config);
+    Recording() {
+      super(2, "recording");
     }
 
     @Override
@@ -57,22 +37,6 @@ class BucketedAllReduceTest {
       bucketFloats.add(n);
       Operand<TFloat32> factor = tf.constant((float) bucketFloats.size());
       return values.stream().map(v -> (Operand<TFloat32>) tf.math.mul(v, factor)).toList();
-    }
-
-    @Override
-    public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
-      return Optional.empty();
-    }
-
-    @Override
-    public RuntimeException failed(RuntimeException e) {
-      return e;
-    }
-
-    @Override
-    public boolean closeSession(Session session) {
-      session.close();
-      return true;
     }
   }
 

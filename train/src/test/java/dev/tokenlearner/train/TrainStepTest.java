@@ -26,10 +26,8 @@ import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -151,28 +149,12 @@ class TrainStepTest {
    * Two replicas that see the same shard: its all-reduce is the identity, so the step must equal
    * one process's, with the correct count and examples of the two-shard global batch.
    */
-  private static final class Twins implements Replication {
+  private static final class Twins extends LocalReplication {
     final List<Integer> reducedCounts = new ArrayList<>();
     final List<Long> reducedFloats = new ArrayList<>();
 
-    @Override
-    public int rank() {
-      return 0;
-    }
-
-    @Override
-    public int replicas() {
-      return 2;
-    }
-
-    @Override
-    public String describe() {
-      return "twin replicas";
-    }
-
-    @Override
-    public Session openSession(Graph graph, ConfigProto config) {
-      return new Session(graph, config);
+    Twins() {
+      super(2, "twin replicas");
     }
 
     @Override
@@ -180,22 +162,6 @@ class TrainStepTest {
       reducedCounts.add(values.size());
       reducedFloats.add(values.stream().mapToLong(v -> v.shape().size()).sum());
       return values;
-    }
-
-    @Override
-    public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
-      return Optional.empty();
-    }
-
-    @Override
-    public RuntimeException failed(RuntimeException e) {
-      return e;
-    }
-
-    @Override
-    public boolean closeSession(Session session) {
-      session.close();
-      return true;
     }
   }
 
