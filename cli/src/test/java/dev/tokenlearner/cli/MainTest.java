@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.core.HostArray;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line end to end: exit codes, messages, and import then predict on a fixture. */
 class MainTest {
@@ -21,28 +18,20 @@ class MainTest {
   private static final Path TESTDATA =
       Path.of(System.getProperty("tokenlearner.testdata", "../testdata"));
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void noSubcommand_isUserError() {
-    Run r = run();
+    CliRun r = run();
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("Specify a subcommand"), r.err());
   }
 
   @Test
   void inspect_tinyConfig_printsLayerTableCountAndFlops() {
-    Run r = run("inspect", "--config", "tiny");
+    CliRun r = run("inspect", "--config", "tiny");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().matches("(?s).*\nlayer +tokens +MFLOPs +params\n.*"), r.out());
     // The table's total agrees with the parameter count, both with thousands separators.
@@ -54,7 +43,7 @@ class MainTest {
 
   @Test
   void inspectParams_tinyConfig_addsTheParameterTree() {
-    Run r = run("inspect", "--config", "tiny", "--params");
+    CliRun r = run("inspect", "--config", "tiny", "--params");
     assertEquals(0, r.code(), r.err());
     assertTrue(
         r.out()
@@ -66,7 +55,7 @@ class MainTest {
 
   @Test
   void trainHelp_listsTheBundledConfigs() {
-    Run r = run("train", "--help");
+    CliRun r = run("train", "--help");
     assertEquals(0, r.code(), r.err());
     for (String name : BundledConfigs.names()) {
       assertTrue(r.out().contains(name), name + " missing from: " + r.out());
@@ -76,7 +65,7 @@ class MainTest {
 
   @Test
   void train_deviceGpuWithoutGpu_isUserErrorNamingWhatIsMissing(@TempDir Path tmp) {
-    Run r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "gpu");
+    CliRun r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "gpu");
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("device: gpu was asked for"), r.err());
     assertTrue(r.err().contains("CPU build"), r.err());
@@ -84,7 +73,7 @@ class MainTest {
 
   @Test
   void doctor_noGpu_reportsWhatIsMissing() {
-    Run r = run("doctor");
+    CliRun r = run("doctor");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("TensorFlow 2."), r.out());
     assertTrue(r.out().contains("device:CPU:0 (CPU"), r.out());
@@ -94,21 +83,21 @@ class MainTest {
 
   @Test
   void doctorGpu_noGpu_failsAsUserError() {
-    Run r = run("doctor", "--gpu");
+    CliRun r = run("doctor", "--gpu");
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("no GPU can be used"), r.err());
   }
 
   @Test
   void train_unknownDevice_isUserErrorNamingChoices(@TempDir Path tmp) {
-    Run r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "tpu");
+    CliRun r = run("train", "--config", "tiny", "--workdir", tmp.toString(), "--device", "tpu");
     assertEquals(Main.EXIT_USER_ERROR, r.code(), r.err());
     assertTrue(r.err().contains("cpu, gpu, auto"), r.err());
   }
 
   @Test
   void inspectBuildTime_tinyConfig_printsExactlyTwoLinesWithOpCounts() {
-    Run r = run("inspect", "--config", "tiny", "--build-time");
+    CliRun r = run("inspect", "--config", "tiny", "--build-time");
 
     assertEquals(0, r.code(), r.err());
     String[] lines = r.out().split("\n");
@@ -123,7 +112,7 @@ class MainTest {
 
   @Test
   void inspect_missingConfigFile_isUserErrorNamingIt() {
-    Run r = run("inspect", "--config", "/nonexistent/cfg.yaml");
+    CliRun r = run("inspect", "--config", "/nonexistent/cfg.yaml");
     assertEquals(Main.EXIT_USER_ERROR, r.code());
     assertTrue(r.err().contains("/nonexistent/cfg.yaml"), r.err());
   }
@@ -139,7 +128,7 @@ class MainTest {
       Npy.write(zip, HostArray.zeros(2));
       zip.closeEntry();
     }
-    Run r =
+    CliRun r =
         run(
             "train",
             "--config",
@@ -155,7 +144,7 @@ class MainTest {
 
   @Test
   void train_evalDataWithoutNpzData_isUserError(@TempDir Path tmp) {
-    Run r =
+    CliRun r =
         run(
             "train",
             "--config",
@@ -172,7 +161,7 @@ class MainTest {
   void importThenPredict_fixture_reproducesScenicLogits(@TempDir Path tmp) throws Exception {
     Path fixture = TESTDATA.resolve("fixtures/tiny_v1_fuser");
     Path model = tmp.resolve("model");
-    Run imp =
+    CliRun imp =
         run(
             "import",
             "--checkpoint",
@@ -183,7 +172,7 @@ class MainTest {
             model.toString());
     assertEquals(0, imp.code(), imp.err());
     Path out = tmp.resolve("logits.npy");
-    Run pred =
+    CliRun pred =
         run(
             "predict",
             "--model",
@@ -196,7 +185,7 @@ class MainTest {
     HostArray expected = Npy.read(fixture.resolve("expected_logits.npy"));
     assertTrue(Npy.read(out).maxAbsDiff(expected) <= 1e-4);
 
-    Run again =
+    CliRun again =
         run(
             "import",
             "--checkpoint",
@@ -215,7 +204,7 @@ class MainTest {
     Path bad = tmp.resolve("checkpoint_5");
     byte[] bytes = Files.readAllBytes(fixture.resolve("checkpoint_1001"));
     Files.write(bad, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    Run r =
+    CliRun r =
         run(
             "import",
             "--checkpoint",

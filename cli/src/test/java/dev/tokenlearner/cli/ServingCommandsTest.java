@@ -34,16 +34,8 @@ class ServingCommandsTest {
   private static Path root;
   private static Path images;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @BeforeAll
@@ -52,7 +44,7 @@ class ServingCommandsTest {
     Path labels = tmp.resolve("labels.txt");
     Files.writeString(labels, String.join("\n", LABELS) + "\n\n", StandardCharsets.UTF_8);
     for (int i = 0; i < 2; i++) {
-      Run r =
+      CliRun r =
           run(
               "import",
               "--checkpoint",
@@ -88,7 +80,7 @@ class ServingCommandsTest {
 
   @Test
   void inspectModel_servingRoot_printsLabelsStatisticsAndCheckpointSha() throws Exception {
-    Run r = run("inspect", "--model", root.toString());
+    CliRun r = run("inspect", "--model", root.toString());
     assertEquals(0, r.code(), r.err());
     String sha =
         HexFormat.of()
@@ -107,7 +99,7 @@ class ServingCommandsTest {
   void predict_folderWithTopKAndSmallBatches_writesSameClassesAsCsvAndJson() throws Exception {
     Path csv = tmp.resolve("out/top.csv");
     Path json = tmp.resolve("out/top.json");
-    Run a =
+    CliRun a =
         run(
             "predict",
             "--model",
@@ -121,7 +113,7 @@ class ServingCommandsTest {
             "--output",
             csv.toString());
     assertEquals(0, a.code(), a.err());
-    Run b =
+    CliRun b =
         run(
             "predict",
             "--model",
@@ -187,7 +179,7 @@ class ServingCommandsTest {
             .replace("batch_size: 64", "batch_size: 8")
             .replace("eval_batch_size: 128", "eval_batch_size: 8"));
     Path trainRoot = tmp.resolve("trained");
-    Run r =
+    CliRun r =
         run(
             "train",
             "--config",
@@ -261,7 +253,7 @@ class ServingCommandsTest {
   void import_labelsOfWrongCount_isUserErrorNamingFile() throws IOException {
     Path labels = tmp.resolve("three.txt");
     Files.writeString(labels, "a\nb\nc\n");
-    Run r =
+    CliRun r =
         run(
             "import",
             "--checkpoint",

@@ -11,28 +11,17 @@ import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.core.InvalidInputException;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** sweep on the tiny config with a few steps: the table, the plot and a resumed rerun. */
 class SweepCommandTest {
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static Path tinyConfig(Path tmp) throws IOException {
@@ -66,7 +55,7 @@ class SweepCommandTest {
       out.toString()
     };
 
-    Run r = run(args);
+    CliRun r = run(args);
 
     assertEquals(0, r.code(), r.err());
     List<SweepRow> rows = SweepTable.read(out.resolve("sweep.csv"));
@@ -86,7 +75,7 @@ class SweepCommandTest {
     assertEquals(ParetoPlot.HEIGHT, png.getHeight());
 
     String before = Files.readString(out.resolve("sweep.csv"));
-    Run again = run(args);
+    CliRun again = run(args);
 
     assertEquals(0, again.code(), again.err());
     assertEquals(3, again.out().split("finished earlier, skipped", -1).length - 1, again.out());

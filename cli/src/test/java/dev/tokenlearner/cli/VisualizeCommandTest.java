@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -14,7 +12,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** visualize on an imported image model (8 tokens) and video model (4 tokens, 4 frames). */
 class VisualizeCommandTest {
@@ -26,21 +23,13 @@ class VisualizeCommandTest {
   private static Path imageModel;
   private static Path videoModel;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    int code = cl.execute(args);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static Path importSet(String set, String checkpoint) {
     Path out = tmp.resolve("models/" + set);
-    Run r =
+    CliRun r =
         run(
             "import",
             "--checkpoint",
@@ -77,7 +66,7 @@ class VisualizeCommandTest {
     randomPng(image, 30, 22, 1);
     Path png = tmp.resolve("out/cat_maps.png");
 
-    Run r =
+    CliRun r =
         run(
             "visualize",
             "--model",
@@ -99,7 +88,7 @@ class VisualizeCommandTest {
     }
     Path out = tmp.resolve("many_maps");
 
-    Run r =
+    CliRun r =
         run(
             "visualize",
             "--model",
@@ -123,7 +112,7 @@ class VisualizeCommandTest {
     }
     Path gif = tmp.resolve("clip.gif");
 
-    Run r =
+    CliRun r =
         run(
             "visualize",
             "--model",
@@ -143,7 +132,7 @@ class VisualizeCommandTest {
   void visualize_npyClipBatch_writesOneGifPerExample() throws IOException {
     Path out = tmp.resolve("npy_maps");
 
-    Run r =
+    CliRun r =
         run(
             "visualize",
             "--model",
@@ -165,7 +154,7 @@ class VisualizeCommandTest {
     Path image = tmp.resolve("two/dog.png");
     randomPng(image, 16, 16, 3);
 
-    Run r =
+    CliRun r =
         run(
             "visualize",
             "--model",
