@@ -63,15 +63,7 @@ class UserErrorsTest {
   @Test
   void train_missingDataPath_saysNoSuchFile() {
     Path data = tmp.resolve("nodata");
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--config",
-            "tiny",
-            "--workdir",
-            tmp.resolve("w").toString(),
-            "--data",
-            data.toString());
+    CliRun r = trainTiny(data);
     assertOneLineUserError(r, "no such file: " + data);
   }
 
@@ -81,15 +73,7 @@ class UserErrorsTest {
     for (int i = 0; i < 3; i++) {
       png(data.resolve(i + ".png"));
     }
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--config",
-            "tiny",
-            "--workdir",
-            tmp.resolve("w").toString(),
-            "--data",
-            data.toString());
+    CliRun r = trainTiny(data);
     assertOneLineUserError(r, data.toString(), "flat folder of images", "--data takes", ".npz");
     assertTrue(!r.err().contains("checksum"), r.err());
   }
@@ -97,15 +81,7 @@ class UserErrorsTest {
   @Test
   void train_npyFile_listsTheDataLayouts() throws Exception {
     Path data = Files.writeString(tmp.resolve("images.npy"), "not really");
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--config",
-            "tiny",
-            "--workdir",
-            tmp.resolve("w").toString(),
-            "--data",
-            data.toString());
+    CliRun r = trainTiny(data);
     assertOneLineUserError(r, "a .npy file", "--data takes", "class sub-folders");
   }
 
@@ -114,15 +90,7 @@ class UserErrorsTest {
     Path data = tmp.resolve("folder");
     Files.createDirectories(data.resolve("cat"));
     Files.createDirectories(data.resolve("dog"));
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--config",
-            "tiny",
-            "--workdir",
-            tmp.resolve("w").toString(),
-            "--data",
-            data.toString());
+    CliRun r = trainTiny(data);
     assertOneLineUserError(r, data.toString(), "no training images");
   }
 
@@ -131,15 +99,7 @@ class UserErrorsTest {
     Path data = tmp.resolve("split");
     png(data.resolve("train/cat/0.png"));
     png(data.resolve("val/dog/0.png"));
-    CliRun r =
-        CliRun.of(
-            "train",
-            "--config",
-            "tiny",
-            "--workdir",
-            tmp.resolve("w").toString(),
-            "--data",
-            data.toString());
+    CliRun r = trainTiny(data);
     assertOneLineUserError(r, "[cat]", "[dog]", "same classes");
   }
 
@@ -252,5 +212,17 @@ class UserErrorsTest {
     CliRun r = CliRun.of("train", "--config", "tiny", "--workdir", tmp.toString(), "--bogus");
     assertEquals(Main.EXIT_USAGE, r.code(), r.err());
     assertTrue(r.err().contains("Unknown option: '--bogus'"), r.err());
+  }
+
+  /** {@code train --config tiny} into a fresh workdir, on {@code data}. */
+  private CliRun trainTiny(Path data) {
+    return CliRun.of(
+        "train",
+        "--config",
+        "tiny",
+        "--workdir",
+        tmp.resolve("w").toString(),
+        "--data",
+        data.toString());
   }
 }
