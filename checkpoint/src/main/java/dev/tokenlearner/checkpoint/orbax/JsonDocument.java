@@ -12,7 +12,6 @@ import com.google.gson.stream.JsonToken;
 import dev.tokenlearner.checkpoint.CheckpointFormatException;
 import java.io.IOException;
 import java.io.StringReader;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -113,7 +112,9 @@ final class JsonDocument {
   /** A JSON number as the narrowest of Integer, Long, BigInteger; Double if not integral text. */
   private static Object number(String text) {
     if (text.indexOf('.') >= 0 || text.indexOf('e') >= 0 || text.indexOf('E') >= 0) {
-      return new BigDecimal(text).doubleValue();
+      // Double's parser, not BigDecimal's: an exponent beyond int range reads as 0 or infinity
+      // instead of throwing NumberFormatException.
+      return Double.parseDouble(text);
     }
     BigInteger b = new BigInteger(text);
     if (b.bitLength() < 32) {

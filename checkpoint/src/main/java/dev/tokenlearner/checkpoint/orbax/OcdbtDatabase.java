@@ -458,6 +458,10 @@ final class OcdbtDatabase {
       throw new CheckpointFormatException(
           file, what + ": length " + ref.length() + " exceeds the limit " + maxLength);
     }
+    if (Files.isDirectory(file)) {
+      // a reference to the data folder itself (or any folder) is corruption, not an I/O failure
+      throw new CheckpointFormatException(file, what + ": data file is a directory");
+    }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
       if (ref.offset() > size || ref.length() > size - ref.offset()) {

@@ -189,6 +189,15 @@ class OrbaxOcdbtReaderTest {
   }
 
   @Test
+  void read_dataFilePathNamingAFolder_throwsNamingIt() throws IOException {
+    Path copy = copyFixture();
+    // "d" is the folder that holds the data files: a fuzz finding read it as a file.
+    writeManifest(copy, manifestBody("d", 0, 0, ROOT_NODE_LENGTH));
+    CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> read(copy));
+    assertTrue(e.getMessage().contains("data file is a directory"), e.getMessage());
+  }
+
+  @Test
   void read_dataFileIdOutOfTable_throws() throws IOException {
     Path copy = copyFixture();
     writeManifest(copy, manifestBody(ROOT_NODE_FILE, 3, 0, ROOT_NODE_LENGTH));
