@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
@@ -44,6 +46,9 @@ import org.tensorflow.types.TString;
  * }
  * }</pre>
  *
+ * <p>By default the signatures run XLA-compiled ({@link #load(Path, int, boolean)}): the first call
+ * of each batch shape pays TensorFlow's compilation, later ones run the compiled code.
+ *
  * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
  * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors
  * may be called concurrently, and give the same results as the same calls made one after another
@@ -65,17 +70,25 @@ public final class ServingModel implements AutoCloseable {
   private final int chunkSize;
   // Immutable protos, read once: calls never touch the bundle's MetaGraphDef.
   private final Map<String, SignatureDef> signatureDefs;
+  // Compiled calls of the signatures (XLA), or empty when the model runs its plain graph.
+  private final Optional<CompiledSignatures> compiled;
   // Runs hold the read lock, close the write lock: the session is never freed under a run.
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
 
   private ServingModel(
-      Path directory, SavedModelBundle bundle, Optional<ModelMetadata> metadata, int chunkSize) {
+      Path directory,
+      SavedModelBundle bundle,
+      Optional<ModelMetadata> metadata,
+      int chunkSize,
+      boolean xla) {
     this.directory = directory;
     this.bundle = bundle;
     this.metadata = metadata;
     this.chunkSize = chunkSize;
     this.signatureDefs = Map.copyOf(bundle.metaGraphDef().getSignatureDefMap());
+    this.compiled =
+        xla ? Optional.of(CompiledSignatures.add(bundle.graph(), signatureDefs)) : Optional.empty();
   }
 
   /**
@@ -99,6 +112,24 @@ public final class ServingModel implements AutoCloseable {
    * @throws IllegalArgumentException if {@code chunkSize} is not positive
    */
   public static ServingModel load(Path dir, int chunkSize) throws IOException {
+    return load(dir, chunkSize, true);
+  }
+
+  /**
+   * Loads a model with tag {@code serve}, its forward pass compiled by XLA or not.
+   *
+   * <p>With {@code xla}, each signature runs as one XLA computation ({@link CompiledSignatures}):
+   * TensorFlow compiles it on the first run of each batch shape, so chunks are padded to a few
+   * shapes ({@link #paddedSize}) and the padding rows are dropped from the outputs.
+   *
+   * @param dir the SavedModel directory
+   * @param chunkSize the most examples fed per session run
+   * @param xla whether to run the signatures XLA-compiled
+   * @return the model; close it
+   * @throws IOException if the directory holds no SavedModel or its stored config is corrupt
+   * @throws IllegalArgumentException if {@code chunkSize} is not positive
+   */
+  public static ServingModel load(Path dir, int chunkSize, boolean xla) throws IOException {
     if (chunkSize <= 0) {
       throw new InvalidInputException("chunk size must be positive, got " + chunkSize);
     }
@@ -117,7 +148,12 @@ public final class ServingModel implements AutoCloseable {
             ? Optional.of(ModelMetadata.read(dir))
             : Optional.empty();
     SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), Signatures.TAG);
-    return new ServingModel(dir, bundle, meta, chunkSize);
+    try {
+      return new ServingModel(dir, bundle, meta, chunkSize, xla);
+    } catch (RuntimeException e) {
+      bundle.close();
+      throw e;
+    }
   }
 
   /**
@@ -127,6 +163,29 @@ public final class ServingModel implements AutoCloseable {
    */
   public Optional<ModelMetadata> metadata() {
     return metadata;
+  }
+
+  /**
+   * Whether the signatures run XLA-compiled.
+   *
+   * @return true if loaded with XLA and at least one signature compiled
+   */
+  public boolean compiled() {
+    return compiled.isPresent() && compiled.get().skipped().size() < signatureDefs.size();
+  }
+
+  /**
+   * The signatures left as plain graphs although XLA was asked for, with the reason.
+   *
+   * @return signature key to reason; empty without XLA or when every signature compiled
+   */
+  public Map<String, String> uncompiledSignatures() {
+    return compiled.map(CompiledSignatures::skipped).orElse(Map.of());
+  }
+
+  /** An op of the loaded graph, for tests; null if absent. */
+  GraphOperation bundleGraphOperation(String name) {
+    return bundle.graph().operation(name);
   }
 
   /**
@@ -262,6 +321,7 @@ public final class ServingModel implements AutoCloseable {
     int perExample = n == 0 ? 0 : batch.data().length / n;
     // One run even for an empty batch, so its outputs have their shapes.
     return runChunks(
+        signature,
         def,
         input.getValue().getName(),
         keys,
@@ -270,6 +330,7 @@ public final class ServingModel implements AutoCloseable {
         (from, count) -> {
           long[] chunkShape = shape.clone();
           chunkShape[0] = count;
+          // Rows past the batch's end (padding) are zeros.
           float[] chunk =
               Arrays.copyOfRange(batch.data(), from * perExample, (from + count) * perExample);
           return TFloat32.tensorOf(Shape.of(chunkShape), DataBuffers.of(chunk, true, false));
@@ -327,6 +388,36 @@ public final class ServingModel implements AutoCloseable {
     float[] data = new float[Math.toIntExact(t.shape().size())];
     t.copyTo(DataBuffers.of(data, false, false));
     return new HostArray(shape, data);
+  }
+
+  /**
+   * The batch size a compiled chunk of {@code count} examples runs at. XLA compiles once per shape,
+   * so a call of several chunks pads its last one to a full chunk (the shape the others compiled),
+   * and a call of one chunk pads to the next power of two up to the chunk size: at most {@code
+   * log2(chunkSize) + 2} shapes are ever compiled.
+   *
+   * @param count the examples in the chunk, at least 1
+   * @param n the examples in the whole call
+   * @param chunkSize the most examples per run
+   * @return the rows to feed, at least {@code count}
+   */
+  static int paddedSize(int count, int n, int chunkSize) {
+    if (n > chunkSize) {
+      return chunkSize;
+    }
+    int pow2 = Integer.highestOneBit(count);
+    return Math.min(pow2 == count ? count : pow2 * 2, chunkSize);
+  }
+
+  /** The first {@code rows} rows of {@code a} (drops padding). */
+  private static HostArray firstRows(HostArray a, int rows) {
+    if (a.shape().length == 0 || a.shape()[0] == rows) {
+      return a;
+    }
+    long[] shape = a.shape().clone();
+    int per = shape[0] == 0 ? 0 : Math.toIntExact(a.data().length / shape[0]);
+    shape[0] = rows;
+    return new HostArray(shape, Arrays.copyOf(a.data(), rows * per));
   }
 
   /** Concatenates arrays along axis 0. */
@@ -404,6 +495,7 @@ public final class ServingModel implements AutoCloseable {
     keys.sort(null);
     int n = encoded.size() / per;
     return runChunks(
+        signature,
         def,
         input.getValue().getName(),
         keys,
@@ -412,9 +504,11 @@ public final class ServingModel implements AutoCloseable {
         (from, count) -> {
           Shape shape = declared.length == 2 ? Shape.of(count, per) : Shape.of(count);
           NdArray<byte[]> chunk = NdArrays.ofObjects(byte[].class, shape);
+          // Padding examples repeat the chunk's real ones (they must decode); never past the end.
+          int real = Math.min(count, n - from) * per;
           for (int i = 0; i < count * per; i++) {
             long[] at = declared.length == 2 ? new long[] {i / per, i % per} : new long[] {i};
-            chunk.setObject(encoded.get(from * per + i), at);
+            chunk.setObject(encoded.get(from * per + i % real), at);
           }
           return TString.tensorOfBytes(chunk);
         });
@@ -430,6 +524,7 @@ public final class ServingModel implements AutoCloseable {
    * Runs a signature chunk by chunk ({@link #CHUNK_SIZE_DEFAULT} examples by default, so memory
    * stays bounded for large batches) and concatenates each output along the batch.
    *
+   * @param signature the signature key (its compiled call, if any, runs)
    * @param def the signature
    * @param inputName the tensor name of its one input
    * @param keys the outputs to fetch, in order
@@ -439,20 +534,34 @@ public final class ServingModel implements AutoCloseable {
    * @return each output, concatenated
    */
   private Map<String, HostArray> runChunks(
-      SignatureDef def, String inputName, List<String> keys, int end, int n, ChunkInput input) {
+      String signature,
+      SignatureDef def,
+      String inputName,
+      List<String> keys,
+      int end,
+      int n,
+      ChunkInput input) {
     Map<String, List<HostArray>> parts = new LinkedHashMap<>();
     keys.forEach(k -> parts.put(k, new ArrayList<>()));
+    // An empty batch runs the plain graph: a zero-row shape is not worth an XLA compilation.
+    Optional<Map<String, Output<?>>> xla =
+        n == 0 ? Optional.empty() : compiled.flatMap(c -> c.outputs(signature));
     for (int from = 0; from < end; from += chunkSize) {
       int count = Math.min(chunkSize, n - from);
+      int fed = xla.isPresent() ? paddedSize(count, n, chunkSize) : count;
       Session.Runner runner = bundle.session().runner();
-      try (Tensor in = input.tensor(from, count)) {
+      try (Tensor in = input.tensor(from, fed)) {
         runner.feed(inputName, in);
         for (String k : keys) {
-          runner.fetch(def.getOutputsMap().get(k).getName());
+          if (xla.isPresent()) {
+            runner.fetch(xla.get().get(k));
+          } else {
+            runner.fetch(def.getOutputsMap().get(k).getName());
+          }
         }
         try (Result result = runner.run()) {
           for (int i = 0; i < keys.size(); i++) {
-            parts.get(keys.get(i)).add(toHost((TFloat32) result.get(i)));
+            parts.get(keys.get(i)).add(firstRows(toHost((TFloat32) result.get(i)), count));
           }
         }
       }
