@@ -5,6 +5,7 @@ import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
+import dev.tokenlearner.bench.ModelRunner;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.ProfileBench;
 import dev.tokenlearner.bench.ScalingBench;
@@ -72,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "PART",
       description =
-          "Parts to skip: sweep, processes, peak, import, python (and train for --input).")
+          "Parts to skip: sweep, processes, peak, import, python (and train for --input; forward for --xla: training-step rows only).")
   List<String> skip = List.of();
 
   @Option(
@@ -235,7 +236,7 @@ final class BenchCommand implements Callable<Integer> {
               batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
               d.warmup(),
               repetitions != null ? repetitions : d.repetitions(),
-              d.kinds(),
+              skip.contains("forward") ? List.of(ModelRunner.Kind.TRAIN_STEP) : d.kinds(),
               !skip.contains("python"));
       List<XlaBench.Row> rows = XlaBench.run(xo, System.err);
       spec.commandLine().getOut().println(XlaBench.markdown(rows, xo.batch()));
