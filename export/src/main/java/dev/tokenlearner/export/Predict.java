@@ -16,8 +16,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The prediction pipeline behind {@code tokenlearner predict}: runs one signature of an exported
@@ -30,6 +33,14 @@ import java.util.stream.IntStream;
  * only).
  */
 public final class Predict {
+
+  /**
+   * Inputs from which {@link #classify} compiles by default: XLA's compilation (about 10 s for
+   * Ti/16 on two cores) against a gain of at most 40 % of a forward pass (docs/performance.md).
+   */
+  public static final int XLA_MIN_EXAMPLES = 2048;
+
+  private static final Logger LOG = LoggerFactory.getLogger(Predict.class);
 
   private Predict() {}
 
@@ -94,17 +105,43 @@ public final class Predict {
    */
   public static Classification classify(
       Path model, Path input, int batchSize, LongConsumer progress) throws IOException {
+    return classify(model, input, batchSize, Optional.empty(), progress);
+  }
+
+  /**
+   * Like {@link #classify(Path, Path, int, LongConsumer)}, choosing XLA: {@code xla} empty compiles
+   * the forward pass when there are at least {@link #XLA_MIN_EXAMPLES} inputs, where the
+   * compilation (about 10 s for Ti/16 on two cores, once per batch shape) pays for itself. Logs the
+   * choice and its reason in one line.
+   *
+   * @param model a SavedModel directory or a serving root
+   * @param input a {@code .npy} file, an image file or a directory of images
+   * @param batchSize images per session run
+   * @param xla {@code --xla} / {@code --no-xla}, or empty to choose by the number of inputs
+   * @param progress told the number of examples done after every batch
+   * @return names and predictions, in input order
+   * @throws IOException if reading fails
+   * @throws IllegalArgumentException if the input does not fit the model
+   */
+  public static Classification classify(
+      Path model, Path input, int batchSize, Optional<Boolean> xla, LongConsumer progress)
+      throws IOException {
     if (batchSize <= 0) {
       throw new InvalidInputException("batch size must be positive, got " + batchSize);
     }
-    try (TokenLearnerPredictor p = TokenLearnerPredictor.load(model, batchSize)) {
-      if (isNpy(input)) {
-        Predictions out = p.predict(Npy.read(input));
+    HostArray npy = isNpy(input) ? Npy.read(input) : null;
+    List<Path> inputFiles = npy == null ? imageFiles(input) : List.of();
+    long count = npy != null ? npy.shape()[0] : inputFiles.size();
+    boolean compile = xla.orElse(count >= XLA_MIN_EXAMPLES);
+    LOG.info(xlaChoice(xla, compile, count));
+    try (TokenLearnerPredictor p = TokenLearnerPredictor.load(model, batchSize, compile)) {
+      if (npy != null) {
+        Predictions out = p.predict(npy);
         progress.accept(out.size());
         return new Classification(
             IntStream.range(0, out.size()).mapToObj(Integer::toString).toList(), out);
       }
-      List<Path> files = imageFiles(input);
+      List<Path> files = inputFiles;
       if (p.model().metadata().map(meta -> meta.input().isVideo()).orElse(false)) {
         throw new InvalidInputException(
             input
@@ -123,6 +160,26 @@ public final class Predict {
       List<String> names = files.stream().map(f -> f.getFileName().toString()).toList();
       return new Classification(names, p.scores(concat(logits)));
     }
+  }
+
+  /** The one log line saying whether the forward pass is compiled, and why. */
+  static String xlaChoice(Optional<Boolean> xla, boolean compile, long count) {
+    if (xla.isPresent()) {
+      return compile
+          ? "forward pass: XLA-compiled (--xla; each new batch shape compiles first)"
+          : "forward pass: plain TensorFlow graph (--no-xla)";
+    }
+    return compile
+        ? "forward pass: XLA-compiled ("
+            + count
+            + " inputs >= "
+            + XLA_MIN_EXAMPLES
+            + ": faster after a one-off compilation; --no-xla runs the plain graph)"
+        : "forward pass: plain TensorFlow graph ("
+            + count
+            + " inputs < "
+            + XLA_MIN_EXAMPLES
+            + ": XLA's one-off compilation would cost more than it saves; --xla compiles anyway)";
   }
 
   /** Runs serving_bytes on files; when one fails to decode, names it. */

@@ -11,7 +11,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -46,8 +49,9 @@ import org.tensorflow.types.TString;
  * }
  * }</pre>
  *
- * <p>By default the signatures run XLA-compiled ({@link #load(Path, int, boolean)}): the first call
- * of each batch shape pays TensorFlow's compilation, later ones run the compiled code.
+ * <p>{@link #load(Path, int, boolean)} can run the signatures XLA-compiled (what {@code
+ * TokenLearnerPredictor} does by default): the first call of each batch shape pays TensorFlow's
+ * compilation, later ones run the compiled code. {@link #load(Path)} runs the plain graph.
  *
  * <p><b>Thread safety.</b> One loaded model may be shared by any number of threads: {@link #run},
  * {@link #runAll}, {@link #runEncoded}, {@link #inputShape}, {@link #signatures} and the accessors
@@ -72,6 +76,8 @@ public final class ServingModel implements AutoCloseable {
   private final Map<String, SignatureDef> signatureDefs;
   // Compiled calls of the signatures (XLA), or empty when the model runs its plain graph.
   private final Optional<CompiledSignatures> compiled;
+  // Batch sizes each compiled signature has run at: later chunks pad to one of them if they can.
+  private final Map<String, NavigableSet<Integer>> compiledSizes = new ConcurrentHashMap<>();
   // Runs hold the read lock, close the write lock: the session is never freed under a run.
   private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
@@ -92,7 +98,7 @@ public final class ServingModel implements AutoCloseable {
   }
 
   /**
-   * Loads a model with tag {@code serve} and the default chunk size.
+   * Loads a model with tag {@code serve} and the default chunk size, to run its plain graph.
    *
    * @param dir the SavedModel directory
    * @return the model; close it
@@ -112,7 +118,7 @@ public final class ServingModel implements AutoCloseable {
    * @throws IllegalArgumentException if {@code chunkSize} is not positive
    */
   public static ServingModel load(Path dir, int chunkSize) throws IOException {
-    return load(dir, chunkSize, true);
+    return load(dir, chunkSize, false);
   }
 
   /**
@@ -392,18 +398,19 @@ public final class ServingModel implements AutoCloseable {
 
   /**
    * The batch size a compiled chunk of {@code count} examples runs at. XLA compiles once per shape,
-   * so a call of several chunks pads its last one to a full chunk (the shape the others compiled),
-   * and a call of one chunk pads to the next power of two up to the chunk size: at most {@code
+   * so a chunk pads to the smallest size already run that holds it (a last partial batch reuses the
+   * full batches' compilation), else to the next power of two up to the chunk size: at most {@code
    * log2(chunkSize) + 2} shapes are ever compiled.
    *
    * @param count the examples in the chunk, at least 1
-   * @param n the examples in the whole call
+   * @param done the sizes already run
    * @param chunkSize the most examples per run
    * @return the rows to feed, at least {@code count}
    */
-  static int paddedSize(int count, int n, int chunkSize) {
-    if (n > chunkSize) {
-      return chunkSize;
+  static int paddedSize(int count, NavigableSet<Integer> done, int chunkSize) {
+    Integer seen = done.ceiling(count);
+    if (seen != null) {
+      return seen;
     }
     int pow2 = Integer.highestOneBit(count);
     return Math.min(pow2 == count ? count : pow2 * 2, chunkSize);
@@ -548,7 +555,13 @@ public final class ServingModel implements AutoCloseable {
         n == 0 ? Optional.empty() : compiled.flatMap(c -> c.outputs(signature));
     for (int from = 0; from < end; from += chunkSize) {
       int count = Math.min(chunkSize, n - from);
-      int fed = xla.isPresent() ? paddedSize(count, n, chunkSize) : count;
+      int fed = count;
+      if (xla.isPresent()) {
+        NavigableSet<Integer> sizes =
+            compiledSizes.computeIfAbsent(signature, k -> new ConcurrentSkipListSet<>());
+        fed = paddedSize(count, sizes, chunkSize);
+        sizes.add(fed);
+      }
       Session.Runner runner = bundle.session().runner();
       try (Tensor in = input.tensor(from, fed)) {
         runner.feed(inputName, in);

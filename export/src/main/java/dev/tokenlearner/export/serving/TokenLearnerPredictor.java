@@ -58,18 +58,19 @@ public final class TokenLearnerPredictor implements AutoCloseable {
   }
 
   /**
-   * Loads a model.
+   * Loads a model, its forward pass compiled by XLA ({@link #load(Path, int, boolean)}).
    *
    * @param dir a SavedModel directory, or a serving root (its newest version is loaded)
    * @return the predictor; close it
    * @throws IOException if no SavedModel is found there
    */
   public static TokenLearnerPredictor load(Path dir) throws IOException {
-    return new TokenLearnerPredictor(ServingModel.load(ServingRoot.resolveModel(dir)));
+    return load(dir, ServingModel.CHUNK_SIZE_DEFAULT);
   }
 
   /**
-   * Loads a model with a chosen number of examples per session run.
+   * Loads a model with a chosen number of examples per session run, its forward pass compiled by
+   * XLA.
    *
    * @param dir a SavedModel directory, or a serving root
    * @param chunkSize the most examples per session run
@@ -77,7 +78,28 @@ public final class TokenLearnerPredictor implements AutoCloseable {
    * @throws IOException if no SavedModel is found there
    */
   public static TokenLearnerPredictor load(Path dir, int chunkSize) throws IOException {
-    return new TokenLearnerPredictor(ServingModel.load(ServingRoot.resolveModel(dir), chunkSize));
+    return load(dir, chunkSize, true);
+  }
+
+  /**
+   * Loads a model, choosing whether its forward pass runs XLA-compiled.
+   *
+   * <p>With {@code xla} every signature is one XLA computation (as {@code
+   * tf.function(jit_compile=True)}); TensorFlow compiles it on the first call of each batch shape
+   * (about 10 s for Ti/16 on two cores), so the first prediction is slow and later ones faster.
+   * Batches are padded to a few shapes ({@link ServingModel#load(Path, int, boolean)}). Pass {@code
+   * false} for a few one-off predictions, where the compilation costs more than it saves.
+   *
+   * @param dir a SavedModel directory, or a serving root
+   * @param chunkSize the most examples per session run
+   * @param xla whether to compile the forward pass with XLA
+   * @return the predictor; close it
+   * @throws IOException if no SavedModel is found there
+   */
+  public static TokenLearnerPredictor load(Path dir, int chunkSize, boolean xla)
+      throws IOException {
+    return new TokenLearnerPredictor(
+        ServingModel.load(ServingRoot.resolveModel(dir), chunkSize, xla));
   }
 
   /**

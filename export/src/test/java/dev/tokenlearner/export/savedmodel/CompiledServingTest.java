@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenlearner.checkpoint.Fixtures;
 import dev.tokenlearner.checkpoint.npy.Npy;
 import dev.tokenlearner.core.HostArray;
+import dev.tokenlearner.export.serving.TokenLearnerPredictor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,12 +81,27 @@ class CompiledServingTest {
   }
 
   @Test
-  void paddedSize_oneChunkRoundsUpToPowerOfTwo_severalChunksToFullChunk() {
-    assertEquals(1, ServingModel.paddedSize(1, 1, 32));
-    assertEquals(4, ServingModel.paddedSize(3, 3, 32));
-    assertEquals(8, ServingModel.paddedSize(8, 8, 32));
-    assertEquals(32, ServingModel.paddedSize(17, 17, 32));
-    assertEquals(6, ServingModel.paddedSize(5, 5, 6));
-    assertEquals(8, ServingModel.paddedSize(4, 20, 8));
+  void predictor_compiledByDefault_noXlaLoadsPlainGraph() throws IOException {
+    try (TokenLearnerPredictor on = TokenLearnerPredictor.load(model);
+        TokenLearnerPredictor off = TokenLearnerPredictor.load(model, 4, false)) {
+      assertTrue(on.model().compiled());
+      assertFalse(off.model().compiled());
+      assertEquals(
+          null, off.model().bundleGraphOperation("xla_serving/" + Signatures.SERVING_DEFAULT));
+    }
+  }
+
+  @Test
+  void paddedSize_reusesSmallestSizeRun_elseNextPowerOfTwoUpToChunk() {
+    TreeSet<Integer> none = new TreeSet<>();
+    assertEquals(1, ServingModel.paddedSize(1, none, 32));
+    assertEquals(4, ServingModel.paddedSize(3, none, 32));
+    assertEquals(8, ServingModel.paddedSize(8, none, 32));
+    assertEquals(32, ServingModel.paddedSize(17, none, 32));
+    assertEquals(6, ServingModel.paddedSize(5, none, 6));
+    // A last partial batch after full ones of 8: padded to 8, not compiled at 4.
+    assertEquals(8, ServingModel.paddedSize(4, new TreeSet<>(List.of(8)), 8));
+    assertEquals(2, ServingModel.paddedSize(2, new TreeSet<>(List.of(2, 8)), 8));
+    assertEquals(16, ServingModel.paddedSize(9, new TreeSet<>(List.of(2, 8)), 32));
   }
 }
