@@ -325,6 +325,10 @@ public final class RingAllReduce implements AutoCloseable {
     return Math.floorMod(s, replicas);
   }
 
+  private long chunks(int segmentFloats) {
+    return ((long) segmentFloats + chunkFloats() - 1) / chunkFloats();
+  }
+
   private int chunkFloats() {
     return settings.chunkBytes() / Float.BYTES;
   }
@@ -334,14 +338,13 @@ public final class RingAllReduce implements AutoCloseable {
     ByteBuffer header = ByteBuffer.allocate(17).order(ByteOrder.LITTLE_ENDIAN);
     header.putLong(call).putLong(floats).put((byte) (settings.bfloat16() ? 1 : 0)).flip();
     writeFully(header);
-    long chunkIndex = 0;
+    // Index of the previous phase's first received chunk (receives count chunks across phases).
     long previousPhaseStart = 0;
     for (int phase = 0; phase < 2 * (replicas - 1); phase++) {
       int seg = sendSegment(phase);
       int start = segmentStart(seg, floats);
       int end = segmentStart(seg + 1, floats);
-      long phaseStart = chunkIndex;
-      for (int c = start, k = 0; c < end; c += chunkFloats(), k++, chunkIndex++) {
+      for (int c = start, k = 0; c < end; c += chunkFloats(), k++) {
         if (phase > 0) {
           // This segment was the previous phase's receive: wait for its chunk k.
           awaitReceived(previousPhaseStart + k + 1);
@@ -357,7 +360,10 @@ public final class RingAllReduce implements AutoCloseable {
           writeFully(slice);
         }
       }
-      previousPhaseStart = phaseStart;
+      if (phase > 0) {
+        int done = receiveSegment(phase - 1);
+        previousPhaseStart += chunks(segmentStart(done + 1, floats) - segmentStart(done, floats));
+      }
     }
   }
 

@@ -62,6 +62,31 @@ class RingAllReduceTest {
   }
 
   @Test
+  void segmentsWithDifferentChunkCountsStayInStep() throws Exception {
+    // 1024-float chunks: segments of 1024 and 1025 floats take 1 and 2 chunks.
+    for (int[] nf : new int[][] {{3, 3073}, {4, 4099}}) {
+      int n = nf[0];
+      int floats = nf[1];
+      List<float[]> out = run(n, floats, new RingAllReduce.Settings(TIMEOUT, TIMEOUT, 4096, false));
+      for (int i = 0; i < floats; i++) {
+        double exact = 0;
+        double scale = 1e-3;
+        for (int r = 0; r < n; r++) {
+          exact += value(r, i);
+          scale = Math.max(scale, Math.abs(value(r, i)));
+        }
+        exact /= n;
+        assertTrue(
+            Math.abs(out.get(0)[i] - exact) / scale < 1e-6,
+            n + " replicas, float " + i + ": " + out.get(0)[i] + " vs " + exact);
+      }
+      for (int r = 1; r < n; r++) {
+        assertArrayEquals(out.get(0), out.get(r), n + " replicas: replica " + r + " differs");
+      }
+    }
+  }
+
+  @Test
   void twoReplicasSumExactlyAndRepeat() throws Exception {
     // Two replicas add two floats once: exactly the float32 mean, on both, call after call.
     int floats = 50_001;
