@@ -4,16 +4,21 @@ import dev.tokenlearner.train.BucketedAllReduce;
 import dev.tokenlearner.train.distributed.CollectiveReplication;
 import dev.tokenlearner.train.distributed.CollectiveSettings;
 import dev.tokenlearner.train.distributed.LocalReplicas;
+import dev.tokenlearner.train.distributed.RingAllReduce;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +32,10 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 
@@ -100,6 +108,12 @@ public final class CollectiveCost {
    * @param tcpMegabytesPerSecond one loopback TCP stream, MB/s (10^6 bytes)
    * @param python Python TF's milliseconds per all-reduce, if measured
    * @param pythonNote why Python TF was not measured, or empty
+   * @param ring the host ring ({@link RingAllReduce}): fetch from the session, all-reduce, feed
+   *     back, milliseconds per step, measured alternately with {@code ours}
+   * @param ringAlone the host ring's all-reduce alone, milliseconds
+   * @param ringRelativeError the host ring's largest error against the exact mean
+   * @param tcpAlternating one loopback TCP stream of the vector's bytes, measured by the chief
+   *     between the all-reduces (so under the same load), MB/s per run
    */
   public record Report(
       Options options,
@@ -107,7 +121,11 @@ public final class CollectiveCost {
       double maxRelativeError,
       double tcpMegabytesPerSecond,
       Optional<Summary> python,
-      String pythonNote) {
+      String pythonNote,
+      Summary ring,
+      Summary ringAlone,
+      double ringRelativeError,
+      Summary tcpAlternating) {
 
     /** Algorithm bandwidth: the vector's bytes over the median time, MB/s. */
     public double oursMegabytesPerSecond() {
@@ -124,7 +142,21 @@ public final class CollectiveCost {
               "%s on the wire: largest error %.2e of the largest mean",
               options.bfloat16() ? "bfloat16" : "float32",
               maxRelativeError));
+      out.add(line("ring all-reduce (Java TCP, fetched and fed back)", ring));
+      out.add(line("ring all-reduce alone", ringAlone));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "ring %s on the wire: largest error %.2e of the largest mean",
+              options.bfloat16() ? "bfloat16" : "float32",
+              ringRelativeError));
       out.add(String.format(Locale.ROOT, "loopback TCP: %.0f MB/s", tcpMegabytesPerSecond));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "loopback TCP between the all-reduces: median %.0f MB/s (%d runs)",
+              tcpAlternating.median(),
+              tcpAlternating.n()));
       python.ifPresentOrElse(
           p -> out.add(line("python TF all-reduce", p)),
           () -> out.add("python TF all-reduce: not measured (" + pythonNote + ")"));
@@ -138,6 +170,26 @@ public final class CollectiveCost {
                       p ->
                           String.format(
                               Locale.ROOT, ", %.2fx python TF", p.median() / ours.median()))
+                  .orElse("")));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "against TCP between the all-reduces: TF collective %.2fx, ring %.2fx, ring alone %.2fx",
+              oursMegabytesPerSecond() / tcpAlternating.median(),
+              megabytesPerSecond(options.bytes(), ring.median()) / tcpAlternating.median(),
+              megabytesPerSecond(options.bytes(), ringAlone.median()) / tcpAlternating.median()));
+      out.add(
+          String.format(
+              Locale.ROOT,
+              "ring ratio: %.2fx loopback TCP (alone %.2fx), %.2fx TF collective%s",
+              megabytesPerSecond(options.bytes(), ring.median()) / tcpMegabytesPerSecond,
+              megabytesPerSecond(options.bytes(), ringAlone.median()) / tcpMegabytesPerSecond,
+              ours.median() / ring.median(),
+              python
+                  .map(
+                      p ->
+                          String.format(
+                              Locale.ROOT, ", %.2fx python TF", p.median() / ring.median()))
                   .orElse("")));
       return out;
     }
@@ -178,13 +230,35 @@ public final class CollectiveCost {
         note = e.getMessage();
       }
     }
-    log.println("all-reduce over " + o.replicas() + " in-process TensorFlow servers...");
+    log.println(
+        "all-reduce over "
+            + o.replicas()
+            + " in-process TensorFlow servers, alternating with the host ring...");
     Measured ours = ours(o);
-    return new Report(o, Summary.of(ours.millis()), ours.relativeError(), tcp, python, note);
+    return new Report(
+        o,
+        Summary.of(ours.millis()),
+        ours.relativeError(),
+        tcp,
+        python,
+        note,
+        Summary.of(ours.ringMillis()),
+        Summary.of(ours.ringAloneMillis()),
+        ours.ringRelativeError(),
+        Summary.of(ours.tcpAlternating()));
   }
 
-  /** A replica's milliseconds per all-reduce and relative error. */
-  private record Measured(double[] millis, double relativeError) {}
+  /**
+   * A replica's milliseconds per all-reduce and relative error, for TF's collectives and the host
+   * ring.
+   */
+  private record Measured(
+      double[] millis,
+      double relativeError,
+      double[] ringMillis,
+      double[] ringAloneMillis,
+      double ringRelativeError,
+      double[] tcpAlternating) {}
 
   /** The chief's measurement. */
   static Measured ours(Options o) throws Exception {
@@ -193,11 +267,28 @@ public final class CollectiveCost {
             o.replicas(),
             LocalReplicas.sessionConfig(o.replicas(), false),
             new CollectiveSettings(120f, o.chunkBytes(), "auto"));
+    List<InetSocketAddress> ringAddresses = new ArrayList<>();
+    for (int r = 0; r < o.replicas(); r++) {
+      ringAddresses.add(new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort()));
+    }
+    RingAllReduce.Settings ringSettings =
+        new RingAllReduce.Settings(
+            Duration.ofMinutes(2),
+            Duration.ofMinutes(10),
+            RingAllReduce.DEFAULT_CHUNK_BYTES,
+            o.bfloat16());
     ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
     try {
       List<Future<Measured>> runs = new ArrayList<>();
       for (CollectiveReplication m : members) {
-        runs.add(pool.submit(() -> measure(m, o)));
+        runs.add(
+            pool.submit(
+                () -> {
+                  try (RingAllReduce ring =
+                      RingAllReduce.connect(ringAddresses, m.rank(), ringSettings)) {
+                    return measure(m, ring, o);
+                  }
+                }));
       }
       Measured chief = runs.get(0).get(30, TimeUnit.MINUTES);
       for (Future<Measured> f : runs) {
@@ -209,8 +300,10 @@ public final class CollectiveCost {
     }
   }
 
-  private static Measured measure(CollectiveReplication m, Options o) {
-    try (Graph g = new Graph()) {
+  private static Measured measure(CollectiveReplication m, RingAllReduce ring, Options o)
+      throws Exception {
+    try (Graph g = new Graph();
+        HostStep host = new HostStep(o.floats(), m.rank())) {
       Ops tf = Ops.create(g);
       // Replica r holds sin(i · (r + 1) / 1000): known everywhere, so each can check the mean.
       Variable<TFloat32> grads = tf.withName("grads").variable(wave(tf, o.floats(), m.rank()));
@@ -230,6 +323,11 @@ public final class CollectiveCost {
       Session s = m.openSession(g, LocalReplicas.sessionConfig(o.replicas(), false));
       s.initialize();
       double[] ms = new double[o.steps()];
+      double[] ringMs = new double[o.steps()];
+      double[] ringAloneMs = new double[o.steps()];
+      double ringError = Double.NaN;
+      double[] tcp = new double[o.steps()];
+      // Alternate TF's collective and the host ring, so both see the same load.
       for (int i = -o.warmup(); i < o.steps(); i++) {
         long t0 = System.nanoTime();
         try (Result r = s.runner().fetch(first).run()) {
@@ -237,13 +335,106 @@ public final class CollectiveCost {
             ms[i] = (System.nanoTime() - t0) / 1e6;
           }
         }
+        double[] ringTimes = host.step(ring);
+        if (i >= 0) {
+          ringMs[i] = ringTimes[0];
+          ringAloneMs[i] = ringTimes[1];
+        }
+        if (Double.isNaN(ringError)) {
+          ringError = host.relativeError(o.replicas());
+        }
+        if (i >= 0 && m.rank() == 0) {
+          // The wire under the same load; the other replicas wait in the next collective.
+          tcp[i] = tcpOnce(o.bytes());
+        }
       }
       double relative;
       try (Result r = s.runner().fetch(error).run()) {
         relative = ((TFloat32) r.get(0)).getFloat();
       }
       m.closeSession(s);
-      return new Measured(ms, relative);
+      return new Measured(ms, relative, ringMs, ringAloneMs, ringError, tcp);
+    }
+  }
+
+  /**
+   * A replica's step with the host ring: one session run fetches the gradients (a variable, as
+   * above), the ring all-reduces them in host memory, a second run feeds the mean back into a
+   * variable (as the update would consume it). A plain local session: the ring needs no server.
+   */
+  private static final class HostStep implements AutoCloseable {
+    private final Graph graph = new Graph();
+    private final Session session;
+    private final Operand<TFloat32> grads;
+    private final Placeholder<TFloat32> feed;
+    private final Operand<TFloat32> applied;
+    private final TFloat32 feedTensor;
+    private final byte[] array;
+    private final ByteBuffer buffer;
+    private final long bytes;
+
+    HostStep(long floats, int rank) {
+      Ops tf = Ops.create(graph);
+      Variable<TFloat32> v = tf.withName("grads").variable(wave(tf, floats, rank));
+      grads = v;
+      feed = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(floats)));
+      Variable<TFloat32> reduced =
+          tf.withName("reduced")
+              .variable(tf.zeros(tf.constant(new long[] {floats}), TFloat32.class));
+      Operand<TFloat32> assigned = tf.assign(reduced, feed);
+      applied = tf.slice(assigned, tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+      session = new Session(graph);
+      session.initialize();
+      bytes = floats * Float.BYTES;
+      // A heap array: TF's tensors copy to and from arrays with one memcpy, while a direct
+      // ByteBuffer goes element by element (10× slower, measured).
+      array = new byte[(int) bytes];
+      buffer = ByteBuffer.wrap(array).order(ByteOrder.LITTLE_ENDIAN);
+      feedTensor = TFloat32.tensorOf(Shape.of(floats));
+    }
+
+    /** Milliseconds of the whole step and of the ring alone. */
+    double[] step(RingAllReduce ring) {
+      long t0 = System.nanoTime();
+      try (Result r = session.runner().fetch(grads).run()) {
+        ((TFloat32) r.get(0))
+            .asRawTensor()
+            .data()
+            .copyTo(DataBuffers.of(array, false, false), bytes);
+      }
+      long t1 = System.nanoTime();
+      ring.allReduceMean(buffer);
+      long t2 = System.nanoTime();
+      DataBuffers.of(array, true, false).copyTo(feedTensor.asRawTensor().data(), bytes);
+      try (Result r = session.runner().feed(feed, feedTensor).fetch(applied).run()) {
+        // the update's input is in place
+      }
+      long t3 = System.nanoTime();
+      return new double[] {(t3 - t0) / 1e6, (t2 - t1) / 1e6};
+    }
+
+    /** Largest |mean − exact| over the largest |exact|, exact recomputed in double. */
+    double relativeError(int replicas) {
+      java.nio.FloatBuffer f = buffer.asFloatBuffer();
+      double worst = 0;
+      double scale = 0;
+      for (int i = 0; i < f.limit(); i++) {
+        double exact = 0;
+        for (int r = 0; r < replicas; r++) {
+          exact += Math.sin((float) i * ((r + 1) / 1000f));
+        }
+        exact /= replicas;
+        worst = Math.max(worst, Math.abs(f.get(i) - exact));
+        scale = Math.max(scale, Math.abs(exact));
+      }
+      return worst / scale;
+    }
+
+    @Override
+    public void close() {
+      feedTensor.close();
+      session.close();
+      graph.close();
     }
   }
 

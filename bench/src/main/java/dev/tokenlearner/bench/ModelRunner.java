@@ -82,8 +82,8 @@ public final class ModelRunner implements AutoCloseable {
 
   /**
    * Like {@link #open(BenchConfig, Kind, SessionSettings, long)}, optionally compiled by XLA: the
-   * forward pass as one computation, or the training step's forward, backward and clipping ({@link
-   * TrainStep.Builder#xla}; the optimizer update stays outside XLA).
+   * forward pass as one computation, or the whole training step ({@link TrainStep.Builder#xla},
+   * {@link TrainStep.XlaScope#STEP}).
    *
    * @param config the model
    * @param kind forward pass or training step
@@ -117,20 +117,35 @@ public final class ModelRunner implements AutoCloseable {
       boolean xla,
       ComputeDtype dtype) {
     if (kind == Kind.TRAIN_STEP) {
-      TrainStep step =
-          TrainStep.builder(experiment(config, dtype))
-              .sessionConfig(settings.toConfigProto())
-              .xla(xla)
-              .build();
-      try {
-        step.initialize();
-        return new ModelRunner(config, kind, null, step.session(), null, step);
-      } catch (RuntimeException e) {
-        step.close();
-        throw e;
-      }
+      return trainStep(
+          config, settings, xla ? TrainStep.XlaScope.STEP : TrainStep.XlaScope.OFF, dtype);
     }
     return open(config, settings, seed, true, xla, dtype);
+  }
+
+  /**
+   * The trainer's step of {@code config} with {@code scope} of it compiled by XLA.
+   *
+   * @param config the model
+   * @param settings the session settings
+   * @param scope how much of the step XLA compiles
+   * @param dtype the compute dtype
+   * @return the runner; the caller closes it
+   */
+  public static ModelRunner trainStep(
+      BenchConfig config, SessionSettings settings, TrainStep.XlaScope scope, ComputeDtype dtype) {
+    TrainStep step =
+        TrainStep.builder(experiment(config, dtype))
+            .sessionConfig(settings.toConfigProto())
+            .xla(scope)
+            .build();
+    try {
+      step.initialize();
+      return new ModelRunner(config, Kind.TRAIN_STEP, null, step.session(), null, step);
+    } catch (RuntimeException e) {
+      step.close();
+      throw e;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@
 Usage: python3 vit_xla_reference.py --width D --heads H --mlp M --layers L [--tokens K --loc l]
            --classes C --batch B --kind forward|train [--warmup W --reps R] [training options]
        python3 vit_xla_reference.py ... --kind train --check DIR --steps S
+       python3 vit_xla_reference.py ... --kind train --data DIR --warmup W --reps R [--jit]
 
 --tokens 0 builds the plain ViT; otherwise TokenLearner v1.1 (bottleneck 64) learns K tokens before
 block l. "forward" times the inference logits. "train" times the trainer's step as the Java
@@ -15,6 +16,11 @@ Timing prints "PY_MS <mode> <ms> <ms> ..." per mode (graph: tf.function; xla: ji
 the modes interleaved round by round. --check DIR loads the weights, images and labels the Java
 side wrote there (manifest.txt: "name d0 d1 ..." per line, NAME.f32: little-endian float32), runs S
 steps in each mode from those weights and prints "PY_STEPS <mode> <loss> <grad_norm> ..." per mode.
+--data DIR trains from a folder of class folders of images instead: tf.data reads, decodes and
+augments them as `bench --input`'s tf.data reference does (inception crop 8-100 % / aspect
+3/4-4/3, bilinear resize to SIDE, flip, ImageNet normalisation; parallel map, batch, prefetch, all
+autotuned), feeding the step (tf.function, or jit_compile with --jit); after W steps it times R
+steps and prints "PY_IPS <mode> <images/s>".
 
 The model follows the Java one: conv patch embedding, learned position embedding, pre-LN blocks
 with exact GELU, final LayerNorm, mean pooling and a linear head; parameters carry Scenic's Flax
@@ -53,6 +59,8 @@ ap.add_argument("--lr-warmup-alpha", type=float, default=0.0)
 ap.add_argument("--lr-total", type=float, default=1.0)
 ap.add_argument("--lr-end", type=float, default=0.0)
 ap.add_argument("--check")
+ap.add_argument("--data")
+ap.add_argument("--jit", action="store_true")
 ap.add_argument("--steps", type=int, default=3)
 a = ap.parse_args()
 
@@ -262,7 +270,47 @@ def timing():
     print("PY_MS " + m + " " + " ".join("%.3f" % t for t in times[m]), flush=True)
 
 
+def image_folder(directory):
+  classes = sorted(d for d in os.listdir(directory) if os.path.isdir(os.path.join(directory, d)))
+  files, labels = [], []
+  for i, c in enumerate(classes):
+    for f in sorted(os.listdir(os.path.join(directory, c))):
+      if f.lower().endswith((".jpg", ".jpeg", ".png")):
+        files.append(os.path.join(directory, c, f))
+        labels.append(i)
+  mean = tf.constant([0.485 * 255, 0.456 * 255, 0.406 * 255])
+  std = tf.constant([0.229 * 255, 0.224 * 255, 0.225 * 255])
+
+  def augment(path, label):
+    img = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    begin, crop, _ = tf.image.sample_distorted_bounding_box(
+        tf.shape(img), bounding_boxes=tf.constant([[[0.0, 0.0, 1.0, 1.0]]]),
+        min_object_covered=0.1, aspect_ratio_range=(3 / 4, 4 / 3), area_range=(0.08, 1.0),
+        max_attempts=10, use_image_if_no_bounding_boxes=True)
+    img = tf.image.resize(tf.slice(img, begin, crop), [SIDE, SIDE], method="bilinear")
+    img = tf.image.random_flip_left_right(img)
+    return (img - mean) / std, label
+
+  ds = tf.data.Dataset.from_tensor_slices((files, labels)).shuffle(len(files), seed=0).repeat()
+  ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+  return ds.batch(BATCH, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def data_timing(directory):
+  mode = "xla" if a.jit else "graph"
+  step = modes[mode]
+  it = iter(image_folder(directory))
+  for _ in range(a.warmup):
+    step(*next(it)).numpy()
+  t0 = time.perf_counter()
+  for _ in range(a.reps):
+    step(*next(it)).numpy()  # the loss and gradient norm, read every step as the Java trainer does
+  print("PY_IPS %s %.3f" % (mode, a.reps * BATCH / (time.perf_counter() - t0)), flush=True)
+
+
 if a.check:
   check(a.check)
+elif a.data:
+  data_timing(a.data)
 else:
   timing()

@@ -5,9 +5,11 @@ import dev.tokenlearner.bench.BenchReport;
 import dev.tokenlearner.bench.Benchmark;
 import dev.tokenlearner.bench.CollectiveCost;
 import dev.tokenlearner.bench.InputBench;
+import dev.tokenlearner.bench.ModelRunner;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.ProfileBench;
 import dev.tokenlearner.bench.ScalingBench;
+import dev.tokenlearner.bench.TrainInputBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -72,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "PART",
       description =
-          "Parts to skip: sweep, processes, peak, import, python (and train for --input).")
+          "Parts to skip: sweep, processes, peak, import, python (and train for --input; forward for --xla: training-step rows only).")
   List<String> skip = List.of();
 
   @Option(
@@ -114,9 +116,29 @@ final class BenchCommand implements Callable<Integer> {
   boolean input;
 
   @Option(
+      names = "--train-input",
+      description =
+          "Instead: end-to-end training on --data with a near-free model (1 block of width 32, patch 32, TokenLearner 4 tokens before block 0, batch --train-batch, default 64): our trainer against Python tf.data feeding a tf.function step of the same model (TOKENLEARNER_PYTHON), alternating for --rounds rounds of 10 warm-up and --repetitions timed steps (default 50).")
+  boolean trainInput;
+
+  @Option(
+      names = "--variants",
+      split = ",",
+      paramLabel = "PROPS",
+      description =
+          "Runs of our trainer per --train-input round, each '-' or key=value[;key=value] system properties for that run (an A/B of a setting such as tokenlearner.input.pool=shared). Default: -.")
+  List<String> variants;
+
+  @Option(
+      names = "--rounds",
+      paramLabel = "N",
+      description = "Alternating rounds of --train-input (default 3).")
+  Integer rounds;
+
+  @Option(
       names = "--data",
       paramLabel = "DIR",
-      description = "Image folder (one sub-folder per class) for --input.")
+      description = "Image folder (one sub-folder per class) for --input and --train-input.")
   Path data;
 
   @Option(
@@ -235,7 +257,7 @@ final class BenchCommand implements Callable<Integer> {
               batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
               d.warmup(),
               repetitions != null ? repetitions : d.repetitions(),
-              d.kinds(),
+              skip.contains("forward") ? List.of(ModelRunner.Kind.TRAIN_STEP) : d.kinds(),
               !skip.contains("python"));
       List<XlaBench.Row> rows = XlaBench.run(xo, System.err);
       spec.commandLine().getOut().println(XlaBench.markdown(rows, xo.batch()));
@@ -253,6 +275,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (input) {
       return inputBench();
+    }
+    if (trainInput) {
+      return trainInputBench();
     }
     BenchOptions base = quick ? BenchOptions.quick(out) : BenchOptions.full(out);
     BenchOptions.Builder b = base.toBuilder();
@@ -306,6 +331,37 @@ final class BenchCommand implements Callable<Integer> {
     spec.commandLine()
         .getOut()
         .println("results written to " + out.toAbsolutePath().resolve("input.md"));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int trainInputBench() throws java.io.IOException {
+    if (data == null) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--train-input needs --data DIR (an image folder)");
+    }
+    int warmup = 10;
+    int steps = repetitions != null ? repetitions : quick ? 20 : 50;
+    if (steps % warmup != 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--repetitions for --train-input must be a multiple of " + warmup);
+    }
+    TrainInputBench.Result r =
+        TrainInputBench.run(
+            data,
+            trainBatch != null && trainBatch > 0 ? trainBatch : 64,
+            warmup,
+            steps,
+            rounds != null ? rounds : quick ? 1 : 3,
+            variants != null ? variants : List.of("-"),
+            !skip.contains("python"),
+            System.err);
+    java.nio.file.Files.createDirectories(out);
+    java.nio.file.Files.writeString(out.resolve("train-input.md"), r.toMarkdown());
+    spec.commandLine().getOut().println(r.toMarkdown());
+    spec.commandLine()
+        .getOut()
+        .println("results written to " + out.toAbsolutePath().resolve("train-input.md"));
     spec.commandLine().getOut().flush();
     return 0;
   }

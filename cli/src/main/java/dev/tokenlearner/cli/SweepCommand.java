@@ -3,6 +3,7 @@ package dev.tokenlearner.cli;
 import dev.tokenlearner.cli.sweep.Sweep;
 import dev.tokenlearner.cli.sweep.SweepPlan;
 import dev.tokenlearner.cli.sweep.SweepRow;
+import dev.tokenlearner.cli.sweep.SweepSettings;
 import dev.tokenlearner.cli.sweep.SweepTable;
 import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.train.TrainOptions;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
       "Writes OUT/sweep.csv (name, num_tokens, tokenlearner_loc, gflops, accuracy, train_img_s,"
           + " inference_img_s) and OUT/pareto.png (accuracy vs GFLOPs, Pareto front drawn),"
           + " updated after every model; each model trains in OUT/<name>/. Rerunning skips"
-          + " finished models and resumes an interrupted one."
+          + " finished models and resumes an interrupted one; a rerun with another config,"
+          + " --steps, --data or --fuser in the same OUT is refused."
     })
 final class SweepCommand implements Callable<Integer> {
 
@@ -90,6 +92,8 @@ final class SweepCommand implements Callable<Integer> {
     List<SweepPlan.Model> models =
         SweepPlan.models(
             base, tokens, SweepPlan.locations(locations, base.model().numLayers()), fuser);
+    SweepSettings.of(base, Optional.ofNullable(data), Optional.ofNullable(evalData), fuser)
+        .recordOrCheck(out);
     TrainOptions options = TrainOptions.defaults();
     if (evalData != null) {
       options = options.withEvalData(evalData);

@@ -73,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
       names = "--xla",
       negatable = true,
       description =
-          "Compile forward, backward and gradient clipping as one XLA computation (config key jit). Default: the config's jit, else off.")
+          "Compile the training step (forward, backward, clipping and the optimizer's update) as one XLA computation (config key jit). Default: the config's jit, else chosen from the model's size and the run's length (the log line says which and why).")
   Boolean xla;
 
   @Option(

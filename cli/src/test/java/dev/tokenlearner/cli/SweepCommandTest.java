@@ -80,6 +80,15 @@ class SweepCommandTest {
     assertEquals(0, again.code(), again.err());
     assertEquals(3, again.out().split("finished earlier, skipped", -1).length - 1, again.out());
     assertEquals(before, Files.readString(out.resolve("sweep.csv")));
+
+    // Another step budget in the same folder would mix two budgets in one table: refused first.
+    String[] otherSteps = args.clone();
+    otherSteps[8] = "5";
+    CliRun refused = run(otherSteps);
+
+    assertEquals(1, refused.code(), refused.err());
+    assertTrue(refused.err().contains("steps was '3', now '5'"), refused.err());
+    assertEquals(before, Files.readString(out.resolve("sweep.csv")));
   }
 
   @Test

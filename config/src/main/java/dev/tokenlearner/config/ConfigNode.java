@@ -49,6 +49,11 @@ final class ConfigNode {
     return map.get(name) != null;
   }
 
+  /** Whether the key holds the string {@code value} (any case). */
+  boolean isString(String name, String value) {
+    return read(name) instanceof String s && s.equalsIgnoreCase(value);
+  }
+
   /** Whether the key is present at all, even with a null value. */
   boolean contains(String name) {
     return map.containsKey(name);

@@ -10,8 +10,8 @@ import java.util.Optional;
  * How the graphs run, beyond Scenic's keys: the top-level config keys {@code jit} and {@code
  * device}. Neither changes the numbers a model computes (XLA within float32 rounding).
  *
- * @param jit {@code jit}: compile the model and training step with XLA; empty lets the runtime
- *     choose ({@link #jitOr(boolean)})
+ * @param jit {@code jit}: compile the training step with XLA; empty ({@code jit: auto} or no key)
+ *     lets the runtime choose ({@link #jitOr(boolean)})
  * @param device {@code device}: where the steps run
  */
 public record RuntimeConfig(Optional<Boolean> jit, Device device) {
@@ -68,7 +68,9 @@ public record RuntimeConfig(Optional<Boolean> jit, Device device) {
 
   /** Reads {@code jit} and {@code device} under a config's root (marking them as used). */
   static RuntimeConfig read(ConfigNode root) {
-    Optional<Boolean> jit = root.optBool(JIT_KEY);
+    // jit: auto is the absent key spelled out: the trainer chooses.
+    Optional<Boolean> jit =
+        root.isString(JIT_KEY, "auto") ? Optional.empty() : root.optBool(JIT_KEY);
     Device device = Device.AUTO;
     Optional<String> name = root.optString(DEVICE_KEY);
     if (name.isPresent()) {

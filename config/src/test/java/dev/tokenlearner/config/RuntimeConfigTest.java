@@ -34,6 +34,19 @@ class RuntimeConfigTest {
   }
 
   @Test
+  void load_jitAuto_sameAsNoKeyAndNotUnused() throws Exception {
+    var doc = new java.util.LinkedHashMap<String, Object>(ConfigLoader.loadNamed("tiny").raw());
+    doc.put("jit", "auto");
+    ExperimentConfig cfg = ConfigLoader.fromMap(doc, "t.yaml");
+    assertTrue(cfg.runtime().jit().isEmpty());
+    assertFalse(cfg.unusedKeys().contains("jit"), cfg.unusedKeys().toString());
+    doc.put("jit", "sometimes");
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.fromMap(doc, "t.yaml"));
+    assertEquals("jit", e.key());
+  }
+
+  @Test
   void load_unknownDevice_errorNamesKeyAndChoices() throws Exception {
     var doc = new java.util.LinkedHashMap<String, Object>(ConfigLoader.loadNamed("tiny").raw());
     doc.put("device", "tpu");

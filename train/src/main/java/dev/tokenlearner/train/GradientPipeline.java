@@ -92,16 +92,27 @@ final class GradientPipeline {
       OptionalDouble maxGradNorm,
       boolean xla,
       AllReduceConfig allReduce) {
-    if (xla && replication.replicas() > 1) {
-      // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
-      throw new InvalidInputException(
-          source + ": jit (XLA) is not supported with several replicas; train without jit");
+    if (xla) {
+      checkXla(source, replication);
     }
     this.aggregator = aggregator;
     this.replication = replication;
     this.maxGradNorm = maxGradNorm;
     this.xla = xla;
     this.allReduce = allReduce;
+  }
+
+  /**
+   * Checks that a step compiled with XLA runs on one replica.
+   *
+   * @throws InvalidInputException if there are several replicas
+   */
+  static void checkXla(String source, Replication replication) {
+    if (replication.replicas() > 1) {
+      // The all-reduce sits between the gradients and clipping, which XLA compiles as one.
+      throw new InvalidInputException(
+          source + ": jit (XLA) is not supported with several replicas; train without jit");
+    }
   }
 
   /**

@@ -139,6 +139,45 @@ final class OptimizerGraph {
       Variable<TInt64> stepVariable,
       List<Operand<?>> mustRunFirst,
       Optional<Operand<TBool>> applyIf) {
+    return assign(tf, next(tf, grads, lr, step, applyIf), stepVariable, mustRunFirst);
+  }
+
+  /**
+   * New values of the parameters and slots after one step.
+   *
+   * @param params one per parameter, in parameter order
+   * @param slots one per slot variable, in {@link #slots()} order
+   */
+  record Next(List<Operand<TFloat32>> params, List<Operand<TFloat32>> slots) {
+    Next {
+      params = List.copyOf(params);
+      slots = List.copyOf(slots);
+    }
+  }
+
+  /** The reads of every slot variable, in {@link #slots()} order (inputs of a compiled update). */
+  List<Operand<TFloat32>> slotReads() {
+    return slots().stream().map(Slot::value).toList();
+  }
+
+  /**
+   * The new parameter and slot values from the current ones, without assigning them: pure tensor
+   * math of the parameters' and slots' reads, so it can be compiled with XLA ({@link
+   * dev.tokenlearner.graph.XlaFunction}) and assigned from the compiled call's outputs.
+   *
+   * @param tf where to build
+   * @param grads one gradient per parameter, clipped
+   * @param lr the learning rate
+   * @param step the global step before this update
+   * @param applyIf a scalar condition under which the new values replace the old, or empty
+   * @return the new values
+   */
+  Next next(
+      Ops tf,
+      List<Operand<TFloat32>> grads,
+      Operand<TFloat32> lr,
+      Operand<TInt64> step,
+      Optional<Operand<TBool>> applyIf) {
     Ops u = tf.withSubScope("update");
     Operand<TFloat32> count = u.dtypes.cast(u.math.add(step, u.constant(1L)), TFloat32.class);
     UpdateRule.Dense dense = rule.prepare(u, count);
@@ -167,30 +206,43 @@ final class OptimizerGraph {
       }
       newParams.add(applyIf.isPresent() ? u.select(applyIf.get(), w1, w) : w1);
     }
-    if (applyIf.isPresent()) {
-      Map<Variable<TFloat32>, Operand<TFloat32>> kept = new LinkedHashMap<>();
-      for (Slot slot : slots()) {
-        Operand<TFloat32> next = newSlots.get(slot.variable());
-        if (next != null) {
-          kept.put(slot.variable(), u.select(applyIf.get(), next, slot.value()));
-        }
-      }
-      newSlots.clear();
-      newSlots.putAll(kept);
+    List<Operand<TFloat32>> slotValues = new ArrayList<>();
+    for (Slot slot : slots()) {
+      Operand<TFloat32> next = newSlots.get(slot.variable());
+      slotValues.add(applyIf.isPresent() ? u.select(applyIf.get(), next, slot.value()) : next);
     }
+    return new Next(newParams, slotValues);
+  }
+
+  /**
+   * Assigns new values to the parameters and slots and advances the global step, only after every
+   * op in {@code mustRunFirst} and every new value has run (VariableV2 reads alias the variable's
+   * buffer, so an early assign would change values other ops still read).
+   *
+   * @param tf where to build
+   * @param next the new values ({@link #next}, or a compiled call's outputs in the same order)
+   * @param stepVariable the global step variable, incremented by the update
+   * @param mustRunFirst ops whose results are fetched with the update (loss, metrics)
+   * @return the op that applies everything
+   */
+  Op assign(Ops tf, Next next, Variable<TInt64> stepVariable, List<Operand<?>> mustRunFirst) {
+    Ops u = tf.withSubScope("update");
+    List<Slot> all = slots();
     List<Op> deps = new ArrayList<>();
     mustRunFirst.forEach(o -> deps.add(u.identity(o)));
-    newParams.forEach(o -> deps.add(u.identity(o)));
-    newSlots.values().forEach(o -> deps.add(u.identity(o)));
+    next.params().forEach(o -> deps.add(u.identity(o)));
+    next.slots().forEach(o -> deps.add(u.identity(o)));
     // One gate op carries the dependencies: giving each assign all of them would add
     // (#assigns x #deps) control edges, quadratic in the number of parameters.
     Op ready = u.withControlDependencies(deps).withName("ready").noOp();
     Ops after = u.withControlDependencies(List.of(ready));
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < params.size(); i++) {
-      assigns.add(after.assign(params.get(i).variable(), newParams.get(i)));
+      assigns.add(after.assign(params.get(i).variable(), next.params().get(i)));
     }
-    newSlots.forEach((v, val) -> assigns.add(after.assign(v, val)));
+    for (int i = 0; i < all.size(); i++) {
+      assigns.add(after.assign(all.get(i).variable(), next.slots().get(i)));
+    }
     assigns.add(after.assignAdd(stepVariable, after.constant(1L)));
     return u.withControlDependencies(assigns).withName("apply").noOp();
   }

@@ -171,6 +171,11 @@ final class TrainStateIo {
     }
   }
 
+  /** The optimizer's slot values keyed {@code <slot>/<param path>}, copied to the host. */
+  Map<String, HostArray> slots(Session session) {
+    return slotIo.read(session);
+  }
+
   /**
    * The whole train state as Scenic checkpoints hold it.
    *

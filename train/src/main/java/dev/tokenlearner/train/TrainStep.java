@@ -6,6 +6,7 @@ import dev.tokenlearner.config.LrConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.core.InvalidInputException;
 import dev.tokenlearner.graph.ModelGraph;
+import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.ops.ComputeDtype;
 import dev.tokenlearner.ops.Mode;
 import dev.tokenlearner.ops.Parameter;
@@ -67,9 +68,19 @@ import org.tensorflow.types.TUint8;
  */
 public final class TrainStep implements AutoCloseable {
 
+  /** How much of the step is one XLA computation ({@link XlaFunction}). */
+  public enum XlaScope {
+    /** None: the plain graph. */
+    OFF,
+    /** Forward, loss, backward and clipping; the optimizer's update runs in the plain graph. */
+    GRADIENTS,
+    /** All of the step but the variables' reads and assigns, the optimizer's math included. */
+    STEP
+  }
+
   private final ExperimentConfig config;
   private final Replication replication;
-  private final boolean xla;
+  private final XlaScope xla;
   private final ModelGraph model;
   private final Graph graph;
   private final Optional<Mixup> mixup;
@@ -96,13 +107,16 @@ public final class TrainStep implements AutoCloseable {
             .lrConfigs()
             .orElseThrow(
                 () -> new InvalidInputException("training needs lr_configs in " + config.source()));
+    if (xla != XlaScope.OFF) {
+      GradientPipeline.checkXla(config.source(), replication);
+    }
     GradientPipeline pipeline =
         new GradientPipeline(
             config.source(),
             b.aggregator,
             replication,
             config.train().maxGradNorm(),
-            xla,
+            xla == XlaScope.GRADIENTS,
             config.allReduce());
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
@@ -124,7 +138,7 @@ public final class TrainStep implements AutoCloseable {
       Ops t = tf.withSubScope("train");
       Objective objective = Objective.build(t, config, model.outputs(), labels, mixup, params);
       TrainStateIo.GlobalStep step = TrainStateIo.GlobalStep.create(tf);
-      learningRate =
+      Operand<TFloat32> lrValue =
           t.withName("learning_rate").identity(LearningRateSchedule.build(t, lr, step.value()));
       // float16 only: bfloat16 has float32's exponent range, so its gradients do not underflow.
       Optional<LossScale> lossScale =
@@ -133,13 +147,27 @@ public final class TrainStep implements AutoCloseable {
               : Optional.empty();
       GradientPipeline.Result g = pipeline.build(tf, t, objective, params, feeds(), lossScale);
       gradients = g.raw();
-      loss = g.values().loss();
-      correct = g.values().correct();
-      gradNorm = g.globalNorm();
       OptimizerGraph optimizer =
           new OptimizerGraph(
               tf, config.train().optimizer(), config.train().explicitWeightDecay(), params);
-      trainOp = update(tf, t, optimizer, g.values().gradients(), step, lossScale);
+      if (xla == XlaScope.STEP) {
+        Compiled c = compiledStep(tf, t, optimizer, g, lrValue, step, lossScale, params);
+        loss = c.loss();
+        correct = c.correct();
+        gradNorm = c.gradNorm();
+        learningRate = c.learningRate();
+        trainOp = applied(tf, t, optimizer, c.next(), step, lossScale);
+      } else {
+        loss = g.values().loss();
+        correct = g.values().correct();
+        gradNorm = g.globalNorm();
+        learningRate = lrValue;
+        Optional<Operand<TBool>> finite =
+            lossScale.map(ls -> LossScale.allFinite(t.withSubScope("loss_scale"), gradNorm));
+        OptimizerGraph.Next next =
+            optimizer.next(tf, g.values().gradients(), learningRate, step.value(), finite);
+        trainOp = applied(tf, t, optimizer, next, step, lossScale);
+      }
       state =
           new TrainStateIo(
               tf,
@@ -163,34 +191,85 @@ public final class TrainStep implements AutoCloseable {
     return feeds;
   }
 
+  /** The compiled step's results: what the step reports and the new parameters and slots. */
+  private record Compiled(
+      Operand<TFloat32> loss,
+      Operand<TFloat32> correct,
+      Operand<TFloat32> gradNorm,
+      Operand<TFloat32> learningRate,
+      OptimizerGraph.Next next) {}
+
   /**
-   * The optimizer's update ({@code tx.update} and {@code apply_updates}) after this step's loss and
-   * metrics are read; under float16 also the loss scale's, and a step with non-finite gradients
-   * changes no parameter or slot.
+   * The whole step but the assigns as one XLA computation, as {@code jit_compile} compiles a Python
+   * step: forward, loss, backward, clipping, the schedule and the optimizer's math of every
+   * parameter (thousands of small element-wise kernels in graph mode, fused by XLA). VariableV2
+   * cannot be inside it, so the reads of parameters, slots, global step and loss scale are its
+   * inputs and the assigns apply its outputs.
    */
-  private Op update(
+  private Compiled compiledStep(
       Ops tf,
       Ops t,
       OptimizerGraph optimizer,
-      List<Operand<TFloat32>> clipped,
+      GradientPipeline.Result g,
+      Operand<TFloat32> lr,
+      TrainStateIo.GlobalStep step,
+      Optional<LossScale> lossScale,
+      List<Parameter> params) {
+    Optional<Operand<TBool>> finite =
+        lossScale.map(ls -> LossScale.allFinite(t.withSubScope("loss_scale"), g.globalNorm()));
+    OptimizerGraph.Next next = optimizer.next(tf, g.values().gradients(), lr, step.value(), finite);
+    List<Operand<?>> inputs = new ArrayList<>(feeds());
+    params.forEach(p -> inputs.add(p.value()));
+    inputs.addAll(optimizer.slotReads());
+    inputs.add(step.value());
+    lossScale.ifPresent(ls -> inputs.add(ls.scale()));
+    List<Operand<?>> outputs =
+        new ArrayList<>(List.of(g.values().loss(), g.values().correct(), g.globalNorm(), lr));
+    outputs.addAll(next.params());
+    outputs.addAll(next.slots());
+    List<Output<?>> called = XlaFunction.call(t.scope(), "xla_train_step", inputs, outputs);
+    int n = next.params().size();
+    List<Operand<TFloat32>> newParams = new ArrayList<>();
+    List<Operand<TFloat32>> newSlots = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      newParams.add(floats(called.get(4 + i)));
+    }
+    for (int i = 4 + n; i < called.size(); i++) {
+      newSlots.add(floats(called.get(i)));
+    }
+    return new Compiled(
+        t.withName("xla_loss").identity(floats(called.get(0))),
+        t.withName("xla_correct").identity(floats(called.get(1))),
+        t.withName("xla_grad_norm").identity(floats(called.get(2))),
+        t.withName("xla_learning_rate").identity(floats(called.get(3))),
+        new OptimizerGraph.Next(newParams, newSlots));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Output<?> out) {
+    return (Output<TFloat32>) out;
+  }
+
+  /**
+   * The assigns of the optimizer's update ({@code tx.update} and {@code apply_updates}) after this
+   * step's loss and metrics are read; under float16 also the loss scale's (a step with non-finite
+   * gradients changes no parameter or slot: {@code next} already kept the old values).
+   */
+  private Op applied(
+      Ops tf,
+      Ops t,
+      OptimizerGraph optimizer,
+      OptimizerGraph.Next next,
       TrainStateIo.GlobalStep step,
       Optional<LossScale> lossScale) {
-    Optional<Operand<TBool>> finite =
-        lossScale.map(ls -> LossScale.allFinite(t.withSubScope("loss_scale"), gradNorm));
     Op update =
-        optimizer.update(
-            tf,
-            clipped,
-            learningRate,
-            step.value(),
-            step.variable(),
-            List.of(loss, correct, gradNorm, learningRate),
-            finite);
+        optimizer.assign(tf, next, step.variable(), List.of(loss, correct, gradNorm, learningRate));
     if (lossScale.isEmpty()) {
       return update;
     }
+    Operand<TBool> finite = LossScale.allFinite(t.withSubScope("loss_scale"), gradNorm);
     Ops after = tf.withSubScope("loss_scale").withControlDependencies(List.of(update));
-    List<Op> all = new ArrayList<>(lossScale.get().update(after, finite.orElseThrow()));
+    List<Op> all = new ArrayList<>(lossScale.get().update(after, finite));
     all.add(update);
     return tf.withControlDependencies(all).withName("train_step").noOp();
   }
@@ -210,12 +289,12 @@ public final class TrainStep implements AutoCloseable {
     private ConfigProto sessionConfig = Devices.sessionConfig(false);
     private Function<List<Operand<TFloat32>>, List<Operand<TFloat32>>> aggregator = g -> g;
     private Optional<DeviceSpec> device = Optional.empty();
-    private boolean xla;
+    private XlaScope xla;
     private Replication replication = Replication.single();
 
     private Builder(ExperimentConfig config) {
       this.config = Objects.requireNonNull(config, "config");
-      this.xla = config.runtime().jitOr(false);
+      this.xla = config.runtime().jitOr(false) ? XlaScope.STEP : XlaScope.OFF;
     }
 
     /** Session options (threads, placement logging); default: {@link Devices#sessionConfig}. */
@@ -244,12 +323,17 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
-     * Whether forward, backward and clipping run as one XLA computation; default: the config's
-     * {@code jit} key (off when absent). The numbers equal the plain graph's within float32
-     * rounding; the optimizer update stays outside XLA.
+     * Whether the step (forward, backward, clipping, schedule and optimizer math) runs as one XLA
+     * computation ({@link XlaScope#STEP}) or as the plain graph; default: the config's {@code jit}
+     * key (off when absent). The numbers equal the plain graph's within float32 rounding.
      */
     public Builder xla(boolean xla) {
-      this.xla = xla;
+      return xla(xla ? XlaScope.STEP : XlaScope.OFF);
+    }
+
+    /** How much of the step XLA compiles; default as {@link #xla(boolean)}. */
+    public Builder xla(XlaScope scope) {
+      this.xla = Objects.requireNonNull(scope, "scope");
       return this;
     }
 
@@ -401,6 +485,11 @@ public final class TrainStep implements AutoCloseable {
     return model.store().weights().read(session);
   }
 
+  /** The optimizer's slot values keyed {@code <slot>/<param path>}, copied to the host. */
+  Map<String, HostArray> slotValues() {
+    return state.slots(session);
+  }
+
   /** The model's parameter declarations (paths, shapes, variables). */
   public ParameterStore parameters() {
     return model.store();
@@ -505,7 +594,7 @@ public final class TrainStep implements AutoCloseable {
 
   /** Whether the step runs as one XLA computation. */
   boolean xla() {
-    return xla;
+    return xla != XlaScope.OFF;
   }
 
   @Override

@@ -220,7 +220,9 @@ public final class Trainer {
     RuntimeConfig runtime = cfg.runtime();
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
-    boolean xla = runtime.jitOr(false);
+    XlaChoice xlaChoice =
+        XlaChoice.of(runtime, cfg.model(), plan.totalSteps(), replication.replicas());
+    boolean xla = xlaChoice.on();
     if (plan.batchSize() % replication.replicas() != 0) {
       throw new InvalidInputException(
           cfg.source()
@@ -231,7 +233,7 @@ public final class Trainer {
               + " replicas");
     }
     LOG.info(
-        "training {} on {}: {} steps of {} examples; steps run on {} ({}), XLA {}, {}",
+        "training {} on {}: {} steps of {} examples; steps run on {} ({}), XLA {} ({}), {}",
         cfg.source(),
         dataset.describe(),
         plan.totalSteps(),
@@ -239,6 +241,7 @@ public final class Trainer {
         device,
         placement.reason(),
         xla ? "on" : "off",
+        xlaChoice.reason(),
         replication.describe());
     try (TrainStep step =
         TrainStep.builder(cfg)

@@ -11,6 +11,7 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TNumber;
@@ -137,8 +138,22 @@ public record EvalPreprocessing(
   }
 
   /**
+   * System property that, set to {@code channel}, normalises with {@code [C]} constants broadcast
+   * over the last axis (the form before {@link #normalize} tiled them; kept for A/B measurements).
+   */
+  public static final String NORMALIZE_FORM_PROPERTY = "tokenlearner.normalize.form";
+
+  /**
    * Normalises pixels with {@link #normalization()}: {@code (x - mean[c]) / std[c]} over the last
    * axis, in float32.
+   *
+   * <p>When the trailing axes are this spec's {@code [H, W, C]} (a batch of model inputs), mean and
+   * std are tiled to {@code [H, W, C]} in the graph (constant-folded once): TensorFlow's CPU
+   * kernels broadcast a whole trailing block over the batch axis several times faster than a {@code
+   * [C]} vector over the innermost axis (a 64-image 224² uint8 batch: cast, subtract and divide 330
+   * ms with {@code [C]}, 111 ms tiled, the cast alone 76 ms, on a loaded machine). Every element
+   * sees the same two float operations as the optimised {@code [C]} form (a subtraction and a
+   * multiplication by the reciprocal), so the values are identical.
    *
    * @param tf where to build the ops
    * @param pixels {@code [..., C]} values in {@code 0..255}
@@ -151,8 +166,33 @@ public record EvalPreprocessing(
       mean[c] = (float) normalization.mean(c);
       std[c] = (float) normalization.std(c);
     }
-    return tf.math.div(
-        tf.math.sub(tf.dtypes.cast(pixels, TFloat32.class), tf.constant(mean)), tf.constant(std));
+    Operand<TFloat32> x = tf.dtypes.cast(pixels, TFloat32.class);
+    if (!endsWithImage(pixels.shape())
+        || "channel".equals(System.getProperty(NORMALIZE_FORM_PROPERTY))) {
+      return tf.math.div(tf.math.sub(x, tf.constant(mean)), tf.constant(std));
+    }
+    // TensorFlow's optimizer runs the division by a constant as a multiplication by its
+    // reciprocal; multiplying by the float reciprocal here gives the same values bit for bit.
+    float[] inverse = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      inverse[c] = 1f / std[c];
+    }
+    Operand<TInt32> tiles = tf.constant(new int[] {height, width, 1});
+    Operand<TInt32> hwc = tf.constant(new int[] {1, 1, channels});
+    return tf.math.mul(
+        tf.math.sub(x, tf.tile(tf.reshape(tf.constant(mean), hwc), tiles)),
+        tf.tile(tf.reshape(tf.constant(inverse), hwc), tiles));
+  }
+
+  /**
+   * Whether a shape is {@code [..., H, W, C]} with a leading axis (a batch) and this spec's sizes.
+   */
+  private boolean endsWithImage(Shape shape) {
+    int n = shape.numDimensions();
+    return n >= 4
+        && shape.size(n - 3) == height
+        && shape.size(n - 2) == width
+        && shape.size(n - 1) == channels;
   }
 
   /**

@@ -13,6 +13,16 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TUint8;
 
 class EvalPreprocessingTest {
 
@@ -143,5 +153,52 @@ class EvalPreprocessingTest {
             IllegalArgumentException.class,
             () -> new EvalPreprocessing(4, 4, 3, 1.5, Normalization.NONE));
     assertTrue(e.getMessage().contains("crop_fraction"), e.getMessage());
+  }
+
+  @Test
+  void normalize_batchOfImages_tiledConstantsGiveTheChannelFormsValuesExactly() {
+    EvalPreprocessing spec = new EvalPreprocessing(5, 4, 3, 1.0, Normalization.IMAGENET);
+    byte[] pixels = new byte[2 * 5 * 4 * 3];
+    new SplittableRandom(7).nextBytes(pixels);
+    float[] tiled = normalized(spec, pixels, null);
+    float[] channel = normalized(spec, pixels, "channel");
+    for (int i = 0; i < pixels.length; i++) {
+      int c = i % 3;
+      float expected =
+          ((pixels[i] & 0xff) - (float) Normalization.IMAGENET.mean(c))
+              / (float) Normalization.IMAGENET.std(c);
+      // TensorFlow's optimizer turns the division by a constant into a multiplication: 1 ulp.
+      assertEquals(expected, channel[i], 1e-6f, "channel form at " + i);
+      assertEquals(channel[i], tiled[i], 0f, "tiled form at " + i);
+    }
+  }
+
+  /** Runs {@link EvalPreprocessing#normalize} on a {@code [2, H, W, C]} uint8 batch. */
+  private static float[] normalized(EvalPreprocessing spec, byte[] pixels, String form) {
+    String before = System.getProperty(EvalPreprocessing.NORMALIZE_FORM_PROPERTY);
+    if (form != null) {
+      System.setProperty(EvalPreprocessing.NORMALIZE_FORM_PROPERTY, form);
+    }
+    try (Graph g = new Graph();
+        Session s = new Session(g);
+        TUint8 x =
+            TUint8.tensorOf(
+                Shape.of(2, spec.height(), spec.width(), spec.channels()),
+                DataBuffers.of(pixels, true, false))) {
+      Ops tf = Ops.create(g);
+      Placeholder<TUint8> in = tf.placeholder(TUint8.class, Placeholder.shape(x.shape()));
+      Operand<TFloat32> out = spec.normalize(tf, in);
+      try (Result r = s.runner().feed(in, x).fetch(out).run()) {
+        float[] v = new float[pixels.length];
+        ((TFloat32) r.get(0)).copyTo(DataBuffers.of(v, false, false));
+        return v;
+      }
+    } finally {
+      if (before == null) {
+        System.clearProperty(EvalPreprocessing.NORMALIZE_FORM_PROPERTY);
+      } else {
+        System.setProperty(EvalPreprocessing.NORMALIZE_FORM_PROPERTY, before);
+      }
+    }
   }
 }

@@ -23,6 +23,8 @@ import org.tensorflow.op.image.DecodeAndCropJpeg;
 import org.tensorflow.op.image.DecodeImage;
 import org.tensorflow.op.image.ResizeBilinear;
 import org.tensorflow.op.image.StatelessSampleDistortedBoundingBox;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.ThreadPoolOptionProto;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -66,6 +68,16 @@ public final class TrainPreprocessing implements AutoCloseable {
   /** Tries before the box falls back to the whole image. */
   public static final long MAX_ATTEMPTS = 10;
 
+  /** Name of the inter-op thread pool every input session shares. */
+  public static final String INPUT_POOL = "tokenlearner_input";
+
+  /**
+   * System property choosing where the input sessions run their ops: {@code own} (the default) for
+   * an inter-op pool of their own ({@value #INPUT_POOL}), {@code shared} for TensorFlow's
+   * process-wide pool that the training step also uses.
+   */
+  public static final String POOL_PROPERTY = "tokenlearner.input.pool";
+
   private final EvalPreprocessing spec;
   private final Graph graph;
   private final Session session;
@@ -106,7 +118,25 @@ public final class TrainPreprocessing implements AutoCloseable {
     Operand<TFloat32> jpegResized = jpegChain(tf, spec, encoded, seed, flip);
     jpegOutput = tf.withName("augmented_jpeg").identity(spec.normalize(tf, jpegResized));
     jpegPixels = tf.withName("augmented_jpeg_pixels").identity(toPixels(tf, jpegResized));
-    session = new Session(graph);
+    session = new Session(graph, sessionConfig());
+  }
+
+  /**
+   * The input sessions' options. With the default options every session of the process queues its
+   * ops on one inter-op pool, so a training step's hundreds of small ops wait behind the decodes
+   * and resizes of the batches being prepared; an input pool of its own (as {@code tf.data}'s
+   * private pool is to Python's step) leaves the sharing of the cores to the OS scheduler.
+   *
+   * @return the config of every input session
+   */
+  static ConfigProto sessionConfig() {
+    if ("shared".equals(System.getProperty(POOL_PROPERTY))) {
+      return ConfigProto.getDefaultInstance();
+    }
+    return ConfigProto.newBuilder()
+        .addSessionInterOpThreadPool(
+            ThreadPoolOptionProto.newBuilder().setNumThreads(0).setGlobalName(INPUT_POOL))
+        .build();
   }
 
   /**
@@ -331,7 +361,7 @@ public final class TrainPreprocessing implements AutoCloseable {
         images.add(toPixels(tf, jpegChain(tf, spec, e, s, f)));
       }
       out = tf.stack(images);
-      batchSession = new Session(batchGraph);
+      batchSession = new Session(batchGraph, sessionConfig());
     }
 
     void run(byte[][] bytes, Draw[] draws, byte[] dst) {
