@@ -44,19 +44,19 @@ final class EvalTower {
    *
    * @param model the training model whose variables the tower reads
    * @param cfg the experiment (input shape, loss, classes)
+   * @param xla whether to compile the tower's forward pass (as the training step is compiled)
    */
-  EvalTower(ModelGraph model, ExperimentConfig cfg) {
+  EvalTower(ModelGraph model, ExperimentConfig cfg, boolean xla) {
     Ops tf = model.tf();
     images =
         tf.withName("eval_images")
             .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
     labels = tf.withName("eval_labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
     ModelOutputs out = model.inferenceTower("eval", images);
-    // With jit (train --xla) the tower's forward pass is one XLA computation, as the training
-    // step's; a fixed held-out set runs at most two batch shapes (full and last), so two
-    // compilations per run.
+    // When the training step is compiled, so is the tower's forward pass; a fixed held-out set
+    // runs at most two batch shapes (full and last), so two compilations per run.
     Operand<TFloat32> towerLogits = out.logits();
-    if (cfg.runtime().jitOr(false)) {
+    if (xla) {
       List<Operand<?>> outs = List.of(out.logits());
       towerLogits =
           floats(XlaFunction.call(tf.scope(), "eval_xla", XlaCut.inputs(outs), outs).get(0));

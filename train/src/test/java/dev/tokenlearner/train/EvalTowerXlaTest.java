@@ -17,15 +17,20 @@ import org.tensorflow.proto.ConfigProto;
 class EvalTowerXlaTest {
 
   @Test
-  void evaluate_jit_sameLossCorrectAndLogitsAsPlainTower_forTwoBatchSizes() throws Exception {
+  void evaluate_xlaStep_sameLossCorrectAndLogitsAsPlainTower_forTwoBatchSizes() throws Exception {
     ExperimentConfig plainCfg = TestConfigs.tiny("dataset_configs: {num_train_examples: 32}");
-    ExperimentConfig jitCfg =
-        TestConfigs.tiny("jit: true", "dataset_configs: {num_train_examples: 32}");
+    ExperimentConfig jitCfg = plainCfg;
     ImageDataset ds = Datasets.open(plainCfg, Optional.empty());
     try (TrainStep plain =
-            TrainStep.builder(plainCfg).sessionConfig(ConfigProto.getDefaultInstance()).build();
+            TrainStep.builder(plainCfg)
+                .sessionConfig(ConfigProto.getDefaultInstance())
+                .xla(false)
+                .build();
         TrainStep xla =
-            TrainStep.builder(jitCfg).sessionConfig(ConfigProto.getDefaultInstance()).build()) {
+            TrainStep.builder(jitCfg)
+                .sessionConfig(ConfigProto.getDefaultInstance())
+                .xla(true)
+                .build()) {
       plain.initialize(7, plainCfg.train().initHeadBias());
       xla.initialize(7, jitCfg.train().initHeadBias());
       for (int size : new int[] {16, 5}) {
