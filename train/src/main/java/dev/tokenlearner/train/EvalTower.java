@@ -4,10 +4,14 @@ import dev.tokenlearner.config.ExperimentConfig;
 import dev.tokenlearner.core.HostArray;
 import dev.tokenlearner.graph.ModelGraph;
 import dev.tokenlearner.graph.ModelOutputs;
+import dev.tokenlearner.graph.XlaCut;
+import dev.tokenlearner.graph.XlaFunction;
 import dev.tokenlearner.train.data.Batch;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -40,23 +44,37 @@ final class EvalTower {
    *
    * @param model the training model whose variables the tower reads
    * @param cfg the experiment (input shape, loss, classes)
+   * @param xla whether to compile the tower's forward pass (as the training step is compiled)
    */
-  EvalTower(ModelGraph model, ExperimentConfig cfg) {
+  EvalTower(ModelGraph model, ExperimentConfig cfg, boolean xla) {
     Ops tf = model.tf();
     images =
         tf.withName("eval_images")
             .placeholder(TFloat32.class, Placeholder.shape(Shape.of(cfg.input().shape(-1))));
     labels = tf.withName("eval_labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
     ModelOutputs out = model.inferenceTower("eval", images);
+    // When the training step is compiled, so is the tower's forward pass; a fixed held-out set
+    // runs at most two batch shapes (full and last), so two compilations per run.
+    Operand<TFloat32> towerLogits = out.logits();
+    if (xla) {
+      List<Operand<?>> outs = List.of(out.logits());
+      towerLogits =
+          floats(XlaFunction.call(tf.scope(), "eval_xla", XlaCut.inputs(outs), outs).get(0));
+    }
     Ops e = tf.withSubScope("eval_metrics");
     Operand<TFloat32> mean =
         Losses.mean(
-            e, cfg.modelName(), out.logits(), labels, cfg.numClasses(), OptionalDouble.empty());
+            e, cfg.modelName(), towerLogits, labels, cfg.numClasses(), OptionalDouble.empty());
     Operand<TFloat32> n = e.dtypes.cast(e.size(labels), TFloat32.class);
     lossSum = e.withName("loss_sum").math.mul(mean, n);
-    correct = e.withName("correct").identity(Losses.correct(e, out.logits(), labels));
-    logits = e.withName("logits").identity(out.logits());
+    correct = e.withName("correct").identity(Losses.correct(e, towerLogits, labels));
+    logits = e.withName("logits").identity(towerLogits);
     tokenMaps = out.tokenMaps().map(m -> e.withName("token_maps").identity(m));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Output<?> out) {
+    return (Output<TFloat32>) out;
   }
 
   /**

@@ -552,7 +552,7 @@ public final class TrainStep implements AutoCloseable {
 
   private EvalTower evalTower() {
     if (evalTower == null) {
-      evalTower = new EvalTower(model, config);
+      evalTower = new EvalTower(model, config, xla());
     }
     return evalTower;
   }
