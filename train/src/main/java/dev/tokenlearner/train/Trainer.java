@@ -221,7 +221,8 @@ public final class Trainer {
     Devices.Placement placement = Devices.select(runtime.device(), options.logDevicePlacement());
     String device = placement.device();
     XlaChoice xlaChoice =
-        XlaChoice.of(runtime, cfg.model(), plan.totalSteps(), replication.replicas());
+        XlaChoice.of(
+            runtime, cfg.model(), plan.totalSteps(), plan.batchSize(), replication.replicas());
     boolean xla = xlaChoice.on();
     if (plan.batchSize() % replication.replicas() != 0) {
       throw new InvalidInputException(

@@ -8,8 +8,9 @@ import java.util.Locale;
  * Whether a training run compiles its step with XLA ({@link TrainStep.XlaScope#STEP}) and why: the
  * config's {@code jit} (or {@code train --xla/--no-xla}) when given, else a rule from what was
  * measured on CPU (docs/performance.md, XLA): XLA pays on ViT-sized encoders over runs long enough
- * to repay its compilation (10–40 s, more for large models), and did not on the bundled {@code
- * fashion_mnist} model (0.8 M encoder weights, same speed with and without it).
+ * to repay its compilation (10–40 s for small models; 9 minutes for the whole Ti/16 step on two
+ * busy cores), and did not on the bundled {@code fashion_mnist} model (0.8 M encoder weights, same
+ * speed with and without it).
  *
  * @param on whether to compile the step
  * @param reason one clause for the log line
@@ -19,8 +20,11 @@ public record XlaChoice(boolean on, String reason) {
   /** Encoder weights below which XLA measured no faster ({@code fashion_mnist}: 0.8 M). */
   static final long MIN_ENCODER_WEIGHTS = 2_000_000;
 
-  /** Steps below which the compilation is not repaid (40 s at a few percent of the step). */
-  static final long MIN_STEPS = 2_000;
+  /**
+   * Examples (steps times batch) below which the compilation is not repaid: a few percent of a
+   * Ti/16 step saves about 1.5 ms per example, and compiling took up to 9 minutes.
+   */
+  static final long MIN_EXAMPLES = 500_000;
 
   /**
    * The choice for a run.
@@ -28,11 +32,12 @@ public record XlaChoice(boolean on, String reason) {
    * @param runtime the config's {@code jit} and device
    * @param model the model, for its size
    * @param totalSteps the run's number of steps
+   * @param batchSize the global batch size
    * @param replicas data-parallel replicas (XLA compiles a single replica's step only)
    * @return the choice with its reason
    */
   public static XlaChoice of(
-      RuntimeConfig runtime, ModelConfig model, long totalSteps, int replicas) {
+      RuntimeConfig runtime, ModelConfig model, long totalSteps, int batchSize, int replicas) {
     if (runtime.jit().isPresent()) {
       return new XlaChoice(runtime.jit().get(), "jit: " + runtime.jit().get() + " in the config");
     }
@@ -51,12 +56,25 @@ public record XlaChoice(boolean on, String reason) {
               + " M XLA measured no"
               + " faster)");
     }
-    if (totalSteps < MIN_STEPS) {
+    long examples = totalSteps * batchSize;
+    if (examples < MIN_EXAMPLES) {
       return new XlaChoice(
-          false, "jit auto: " + totalSteps + " steps would not repay XLA's compilation");
+          false,
+          "jit auto: "
+              + totalSteps
+              + " steps of "
+              + batchSize
+              + " would not repay XLA's compilation");
     }
     return new XlaChoice(
-        true, "jit auto: " + size + " over " + totalSteps + " steps (set jit: false to turn off)");
+        true,
+        "jit auto: "
+            + size
+            + " over "
+            + totalSteps
+            + " steps of "
+            + batchSize
+            + " (set jit: false to turn off)");
   }
 
   /** The encoder blocks' weight count, {@code L (4 h^2 + 2 h M)}: attention and MLP kernels. */
