@@ -28,7 +28,7 @@ import org.tensorflow.types.TFloat32;
  * (ModelRunner, plain and XLA) join the alternation as a reference.
  *
  * <pre>
- * XLA_FLAGS=--xla_cpu_use_thunk_runtime=false java -cp "$(ls cli/target/lib/*.jar | paste -sd:)" \
+ * java -cp "$(ls cli/target/lib/*.jar | paste -sd:)" \
  *     scripts/ab/ServingXlaAb.java BATCH RUNS [float|bytes] [bench]
  * </pre>
  */

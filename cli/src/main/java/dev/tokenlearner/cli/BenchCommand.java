@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "PART",
       description =
-          "Parts to skip: sweep, processes, peak, import, python (and train for --input; forward for --xla: training-step rows only).")
+          "Parts to skip: sweep, processes, peak, import, python (and train for --input; forward or train for --xla: only the other rows).")
   List<String> skip = List.of();
 
   @Option(
@@ -257,7 +257,9 @@ final class BenchCommand implements Callable<Integer> {
               batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
               d.warmup(),
               repetitions != null ? repetitions : d.repetitions(),
-              skip.contains("forward") ? List.of(ModelRunner.Kind.TRAIN_STEP) : d.kinds(),
+              d.kinds().stream()
+                  .filter(k -> !skip.contains(k == ModelRunner.Kind.FORWARD ? "forward" : "train"))
+                  .toList(),
               !skip.contains("python"));
       List<XlaBench.Row> rows = XlaBench.run(xo, System.err);
       spec.commandLine().getOut().println(XlaBench.markdown(rows, xo.batch()));

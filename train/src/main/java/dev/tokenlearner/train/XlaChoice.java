@@ -8,9 +8,9 @@ import java.util.Locale;
  * Whether a training run compiles its step with XLA ({@link TrainStep.XlaScope#STEP}) and why: the
  * config's {@code jit} (or {@code train --xla/--no-xla}) when given, else a rule from what was
  * measured on CPU (docs/performance.md, XLA): XLA pays on ViT-sized encoders over runs long enough
- * to repay its compilation (10–40 s for small models; 9 minutes for the whole Ti/16 step on two
- * busy cores), and did not on the bundled {@code fashion_mnist} model (0.8 M encoder weights, same
- * speed with and without it).
+ * to repay its compilation (10–40 s for small models; minutes for the whole Ti/16 step on two busy
+ * cores with XLA's older CPU runtime), and did not on the bundled {@code fashion_mnist} model (0.8
+ * M encoder weights, same speed with and without it).
  *
  * @param on whether to compile the step
  * @param reason one clause for the log line
