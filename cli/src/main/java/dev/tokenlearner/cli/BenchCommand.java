@@ -12,6 +12,7 @@ import dev.tokenlearner.bench.ScalingBench;
 import dev.tokenlearner.bench.TrainInputBench;
 import dev.tokenlearner.bench.XlaBench;
 import dev.tokenlearner.config.ViTSize;
+import dev.tokenlearner.core.AtomicFile;
 import dev.tokenlearner.ops.ComputeDtype;
 import java.nio.file.Path;
 import java.util.List;
@@ -237,7 +238,7 @@ final class BenchCommand implements Callable<Integer> {
       ProfileBench.Options po =
           new ProfileBench.Options(
               ProfileBench.config(profile),
-              batches != null && !batches.isEmpty() ? batches.get(0) : 8,
+              firstBatchOr(8),
               trainBatch != null ? trainBatch : 8,
               2,
               repetitions != null ? repetitions : 5,
@@ -251,10 +252,8 @@ final class BenchCommand implements Callable<Integer> {
       XlaBench.Options d = XlaBench.Options.defaults();
       XlaBench.Options xo =
           new XlaBench.Options(
-              xlaSizes == null
-                  ? d.sizes()
-                  : xlaSizes.stream().map(ViTSize::fromScenicName).toList(),
-              batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+              sizesOr(xlaSizes, d.sizes()),
+              firstBatchOr(d.batch()),
               d.warmup(),
               repetitions != null ? repetitions : d.repetitions(),
               d.kinds().stream()
@@ -327,14 +326,7 @@ final class BenchCommand implements Callable<Integer> {
             t,
             !skip.contains("python"),
             !skip.contains("train"));
-    java.nio.file.Files.createDirectories(out);
-    java.nio.file.Files.writeString(out.resolve("input.md"), r.toMarkdown());
-    spec.commandLine().getOut().println(r.toMarkdown());
-    spec.commandLine()
-        .getOut()
-        .println("results written to " + out.toAbsolutePath().resolve("input.md"));
-    spec.commandLine().getOut().flush();
-    return 0;
+    return writeReport("input.md", r.toMarkdown());
   }
 
   private int trainInputBench() throws java.io.IOException {
@@ -358,24 +350,15 @@ final class BenchCommand implements Callable<Integer> {
             variants != null ? variants : List.of("-"),
             !skip.contains("python"),
             System.err);
-    java.nio.file.Files.createDirectories(out);
-    java.nio.file.Files.writeString(out.resolve("train-input.md"), r.toMarkdown());
-    spec.commandLine().getOut().println(r.toMarkdown());
-    spec.commandLine()
-        .getOut()
-        .println("results written to " + out.toAbsolutePath().resolve("train-input.md"));
-    spec.commandLine().getOut().flush();
-    return 0;
+    return writeReport("train-input.md", r.toMarkdown());
   }
 
   private int scalingBench() {
     ScalingBench.Options d = ScalingBench.Options.defaults();
     ScalingBench.Options o =
         new ScalingBench.Options(
-            scalingSizes == null
-                ? d.sizes()
-                : scalingSizes.stream().map(ViTSize::fromScenicName).toList(),
-            batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+            sizesOr(scalingSizes, d.sizes()),
+            firstBatchOr(d.batch()),
             d.warmup(),
             repetitions != null ? repetitions : d.runs(),
             d.workers(),
@@ -418,17 +401,39 @@ final class BenchCommand implements Callable<Integer> {
     PrecisionBench.Options d = PrecisionBench.Options.defaults();
     PrecisionBench.Options po =
         new PrecisionBench.Options(
-            precisionSizes == null
-                ? d.sizes()
-                : precisionSizes.stream().map(ViTSize::fromScenicName).toList(),
+            sizesOr(precisionSizes, d.sizes()),
             ComputeDtype.of(precision),
             precisionXla,
-            batches != null && !batches.isEmpty() ? batches.get(0) : d.batch(),
+            firstBatchOr(d.batch()),
             d.warmup(),
             repetitions != null ? repetitions : d.repetitions(),
             d.kinds());
     List<PrecisionBench.Row> rows = PrecisionBench.run(po, System.err);
     spec.commandLine().getOut().println(PrecisionBench.markdown(rows, po));
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  /** The first {@code --batches} size, else {@code fallback}. */
+  private int firstBatchOr(int fallback) {
+    return batches != null && !batches.isEmpty() ? batches.get(0) : fallback;
+  }
+
+  /**
+   * ViT sizes named on the command line (Scenic names such as {@code Ti}), else {@code fallback}.
+   */
+  private static List<ViTSize> sizesOr(List<String> named, List<ViTSize> fallback) {
+    return named == null ? fallback : named.stream().map(ViTSize::fromScenicName).toList();
+  }
+
+  /** Writes a Markdown report to {@code out/fileName} (temp file, then rename) and prints it. */
+  private int writeReport(String fileName, String markdown) throws java.io.IOException {
+    Path file = out.resolve(fileName);
+    java.nio.file.Files.createDirectories(out);
+    byte[] bytes = markdown.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    AtomicFile.write(file, o -> o.write(bytes));
+    spec.commandLine().getOut().println(markdown);
+    spec.commandLine().getOut().println("results written to " + file.toAbsolutePath());
     spec.commandLine().getOut().flush();
     return 0;
   }
