@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -278,6 +279,9 @@ public final class CollectiveCost {
             RingAllReduce.DEFAULT_CHUNK_BYTES,
             o.bfloat16());
     ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
+    // The replicas start each ring together, so "ring alone" times the transfer, not the skew of
+    // their fetches (the step time still includes it, as a trainer's would).
+    CyclicBarrier ringStart = new CyclicBarrier(o.replicas());
     try {
       List<Future<Measured>> runs = new ArrayList<>();
       for (CollectiveReplication m : members) {
@@ -286,7 +290,7 @@ public final class CollectiveCost {
                 () -> {
                   try (RingAllReduce ring =
                       RingAllReduce.connect(ringAddresses, m.rank(), ringSettings)) {
-                    return measure(m, ring, o);
+                    return measure(m, ring, ringStart, o);
                   }
                 }));
       }
@@ -300,7 +304,8 @@ public final class CollectiveCost {
     }
   }
 
-  private static Measured measure(CollectiveReplication m, RingAllReduce ring, Options o)
+  private static Measured measure(
+      CollectiveReplication m, RingAllReduce ring, CyclicBarrier ringStart, Options o)
       throws Exception {
     try (Graph g = new Graph();
         HostStep host = new HostStep(o.floats(), m.rank())) {
@@ -335,7 +340,7 @@ public final class CollectiveCost {
             ms[i] = (System.nanoTime() - t0) / 1e6;
           }
         }
-        double[] ringTimes = host.step(ring);
+        double[] ringTimes = host.step(ring, ringStart);
         if (i >= 0) {
           ringMs[i] = ringTimes[0];
           ringAloneMs[i] = ringTimes[1];
@@ -393,8 +398,8 @@ public final class CollectiveCost {
       feedTensor = TFloat32.tensorOf(Shape.of(floats));
     }
 
-    /** Milliseconds of the whole step and of the ring alone. */
-    double[] step(RingAllReduce ring) {
+    /** Milliseconds of the whole step and of the ring alone (from when all replicas are ready). */
+    double[] step(RingAllReduce ring, CyclicBarrier ringStart) throws Exception {
       long t0 = System.nanoTime();
       try (Result r = session.runner().fetch(grads).run()) {
         ((TFloat32) r.get(0))
@@ -402,6 +407,7 @@ public final class CollectiveCost {
             .data()
             .copyTo(DataBuffers.of(array, false, false), bytes);
       }
+      ringStart.await(10, TimeUnit.MINUTES);
       long t1 = System.nanoTime();
       ring.allReduceMean(buffer);
       long t2 = System.nanoTime();
