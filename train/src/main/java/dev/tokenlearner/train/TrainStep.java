@@ -62,7 +62,9 @@ import org.tensorflow.types.TUint8;
  * [b]}; the dropout key {@code [seed, step]}; with {@code mixup} the step's mixing weight, drawn
  * from (seed, step). So a step's randomness depends only on the config's {@code rng_seed} and the
  * batch's step, and resuming from {@link #snapshot()} equals an uninterrupted run. Fetches: loss,
- * correct top-1 count, learning rate and the gradients' global norm before clipping.
+ * correct top-1 count, learning rate and the gradients' global norm before clipping. With several
+ * replicas and {@code allreduce_impl: ring} a step is two session runs with the host ring between
+ * them ({@code HostAllReduce}).
  *
  * <p>Not thread-safe: run steps from one thread.
  */

@@ -187,7 +187,7 @@ public final class CollectiveReplication implements Replication {
             + what
             + " ("
             + firstLine(e.getMessage())
-            + "). TensorFlow cannot recover from this in-process; restart every task with"
+            + "). This cannot be recovered in-process; restart every task with"
             + " --resume to continue from the chief's last checkpoint",
         e);
   }
