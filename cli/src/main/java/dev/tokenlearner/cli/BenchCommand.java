@@ -9,8 +9,10 @@ import dev.tokenlearner.bench.ModelRunner;
 import dev.tokenlearner.bench.PrecisionBench;
 import dev.tokenlearner.bench.ProfileBench;
 import dev.tokenlearner.bench.ScalingBench;
+import dev.tokenlearner.bench.TrainAllReduceBench;
 import dev.tokenlearner.bench.TrainInputBench;
 import dev.tokenlearner.bench.XlaBench;
+import dev.tokenlearner.config.ConfigLoader;
 import dev.tokenlearner.config.ViTSize;
 import dev.tokenlearner.core.AtomicFile;
 import dev.tokenlearner.ops.ComputeDtype;
@@ -163,6 +165,13 @@ final class BenchCommand implements Callable<Integer> {
   boolean allreduce;
 
   @Option(
+      names = "--allreduce-train",
+      paramLabel = "CONFIG",
+      description =
+          "Instead: the trainer's step of CONFIG (a bundled name or a file) with --replicas in-process replicas, allreduce_impl collective against ring in one process, alternating --rounds rounds (default 5) of --repetitions steps (default 10) after 3 warm-up steps; prints steps/s and the load average. Starts TensorFlow servers: run inside a private network namespace.")
+  String allreduceTrain;
+
+  @Option(
       names = "--floats",
       paramLabel = "N",
       description =
@@ -270,6 +279,9 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (allreduce) {
       return allReduceBench();
+    }
+    if (allreduceTrain != null) {
+      return allReduceTrainBench();
     }
     if (scaling) {
       return scalingBench();
@@ -392,6 +404,20 @@ final class BenchCommand implements Callable<Integer> {
                       "--allreduce-dtype must be float32 or bfloat16, got " + allreduceDtype);
             });
     CollectiveCost.Report r = CollectiveCost.run(o, System.err);
+    r.lines().forEach(spec.commandLine().getOut()::println);
+    spec.commandLine().getOut().flush();
+    return 0;
+  }
+
+  private int allReduceTrainBench() throws Exception {
+    TrainAllReduceBench.Options o =
+        new TrainAllReduceBench.Options(
+            ConfigLoader.loadNamed(allreduceTrain),
+            replicas,
+            3,
+            rounds != null ? rounds : 5,
+            repetitions != null ? repetitions : 10);
+    TrainAllReduceBench.Report r = TrainAllReduceBench.run(o, System.err);
     r.lines().forEach(spec.commandLine().getOut()::println);
     spec.commandLine().getOut().flush();
     return 0;

@@ -80,7 +80,8 @@ public final class ConfigLoader {
               LossScaleConfig.INIT_KEY,
               LossScaleConfig.GROWTH_STEPS_KEY,
               AllReduceConfig.BUCKET_MB_KEY,
-              AllReduceConfig.DTYPE_KEY),
+              AllReduceConfig.DTYPE_KEY,
+              AllReduceConfig.IMPL_KEY),
           TrainConfig.KEYS);
 
   /** Keys some record reads, per section whose keys the loader checks. */

@@ -27,7 +27,8 @@ import org.tensorflow.types.TFloat32;
  *       TrainStep.Builder#gradientAggregator});
  *   <li>all-reduce ({@code allReduced}): the mean over the data-parallel {@link Replication
  *       replicas} of the gradients, the loss and the correct count ({@code jax.lax.pmean}), in
- *       buckets ({@link BucketedAllReduce});
+ *       buckets ({@link BucketedAllReduce}), or with {@code allreduce_impl: ring} by the host ring
+ *       between two session runs ({@link HostAllReduce});
  *   <li>norm and clip: the global norm (reported; Scenic logs it as {@code l2_grads}) and {@code
  *       clip_grads} with {@code max_grad_norm};
  *   <li>XLA ({@code compiled}): optionally, all of the above plus the forward pass as one XLA
@@ -73,6 +74,7 @@ final class GradientPipeline {
   private final OptionalDouble maxGradNorm;
   private final boolean xla;
   private final AllReduceConfig allReduce;
+  private final Optional<HostAllReduce> host;
 
   /**
    * The pipeline's settings.
@@ -83,6 +85,7 @@ final class GradientPipeline {
    * @param maxGradNorm {@code max_grad_norm}, empty for no clipping
    * @param xla whether to compile forward, backward and clipping as one XLA computation
    * @param allReduce the all-reduce's bucket size and wire dtype
+   * @param host the host ring all-reduce that replaces the collectives, if any
    * @throws InvalidInputException if XLA is asked for with several replicas
    */
   GradientPipeline(
@@ -91,7 +94,8 @@ final class GradientPipeline {
       Replication replication,
       OptionalDouble maxGradNorm,
       boolean xla,
-      AllReduceConfig allReduce) {
+      AllReduceConfig allReduce,
+      Optional<HostAllReduce> host) {
     if (xla) {
       checkXla(source, replication);
     }
@@ -100,6 +104,7 @@ final class GradientPipeline {
     this.maxGradNorm = maxGradNorm;
     this.xla = xla;
     this.allReduce = allReduce;
+    this.host = host;
   }
 
   /**
@@ -220,7 +225,11 @@ final class GradientPipeline {
     List<Operand<TFloat32>> metrics = List.of(v.loss(), v.correct());
     List<Operand<TFloat32>> mean;
     List<Operand<TFloat32>> grads;
-    if (allReduce.bfloat16()) {
+    if (host.isPresent()) {
+      Values m = host.get().build(r, v);
+      mean = List.of(m.loss(), m.correct());
+      grads = reversed(m.gradients());
+    } else if (allReduce.bfloat16()) {
       // Loss and count stay float32: bfloat16 would round what the step reports.
       mean = replication.allReduceMean(r, metrics);
       grads =

@@ -71,6 +71,36 @@ public interface Replication {
   }
 
   /**
+   * Connects this replica to the others' host-side ring all-reduce ({@code allreduce_impl: ring});
+   * every replica calls it once, when its step is built, and the call waits for its neighbours.
+   *
+   * @return the connected ring, closed with the step
+   * @throws UnsupportedOperationException if this replication has no ring (one process)
+   * @throws RuntimeException what {@link #failed} makes of a neighbour that did not connect
+   */
+  default HostRing connectRing() {
+    throw new UnsupportedOperationException(describe() + " has no host ring all-reduce");
+  }
+
+  /** A connected ring all-reduce of float32 vectors in host memory. */
+  interface HostRing extends AutoCloseable {
+
+    /**
+     * Replaces {@code floats} (little-endian float32 from index 0 to the limit) by its mean over
+     * the replicas. Every replica passes a vector of the same length and wire dtype, in the same
+     * order.
+     *
+     * @param floats the vector
+     * @param bfloat16 send bfloat16 and sum in float32
+     * @throws RuntimeException what {@link Replication#failed} makes of a failed peer, naming it
+     */
+    void allReduceMean(java.nio.ByteBuffer floats, boolean bfloat16);
+
+    @Override
+    void close();
+  }
+
+  /**
    * An op that overwrites every replica's variables with the chief's values.
    *
    * @param tf where to build the ops

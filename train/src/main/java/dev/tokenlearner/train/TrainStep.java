@@ -62,7 +62,9 @@ import org.tensorflow.types.TUint8;
  * [b]}; the dropout key {@code [seed, step]}; with {@code mixup} the step's mixing weight, drawn
  * from (seed, step). So a step's randomness depends only on the config's {@code rng_seed} and the
  * batch's step, and resuming from {@link #snapshot()} equals an uninterrupted run. Fetches: loss,
- * correct top-1 count, learning rate and the gradients' global norm before clipping.
+ * correct top-1 count, learning rate and the gradients' global norm before clipping. With several
+ * replicas and {@code allreduce_impl: ring} a step is two session runs with the host ring between
+ * them ({@code HostAllReduce}).
  *
  * <p>Not thread-safe: run steps from one thread.
  */
@@ -93,6 +95,7 @@ public final class TrainStep implements AutoCloseable {
   private final Op trainOp;
   private final TrainStateIo state;
   private final Session session;
+  private final Optional<HostAllReduce> hostAllReduce;
   private EvalTower evalTower;
   private Optional<Consumer<RunTrace>> tracer = Optional.empty();
   private long sessionNanos;
@@ -110,6 +113,10 @@ public final class TrainStep implements AutoCloseable {
     if (xla != XlaScope.OFF) {
       GradientPipeline.checkXla(config.source(), replication);
     }
+    hostAllReduce =
+        config.allReduce().ring() && replication.replicas() > 1
+            ? Optional.of(new HostAllReduce(replication, config.allReduce().bfloat16()))
+            : Optional.empty();
     GradientPipeline pipeline =
         new GradientPipeline(
             config.source(),
@@ -117,7 +124,8 @@ public final class TrainStep implements AutoCloseable {
             replication,
             config.train().maxGradNorm(),
             xla == XlaScope.GRADIENTS,
-            config.allReduce());
+            config.allReduce(),
+            hostAllReduce);
     CustomGradients.register();
     mixup = config.mixup().map(Mixup::new);
     model =
@@ -177,9 +185,15 @@ public final class TrainStep implements AutoCloseable {
               optimizer,
               lossScale,
               replication);
+      // Connecting waits for the neighbours, which build the same graph meanwhile.
+      hostAllReduce.ifPresent(HostAllReduce::connect);
       session = replication.openSession(graph, b.sessionConfig);
     } catch (RuntimeException e) {
-      graph.close();
+      try {
+        hostAllReduce.ifPresent(HostAllReduce::close);
+      } finally {
+        graph.close();
+      }
       throw e;
     }
   }
@@ -441,11 +455,13 @@ public final class TrainStep implements AutoCloseable {
         TFloat32 lam =
             TFloat32.scalarOf(
                 mixup.isPresent() ? mixup.get().lambda(seed, replicaSeed, step) : 1f)) {
-      Session.Runner runner =
+      Session.Runner compute =
           session.runner().feed(input, x).feed(labels, y).feed(model.rngKey(), key);
-      mixup.ifPresent(m -> runner.feed(m.lambda(), lam));
-      runner.addTarget(trainOp).fetch(loss).fetch(correct).fetch(learningRate).fetch(gradNorm);
+      mixup.ifPresent(m -> compute.feed(m.lambda(), lam));
       long t0 = System.nanoTime();
+      Session.Runner runner =
+          hostAllReduce.isPresent() ? hostAllReduce.get().reduce(compute, session) : compute;
+      runner.addTarget(trainOp).fetch(loss).fetch(correct).fetch(learningRate).fetch(gradNorm);
       try (Result r = tracer.isPresent() ? RunTrace.run(runner, tracer.get()) : runner.run()) {
         sessionNanos += System.nanoTime() - t0;
         return new StepResult(
@@ -470,7 +486,10 @@ public final class TrainStep implements AutoCloseable {
     tracer = Objects.requireNonNull(sink, "sink");
   }
 
-  /** Total time spent inside the training steps' {@code Session.run} calls, in nanoseconds. */
+  /**
+   * Total time spent inside the training steps' {@code Session.run} calls, in nanoseconds; with
+   * {@code allreduce_impl: ring} both runs of a step and the ring between them.
+   */
   public long sessionNanos() {
     return sessionNanos;
   }
@@ -601,6 +620,7 @@ public final class TrainStep implements AutoCloseable {
   public void close() {
     boolean closed = false;
     try {
+      hostAllReduce.ifPresent(HostAllReduce::close);
       closed = replication.closeSession(session);
     } finally {
       // Graph.close() waits for the graph's sessions: a failed replica's stays open.

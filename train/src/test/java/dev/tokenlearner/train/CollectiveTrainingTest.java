@@ -127,6 +127,122 @@ class CollectiveTrainingTest {
     assertTrue(largest <= 2e-3f, "largest difference to one process: " + largest);
   }
 
+  /**
+   * {@code allreduce_impl: ring}: the gradients leave the graph after the first session run, the
+   * host ring averages them and the second run clips and applies them; same tolerance as the
+   * collectives (float32 sums in another order).
+   */
+  @Test
+  void run_hostRing_equalsOneProcessOnWholeBatch(TestReporter reporter) throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "num_training_steps: " + STEPS,
+            "max_grad_norm: 0.5",
+            "optimizer: sgd",
+            "optimizer_configs: {momentum: 0.9}",
+            "lr_configs: {base_learning_rate: 0.1}",
+            "allreduce_impl: ring");
+    assertReplicasEqualOneProcess(
+        cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), reporter);
+  }
+
+  /**
+   * The host ring with bfloat16 on the wire: gradients rounded to 8 bits of mantissa on each hop
+   * and once by their segment's owner, loss and count in float32. The replicas stay identical; to
+   * one process the same bounds as the collectives' bfloat16 test (losses 1e-3, weights 2e-3).
+   */
+  @Test
+  void run_hostRingBfloat16_closeToOneProcessOnWholeBatch(TestReporter reporter) throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "num_training_steps: " + STEPS,
+            "max_grad_norm: 0.5",
+            "optimizer: sgd",
+            "optimizer_configs: {momentum: 0.9}",
+            "lr_configs: {base_learning_rate: 0.1}",
+            "allreduce_impl: ring",
+            "allreduce_dtype: bfloat16");
+    float largest =
+        largestDifference(
+            cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), 1e-3f, reporter);
+
+    assertTrue(largest > 0, "bfloat16 rounding left every parameter exact");
+    assertTrue(largest <= 2e-3f, "largest difference to one process: " + largest);
+  }
+
+  /** The whole trainer with the host ring: the chief's checkpoint equals one process's. */
+  @Test
+  void train_twoLocalReplicasWithHostRing_checkpointEqualsSingleProcessRun() throws Exception {
+    ExperimentConfig cfg = config();
+    ExperimentConfig ring =
+        TestConfigs.tiny(
+            "num_training_steps: " + STEPS,
+            "max_grad_norm: 0.5",
+            "optimizer: sgd",
+            "optimizer_configs: {momentum: 0.9}",
+            "lr_configs: {base_learning_rate: 0.1}",
+            "allreduce_impl: ring");
+    Path one = dir.resolve("one");
+    Path two = dir.resolve("two");
+    Trainer.run(cfg, one, false, Optional.empty(), TrainOptions.quiet());
+    TrainSummary s =
+        LocalReplicas.train(ring, two, false, Optional.empty(), TrainOptions.quiet(), 2, 30f);
+
+    assertEquals(STEPS, s.finalStep());
+    FlaxTrainState a = FlaxMsgpackReader.readTrainState(Checkpoints.latest(one).orElseThrow());
+    FlaxTrainState b = FlaxMsgpackReader.readTrainState(Checkpoints.latest(two).orElseThrow());
+    assertEquals(a.step(), b.step());
+    for (String path : a.params().keySet()) {
+      assertArrayEquals(a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
+    }
+  }
+
+  /**
+   * A replica that stops after one step closes its ring: the other's next step fails as a failed
+   * collective does ({@link dev.tokenlearner.train.distributed.ReplicaFailedException}), naming the
+   * peer.
+   */
+  @Test
+  void run_hostRingPeerGone_failsNamingThePeer() throws Exception {
+    ExperimentConfig cfg =
+        TestConfigs.tiny(
+            "num_training_steps: " + STEPS,
+            "optimizer: sgd",
+            "lr_configs: {base_learning_rate: 0.1}",
+            "allreduce_impl: ring");
+    ImageDataset data = Datasets.open(cfg, Optional.empty());
+    int batch = cfg.train().requireBatchSize();
+    TrainOrder order = new TrainOrder(cfg.train().rngSeed(), batch, data.numTrain());
+    List<CollectiveReplication> replicas =
+        LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
+    List<Future<String>> runs = new ArrayList<>();
+    for (CollectiveReplication r : replicas) {
+      runs.add(
+          pool.submit(
+              () -> {
+                try (TrainStep g = replica(cfg, r)) {
+                  g.initialize();
+                  g.synchronize();
+                  TrainOrder shard = order.shard(r.rank(), 2);
+                  g.run(BatchProducer.build(data, shard, batch / 2, 0));
+                  if (r.rank() == 1) {
+                    return "stopped";
+                  }
+                  return assertThrows(
+                          dev.tokenlearner.train.distributed.ReplicaFailedException.class,
+                          () -> g.run(BatchProducer.build(data, shard, batch / 2, 1)))
+                      .getMessage();
+                }
+              }));
+    }
+    String chief = runs.get(0).get(120, TimeUnit.SECONDS);
+    assertEquals("stopped", runs.get(1).get(120, TimeUnit.SECONDS));
+
+    assertTrue(chief.contains("host ring all-reduce failed"), chief);
+    assertTrue(chief.contains("replica 1"), chief);
+    assertTrue(replicas.get(0).hasFailed());
+  }
+
   private void assertReplicasEqualOneProcess(
       ExperimentConfig cfg, CollectiveSettings settings, TestReporter reporter) throws Exception {
     float largest = largestDifference(cfg, settings, 1e-5f, reporter);

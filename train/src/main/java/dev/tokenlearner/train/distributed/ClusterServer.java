@@ -51,7 +51,8 @@ public final class ClusterServer {
       ConfigProto sessionConfig,
       Duration startupTimeout,
       CollectiveSettings collectives) {
-    CollectiveReplication replica = startServer(spec, sessionConfig, collectives);
+    CollectiveReplication replica =
+        startServer(spec, sessionConfig, collectives, ringAddressesIfValid(spec));
     awaitPeers(spec, startupTimeout);
     return replica;
   }
@@ -62,10 +63,14 @@ public final class ClusterServer {
    * @param spec the cluster and this task
    * @param sessionConfig the session options a single process would use
    * @param collectives how the replica builds its collectives
+   * @param ringAddresses the replicas' host ring addresses ({@code allreduce_impl: ring})
    * @return this task's replica
    */
   static CollectiveReplication startServer(
-      ClusterSpec spec, ConfigProto sessionConfig, CollectiveSettings collectives) {
+      ClusterSpec spec,
+      ConfigProto sessionConfig,
+      CollectiveSettings collectives,
+      List<InetSocketAddress> ringAddresses) {
     ServerDef def =
         ServerDef.newBuilder()
             .setCluster(spec.clusterDef())
@@ -89,7 +94,21 @@ public final class ClusterServer {
         spec.replicas(),
         spec.taskName(),
         "grpc://" + localTarget(spec.address()),
-        collectives);
+        collectives,
+        ringAddresses);
+  }
+
+  /**
+   * The tasks' ports plus {@link RingAllReduce#PORT_OFFSET}; none when one exceeds 65535 (only
+   * {@code allreduce_impl: ring} needs them, and then fails naming the missing addresses).
+   */
+  private static List<InetSocketAddress> ringAddressesIfValid(ClusterSpec spec) {
+    try {
+      return RingAllReduce.ringAddresses(spec);
+    } catch (IllegalArgumentException e) {
+      LOG.debug("no host ring addresses: {}", e.getMessage());
+      return List.of();
+    }
   }
 
   /** The servers' default session config: the caller's, plus the collective group leader. */

@@ -1,6 +1,9 @@
 package dev.tokenlearner.train.distributed;
 
 import dev.tokenlearner.train.Replication;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -33,6 +36,7 @@ public final class CollectiveReplication implements Replication {
   private final String taskName;
   private final String target;
   private final CollectiveSettings settings;
+  private final List<InetSocketAddress> ringAddresses;
   private volatile boolean failed;
   private long nextInstance = Collectives.REDUCE_INSTANCE;
 
@@ -45,6 +49,28 @@ public final class CollectiveReplication implements Replication {
    */
   public CollectiveReplication(
       int rank, int replicas, String taskName, String target, CollectiveSettings settings) {
+    this(rank, replicas, taskName, target, settings, List.of());
+  }
+
+  /**
+   * As the other constructor, with the replicas' host ring addresses ({@code allreduce_impl:
+   * ring}).
+   *
+   * @param rank this replica, 0 is the chief
+   * @param replicas number of replicas
+   * @param taskName this replica's task
+   * @param target its server
+   * @param settings how its collectives are built; the ring's timeouts are the collectives'
+   * @param ringAddresses every replica's ring address in rank order ({@link
+   *     RingAllReduce#ringAddresses}), empty for none
+   */
+  public CollectiveReplication(
+      int rank,
+      int replicas,
+      String taskName,
+      String target,
+      CollectiveSettings settings,
+      List<InetSocketAddress> ringAddresses) {
     if (replicas < 1 || rank < 0 || rank >= replicas) {
       throw new IllegalArgumentException("replica " + rank + " of " + replicas + " does not exist");
     }
@@ -53,6 +79,11 @@ public final class CollectiveReplication implements Replication {
     this.taskName = taskName;
     this.target = target;
     this.settings = settings;
+    if (!ringAddresses.isEmpty() && ringAddresses.size() != replicas) {
+      throw new IllegalArgumentException(
+          ringAddresses.size() + " ring addresses for " + replicas + " replicas");
+    }
+    this.ringAddresses = List.copyOf(ringAddresses);
   }
 
   @Override
@@ -98,6 +129,45 @@ public final class CollectiveReplication implements Replication {
     return Collectives.allReduceMeanBfloat16(tf, values, replicas, () -> nextInstance++, settings);
   }
 
+  /**
+   * Connects the host ring on this replica's ring address, within the collective timeout; a failed
+   * connect or all-reduce fails the replica as a failed collective does, naming the peer.
+   */
+  @Override
+  public HostRing connectRing() {
+    if (ringAddresses.isEmpty()) {
+      throw new IllegalStateException(
+          describe()
+              + " has no ring addresses: every task's port + "
+              + RingAllReduce.PORT_OFFSET
+              + " must be at most 65535");
+    }
+    Duration timeout = Duration.ofMillis((long) (settings.timeoutSeconds() * 1000.0));
+    RingAllReduce.Settings ringSettings =
+        new RingAllReduce.Settings(timeout, timeout, RingAllReduce.DEFAULT_CHUNK_BYTES, false);
+    RingAllReduce ring;
+    try {
+      ring = RingAllReduce.connect(ringAddresses, rank, ringSettings);
+    } catch (RingAllReduceException e) {
+      throw failed(e);
+    }
+    return new HostRing() {
+      @Override
+      public void allReduceMean(ByteBuffer floats, boolean bfloat16) {
+        try {
+          ring.allReduceMean(floats, bfloat16);
+        } catch (RingAllReduceException e) {
+          throw failed(e);
+        }
+      }
+
+      @Override
+      public void close() {
+        ring.close();
+      }
+    };
+  }
+
   @Override
   public Optional<Op> broadcastFromChief(Ops tf, List<Variable<TFloat32>> variables) {
     return Optional.of(
@@ -107,11 +177,17 @@ public final class CollectiveReplication implements Replication {
   @Override
   public RuntimeException failed(RuntimeException e) {
     failed = true;
+    String what =
+        e instanceof RingAllReduceException
+            ? "the host ring all-reduce failed"
+            : "a collective or RPC failed";
     return new ReplicaFailedException(
         describe()
-            + ": a collective or RPC failed ("
+            + ": "
+            + what
+            + " ("
             + firstLine(e.getMessage())
-            + "). TensorFlow cannot recover from this in-process; restart every task with"
+            + "). This cannot be recovered in-process; restart every task with"
             + " --resume to continue from the chief's last checkpoint",
         e);
   }

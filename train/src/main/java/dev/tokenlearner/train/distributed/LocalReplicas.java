@@ -8,6 +8,7 @@ import dev.tokenlearner.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -101,14 +102,17 @@ public final class LocalReplicas {
   public static List<CollectiveReplication> start(
       int replicas, ConfigProto sessionConfig, CollectiveSettings collectives) {
     List<String> addresses = new ArrayList<>();
+    // The host ring's own free ports: a server's port + 1000 may be taken.
+    List<InetSocketAddress> ring = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       addresses.add("127.0.0.1:" + freePort());
+      ring.add(InetSocketAddress.createUnresolved("127.0.0.1", freePort()));
     }
     List<CollectiveReplication> out = new ArrayList<>();
     for (int i = 0; i < replicas; i++) {
       ClusterSpec spec =
           new ClusterSpec(java.util.Map.of(ClusterSpec.WORKER, addresses), ClusterSpec.WORKER, i);
-      out.add(ClusterServer.startServer(spec, sessionConfig, collectives));
+      out.add(ClusterServer.startServer(spec, sessionConfig, collectives, ring));
     }
     return out;
   }

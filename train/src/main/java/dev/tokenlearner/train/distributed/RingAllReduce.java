@@ -104,6 +104,7 @@ public final class RingAllReduce implements AutoCloseable {
   private long received;
   private long calls;
   private volatile boolean failed;
+  private boolean wireBfloat16;
 
   private RingAllReduce(
       int rank,
@@ -238,7 +239,18 @@ public final class RingAllReduce implements AutoCloseable {
    * @throws RingAllReduceException naming the peer if a neighbour fails, disagrees or times out
    */
   public void allReduceMean(ByteBuffer floats) {
-    allReduce(floats, true);
+    allReduce(floats, true, settings.bfloat16());
+  }
+
+  /**
+   * As {@link #allReduceMean(ByteBuffer)} with the wire dtype of this call given, e.g. float32 for
+   * metrics that bfloat16 would round.
+   *
+   * @param floats the vector
+   * @param bfloat16 send bfloat16 and sum in float32; every replica must pass the same value
+   */
+  public void allReduceMean(ByteBuffer floats, boolean bfloat16) {
+    allReduce(floats, true, bfloat16);
   }
 
   /**
@@ -247,10 +259,10 @@ public final class RingAllReduce implements AutoCloseable {
    * @param floats the vector
    */
   public void allReduceSum(ByteBuffer floats) {
-    allReduce(floats, false);
+    allReduce(floats, false, settings.bfloat16());
   }
 
-  private synchronized void allReduce(ByteBuffer floats, boolean mean) {
+  private synchronized void allReduce(ByteBuffer floats, boolean mean, boolean bfloat16) {
     if (failed) {
       throw new RingAllReduceException(
           "replica " + rank + ": the ring failed earlier; restart every task with --resume", null);
@@ -260,6 +272,8 @@ public final class RingAllReduce implements AutoCloseable {
     }
     ByteBuffer data = floats.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(0);
     long call = ++calls;
+    // Published to the sender thread by its submit below.
+    wireBfloat16 = bfloat16;
     AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> alarm =
         watchdog.schedule(
@@ -336,7 +350,7 @@ public final class RingAllReduce implements AutoCloseable {
   private void sendAll(ByteBuffer data, long call) throws IOException, InterruptedException {
     int floats = data.limit() / Float.BYTES;
     ByteBuffer header = ByteBuffer.allocate(17).order(ByteOrder.LITTLE_ENDIAN);
-    header.putLong(call).putLong(floats).put((byte) (settings.bfloat16() ? 1 : 0)).flip();
+    header.putLong(call).putLong(floats).put((byte) (wireBfloat16 ? 1 : 0)).flip();
     writeFully(header);
     // Index of the previous phase's first received chunk (receives count chunks across phases).
     long previousPhaseStart = 0;
@@ -352,7 +366,7 @@ public final class RingAllReduce implements AutoCloseable {
         int len = Math.min(chunkFloats(), end - c);
         ByteBuffer slice = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         slice.limit((c + len) * Float.BYTES).position(c * Float.BYTES);
-        if (settings.bfloat16()) {
+        if (wireBfloat16) {
           // The owner rounds its reduced segment once, so all replicas end equal.
           boolean own = phase == replicas - 1;
           writeFully(toBfloat16(slice, own));
@@ -375,7 +389,7 @@ public final class RingAllReduce implements AutoCloseable {
     long theirCall = header.getLong();
     long theirFloats = header.getLong();
     boolean theirBf16 = header.get() != 0;
-    if (theirCall != call || theirFloats != floats || theirBf16 != settings.bfloat16()) {
+    if (theirCall != call || theirFloats != floats || theirBf16 != wireBfloat16) {
       throw new RingAllReduceException(
           String.format(
               "replica %d: %s sent all-reduce #%d of %d %s values, this replica expects #%d of %d"
@@ -387,10 +401,10 @@ public final class RingAllReduce implements AutoCloseable {
               theirBf16 ? "bfloat16" : "float32",
               call,
               floats,
-              settings.bfloat16() ? "bfloat16" : "float32"),
+              wireBfloat16 ? "bfloat16" : "float32"),
           null);
     }
-    int wireBytes = settings.bfloat16() ? 2 : Float.BYTES;
+    int wireBytes = wireBfloat16 ? 2 : Float.BYTES;
     for (int phase = 0; phase < 2 * (replicas - 1); phase++) {
       boolean reduce = phase < replicas - 1;
       int seg = receiveSegment(phase);
@@ -398,7 +412,7 @@ public final class RingAllReduce implements AutoCloseable {
       int end = segmentStart(seg + 1, floats);
       for (int c = start; c < end; c += chunkFloats()) {
         int len = Math.min(chunkFloats(), end - c);
-        if (!reduce && !settings.bfloat16()) {
+        if (!reduce && !wireBfloat16) {
           ByteBuffer slice = data.duplicate();
           slice.limit((c + len) * Float.BYTES).position(c * Float.BYTES);
           readFully(slice);
@@ -407,7 +421,7 @@ public final class RingAllReduce implements AutoCloseable {
           readFully(in);
           in.flip();
           // Bulk copies through float arrays: element-wise buffer access is several times slower.
-          if (settings.bfloat16()) {
+          if (wireBfloat16) {
             in.asShortBuffer().get(0, incomingBits, 0, len);
             for (int i = 0; i < len; i++) {
               incoming[i] = Float.intBitsToFloat(incomingBits[i] << 16);
