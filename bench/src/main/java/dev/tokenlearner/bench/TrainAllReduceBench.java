@@ -75,14 +75,16 @@ public final class TrainAllReduceBench {
    * @param collective {@code allreduce_impl: collective}, one value per round
    * @param ring {@code allreduce_impl: ring}, one value per round
    * @param parameters the model's parameter count (the all-reduced floats, besides two metrics)
-   * @param loadAverage the load averages after the run
+   * @param loadBefore the load averages before the replicas were built
+   * @param loadAfter the load averages after the rounds
    */
   public record Report(
       Options options,
       double[] collective,
       double[] ring,
       long parameters,
-      Optional<String> loadAverage) {
+      Optional<String> loadBefore,
+      Optional<String> loadAfter) {
 
     /** Median ring steps/s over median collective steps/s. */
     public double ratio() {
@@ -110,7 +112,11 @@ public final class TrainAllReduceBench {
       out.add(row("ring", ring));
       out.add("");
       out.add(String.format(Locale.ROOT, "ring / collective: %.2fx", ratio()));
-      out.add("load average: " + loadAverage.orElse("unknown"));
+      out.add(
+          "load average before: "
+              + loadBefore.orElse("unknown")
+              + ", after: "
+              + loadAfter.orElse("unknown"));
       return out;
     }
 
@@ -134,6 +140,7 @@ public final class TrainAllReduceBench {
    * @throws IOException if the dataset cannot be read
    */
   public static Report run(Options o, PrintStream log) throws Exception {
+    Optional<String> before = Environment.currentLoadAverage();
     ImageDataset data = Datasets.open(o.config(), Optional.empty());
     ExecutorService pool = Executors.newFixedThreadPool(o.replicas());
     try (Group collective = new Group(o, AllReduceConfig.Impl.COLLECTIVE, data, pool);
@@ -148,7 +155,7 @@ public final class TrainAllReduceBench {
         r[i] = ring.steps(o.steps());
         log.printf(Locale.ROOT, "round %d: collective %.2f, ring %.2f steps/s%n", i, c[i], r[i]);
       }
-      return new Report(o, c, r, collective.parameters(), Environment.currentLoadAverage());
+      return new Report(o, c, r, collective.parameters(), before, Environment.currentLoadAverage());
     } finally {
       pool.shutdownNow();
     }
