@@ -8,7 +8,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.SplitV;
@@ -23,8 +22,8 @@ import org.tensorflow.types.TFloat32;
  * clipping and the update.
  *
  * <p>Why: on CPUs TensorFlow's gRPC collectives copy every message several times; the ring writes
- * the vector to a TCP socket as is. The vector lives in one reused heap array, as TensorFlow copies
- * a tensor to and from a heap array with one memcpy.
+ * the fetched vector's memory to a TCP socket as is, sums into it in place, and the same tensor is
+ * fed to the second run.
  *
  * <p>With {@code bfloat16} the gradients travel as bfloat16 and the loss and count as float32, as
  * in the collective path (bfloat16 would round what the step reports).
@@ -37,13 +36,8 @@ final class HostAllReduce implements AutoCloseable {
   private final boolean bfloat16;
   private Operand<TFloat32> packed;
   private Placeholder<TFloat32> mean;
-  private long floats;
   private Replication.HostRing ring;
-  private byte[] array;
-  private ByteBuffer whole;
-  private ByteBuffer metrics;
-  private ByteBuffer gradients;
-  private TFloat32 fed;
+  private Result pending;
 
   /**
    * @param replication the replica whose ring averages the vector
@@ -85,11 +79,10 @@ final class HostAllReduce implements AutoCloseable {
     }
     if (total > Integer.MAX_VALUE / Float.BYTES) {
       throw new IllegalStateException(
-          "allreduce_impl: ring holds the gradients in one array; "
+          "allreduce_impl: ring all-reduces the gradients as one vector of at most 2^31 bytes; "
               + total
               + " floats is too many");
     }
-    floats = total;
     packed = r.withName("packed").concat(parts, r.constant(0));
     mean = r.withName("mean").placeholder(TFloat32.class, Placeholder.shape(Shape.of(total)));
     SplitV<TFloat32> split = r.splitV(mean, r.constant(sizes), r.constant(0), (long) sizes.length);
@@ -104,44 +97,44 @@ final class HostAllReduce implements AutoCloseable {
         grads);
   }
 
-  /**
-   * Connects the ring and allocates the host vector; call after {@link #build}, on every replica.
-   */
+  /** Connects the ring; call after {@link #build}, on every replica. */
   void connect() {
-    int bytes = Math.toIntExact(floats * Float.BYTES);
-    array = new byte[bytes];
-    whole = ByteBuffer.wrap(array).order(ByteOrder.LITTLE_ENDIAN);
-    metrics =
-        ByteBuffer.wrap(array, 0, METRICS * Float.BYTES).slice().order(ByteOrder.LITTLE_ENDIAN);
-    gradients =
-        ByteBuffer.wrap(array, METRICS * Float.BYTES, bytes - METRICS * Float.BYTES)
-            .slice()
-            .order(ByteOrder.LITTLE_ENDIAN);
-    fed = TFloat32.tensorOf(Shape.of(floats));
     ring = replication.connectRing();
   }
 
   /**
    * Runs the gradients ({@code compute} with the step's feeds), averages them over the replicas and
-   * returns a runner of {@code session} with the mean fed, for the update.
+   * returns a runner of {@code session} with the mean fed, for the update. The ring sums in the
+   * fetched tensor's own memory and the same tensor is fed back ({@link TensorMemory}): no copy
+   * through a Java array. That tensor stays open until {@link #release}.
    *
    * @param compute the step's runner with its feeds, nothing fetched yet
    * @param session the step's session
    * @return a new runner with the mean fed
    */
   Session.Runner reduce(Session.Runner compute, Session session) {
-    long bytes = (long) array.length;
-    try (Result r = compute.fetch(packed).run()) {
-      ((TFloat32) r.get(0)).asRawTensor().data().copyTo(DataBuffers.of(array, false, false), bytes);
-    }
+    release();
+    pending = compute.fetch(packed).run();
+    TFloat32 vector = (TFloat32) pending.get(0);
+    ByteBuffer whole = TensorMemory.of(vector);
     if (bfloat16) {
-      ring.allReduceMean(metrics, false);
-      ring.allReduceMean(gradients, true);
+      int split = METRICS * Float.BYTES;
+      ring.allReduceMean(
+          whole.duplicate().limit(split).slice().order(ByteOrder.LITTLE_ENDIAN), false);
+      ring.allReduceMean(
+          whole.duplicate().position(split).slice().order(ByteOrder.LITTLE_ENDIAN), true);
     } else {
       ring.allReduceMean(whole, false);
     }
-    DataBuffers.of(array, true, false).copyTo(fed.asRawTensor().data(), bytes);
-    return session.runner().feed(mean, fed);
+    return session.runner().feed(mean, vector);
+  }
+
+  /** Closes the step's fetched vector once the update that was fed it has run. */
+  void release() {
+    if (pending != null) {
+      pending.close();
+      pending = null;
+    }
   }
 
   @Override
@@ -151,9 +144,7 @@ final class HostAllReduce implements AutoCloseable {
         ring.close();
       }
     } finally {
-      if (fed != null) {
-        fed.close();
-      }
+      release();
     }
   }
 }

@@ -474,6 +474,8 @@ public final class TrainStep implements AutoCloseable {
       }
     } catch (TensorFlowException e) {
       throw replication.failed(e);
+    } finally {
+      hostAllReduce.ifPresent(HostAllReduce::release);
     }
   }
 
