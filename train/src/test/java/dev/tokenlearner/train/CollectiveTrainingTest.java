@@ -182,19 +182,7 @@ class CollectiveTrainingTest {
             "optimizer_configs: {momentum: 0.9}",
             "lr_configs: {base_learning_rate: 0.1}",
             "allreduce_impl: ring");
-    Path one = dir.resolve("one");
-    Path two = dir.resolve("two");
-    Trainer.run(cfg, one, false, Optional.empty(), TrainOptions.quiet());
-    TrainSummary s =
-        LocalReplicas.train(ring, two, false, Optional.empty(), TrainOptions.quiet(), 2, 30f);
-
-    assertEquals(STEPS, s.finalStep());
-    FlaxTrainState a = FlaxMsgpackReader.readTrainState(Checkpoints.latest(one).orElseThrow());
-    FlaxTrainState b = FlaxMsgpackReader.readTrainState(Checkpoints.latest(two).orElseThrow());
-    assertEquals(a.step(), b.step());
-    for (String path : a.params().keySet()) {
-      assertArrayEquals(a.params().get(path).data(), b.params().get(path).data(), TOLERANCE, path);
-    }
+    assertTwoReplicasCheckpointEqualsOneProcess(cfg, ring);
   }
 
   /**
@@ -310,11 +298,17 @@ class CollectiveTrainingTest {
   @Test
   void train_twoLocalReplicas_checkpointEqualsSingleProcessRun() throws Exception {
     ExperimentConfig cfg = config();
+    assertTwoReplicasCheckpointEqualsOneProcess(cfg, cfg);
+  }
+
+  /** Trains {@code single} in one process and {@code replicated} on 2 local replicas. */
+  private void assertTwoReplicasCheckpointEqualsOneProcess(
+      ExperimentConfig single, ExperimentConfig replicated) throws Exception {
     Path one = dir.resolve("one");
     Path two = dir.resolve("two");
-    Trainer.run(cfg, one, false, Optional.empty(), TrainOptions.quiet());
+    Trainer.run(single, one, false, Optional.empty(), TrainOptions.quiet());
     TrainSummary s =
-        LocalReplicas.train(cfg, two, false, Optional.empty(), TrainOptions.quiet(), 2, 30f);
+        LocalReplicas.train(replicated, two, false, Optional.empty(), TrainOptions.quiet(), 2, 30f);
 
     assertEquals(STEPS, s.finalStep());
     FlaxTrainState a = FlaxMsgpackReader.readTrainState(Checkpoints.latest(one).orElseThrow());
