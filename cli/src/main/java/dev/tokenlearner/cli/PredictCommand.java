@@ -93,7 +93,7 @@ final class PredictCommand implements Callable<Integer> {
       names = "--xla",
       negatable = true,
       description =
-          "Compile the forward pass with XLA (about 10 s for Ti/16 on two cores, then faster"
+          "Compile the forward pass with XLA (about 3 s for Ti/16 on two cores, then faster"
               + " batches); --no-xla runs the plain graph. Default: XLA from 2048 inputs on.")
   Boolean xla;
 

@@ -126,7 +126,7 @@ final class ServeCommand implements Callable<Integer> {
       fallbackValue = "true",
       description =
           "Run the forward pass XLA-compiled (the default; each new batch shape compiles once, about"
-              + " 10 s for Ti/16 on two cores); --no-xla runs the plain TensorFlow graph.")
+              + " 3 s for Ti/16 on two cores); --no-xla runs the plain TensorFlow graph.")
   boolean xla;
 
   @Spec CommandSpec spec;

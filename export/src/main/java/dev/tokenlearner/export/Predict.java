@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class Predict {
 
   /**
-   * Inputs from which {@link #classify} compiles by default: XLA's compilation (about 10 s for
-   * Ti/16 on two cores) against a gain of at most 40 % of a forward pass (docs/performance.md).
+   * Inputs from which {@link #classify} compiles by default: XLA's compilation (about 3 s per batch
+   * shape for Ti/16 on two cores, up to 6 shapes when batches are padded) against a gain of 25–40 %
+   * of a forward pass, about 14 ms per Ti/16 input (docs/performance.md).
    */
   public static final int XLA_MIN_EXAMPLES = 2048;
 
@@ -111,7 +112,7 @@ public final class Predict {
   /**
    * Like {@link #classify(Path, Path, int, LongConsumer)}, choosing XLA: {@code xla} empty compiles
    * the forward pass when there are at least {@link #XLA_MIN_EXAMPLES} inputs, where the
-   * compilation (about 10 s for Ti/16 on two cores, once per batch shape) pays for itself. Logs the
+   * compilation (about 3 s for Ti/16 on two cores, once per batch shape) pays for itself. Logs the
    * choice and its reason in one line.
    *
    * @param model a SavedModel directory or a serving root

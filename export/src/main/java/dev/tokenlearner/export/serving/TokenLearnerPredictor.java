@@ -86,7 +86,7 @@ public final class TokenLearnerPredictor implements AutoCloseable {
    *
    * <p>With {@code xla} every signature is one XLA computation (as {@code
    * tf.function(jit_compile=True)}); TensorFlow compiles it on the first call of each batch shape
-   * (about 10 s for Ti/16 on two cores), so the first prediction is slow and later ones faster.
+   * (about 3 s for Ti/16 on two cores), so the first prediction is slow and later ones faster.
    * Batches are padded to a few shapes ({@link ServingModel#load(Path, int, boolean)}). Pass {@code
    * false} for a few one-off predictions, where the compilation costs more than it saves.
    *
