@@ -68,13 +68,18 @@ class CollectiveTrainingTest {
    * momentum: Adam turns float noise in an exactly-zero gradient (TokenLearner's token_masking
    * bias, whose shift a softmax removes) into full-size updates, which no tolerance can compare.
    */
-  private static ExperimentConfig config() {
-    return TestConfigs.tiny(
-        "num_training_steps: " + STEPS,
-        "max_grad_norm: 0.5",
-        "optimizer: sgd",
-        "optimizer_configs: {momentum: 0.9}",
-        "lr_configs: {base_learning_rate: 0.1}");
+  /** Clipped SGD with momentum on the tiny model, plus {@code extra} config lines. */
+  private static ExperimentConfig config(String... extra) {
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "num_training_steps: " + STEPS,
+                "max_grad_norm: 0.5",
+                "optimizer: sgd",
+                "optimizer_configs: {momentum: 0.9}",
+                "lr_configs: {base_learning_rate: 0.1}"));
+    lines.addAll(List.of(extra));
+    return TestConfigs.tiny(lines.toArray(String[]::new));
   }
 
   private record Trained(Map<String, HostArray> params, List<Float> losses) {}
@@ -93,14 +98,7 @@ class CollectiveTrainingTest {
   @Test
   void run_smallBucketsAndChunks_equalsOneProcessOnWholeBatch(TestReporter reporter)
       throws Exception {
-    ExperimentConfig cfg =
-        TestConfigs.tiny(
-            "num_training_steps: " + STEPS,
-            "max_grad_norm: 0.5",
-            "optimizer: sgd",
-            "optimizer_configs: {momentum: 0.9}",
-            "lr_configs: {base_learning_rate: 0.1}",
-            "allreduce_bucket_mb: 0.01");
+    ExperimentConfig cfg = config("allreduce_bucket_mb: 0.01");
     assertReplicasEqualOneProcess(
         cfg, new CollectiveSettings(TIMEOUT_SECONDS, 4 << 10, "auto"), reporter);
   }
@@ -111,20 +109,8 @@ class CollectiveTrainingTest {
    */
   @Test
   void run_bfloat16AllReduce_closeToOneProcessOnWholeBatch(TestReporter reporter) throws Exception {
-    ExperimentConfig cfg =
-        TestConfigs.tiny(
-            "num_training_steps: " + STEPS,
-            "max_grad_norm: 0.5",
-            "optimizer: sgd",
-            "optimizer_configs: {momentum: 0.9}",
-            "lr_configs: {base_learning_rate: 0.1}",
-            "allreduce_dtype: bfloat16");
-    float largest =
-        largestDifference(
-            cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), 1e-3f, reporter);
-
-    assertTrue(largest > 0, "bfloat16 rounding left every parameter exact");
-    assertTrue(largest <= 2e-3f, "largest difference to one process: " + largest);
+    ExperimentConfig cfg = config("allreduce_dtype: bfloat16");
+    assertBfloat16CloseToOneProcess(cfg, reporter);
   }
 
   /**
@@ -134,14 +120,7 @@ class CollectiveTrainingTest {
    */
   @Test
   void run_hostRing_equalsOneProcessOnWholeBatch(TestReporter reporter) throws Exception {
-    ExperimentConfig cfg =
-        TestConfigs.tiny(
-            "num_training_steps: " + STEPS,
-            "max_grad_norm: 0.5",
-            "optimizer: sgd",
-            "optimizer_configs: {momentum: 0.9}",
-            "lr_configs: {base_learning_rate: 0.1}",
-            "allreduce_impl: ring");
+    ExperimentConfig cfg = config("allreduce_impl: ring");
     assertReplicasEqualOneProcess(
         cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), reporter);
   }
@@ -153,35 +132,15 @@ class CollectiveTrainingTest {
    */
   @Test
   void run_hostRingBfloat16_closeToOneProcessOnWholeBatch(TestReporter reporter) throws Exception {
-    ExperimentConfig cfg =
-        TestConfigs.tiny(
-            "num_training_steps: " + STEPS,
-            "max_grad_norm: 0.5",
-            "optimizer: sgd",
-            "optimizer_configs: {momentum: 0.9}",
-            "lr_configs: {base_learning_rate: 0.1}",
-            "allreduce_impl: ring",
-            "allreduce_dtype: bfloat16");
-    float largest =
-        largestDifference(
-            cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), 1e-3f, reporter);
-
-    assertTrue(largest > 0, "bfloat16 rounding left every parameter exact");
-    assertTrue(largest <= 2e-3f, "largest difference to one process: " + largest);
+    ExperimentConfig cfg = config("allreduce_impl: ring", "allreduce_dtype: bfloat16");
+    assertBfloat16CloseToOneProcess(cfg, reporter);
   }
 
   /** The whole trainer with the host ring: the chief's checkpoint equals one process's. */
   @Test
   void train_twoLocalReplicasWithHostRing_checkpointEqualsSingleProcessRun() throws Exception {
     ExperimentConfig cfg = config();
-    ExperimentConfig ring =
-        TestConfigs.tiny(
-            "num_training_steps: " + STEPS,
-            "max_grad_norm: 0.5",
-            "optimizer: sgd",
-            "optimizer_configs: {momentum: 0.9}",
-            "lr_configs: {base_learning_rate: 0.1}",
-            "allreduce_impl: ring");
+    ExperimentConfig ring = config("allreduce_impl: ring");
     assertTwoReplicasCheckpointEqualsOneProcess(cfg, ring);
   }
 
@@ -229,6 +188,16 @@ class CollectiveTrainingTest {
     assertTrue(chief.contains("host ring all-reduce failed"), chief);
     assertTrue(chief.contains("replica 1"), chief);
     assertTrue(replicas.get(0).hasFailed());
+  }
+
+  /** bfloat16 rounding moves the replicas off one process: by more than 0, at most 2e-3. */
+  private void assertBfloat16CloseToOneProcess(ExperimentConfig cfg, TestReporter reporter)
+      throws Exception {
+    float largest =
+        largestDifference(
+            cfg, CollectiveSettings.forDevice("CPU", TIMEOUT_SECONDS), 1e-3f, reporter);
+    assertTrue(largest > 0, "bfloat16 rounding left every parameter exact");
+    assertTrue(largest <= 2e-3f, "largest difference to one process: " + largest);
   }
 
   private void assertReplicasEqualOneProcess(
