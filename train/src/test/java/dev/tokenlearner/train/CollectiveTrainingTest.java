@@ -162,28 +162,25 @@ class CollectiveTrainingTest {
     TrainOrder order = new TrainOrder(cfg.train().rngSeed(), batch, data.numTrain());
     List<CollectiveReplication> replicas =
         LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
-    List<Future<String>> runs = new ArrayList<>();
-    for (CollectiveReplication r : replicas) {
-      runs.add(
-          pool.submit(
-              () -> {
-                try (TrainStep g = replica(cfg, r)) {
-                  g.initialize();
-                  g.synchronize();
-                  TrainOrder shard = order.shard(r.rank(), 2);
-                  g.run(BatchProducer.build(data, shard, batch / 2, 0));
-                  if (r.rank() == 1) {
-                    return "stopped";
-                  }
-                  return assertThrows(
-                          dev.tokenlearner.train.distributed.ReplicaFailedException.class,
-                          () -> g.run(BatchProducer.build(data, shard, batch / 2, 1)))
-                      .getMessage();
-                }
-              }));
-    }
-    String chief = runs.get(0).get(120, TimeUnit.SECONDS);
-    assertEquals("stopped", runs.get(1).get(120, TimeUnit.SECONDS));
+    List<String> out =
+        onEachReplica(
+            cfg,
+            replicas,
+            (g, r) -> {
+              g.initialize();
+              g.synchronize();
+              TrainOrder shard = order.shard(r.rank(), 2);
+              g.run(BatchProducer.build(data, shard, batch / 2, 0));
+              if (r.rank() == 1) {
+                return "stopped";
+              }
+              return assertThrows(
+                      dev.tokenlearner.train.distributed.ReplicaFailedException.class,
+                      () -> g.run(BatchProducer.build(data, shard, batch / 2, 1)))
+                  .getMessage();
+            });
+    String chief = out.get(0);
+    assertEquals("stopped", out.get(1));
 
     assertTrue(chief.contains("host ring all-reduce failed"), chief);
     assertTrue(chief.contains("replica 1"), chief);
@@ -227,21 +224,18 @@ class CollectiveTrainingTest {
 
     List<CollectiveReplication> replicas =
         LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), settings);
-    List<Future<Trained>> runs = new ArrayList<>();
-    for (CollectiveReplication r : replicas) {
-      runs.add(
-          pool.submit(
-              () -> {
-                try (TrainStep g = replica(cfg, r)) {
-                  // Another seed on the worker: only the broadcast makes the replicas agree.
-                  g.initialize(seed + r.rank(), OptionalDouble.empty());
-                  g.synchronize();
-                  return train(g, data, order.shard(r.rank(), 2), batch / 2);
-                }
-              }));
-    }
-    Trained chief = runs.get(0).get(120, TimeUnit.SECONDS);
-    Trained worker = runs.get(1).get(120, TimeUnit.SECONDS);
+    List<Trained> out =
+        onEachReplica(
+            cfg,
+            replicas,
+            (g, r) -> {
+              // Another seed on the worker: only the broadcast makes the replicas agree.
+              g.initialize(seed + r.rank(), OptionalDouble.empty());
+              g.synchronize();
+              return train(g, data, order.shard(r.rank(), 2), batch / 2);
+            });
+    Trained chief = out.get(0);
+    Trained worker = out.get(1);
 
     assertEquals(single.params().keySet(), chief.params().keySet());
     float largest = 0;
@@ -293,27 +287,50 @@ class CollectiveTrainingTest {
     ExperimentConfig cfg = config();
     List<CollectiveReplication> replicas =
         LocalReplicas.start(2, LocalReplicas.sessionConfig(2, false), TIMEOUT_SECONDS);
-    List<Future<String>> runs = new ArrayList<>();
+    List<String> out =
+        onEachReplica(
+            cfg,
+            replicas,
+            (g, r) -> {
+              g.initialize();
+              if (r.rank() == 1) {
+                // As if this replica had resumed from another workdir's checkpoint.
+                FlaxTrainState s = g.snapshot();
+                g.restore(FlaxTrainState.of(3, s.params(), s.optState(), s.rng()));
+              }
+              return assertThrows(InvalidInputException.class, g::synchronize).getMessage();
+            });
+    String chief = out.get(0);
+    String worker = out.get(1);
+
+    assertTrue(chief.contains("starts at step 0") && chief.contains("1.5"), chief);
+    assertTrue(worker.contains("starts at step 3") && worker.contains("1.5"), worker);
+  }
+
+  /** What one replica does with its step. */
+  private interface ReplicaTask<R> {
+    R run(TrainStep step, CollectiveReplication replica) throws Exception;
+  }
+
+  /** Runs {@code task} on each replica's own step, concurrently; the results in rank order. */
+  private <R> List<R> onEachReplica(
+      ExperimentConfig cfg, List<CollectiveReplication> replicas, ReplicaTask<R> task)
+      throws Exception {
+    List<Future<R>> runs = new ArrayList<>();
     for (CollectiveReplication r : replicas) {
       runs.add(
           pool.submit(
               () -> {
                 try (TrainStep g = replica(cfg, r)) {
-                  g.initialize();
-                  if (r.rank() == 1) {
-                    // As if this replica had resumed from another workdir's checkpoint.
-                    FlaxTrainState s = g.snapshot();
-                    g.restore(FlaxTrainState.of(3, s.params(), s.optState(), s.rng()));
-                  }
-                  return assertThrows(InvalidInputException.class, g::synchronize).getMessage();
+                  return task.run(g, r);
                 }
               }));
     }
-    String chief = runs.get(0).get(120, TimeUnit.SECONDS);
-    String worker = runs.get(1).get(120, TimeUnit.SECONDS);
-
-    assertTrue(chief.contains("starts at step 0") && chief.contains("1.5"), chief);
-    assertTrue(worker.contains("starts at step 3") && worker.contains("1.5"), worker);
+    List<R> out = new ArrayList<>();
+    for (Future<R> f : runs) {
+      out.add(f.get(120, TimeUnit.SECONDS));
+    }
+    return out;
   }
 
   /** One replica's step, built through {@link TrainStep.Builder#replication}. */
